@@ -1,0 +1,175 @@
+"""SQLModel tables: reports -> sentences -> suggestions -> annotations (with history) -> gold.
+
+Spans are stored as JSON lists of ``{start, end, label}`` records (the Prodigy shape), categories
+as JSON lists of accepted labels. Constraints live in ``__table_args__`` so that every database
+enforces them, not only the code that writes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlmodel import Field, SQLModel
+
+Status = Literal["accept", "reject", "skip"]
+STATUSES: tuple[Status, ...] = ("accept", "reject", "skip")
+GoldSource = Literal["accepted", "imported", "adjudicated"]
+
+# JSONB on PostgreSQL (indexable, compact), JSON text elsewhere.
+JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_type=JSONType, sa_column_kwargs={"nullable": False})
+
+
+def _timestamp() -> Any:
+    return Field(default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False)
+
+
+class Reviewer(SQLModel, table=True):
+    """A person who annotates, adjudicates or administers."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    role: str = Field(default="annotator", max_length=20)
+    created_at: datetime = _timestamp()
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('annotator', 'adjudicator', 'admin')", name="reviewer_role"),
+    )
+
+
+class Report(SQLModel, table=True):
+    """One imported document; its content hash makes re-importing a no-op."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    content_hash: str = Field(max_length=64, unique=True)
+    source: str = Field(max_length=1000)
+    text: str = Field(sa_type=sa.Text)
+    meta: dict[str, Any] = Field(
+        default_factory=dict, sa_type=JSONType, sa_column_kwargs={"nullable": False}
+    )
+    n_sentences: int = Field(default=0)
+    created_at: datetime = _timestamp()
+
+
+class Sentence(SQLModel, table=True):
+    """A sentence of a report, by character offsets into the report text."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", ondelete="CASCADE")
+    position: int
+    start_char: int
+    end_char: int
+    text: str = Field(sa_type=sa.Text)
+    content_hash: str = Field(max_length=64, index=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("report_id", "position", name="sentence_report_position"),
+        sa.CheckConstraint("0 <= start_char AND start_char < end_char", name="sentence_offsets"),
+        sa.CheckConstraint("position >= 0", name="sentence_position"),
+    )
+
+
+class Suggestion(SQLModel, table=True):
+    """What a model suggested for a sentence; one row per sentence and model version."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE")
+    model_name: str = Field(max_length=200)
+    model_version: str = Field(max_length=100)
+    entities: list[dict[str, Any]] = _json_list()
+    events: list[dict[str, Any]] = _json_list()
+    categories: list[str] = _json_list()
+    created_at: datetime = _timestamp()
+
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "sentence_id", "model_name", "model_version", name="suggestion_sentence_model"
+        ),
+    )
+
+
+class Annotation(SQLModel, table=True):
+    """A reviewer's current decision on a sentence; earlier states live in AnnotationVersion."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE")
+    reviewer_id: int = Field(foreign_key="reviewer.id", ondelete="CASCADE")
+    suggestion_id: int | None = Field(
+        default=None, foreign_key="suggestion.id", ondelete="SET NULL"
+    )
+    status: str = Field(max_length=10)
+    entities: list[dict[str, Any]] = _json_list()
+    events: list[dict[str, Any]] = _json_list()
+    categories: list[str] = _json_list()
+    seconds: float = Field(default=0.0)
+    version: int = Field(default=1)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+    __table_args__ = (
+        sa.UniqueConstraint("sentence_id", "reviewer_id", name="annotation_sentence_reviewer"),
+        # The reviewer's own work in sentence order: "what is next" and "how many done".
+        sa.Index("annotation_reviewer_sentence", "reviewer_id", "sentence_id"),
+        sa.CheckConstraint("status IN ('accept', 'reject', 'skip')", name="annotation_status"),
+        sa.CheckConstraint("seconds >= 0", name="annotation_seconds"),
+    )
+
+
+class AnnotationVersion(SQLModel, table=True):
+    """Every state an annotation was saved in, in order; an undo marks its save as undone."""
+
+    __tablename__ = "annotation_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE")
+    reviewer_id: int = Field(foreign_key="reviewer.id", ondelete="CASCADE")
+    version: int
+    status: str = Field(max_length=10)
+    entities: list[dict[str, Any]] = _json_list()
+    events: list[dict[str, Any]] = _json_list()
+    categories: list[str] = _json_list()
+    seconds: float = Field(default=0.0)
+    saved_at: datetime = _timestamp()
+    undone_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.Index("annotation_version_reviewer", "reviewer_id", "id"),
+        sa.Index("annotation_version_sentence", "sentence_id", "reviewer_id", "version"),
+        sa.CheckConstraint(
+            "status IN ('accept', 'reject', 'skip')", name="annotation_version_status"
+        ),
+    )
+
+
+class Gold(SQLModel, table=True):
+    """The settled annotation of a sentence, the data that training and export use."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE", unique=True)
+    annotation_id: int | None = Field(
+        default=None, foreign_key="annotation.id", ondelete="SET NULL"
+    )
+    decided_by: int | None = Field(default=None, foreign_key="reviewer.id", ondelete="SET NULL")
+    source: str = Field(max_length=20)
+    entities: list[dict[str, Any]] = _json_list()
+    events: list[dict[str, Any]] = _json_list()
+    categories: list[str] = _json_list()
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "source IN ('accepted', 'imported', 'adjudicated')", name="gold_source"
+        ),
+    )

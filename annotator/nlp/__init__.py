@@ -1,0 +1,1 @@
+"""spaCy side of the annotator: tokens and sentences, suggestions, training."""
