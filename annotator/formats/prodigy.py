@@ -1,0 +1,262 @@
+"""Prodigy-style JSONL: one sentence per line, with its spans, events, categories and answer."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from annotator.formats.records import (
+    InvalidRecord,
+    Record,
+    RecordAnnotation,
+    Status,
+    decode_line,
+    describe_decode_error,
+)
+from annotator.labels import LabelScheme
+from annotator.nlp.text import blank_english, token_bounds
+from annotator.spans import Span, SpanError, check_spans
+
+ANSWERS: dict[str, Status] = {"accept": "accept", "reject": "reject", "ignore": "skip"}
+STATUS_ANSWERS: dict[Status, str] = {"accept": "accept", "reject": "reject", "skip": "ignore"}
+# Any of these keys means the line carries a decision, not only a text to annotate.
+ANNOTATION_KEYS = ("spans", "events", "accept", "answer")
+
+
+class _Problem(ValueError):
+    """Why one record is invalid; becomes an InvalidRecord once the line is known."""
+
+
+def read_jsonl(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
+    """Each line's record or its problem, reading one line at a time; blank lines are skipped."""
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                line = decode_line(raw, first=number == 1)
+            except UnicodeDecodeError as error:
+                yield InvalidRecord(source, number, describe_decode_error(error))
+                continue
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as error:
+                # The decoder's own "line 1" would be confusing next to the file's line number.
+                where = (
+                    "at the end of the line"
+                    if error.pos >= len(line.rstrip())
+                    else f"at column {error.pos + 1}"
+                )
+                reason = f"invalid JSON: {error.msg} {where}"
+                yield InvalidRecord(source, number, reason)
+                continue
+            try:
+                yield parse_record(data, source=source, line=number, scheme=scheme)
+            except InvalidRecord as error:
+                yield error
+
+
+def parse_record(data: Any, *, source: str, line: int, scheme: LabelScheme) -> Record:
+    """A decoded Prodigy task as a Record; raise InvalidRecord saying what is wrong with it."""
+    try:
+        if not isinstance(data, dict):
+            raise _Problem(f"a record must be a JSON object, got {_json_type(data)}")
+        text = _text_of(data)
+        meta = data.get("meta", {})
+        if not isinstance(meta, dict):
+            raise _Problem(f'"meta" must be an object, got {_json_type(meta)}')
+        annotator = data.get("_annotator_id")
+        if "_annotator_id" in data and (not isinstance(annotator, str) or not annotator):
+            raise _Problem(f'"_annotator_id" must be a non-empty string, got {annotator!r}')
+        annotation = None
+        if any(key in data for key in ANNOTATION_KEYS):
+            annotation = _annotation_of(data, text=text, annotator=annotator, scheme=scheme)
+    except _Problem as problem:
+        raise InvalidRecord(source, line, str(problem)) from None
+    return Record(
+        text=text, source=source, line=line, meta=meta, split=False, annotation=annotation
+    )
+
+
+def _text_of(data: dict[str, Any]) -> str:
+    if "text" not in data:
+        raise _Problem('missing "text"')
+    text = data["text"]
+    if not isinstance(text, str):
+        raise _Problem(f'"text" must be a string, got {_json_type(text)}')
+    if not text.strip():
+        raise _Problem('"text" is empty')
+    return text
+
+
+def _annotation_of(
+    data: dict[str, Any], *, text: str, annotator: str | None, scheme: LabelScheme
+) -> RecordAnnotation:
+    entities = _spans_of(data, "spans", text=text)
+    events = _spans_of(data, "events", text=text)
+    if entities or events:
+        bounds = token_bounds(text)
+        try:
+            check_spans(
+                entities,
+                text=text,
+                token_bounds=bounds,
+                labels=scheme.names("entities"),
+                kind="entity",
+                allow_overlap=False,
+            )
+            check_spans(
+                events,
+                text=text,
+                token_bounds=bounds,
+                labels=scheme.names("events"),
+                kind="event",
+                allow_overlap=True,
+            )
+        except SpanError as error:
+            raise _Problem(str(error)) from None
+    return RecordAnnotation(
+        entities=entities,
+        events=events,
+        categories=_categories_of(data, scheme=scheme),
+        annotator=annotator,
+        status=_status_of(data),
+    )
+
+
+def _spans_of(data: dict[str, Any], key: str, *, text: str) -> tuple[Span, ...]:
+    raw = data.get(key, [])
+    if not isinstance(raw, list):
+        raise _Problem(f'"{key}" must be a list, got {_json_type(raw)}')
+    spans = []
+    for index, item in enumerate(raw):
+        try:
+            span = Span.from_dict(item)
+        except SpanError as error:
+            raise _Problem(f"{key}[{index}]: {error}") from None
+        # A "text" that disagrees with the offsets means they were counted in something other
+        # than characters (bytes, UTF-16 units) or against another version of the text.
+        quoted = item.get("text")
+        if quoted is not None and 0 <= span.start_char < span.end_char <= len(text):
+            if quoted != span.text_in(text):
+                raise _Problem(
+                    f"{key}[{index}]: span {span.start_char}-{span.end_char} {span.label} "
+                    f"says {quoted!r} but the text there is {span.text_in(text)!r}"
+                )
+        spans.append(span)
+    return tuple(sorted(spans))
+
+
+def _categories_of(data: dict[str, Any], *, scheme: LabelScheme) -> tuple[str, ...]:
+    raw = data.get("accept", [])
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise _Problem(f'"accept" must be a list of category names, got {raw!r}')
+    known = scheme.names("categories")
+    for name in raw:
+        if name not in known:
+            raise _Problem(f'"accept": unknown category label {name!r}')
+    categories = tuple(dict.fromkeys(raw))
+    if scheme.categories_exclusive and len(categories) > 1:
+        raise _Problem(
+            f'"accept" has {len(categories)} categories ({", ".join(categories)}) '
+            "but the scheme allows one per sentence"
+        )
+    return categories
+
+
+def _status_of(data: dict[str, Any]) -> Status:
+    answer = data.get("answer", "accept")
+    if not isinstance(answer, str) or answer not in ANSWERS:
+        raise _Problem(f'"answer" must be one of accept, reject, ignore; got {answer!r}')
+    return ANSWERS[answer]
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def record_to_json(
+    text: str,
+    *,
+    meta: Mapping[str, Any],
+    entities: Iterable[Span],
+    events: Iterable[Span],
+    categories: Iterable[str],
+    annotator: str | None,
+    status: Status,
+    tokens: bool = False,
+) -> dict[str, Any]:
+    """A Prodigy task for one sentence and its decision; read_jsonl reads it back unchanged."""
+    doc = blank_english().make_doc(text) if tokens else None
+
+    def span_json(span: Span) -> dict[str, Any]:
+        record = {**span.to_dict(), "text": span.text_in(text)}
+        aligned = doc.char_span(span.start_char, span.end_char) if doc is not None else None
+        if aligned is not None:
+            record["token_start"] = aligned.start
+            record["token_end"] = aligned.end - 1
+        return record
+
+    task: dict[str, Any] = {"text": text, "meta": dict(meta)}
+    if doc is not None:
+        task["tokens"] = [
+            {
+                "text": token.text,
+                "start": token.idx,
+                "end": token.idx + len(token),
+                "id": token.i,
+                "ws": bool(token.whitespace_),
+            }
+            for token in doc
+        ]
+    task["spans"] = [span_json(span) for span in sorted(entities)]
+    task["events"] = [span_json(span) for span in sorted(events)]
+    task["accept"] = list(categories)
+    task["answer"] = STATUS_ANSWERS[status]
+    if annotator is not None:
+        task["_annotator_id"] = annotator
+    return task
+
+
+def write_jsonl(records: Iterable[Mapping[str, Any]], path: Path | str) -> int:
+    """Write one compact JSON object per line, replacing the file only once all are written."""
+    path = Path(path)
+    handle = tempfile.NamedTemporaryFile(
+        "w",
+        encoding="utf-8",
+        newline="\n",
+        dir=path.parent,
+        prefix=f".{path.name}.",
+        suffix=".tmp",
+        delete=False,
+    )
+    count = 0
+    try:
+        with handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+                handle.write("\n")
+                count += 1
+            handle.flush()
+            os.fsync(handle.fileno())
+        # The temporary file is private (0600); give the export the mode a new file would get.
+        os.chmod(handle.name, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    return count

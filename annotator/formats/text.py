@@ -1,0 +1,28 @@
+"""Plain text: one report per .txt file, split into sentences on import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from annotator.formats.records import InvalidRecord, Record, describe_decode_error
+from annotator.labels import LabelScheme
+
+
+def read_txt(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
+    """The file's report as one record, or the problem with it."""
+    # One report per file, so reading it whole is fine.
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = error.object.count(b"\n", 0, error.start) + 1
+        yield InvalidRecord(source, line, describe_decode_error(error))
+        return
+    if not text.strip():
+        reason = "file is empty" if not text else "file has only whitespace"
+        yield InvalidRecord(source, 1, reason)
+        return
+    yield Record(
+        text=text, source=source, line=1, meta={"file": path.name}, split=True, annotation=None
+    )

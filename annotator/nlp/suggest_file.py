@@ -1,0 +1,108 @@
+"""``annotator suggest``: add suggestions to the records of a JSONL file, no database."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from annotator.spans import Span
+
+if TYPE_CHECKING:
+    from annotator.nlp.suggest import Suggester
+
+
+class SuggestFileError(ValueError):
+    """Records of the input that cannot be suggested for; one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """(line number, record or None, problem or None) for every non-blank line."""
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                yield number, None, f"invalid UTF-8 at byte {error.start}"
+                continue
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                yield number, None, f"invalid JSON ({error.msg} at column {error.colno})"
+                continue
+            if not isinstance(record, dict):
+                yield number, None, "a record must be a JSON object"
+            elif not isinstance(record.get("text"), str) or not record["text"].strip():
+                yield number, None, "missing or non-string text"
+            else:
+                yield number, record, None
+
+
+def _span_record(span: Span, text: str) -> dict[str, Any]:
+    return {**span.to_dict(), "text": span.text_in(text)}
+
+
+def suggest_file(
+    source: Path, target: Path, *, suggester: Suggester, batch_size: int = 64
+) -> int:
+    """Write every record of ``source`` to ``target`` with ``spans``, ``events`` and ``accept``.
+
+    The input is checked first; on any bad record nothing is written. Returns the record count.
+    """
+    try:
+        problems = [f"{source}:{n}: {problem}" for n, _, problem in _records(source) if problem]
+    except OSError as error:
+        raise SuggestFileError([f"{source}:0: cannot be read ({error.strerror or error})"]) from error
+    if problems:
+        raise SuggestFileError(problems)
+    records = (record for _, record, _ in _records(source) if record is not None)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    count = 0
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            pairs = ((record["text"], record) for record in records)
+            for record, suggestion in _suggest_pairs(pairs, suggester, batch_size):
+                text = record["text"]
+                record["spans"] = [_span_record(span, text) for span in suggestion.entities]
+                record["events"] = [_span_record(span, text) for span in suggestion.events]
+                record["accept"] = list(suggestion.categories)
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                count += 1
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _suggest_pairs(
+    pairs: Iterator[tuple[str, dict[str, Any]]], suggester: Suggester, batch_size: int
+) -> Iterator[tuple[dict[str, Any], Any]]:
+    batch: list[tuple[str, dict[str, Any]]] = []
+    for pair in pairs:
+        batch.append(pair)
+        if len(batch) >= batch_size * 8:
+            yield from _run(batch, suggester, batch_size)
+            batch = []
+    if batch:
+        yield from _run(batch, suggester, batch_size)
+
+
+def _run(
+    batch: list[tuple[str, dict[str, Any]]], suggester: Suggester, batch_size: int
+) -> Iterator[tuple[dict[str, Any], Any]]:
+    texts = [text for text, _ in batch]
+    for (_, record), suggestion in zip(
+        batch, suggester.suggest(texts, batch_size=batch_size), strict=True
+    ):
+        yield record, suggestion

@@ -1,0 +1,337 @@
+"""The annotate view: the reviewer's draft in session state, and the callbacks that change it.
+
+Keys are prefixed ``annotate_``; only ids and plain data are kept in session state. Every change
+reaches the database through ``annotator.workflow``, which validates it before storing.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import streamlit as st
+
+from annotator import repository, workflow
+from annotator.labels import LabelScheme
+from annotator.nlp.text import token_bounds
+from annotator.spans import Span
+from annotator.ui import resources
+from annotator.ui.render import ShownSpan
+
+DRAFT = "annotate_draft"
+LAST_SERVED = "annotate_last_served"
+NOTICE = "annotate_notice"
+ERROR = "annotate_error"
+LAYERS = ("entities", "events")
+
+
+def draft() -> dict[str, Any] | None:
+    """The draft of the sentence on screen, or None when there is none."""
+    value = st.session_state.get(DRAFT)
+    return value if isinstance(value, dict) else None
+
+
+def reviewer_id() -> int:
+    """The id of the reviewer named in the sidebar, created on first use."""
+    name = str(st.session_state.get("annotate_reviewer") or resources.settings().reviewer).strip()
+    with resources.session() as session:
+        reviewer = repository.ensure_reviewer(session=session, name=name or "reviewer")
+        assert reviewer.id is not None
+        return reviewer.id
+
+
+def serve(*, reviewer: int, sentence_id: int | None, restored: workflow.Draft | None = None) -> None:
+    """Put a sentence on screen: its stored suggestion, or a restored draft after an undo."""
+    if sentence_id is None:
+        st.session_state[DRAFT] = {"sentence_id": None, "reviewer": reviewer}
+        return
+    with resources.session() as session:
+        suggestion = repository.latest_suggestion(session=session, sentence_id=sentence_id)
+    state: dict[str, Any] = {
+        "sentence_id": sentence_id,
+        "reviewer": reviewer,
+        "suggestion_id": suggestion.id if suggestion is not None else None,
+        "model": f"{suggestion.model_name} {suggestion.model_version}" if suggestion else None,
+        "shown_at": time.monotonic(),
+        "nonce": 0,
+    }
+    if restored is not None:
+        state["entities"] = [{**s.to_dict(), "suggested": False} for s in restored.entities]
+        state["events"] = [{**s.to_dict(), "suggested": False} for s in restored.events]
+        state["categories"] = list(restored.categories)
+    elif suggestion is not None:
+        state["entities"] = [{**row, "suggested": True} for row in suggestion.entities]
+        state["events"] = [{**row, "suggested": True} for row in suggestion.events]
+        state["categories"] = list(suggestion.categories)
+    else:
+        state.update(entities=[], events=[], categories=[])
+    st.session_state[DRAFT] = state
+
+
+def ensure_current(*, reviewer: int) -> dict[str, Any]:
+    """The draft on screen for this reviewer, serving the next sentence when there is none."""
+    current = draft()
+    if current is None or current.get("reviewer") != reviewer:
+        with resources.session() as session:
+            next_id = workflow.next_sentence_id(session=session, reviewer_id=reviewer)
+        serve(reviewer=reviewer, sentence_id=next_id)
+        current = draft()
+    assert current is not None
+    return current
+
+
+def shown_spans(state: dict[str, Any]) -> list[ShownSpan]:
+    """The draft's spans as the renderer takes them."""
+    return [
+        ShownSpan(row["start"], row["end"], row["label"], layer, bool(row.get("suggested")))
+        for layer in LAYERS
+        for row in state.get(layer, [])
+    ]
+
+
+def as_workflow_draft(state: dict[str, Any]) -> workflow.Draft:
+    """The draft as the workflow stores it (suggestion flags dropped)."""
+    return workflow.Draft(
+        entities=tuple(Span(r["start"], r["end"], r["label"]) for r in state["entities"]),
+        events=tuple(Span(r["start"], r["end"], r["label"]) for r in state["events"]),
+        categories=tuple(state["categories"]),
+    )
+
+
+# --- callbacks: each changes the draft or stores a decision ---------------------------------
+
+
+def accept_suggestions() -> None:
+    """Confirm every suggested span."""
+    state = draft()
+    if state:
+        for layer in LAYERS:
+            for row in state[layer]:
+                row["suggested"] = False
+
+
+def remove_span(layer: str, index: int) -> None:
+    """Remove one span from the draft."""
+    state = draft()
+    if state and 0 <= index < len(state[layer]):
+        removed = state[layer].pop(index)
+        st.session_state[NOTICE] = f"Removed {removed['label']} span."
+
+
+def relabel_span(layer: str, index: int, key: str) -> None:
+    """Give a span the label chosen in its select box; it is then the reviewer's, not a suggestion."""
+    state = draft()
+    label = st.session_state.get(key)
+    if state and label and 0 <= index < len(state[layer]):
+        state[layer][index].update(label=label, suggested=False)
+
+
+def add_span(label: str, layer: str, words_key: str, text: str) -> None:
+    """Add a span over the selected words; a new entity replaces entities it overlaps."""
+    state = draft()
+    picked = st.session_state.get(words_key) or []
+    if not state or not picked:
+        st.session_state[ERROR] = "Select the words of the span first, then its label."
+        return
+    bounds = token_bounds(text)
+    start, end = bounds[min(picked)][0], bounds[max(picked)][1]
+    new = Span(start, end, label)
+    rows = state[layer]
+    if layer == "entities":
+        replaced = [r for r in rows if new.overlaps(Span(r["start"], r["end"], r["label"]))]
+        rows[:] = [r for r in rows if r not in replaced]
+        if replaced:
+            st.session_state[NOTICE] = "Replaced overlapping " + ", ".join(r["label"] for r in replaced)
+    elif any(r["start"] == start and r["end"] == end and r["label"] == label for r in rows):
+        return
+    rows.append({**new.to_dict(), "suggested": False})
+    rows.sort(key=lambda r: (r["start"], r["end"]))
+    state["nonce"] += 1  # a fresh word picker, emptied
+
+
+def toggle_category(label: str, key: str) -> None:
+    """Set a category on or off from its toggle."""
+    state = draft()
+    if not state:
+        return
+    chosen = set(state["categories"])
+    if st.session_state.get(key):
+        chosen.add(label)
+    else:
+        chosen.discard(label)
+    state["categories"] = sorted(chosen)
+
+
+def decide(status: str, scheme: LabelScheme) -> None:
+    """Store accept / reject / skip for the sentence on screen, then serve the next one."""
+    state = draft()
+    if not state or state.get("sentence_id") is None:
+        return
+    reviewer = int(state["reviewer"])
+    try:
+        with resources.session() as session:
+            workflow.save_decision(
+                session=session,
+                sentence_id=int(state["sentence_id"]),
+                reviewer_id=reviewer,
+                status=status,
+                draft=as_workflow_draft(state),
+                scheme=scheme,
+                seconds=time.monotonic() - float(state["shown_at"]),
+                suggestion_id=state.get("suggestion_id"),
+            )
+            next_id = workflow.next_sentence_id(
+                session=session, reviewer_id=reviewer, after_id=int(state["sentence_id"])
+            )
+    except workflow.AnnotationError as error:
+        st.session_state[ERROR] = f"Not saved: {error}"
+        return
+    st.session_state[LAST_SERVED] = state["sentence_id"]
+    st.session_state[NOTICE] = f"Saved: {status}."
+    serve(reviewer=reviewer, sentence_id=next_id)
+
+
+def undo() -> None:
+    """Take back the last decision and show that sentence again, as it was decided."""
+    state = draft()
+    reviewer = int(state["reviewer"]) if state else reviewer_id()
+    with resources.session() as session:
+        undone = workflow.undo_last(session=session, reviewer_id=reviewer)
+    if undone is None:
+        st.session_state[NOTICE] = "Nothing to undo."
+        return
+    serve(reviewer=reviewer, sentence_id=undone.sentence_id, restored=undone.draft)
+    st.session_state[NOTICE] = f"Undid your {undone.status}; the sentence is back as you left it."
+
+
+# --- sections of the page -----------------------------------------------------------------
+
+
+def set_active_label(label: str) -> None:
+    """Remember the label whose guideline the side panel shows."""
+    st.session_state["annotate_active_label"] = label
+
+
+def word_picker(state: dict[str, Any], text: str) -> str:
+    """Pills of the sentence's words; returns the widget key holding the picked word indexes."""
+    bounds = token_bounds(text)
+    key = f"annotate_words_{state['sentence_id']}_{state['nonce']}"
+    st.pills(
+        "Words of a new span (pick the first and the last)",
+        options=list(range(len(bounds))),
+        format_func=lambda i: text[bounds[i][0] : bounds[i][1]],
+        selection_mode="multi",
+        key=key,
+    )
+    return key
+
+
+def label_buttons(state: dict[str, Any], text: str, words_key: str, scheme: LabelScheme) -> None:
+    """One button per entity and event label; its shortcut key adds the picked words as a span."""
+    for layer, title in (("entities", "Entity"), ("events", "Event")):
+        labels = scheme.layer(layer)
+        columns = st.columns(len(labels))
+        for column, label in zip(columns, labels, strict=True):
+            column.button(
+                f"{label.name} ({label.shortcut})",
+                key=f"annotate_add_{layer}_{label.name}",
+                help=f"{title}: {label.description}",
+                shortcut=label.shortcut,
+                on_click=_add_and_focus,
+                args=(label.name, layer, words_key, text),
+                width="stretch",
+            )
+
+
+def _add_and_focus(label: str, layer: str, words_key: str, text: str) -> None:
+    set_active_label(label)
+    add_span(label, layer, words_key, text)
+
+
+def span_list(state: dict[str, Any], text: str, scheme: LabelScheme) -> None:
+    """Each span with its text, a label box to relabel it and a button to remove it."""
+    sid = state["sentence_id"]
+    for layer, title in (("entities", "Entities"), ("events", "Events")):
+        rows = state[layer]
+        st.markdown(f"**{title}** ({len(rows)})")
+        names = list(scheme.names(layer))
+        for index, row in enumerate(rows):
+            left, middle, right = st.columns([3, 2, 1], vertical_alignment="center")
+            marker = " · suggested" if row.get("suggested") else ""
+            left.text(f"{text[row['start']:row['end']]}{marker}")
+            key = f"annotate_relabel_{sid}_{layer}_{index}_{row['start']}_{row['end']}"
+            middle.selectbox(
+                "Label",
+                names,
+                index=names.index(row["label"]) if row["label"] in names else 0,
+                key=key,
+                label_visibility="collapsed",
+                on_change=relabel_span,
+                args=(layer, index, key),
+            )
+            right.button(
+                "Remove",
+                key=f"annotate_remove_{sid}_{layer}_{index}_{row['start']}_{row['end']}",
+                on_click=remove_span,
+                args=(layer, index),
+            )
+
+
+def category_toggles(state: dict[str, Any], scheme: LabelScheme) -> None:
+    """One toggle per sentence category."""
+    st.markdown("**Sentence categories**")
+    columns = st.columns(3)
+    for number, label in enumerate(scheme.categories):
+        key = f"annotate_category_{state['sentence_id']}_{label.name}"
+        columns[number % 3].toggle(
+            label.name,
+            value=label.name in state["categories"],
+            key=key,
+            help=label.description,
+            on_change=toggle_category,
+            args=(label.name, key),
+        )
+
+
+def decision_buttons(scheme: LabelScheme, *, has_sentence: bool) -> None:
+    """Accept (a), Reject (x), Skip (space), Undo (u) and Accept all suggestions."""
+    accept_all, accept, reject, skip, back = st.columns(5)
+    accept_all.button(
+        "Confirm suggestions", key="annotate_confirm", on_click=accept_suggestions,
+        disabled=not has_sentence, width="stretch",
+    )
+    accept.button(
+        "Accept (a)", key="annotate_accept", type="primary", shortcut="a", on_click=decide,
+        args=("accept", scheme), disabled=not has_sentence, width="stretch",
+    )
+    reject.button(
+        "Reject (x)", key="annotate_reject", shortcut="x", on_click=decide,
+        args=("reject", scheme), disabled=not has_sentence, width="stretch",
+    )
+    skip.button(
+        "Skip (space)", key="annotate_skip", shortcut="space", on_click=decide,
+        args=("skip", scheme), disabled=not has_sentence, width="stretch",
+    )
+    back.button("Undo (u)", key="annotate_undo", shortcut="u", on_click=undo, width="stretch")
+
+
+def guideline_panel(scheme: LabelScheme) -> None:
+    """The guideline of the active label (the last one used, or the one picked here)."""
+    names = [label.name for label in scheme.all_labels() if label.layer != "roles"]
+    active = st.session_state.get("annotate_active_label")
+    if active not in names:
+        active = names[0]
+    chosen = st.selectbox("Guideline for", names, index=names.index(active))
+    label = scheme.get(chosen)
+    assert label is not None
+    st.markdown(f"**{label.name}** · key `{label.shortcut}` · {label.layer}")
+    st.caption(label.description)
+    st.write(label.guideline)
+
+
+def flash_messages() -> None:
+    """Show and clear the last notice or error."""
+    if message := st.session_state.pop(ERROR, None):
+        st.error(message)
+    if message := st.session_state.pop(NOTICE, None):
+        st.toast(message)

@@ -1,0 +1,438 @@
+"""Use cases: import reports, store suggestions, serve the next sentence, decide, undo, gold.
+
+Functions here decide what is written; the caller's session decides when it is committed
+(``annotator.db.session_scope``), so an import or a decision is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from annotator import repository
+from annotator.db import session_scope
+from annotator.formats.prodigy import record_to_json
+from annotator.formats.records import Record
+from annotator.labels import LabelScheme
+from annotator.models import STATUSES, Annotation, AnnotationVersion, Gold, utc_now
+from annotator.nlp.text import split_sentences, token_bounds
+from annotator.spans import Span, SpanError, check_spans, spans_from_dicts, spans_to_dicts
+
+if TYPE_CHECKING:
+    from annotator.nlp.suggest import Suggester
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+IMPORTED_REVIEWER = "imported"
+
+
+class AnnotationError(ValueError):
+    """A decision that cannot be stored (unknown sentence, bad span, unknown label...)."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a reviewer decides about a sentence: entity and event spans and categories."""
+
+    entities: tuple[Span, ...] = ()
+    events: tuple[Span, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    @classmethod
+    def from_rows(
+        cls,
+        entities: Iterable[Mapping[str, Any]],
+        events: Iterable[Mapping[str, Any]],
+        categories: Iterable[str],
+    ) -> Draft:
+        """A draft from stored JSON rows."""
+        return cls(
+            entities=tuple(spans_from_dicts(entities)),
+            events=tuple(spans_from_dicts(events)),
+            categories=tuple(categories),
+        )
+
+    def rows(self) -> dict[str, Any]:
+        """The JSON columns of an annotation, suggestion or gold row."""
+        return {
+            "entities": spans_to_dicts(self.entities),
+            "events": spans_to_dicts(self.events),
+            "categories": sorted(set(self.categories)),
+        }
+
+
+def check_draft(draft: Draft, *, text: str, scheme: LabelScheme) -> None:
+    """Raise AnnotationError when a draft does not fit the sentence text or the scheme."""
+    bounds = token_bounds(text)
+    try:
+        check_spans(
+            draft.entities,
+            text=text,
+            token_bounds=bounds,
+            labels=scheme.names("entities"),
+            kind="entity",
+            allow_overlap=False,
+        )
+        check_spans(
+            draft.events,
+            text=text,
+            token_bounds=bounds,
+            labels=scheme.names("events"),
+            kind="event",
+            allow_overlap=True,
+        )
+    except SpanError as error:
+        raise AnnotationError(str(error)) from error
+    known = set(scheme.names("categories"))
+    unknown = sorted(set(draft.categories) - known)
+    if unknown:
+        raise AnnotationError(f"unknown category {unknown[0]!r}")
+    if scheme.categories_exclusive and len(set(draft.categories)) > 1:
+        raise AnnotationError("categories are exclusive in this scheme: choose one")
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    """What an import added; duplicates are reports whose content was already stored."""
+
+    reports: int = 0
+    duplicates: int = 0
+    sentences: int = 0
+    annotations: int = 0
+    gold: int = 0
+    sentence_ids: list[int] = field(default_factory=list, repr=False)
+
+
+def content_hash(text: str, *, split: bool) -> str:
+    """The identity of a report: its text, and whether it was split into sentences."""
+    kind = b"report\0" if split else b"sentence\0"
+    return hashlib.sha256(kind + text.encode("utf-8")).hexdigest()
+
+
+def import_records(
+    *,
+    session: Session,
+    records: Iterable[Record],
+    scheme: LabelScheme,
+    progress: Callable[[Record], None] | None = None,
+) -> ImportSummary:
+    """Store reports and their sentences (and any decisions they carry) in the session.
+
+    Re-importing the same content adds nothing. The caller commits; when ``records`` raises
+    (an invalid record further on), the session is rolled back and nothing is kept.
+    """
+    summary = ImportSummary()
+    for record in records:
+        report_hash = content_hash(record.text, split=record.split)
+        report_id = repository.report_id_by_hash(session=session, content_hash=report_hash)
+        if report_id is None:
+            report_id = repository.insert_report(
+                session=session,
+                content_hash=report_hash,
+                source=record.source,
+                text=record.text,
+                meta=dict(record.meta),
+            )
+            offsets = split_sentences(record.text) if record.split else [(0, len(record.text))]
+            rows = [
+                {
+                    "report_id": report_id,
+                    "position": position,
+                    "start_char": start,
+                    "end_char": end,
+                    "text": record.text[start:end],
+                    "content_hash": hashlib.sha256(
+                        record.text[start:end].encode("utf-8")
+                    ).hexdigest(),
+                }
+                for position, (start, end) in enumerate(offsets)
+            ]
+            repository.insert_sentences(session=session, rows=rows)
+            repository.set_sentence_count(session=session, report_id=report_id, count=len(rows))
+            summary.reports += 1
+            summary.sentences += len(rows)
+        else:
+            summary.duplicates += 1
+        if record.annotation is not None:
+            _import_annotation(session=session, record=record, report_id=report_id,
+                               scheme=scheme, summary=summary)
+        if progress is not None:
+            progress(record)
+    return summary
+
+
+def _import_annotation(
+    *, session: Session, record: Record, report_id: int, scheme: LabelScheme,
+    summary: ImportSummary,
+) -> None:
+    annotation = record.annotation
+    assert annotation is not None
+    (sentence_id,) = repository.sentence_ids_of_report(session=session, report_id=report_id)
+    reviewer = repository.ensure_reviewer(
+        session=session, name=annotation.annotator or IMPORTED_REVIEWER
+    )
+    assert reviewer.id is not None
+    draft = Draft(annotation.entities, annotation.events, annotation.categories)
+    existing = repository.annotation_of(
+        session=session, sentence_id=sentence_id, reviewer_id=reviewer.id
+    )
+    if existing is not None and existing.status == annotation.status and (
+        Draft.from_rows(existing.entities, existing.events, existing.categories).rows()
+        == draft.rows()
+    ):
+        return
+    save_decision(
+        session=session,
+        sentence_id=sentence_id,
+        reviewer_id=reviewer.id,
+        status=annotation.status,
+        draft=draft,
+        scheme=scheme,
+    )
+    summary.annotations += 1
+    if annotation.status == "accept":
+        summary.gold += 1
+
+
+# --- suggestions --------------------------------------------------------------------------
+
+
+def suggest_pending(
+    *,
+    engine: Engine,
+    suggester: Suggester,
+    batch_size: int = 64,
+    progress: Progress | None = None,
+) -> int:
+    """Suggest for every sentence that lacks this model version's suggestion; return how many.
+
+    Each batch is committed on its own, so an interrupted run resumes where it stopped.
+    """
+    with session_scope(engine) as session:
+        total = repository.count_unsuggested(
+            session=session, model_name=suggester.model_name, model_version=suggester.model_version
+        )
+    done = 0
+    after_id = 0
+    if progress is not None:
+        progress(0, total)
+    while True:
+        with session_scope(engine) as session:
+            batch = repository.unsuggested_sentences(
+                session=session,
+                model_name=suggester.model_name,
+                model_version=suggester.model_version,
+                after_id=after_id,
+                limit=batch_size * 8,
+            )
+            if not batch:
+                return done
+            texts = [text for _, text in batch]
+            rows = [
+                {
+                    "sentence_id": sentence_id,
+                    "model_name": suggester.model_name,
+                    "model_version": suggester.model_version,
+                    **Draft(s.entities, s.events, s.categories).rows(),
+                }
+                for (sentence_id, _), s in zip(
+                    batch, suggester.suggest(texts, batch_size=batch_size), strict=True
+                )
+            ]
+            repository.insert_suggestions(session=session, rows=rows)
+        after_id = batch[-1][0]
+        done += len(batch)
+        if progress is not None:
+            progress(done, max(total, done))
+
+
+# --- serving and deciding -----------------------------------------------------------------
+
+
+def next_sentence_id(*, session: Session, reviewer_id: int, after_id: int = 0) -> int | None:
+    """The next sentence in report order that this reviewer has not decided yet.
+
+    Sentences skipped over (before ``after_id``) are offered again once the end is reached.
+    """
+    found = repository.next_unannotated_id(
+        session=session, reviewer_id=reviewer_id, after_id=after_id
+    )
+    if found is None and after_id > 0:
+        found = repository.next_unannotated_id(session=session, reviewer_id=reviewer_id)
+    return found
+
+
+def save_decision(
+    *,
+    session: Session,
+    sentence_id: int,
+    reviewer_id: int,
+    status: str,
+    draft: Draft,
+    scheme: LabelScheme,
+    seconds: float = 0.0,
+    suggestion_id: int | None = None,
+) -> Annotation:
+    """Store a reviewer's decision; the earlier state stays in the history; gold follows."""
+    if status not in STATUSES:
+        raise AnnotationError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
+    if sentence is None:
+        raise AnnotationError(f"sentence {sentence_id} does not exist")
+    check_draft(draft, text=sentence.text, scheme=scheme)
+    seconds = max(0.0, float(seconds))
+    rows = draft.rows()
+    now = utc_now()
+    annotation = repository.annotation_of(
+        session=session, sentence_id=sentence_id, reviewer_id=reviewer_id
+    )
+    if annotation is None:
+        annotation = Annotation(
+            sentence_id=sentence_id,
+            reviewer_id=reviewer_id,
+            suggestion_id=suggestion_id,
+            status=status,
+            seconds=seconds,
+            version=1,
+            created_at=now,
+            updated_at=now,
+            **rows,
+        )
+    else:
+        annotation.status = status
+        annotation.entities = rows["entities"]
+        annotation.events = rows["events"]
+        annotation.categories = rows["categories"]
+        annotation.seconds = seconds
+        annotation.version += 1
+        annotation.updated_at = now
+    session.add(annotation)
+    session.add(
+        AnnotationVersion(
+            sentence_id=sentence_id,
+            reviewer_id=reviewer_id,
+            version=annotation.version,
+            status=status,
+            seconds=seconds,
+            saved_at=now,
+            **rows,
+        )
+    )
+    session.flush()
+    _sync_gold(session=session, annotation=annotation)
+    return annotation
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What an undo took back: the sentence, and the decision it had."""
+
+    sentence_id: int
+    status: str
+    draft: Draft
+
+
+def undo_last(*, session: Session, reviewer_id: int) -> Undone | None:
+    """Take back the reviewer's most recent decision that still stands.
+
+    The annotation returns to its state before that decision (or is removed when it was the
+    first); the history keeps the undone decision, marked with the time it was undone.
+    """
+    last = repository.last_live_save(session=session, reviewer_id=reviewer_id)
+    if last is None:
+        return None
+    last.undone_at = utc_now()
+    session.add(last)
+    annotation = repository.annotation_of(
+        session=session, sentence_id=last.sentence_id, reviewer_id=reviewer_id
+    )
+    previous = repository.previous_live_save(
+        session=session, sentence_id=last.sentence_id, reviewer_id=reviewer_id, before_id=last.id or 0
+    )
+    if annotation is not None:
+        if previous is None:
+            gold = repository.gold_of(session=session, sentence_id=last.sentence_id)
+            if gold is not None and gold.annotation_id == annotation.id:
+                session.delete(gold)
+            session.delete(annotation)
+        else:
+            _restore(annotation, previous)
+            session.add(annotation)
+            session.flush()
+            _sync_gold(session=session, annotation=annotation)
+    session.flush()
+    return Undone(
+        sentence_id=last.sentence_id,
+        status=last.status,
+        draft=Draft.from_rows(last.entities, last.events, last.categories),
+    )
+
+
+def _restore(annotation: Annotation, version: AnnotationVersion) -> None:
+    annotation.status = version.status
+    annotation.entities = list(version.entities)
+    annotation.events = list(version.events)
+    annotation.categories = list(version.categories)
+    annotation.seconds = version.seconds
+    annotation.version = version.version
+    annotation.updated_at = utc_now()
+
+
+def _sync_gold(*, session: Session, annotation: Annotation) -> None:
+    """Single-reviewer policy: an accepted annotation is its sentence's gold.
+
+    Imported and adjudicated gold is not replaced by a reviewer's decision.
+    """
+    gold = repository.gold_of(session=session, sentence_id=annotation.sentence_id)
+    if annotation.status != "accept":
+        if gold is not None and gold.annotation_id == annotation.id:
+            session.delete(gold)
+        return
+    if gold is not None and gold.source != "accepted":
+        return
+    now = utc_now()
+    if gold is None:
+        gold = Gold(sentence_id=annotation.sentence_id, source="accepted", created_at=now)
+    gold.annotation_id = annotation.id
+    gold.decided_by = annotation.reviewer_id
+    gold.entities = list(annotation.entities)
+    gold.events = list(annotation.events)
+    gold.categories = list(annotation.categories)
+    gold.updated_at = now
+    session.add(gold)
+
+
+def progress_of(*, session: Session, reviewer_id: int) -> tuple[int, int]:
+    """(sentences this reviewer decided, sentences in all)."""
+    return (
+        repository.count_decided(session=session, reviewer_id=reviewer_id),
+        repository.count_sentences(session=session),
+    )
+
+
+def gold_records(*, session: Session, tokens: bool = False) -> Iterator[dict[str, Any]]:
+    """The gold as Prodigy-style records, in report order."""
+    for gold, sentence, report in repository.iter_gold(session=session):
+        meta = dict(report.meta)
+        meta.update({"report": report.source, "sentence": sentence.position})
+        yield record_to_json(
+            sentence.text,
+            meta=meta,
+            entities=spans_from_dicts(gold.entities),
+            events=spans_from_dicts(gold.events),
+            categories=tuple(gold.categories),
+            annotator=None,
+            status="accept",
+            tokens=tokens,
+        )
+

@@ -1,0 +1,68 @@
+"""Import and reports: upload .txt, .csv or .jsonl files; suggestions follow with a progress bar."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from annotator import repository, workflow
+from annotator.formats.records import ImportFailed, read_records
+from annotator.ui import resources
+
+scheme = resources.scheme()
+st.header("Import reports")
+uploads = st.file_uploader(
+    "Reports: .txt (one report per file), .csv (a text column) or .jsonl (Prodigy-style records)",
+    type=["txt", "csv", "jsonl"],
+    accept_multiple_files=True,
+    key="reports_uploads",
+)
+if uploads and st.button("Import", type="primary", key="reports_import"):
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for upload in uploads:
+            path = Path(folder) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            paths.append(path)
+        try:
+            with st.spinner("Importing..."), resources.session() as session:
+                summary = workflow.import_records(
+                    session=session, records=read_records(paths, scheme=scheme), scheme=scheme
+                )
+        except ImportFailed as failed:
+            st.error(f"Nothing was imported: {len(failed.errors)} bad record(s).")
+            st.code("\n".join(str(error).replace(folder + "/", "") for error in failed.errors[:200]))
+            st.stop()
+    st.success(
+        f"Imported {summary.reports} report(s) with {summary.sentences} sentence(s); "
+        f"{summary.duplicates} were already stored."
+    )
+    bar = st.progress(0.0, text="Suggesting...")
+    workflow.suggest_pending(
+        engine=resources.engine(),
+        suggester=resources.suggester(),
+        batch_size=resources.settings().batch_size,
+        progress=lambda done, total: bar.progress(
+            done / total if total else 1.0, text=f"Suggested {done} / {total} sentences"
+        ),
+    )
+    bar.progress(1.0, text="Suggestions stored.")
+
+st.header("Reports")
+with resources.session() as session:
+    counts = repository.count_rows(session=session)
+    reports = repository.recent_reports(session=session, limit=200)
+st.caption(
+    " · ".join(f"{value} {name}" for name, value in counts.items())
+)
+st.dataframe(
+    pd.DataFrame(
+        [
+            {"id": r.id, "source": r.source, "sentences": r.n_sentences, "imported": r.created_at}
+            for r in reports
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
