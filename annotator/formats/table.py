@@ -35,6 +35,9 @@ def read_csv(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | 
             yield from (InvalidRecord(source, n, reason) for n, reason in sorted(bad_lines.items()))
             return
         names = [name.strip() for name in header]
+        if not any(names):
+            yield InvalidRecord(source, 1, "the first line must be a header with a text column")
+            return
         if TEXT_COLUMN not in names:
             shown = ", ".join(repr(name) for name in names)
             yield InvalidRecord(source, 1, f'no "{TEXT_COLUMN}" column (the header has {shown})')

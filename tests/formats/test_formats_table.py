@@ -142,6 +142,16 @@ def test_empty_file_is_an_error(read_all: Reader, write_file: Writer) -> None:
     ]
 
 
+def test_blank_first_line_is_not_a_header(read_all: Reader, write_file: Writer) -> None:
+    path = write_file("reports.csv", "\ntext\nShelling.\n")
+
+    _, errors = read_all([path])
+
+    assert [(error.line, error.reason) for error in errors] == [
+        (1, "the first line must be a header with a text column")
+    ]
+
+
 def test_byte_order_mark_before_the_header_is_ignored(read_all: Reader, write_file: Writer) -> None:
     path = write_file("reports.csv", "\ufefftext,id\nShelling.,1\n")
 
