@@ -55,9 +55,11 @@ def read_jsonl(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record 
                 yield InvalidRecord(source, number, reason)
                 continue
             try:
-                yield parse_record(data, source=source, line=number, scheme=scheme)
+                record = parse_record(data, source=source, line=number, scheme=scheme)
             except InvalidRecord as error:
                 yield error
+                continue
+            yield record
 
 
 def parse_record(data: Any, *, source: str, line: int, scheme: LabelScheme) -> Record:
