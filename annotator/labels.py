@@ -123,7 +123,11 @@ def parse_scheme(data: Any, *, path: Path | str = "<scheme>") -> LabelScheme:
 
     entities = _parse_layer(data.get("entities"), "entities", path=path, allowed=_LABEL_KEYS)
     events = _parse_layer(data.get("events"), "events", path=path, allowed=_EVENT_KEYS)
-    roles = _parse_layer(data.get("roles") or {}, "roles", path=path, allowed=_LABEL_KEYS)
+    roles = (
+        _parse_layer(data["roles"], "roles", path=path, allowed=_LABEL_KEYS)
+        if data.get("roles") is not None
+        else []
+    )
 
     raw_categories = data["categories"]
     if not isinstance(raw_categories, dict):
