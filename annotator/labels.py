@@ -116,7 +116,9 @@ def parse_scheme(data: Any, *, path: Path | str = "<scheme>") -> LabelScheme:
         raise SchemeError(path, "top level", "must be a mapping with keys " + ", ".join(LAYERS))
     unknown = sorted(set(map(str, data)) - set(LAYERS))
     if unknown:
-        raise SchemeError(path, f"top-level key {unknown[0]!r}", "unknown key; allowed: " + ", ".join(LAYERS))
+        raise SchemeError(
+            path, f"top-level key {unknown[0]!r}", "unknown key; allowed: " + ", ".join(LAYERS)
+        )
     for required in ("entities", "events", "categories"):
         if required not in data:
             raise SchemeError(path, f"top-level key {required!r}", "is missing")
@@ -134,7 +136,9 @@ def parse_scheme(data: Any, *, path: Path | str = "<scheme>") -> LabelScheme:
         raise SchemeError(path, "categories", "must be a mapping with keys exclusive and labels")
     unknown = sorted(set(map(str, raw_categories)) - _CATEGORY_KEYS)
     if unknown:
-        raise SchemeError(path, f"categories.{unknown[0]}", "unknown key; allowed: exclusive, labels")
+        raise SchemeError(
+            path, f"categories.{unknown[0]}", "unknown key; allowed: exclusive, labels"
+        )
     exclusive = raw_categories.get("exclusive", False)
     if not isinstance(exclusive, bool):
         raise SchemeError(path, "categories.exclusive", "must be true or false")
@@ -155,7 +159,9 @@ def parse_scheme(data: Any, *, path: Path | str = "<scheme>") -> LabelScheme:
         if key in seen_keys:
             other = seen_keys[key]
             raise SchemeError(
-                path, entry, f"duplicate shortcut {label.shortcut!r} (already {other.layer}.{other.name})"
+                path,
+                entry,
+                f"duplicate shortcut {label.shortcut!r} (already {other.layer}.{other.name})",
             )
         seen_keys[key] = label
     category_names = {label.name for label in categories}

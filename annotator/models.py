@@ -169,7 +169,5 @@ class Gold(SQLModel, table=True):
     updated_at: datetime = _timestamp()
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "source IN ('accepted', 'imported', 'adjudicated')", name="gold_source"
-        ),
+        sa.CheckConstraint("source IN ('accepted', 'imported', 'adjudicated')", name="gold_source"),
     )

@@ -44,7 +44,7 @@ def insert_report(
 ) -> int:
     """Insert a report and return its id."""
     result = session.execute(
-        sa.insert(Report).returning(Report.id),  # type: ignore[arg-type]
+        sa.insert(Report).returning(col(Report.id)),
         {"content_hash": content_hash, "source": source, "text": text, "meta": meta},
     )
     return int(result.scalar_one())
@@ -58,9 +58,7 @@ def insert_sentences(*, session: Session, rows: Sequence[dict[str, Any]]) -> Non
 
 def set_sentence_count(*, session: Session, report_id: int, count: int) -> None:
     """Record how many sentences a report was split into."""
-    session.execute(
-        sa.update(Report).where(col(Report.id) == report_id).values(n_sentences=count)
-    )
+    session.execute(sa.update(Report).where(col(Report.id) == report_id).values(n_sentences=count))
 
 
 def sentence_ids_of_report(*, session: Session, report_id: int) -> list[int]:
@@ -94,9 +92,7 @@ def context_of(*, session: Session, sentence: Sentence, width: int = 1) -> list[
     return list(session.exec(query))
 
 
-def next_unannotated_id(
-    *, session: Session, reviewer_id: int, after_id: int = 0
-) -> int | None:
+def next_unannotated_id(*, session: Session, reviewer_id: int, after_id: int = 0) -> int | None:
     """The first sentence (in report order, after ``after_id``) this reviewer has not decided.
 
     An anti-join on the (reviewer_id, sentence_id) index walking sentences in id order; the
@@ -128,7 +124,7 @@ def latest_suggestion(*, session: Session, sentence_id: int) -> Suggestion | Non
 def unsuggested_sentences(
     *, session: Session, model_name: str, model_version: str, after_id: int, limit: int
 ) -> list[tuple[int, str]]:
-    """Up to ``limit`` (id, text) of sentences after ``after_id`` lacking this model's suggestion."""
+    """Up to ``limit`` (id, text) of sentences after ``after_id`` without this model's output."""
     has = select(Suggestion.id).where(
         Suggestion.sentence_id == Sentence.id,
         Suggestion.model_name == model_name,
@@ -140,7 +136,7 @@ def unsuggested_sentences(
         .order_by(col(Sentence.id))
         .limit(limit)
     )
-    return [(int(sentence_id), text) for sentence_id, text in session.exec(query)]
+    return [(sentence_id, text) for sentence_id, text in session.exec(query) if sentence_id]
 
 
 def count_unsuggested(*, session: Session, model_name: str, model_version: str) -> int:
@@ -240,13 +236,15 @@ def count_sentences(*, session: Session) -> int:
 
 def count_decided(*, session: Session, reviewer_id: int) -> int:
     """How many sentences this reviewer has decided."""
-    query = select(func.count()).select_from(Annotation).where(
-        Annotation.reviewer_id == reviewer_id
+    query = (
+        select(func.count()).select_from(Annotation).where(Annotation.reviewer_id == reviewer_id)
     )
     return int(session.exec(query).one())
 
 
-def iter_gold(*, session: Session, batch_size: int = 1000) -> Iterator[tuple[Gold, Sentence, Report]]:
+def iter_gold(
+    *, session: Session, batch_size: int = 1000
+) -> Iterator[tuple[Gold, Sentence, Report]]:
     """Every gold row with its sentence and report, in report order, streamed in batches."""
     last_id = 0
     while True:

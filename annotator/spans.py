@@ -37,15 +37,16 @@ class Span:
         if not isinstance(record, dict):
             raise SpanError(f"span must be an object with start, end and label, got {record!r}")
         start, end, label = record.get("start"), record.get("end"), record.get("label")
-        if not _is_int(start) or not _is_int(end):
+        if not isinstance(start, int) or not isinstance(end, int) or _is_bool(start, end):
             raise SpanError(f"span start and end must be integers, got {start!r} and {end!r}")
         if not isinstance(label, str) or not label:
             raise SpanError(f"span label must be a non-empty string, got {label!r}")
         return cls(start, end, label)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _is_bool(*values: Any) -> bool:
+    # bool is an int subclass; true/false in JSON is never an offset.
+    return any(isinstance(value, bool) for value in values)
 
 
 def spans_from_dicts(records: Iterable[Any]) -> list[Span]:
@@ -79,9 +80,7 @@ def check_spans(
         if span.label not in allowed:
             raise SpanError(f"{where}: unknown {kind} label {span.label!r}")
         if span.start_char not in starts or span.end_char not in ends:
-            raise SpanError(
-                f"{where} ({span.text_in(text)!r}) is not on token boundaries"
-            )
+            raise SpanError(f"{where} ({span.text_in(text)!r}) is not on token boundaries")
     if not allow_overlap:
         ordered = sorted(spans)
         for first, second in zip(ordered, ordered[1:], strict=False):

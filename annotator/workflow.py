@@ -164,15 +164,20 @@ def import_records(
         else:
             summary.duplicates += 1
         if record.annotation is not None:
-            _import_annotation(session=session, record=record, report_id=report_id,
-                               scheme=scheme, summary=summary)
+            _import_annotation(
+                session=session, record=record, report_id=report_id, scheme=scheme, summary=summary
+            )
         if progress is not None:
             progress(record)
     return summary
 
 
 def _import_annotation(
-    *, session: Session, record: Record, report_id: int, scheme: LabelScheme,
+    *,
+    session: Session,
+    record: Record,
+    report_id: int,
+    scheme: LabelScheme,
     summary: ImportSummary,
 ) -> None:
     annotation = record.annotation
@@ -186,9 +191,13 @@ def _import_annotation(
     existing = repository.annotation_of(
         session=session, sentence_id=sentence_id, reviewer_id=reviewer.id
     )
-    if existing is not None and existing.status == annotation.status and (
-        Draft.from_rows(existing.entities, existing.events, existing.categories).rows()
-        == draft.rows()
+    if (
+        existing is not None
+        and existing.status == annotation.status
+        and (
+            Draft.from_rows(existing.entities, existing.events, existing.categories).rows()
+            == draft.rows()
+        )
     ):
         return
     save_decision(
@@ -357,7 +366,10 @@ def undo_last(*, session: Session, reviewer_id: int) -> Undone | None:
         session=session, sentence_id=last.sentence_id, reviewer_id=reviewer_id
     )
     previous = repository.previous_live_save(
-        session=session, sentence_id=last.sentence_id, reviewer_id=reviewer_id, before_id=last.id or 0
+        session=session,
+        sentence_id=last.sentence_id,
+        reviewer_id=reviewer_id,
+        before_id=last.id or 0,
     )
     if annotation is not None:
         if previous is None:
@@ -435,4 +447,3 @@ def gold_records(*, session: Session, tokens: bool = False) -> Iterator[dict[str
             status="accept",
             tokens=tokens,
         )
-

@@ -32,7 +32,9 @@ if uploads and st.button("Import", type="primary", key="reports_import"):
                 )
         except ImportFailed as failed:
             st.error(f"Nothing was imported: {len(failed.errors)} bad record(s).")
-            st.code("\n".join(str(error).replace(folder + "/", "") for error in failed.errors[:200]))
+            st.code(
+                "\n".join(str(error).replace(folder + "/", "") for error in failed.errors[:200])
+            )
             st.stop()
     st.success(
         f"Imported {summary.reports} report(s) with {summary.sentences} sentence(s); "
@@ -53,9 +55,7 @@ st.header("Reports")
 with resources.session() as session:
     counts = repository.count_rows(session=session)
     reports = repository.recent_reports(session=session, limit=200)
-st.caption(
-    " · ".join(f"{value} {name}" for name, value in counts.items())
-)
+st.caption(" · ".join(f"{value} {name}" for name, value in counts.items()))
 st.dataframe(
     pd.DataFrame(
         [

@@ -13,11 +13,16 @@ from annotator.cli import app
 runner = CliRunner()
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_0cddb9383b0f6ff7.txt"
-GOOD_RECORD = {"text": "Police arrested Ko Aung in Yangon.",
-               "spans": [{"start": 16, "end": 23, "label": "PERSON"},
-                         {"start": 27, "end": 33, "label": "GPE"}],
-               "events": [{"start": 7, "end": 15, "label": "ARREST"}],
-               "accept": ["STRATEGIC_DEVELOPMENTS"], "answer": "accept"}
+GOOD_RECORD = {
+    "text": "Police arrested Ko Aung in Yangon.",
+    "spans": [
+        {"start": 16, "end": 23, "label": "PERSON"},
+        {"start": 27, "end": 33, "label": "GPE"},
+    ],
+    "events": [{"start": 7, "end": 15, "label": "ARREST"}],
+    "accept": ["STRATEGIC_DEVELOPMENTS"],
+    "answer": "accept",
+}
 
 
 def run(*args: str) -> object:
@@ -37,14 +42,20 @@ def write_jsonl(path: Path, lines: list[str]) -> Path:
 
 def test_stats_json_counts_everything(sqlite_url):
     assert stats(sqlite_url) == {
-        "reports": 0, "sentences": 0, "suggestions": 0, "annotations": 0, "gold": 0,
+        "reports": 0,
+        "sentences": 0,
+        "suggestions": 0,
+        "annotations": 0,
+        "gold": 0,
     }
 
 
 def test_import_txt_csv_and_jsonl(sqlite_url, tmp_path):
     table = tmp_path / "reports.csv"
-    table.write_text('id,text\n1,"Clashes erupted in Lashio. Two died."\n2,Protesters marched in Mandalay.\n',
-                     encoding="utf-8")
+    table.write_text(
+        'id,text\n1,"Clashes erupted in Lashio. Two died."\n2,Protesters marched in Mandalay.\n',
+        encoding="utf-8",
+    )
     records = write_jsonl(tmp_path / "records.jsonl", [json.dumps(GOOD_RECORD)])
     result = run("import", "--db", sqlite_url, "--no-suggest", str(SEED), str(table), str(records))
     assert result.exit_code == 0, result.output
@@ -57,14 +68,27 @@ def test_import_txt_csv_and_jsonl(sqlite_url, tmp_path):
 
 
 BAD_LINES = {
-    "invalid JSON": "{\"text\": ",
+    "invalid JSON": '{"text": ',
     "missing text": json.dumps({"meta": {}}),
     "non-string text": json.dumps({"text": 42}),
-    "span out of range": json.dumps({"text": "Troops fled.", "spans": [{"start": 0, "end": 40, "label": "ARMED_GROUP"}]}),
-    "not on token boundaries": json.dumps({"text": "Troops fled.", "spans": [{"start": 0, "end": 3, "label": "ARMED_GROUP"}]}),
-    "overlapping entities": json.dumps({"text": "Troops fled Bago.", "spans": [
-        {"start": 0, "end": 11, "label": "ARMED_GROUP"}, {"start": 7, "end": 16, "label": "GPE"}]}),
-    "unknown label": json.dumps({"text": "Troops fled.", "spans": [{"start": 0, "end": 6, "label": "SOLDIER"}]}),
+    "span out of range": json.dumps(
+        {"text": "Troops fled.", "spans": [{"start": 0, "end": 40, "label": "ARMED_GROUP"}]}
+    ),
+    "not on token boundaries": json.dumps(
+        {"text": "Troops fled.", "spans": [{"start": 0, "end": 3, "label": "ARMED_GROUP"}]}
+    ),
+    "overlapping entities": json.dumps(
+        {
+            "text": "Troops fled Bago.",
+            "spans": [
+                {"start": 0, "end": 11, "label": "ARMED_GROUP"},
+                {"start": 7, "end": 16, "label": "GPE"},
+            ],
+        }
+    ),
+    "unknown label": json.dumps(
+        {"text": "Troops fled.", "spans": [{"start": 0, "end": 6, "label": "SOLDIER"}]}
+    ),
 }
 
 
@@ -91,19 +115,29 @@ def test_invalid_utf8_names_the_line(sqlite_url, tmp_path):
 
 
 def test_every_bad_record_is_listed_one_per_line(sqlite_url, tmp_path):
-    path = write_jsonl(tmp_path / "batch.jsonl", [
-        BAD_LINES["invalid JSON"], json.dumps(GOOD_RECORD), BAD_LINES["missing text"],
-        BAD_LINES["unknown label"],
-    ])
+    path = write_jsonl(
+        tmp_path / "batch.jsonl",
+        [
+            BAD_LINES["invalid JSON"],
+            json.dumps(GOOD_RECORD),
+            BAD_LINES["missing text"],
+            BAD_LINES["unknown label"],
+        ],
+    )
     result = run("import", "--db", sqlite_url, "--no-suggest", str(path))
     assert result.exit_code == 1
-    named = [line.split(":")[1] for line in result.stderr.splitlines() if line.startswith(str(path))]
+    named = [
+        line.split(":")[1] for line in result.stderr.splitlines() if line.startswith(str(path))
+    ]
     assert named == ["1", "3", "4"]
 
 
 def test_export_writes_the_gold_as_prodigy_jsonl(sqlite_url, tmp_path):
-    rejected = {"text": "Police detained Ma Hla in Bago.", "answer": "reject",
-                "spans": [{"start": 16, "end": 22, "label": "PERSON"}]}
+    rejected = {
+        "text": "Police detained Ma Hla in Bago.",
+        "answer": "reject",
+        "spans": [{"start": 16, "end": 22, "label": "PERSON"}],
+    }
     path = write_jsonl(tmp_path / "in.jsonl", [json.dumps(GOOD_RECORD), json.dumps(rejected)])
     assert run("import", "--db", sqlite_url, "--no-suggest", str(path)).exit_code == 0
     out = tmp_path / "gold.jsonl"
@@ -112,7 +146,9 @@ def test_export_writes_the_gold_as_prodigy_jsonl(sqlite_url, tmp_path):
     (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert record["text"] == GOOD_RECORD["text"]
     assert [(s["start"], s["end"], s["label"]) for s in record["spans"]] == [
-        (16, 23, "PERSON"), (27, 33, "GPE")]
+        (16, 23, "PERSON"),
+        (27, 33, "GPE"),
+    ]
     assert [(s["start"], s["end"], s["label"]) for s in record["events"]] == [(7, 15, "ARREST")]
     assert record["accept"] == ["STRATEGIC_DEVELOPMENTS"] and record["answer"] == "accept"
 
@@ -132,16 +168,26 @@ def test_unknown_export_format_is_an_error(sqlite_url, tmp_path):
 @pytest.mark.slow
 def test_suggest_adds_spans_events_and_accept_without_a_database(tmp_path, monkeypatch):
     monkeypatch.setenv("ANNOTATOR_DATABASE_URL", f"sqlite:///{tmp_path / 'never.db'}")
-    source = write_jsonl(tmp_path / "in.jsonl", [
-        json.dumps({"text": "Junta troops clashed with the Arakan Army near Sittwe.", "meta": {"id": 7}}),
-        json.dumps({"text": "<script>alert(1)</script> Police arrested 12 protesters."}),
-    ])
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            json.dumps(
+                {
+                    "text": "Junta troops clashed with the Arakan Army near Sittwe.",
+                    "meta": {"id": 7},
+                }
+            ),
+            json.dumps({"text": "<script>alert(1)</script> Police arrested 12 protesters."}),
+        ],
+    )
     target = tmp_path / "out.jsonl"
     result = run("suggest", "--input", str(source), "--output", str(target))
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert records[0]["meta"] == {"id": 7}
-    assert {"start": 30, "end": 41, "label": "ARMED_GROUP", "text": "Arakan Army"} in records[0]["spans"]
+    assert {"start": 30, "end": 41, "label": "ARMED_GROUP", "text": "Arakan Army"} in records[0][
+        "spans"
+    ]
     assert any(e["label"] == "ARMED_CLASH" for e in records[0]["events"])
     assert "BATTLES" in records[0]["accept"]
     assert any(e["label"] == "ARREST" for e in records[1]["events"])

@@ -34,20 +34,28 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url):
 
 def test_database_refuses_bad_rows(engine):
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO sentence (report_id, position, start_char, end_char, text, content_hash)"
-            " VALUES (12345, 0, 0, 5, 'x', 'h')"
-        ))
+        connection.execute(
+            sa.text(
+                "INSERT INTO sentence"
+                " (report_id, position, start_char, end_char, text, content_hash)"
+                " VALUES (12345, 0, 0, 5, 'x', 'h')"
+            )
+        )
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO report (content_hash, source, text, meta, n_sentences, created_at)"
-            " VALUES ('h', 's', 't', '{}', 1, CURRENT_TIMESTAMP)"
-        ))
+        connection.execute(
+            sa.text(
+                "INSERT INTO report (content_hash, source, text, meta, n_sentences, created_at)"
+                " VALUES ('h', 's', 't', '{}', 1, CURRENT_TIMESTAMP)"
+            )
+        )
         report_id = connection.execute(sa.text("SELECT id FROM report")).scalar()
-        connection.execute(sa.text(
-            "INSERT INTO sentence (report_id, position, start_char, end_char, text, content_hash)"
-            f" VALUES ({report_id}, 0, 5, 5, 'x', 'h')"
-        ))
+        connection.execute(
+            sa.text(
+                "INSERT INTO sentence"
+                " (report_id, position, start_char, end_char, text, content_hash)"
+                f" VALUES ({report_id}, 0, 5, 5, 'x', 'h')"
+            )
+        )
 
 
 def test_postgres_url_without_driver_uses_psycopg():

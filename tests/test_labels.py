@@ -13,16 +13,35 @@ from annotator.labels import SchemeError, load_scheme
 
 def test_default_scheme_has_the_documented_labels(scheme):
     assert scheme.names("entities") == (
-        "PERSON", "ORG", "ARMED_GROUP", "GPE", "LOC", "FAC", "DATE", "CARDINAL",
+        "PERSON",
+        "ORG",
+        "ARMED_GROUP",
+        "GPE",
+        "LOC",
+        "FAC",
+        "DATE",
+        "CARDINAL",
     )
     assert scheme.names("events") == (
-        "ARMED_CLASH", "REMOTE_VIOLENCE", "ATTACK_ON_CIVILIANS", "CASUALTIES", "ARREST",
-        "DEFECTION", "SEIZURE", "DISPLACEMENT", "PROTEST", "MEETING",
+        "ARMED_CLASH",
+        "REMOTE_VIOLENCE",
+        "ATTACK_ON_CIVILIANS",
+        "CASUALTIES",
+        "ARREST",
+        "DEFECTION",
+        "SEIZURE",
+        "DISPLACEMENT",
+        "PROTEST",
+        "MEETING",
     )
     assert scheme.names("roles") == ("ACTOR", "TARGET", "LOCATION", "TIME", "COUNT")
     assert scheme.names("categories") == (
-        "BATTLES", "EXPLOSIONS_REMOTE_VIOLENCE", "VIOLENCE_AGAINST_CIVILIANS", "PROTESTS",
-        "RIOTS", "STRATEGIC_DEVELOPMENTS",
+        "BATTLES",
+        "EXPLOSIONS_REMOTE_VIOLENCE",
+        "VIOLENCE_AGAINST_CIVILIANS",
+        "PROTESTS",
+        "RIOTS",
+        "STRATEGIC_DEVELOPMENTS",
     )
     assert scheme.categories_exclusive is False
     assert scheme.category_for_event("ARMED_CLASH") == "BATTLES"
@@ -44,7 +63,10 @@ def test_guidelines_write_down_the_person_and_armed_group_conventions(scheme):
         assert honorific in person
     armed = scheme.get("ARMED_GROUP").guideline
     assert "military council forces" in armed and "People's Defense Forces" in armed
-    assert "government in exile" in scheme.get("ORG").guideline.lower() or "in exile" in scheme.get("ORG").guideline
+    assert (
+        "government in exile" in scheme.get("ORG").guideline.lower()
+        or "in exile" in scheme.get("ORG").guideline
+    )
 
 
 def write_variant(tmp_path: Path, change) -> Path:
@@ -59,15 +81,30 @@ def write_variant(tmp_path: Path, change) -> Path:
     ("change", "entry", "reason"),
     [
         (lambda d: d.update(relations={}), "top-level key 'relations'", "unknown key"),
-        (lambda d: d["entities"]["PERSON"].update(color="#000000"), "entities.PERSON.color", "unknown key"),
-        (lambda d: d["events"].update(PERSON=d["entities"]["PERSON"] | {"shortcut": "q"}),
-         "events.PERSON", "duplicate label"),
+        (
+            lambda d: d["entities"]["PERSON"].update(color="#000000"),
+            "entities.PERSON.color",
+            "unknown key",
+        ),
+        (
+            lambda d: d["events"].update(PERSON=d["entities"]["PERSON"] | {"shortcut": "q"}),
+            "events.PERSON",
+            "duplicate label",
+        ),
         (lambda d: d["entities"]["ORG"].update(shortcut="p"), "entities.ORG", "duplicate shortcut"),
         (lambda d: d["entities"]["ORG"].update(colour="blue"), "entities.ORG.colour", "bad colour"),
         (lambda d: d["entities"]["ORG"].update(shortcut="a"), "entities.ORG.shortcut", "reserved"),
         (lambda d: d["entities"]["ORG"].pop("guideline"), "entities.ORG.guideline", "missing"),
-        (lambda d: d["events"]["ARREST"].update(category="ARRESTS"), "events.ARREST.category", "unknown category"),
-        (lambda d: d["categories"].update(exclusive="yes"), "categories.exclusive", "true or false"),
+        (
+            lambda d: d["events"]["ARREST"].update(category="ARRESTS"),
+            "events.ARREST.category",
+            "unknown category",
+        ),
+        (
+            lambda d: d["categories"].update(exclusive="yes"),
+            "categories.exclusive",
+            "true or false",
+        ),
     ],
 )
 def test_scheme_mistakes_name_the_file_and_the_entry(tmp_path, change, entry, reason):

