@@ -1,6 +1,7 @@
 """Import and reports: upload .txt, .csv or .jsonl files; suggestions follow with a progress bar."""
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -27,9 +28,12 @@ if uploads and st.button("Import", type="primary", key="reports_import"):
             paths.append(path)
         try:
             with st.spinner("Importing..."), resources.session() as session:
-                summary = workflow.import_records(
-                    session=session, records=read_records(paths, scheme=scheme), scheme=scheme
+                # Store the uploaded file's own name, not the temporary folder's path.
+                records = (
+                    replace(record, source=Path(record.source).name)
+                    for record in read_records(paths, scheme=scheme)
                 )
+                summary = workflow.import_records(session=session, records=records, scheme=scheme)
         except ImportFailed as failed:
             st.error(f"Nothing was imported: {len(failed.errors)} bad record(s).")
             st.code(

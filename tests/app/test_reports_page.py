@@ -1,0 +1,69 @@
+"""The import page: uploads go through the same all-or-nothing import, then suggestions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from annotator import repository
+from annotator.db import make_engine, session_scope
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("ANNOTATOR_DATABASE_URL", url)
+    st.cache_resource.clear()
+    yield url
+    st.cache_resource.clear()
+
+
+def counts(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        result = repository.count_rows(session=session)
+    engine.dispose()
+    return result
+
+
+def open_page() -> AppTest:
+    return AppTest.from_file(str(ROOT / "pages" / "reports.py"), default_timeout=120).run()
+
+
+def test_a_bad_upload_imports_nothing_and_lists_the_bad_lines(database):
+    at = open_page()
+    good = b"Clashes broke out in Lashio."
+    bad = b'{"text": "fine"}\n{"text": 3}\n'
+    at.get("file_uploader")[0].set_value(
+        [("report.txt", good, "text/plain"), ("batch.jsonl", bad, "application/json")]
+    ).run()
+    at.button(key="reports_import").click().run()
+    assert not at.exception
+    assert any("Nothing was imported" in e.value for e in at.error)
+    (listing,) = at.code
+    assert listing.value.startswith("batch.jsonl:2: ")
+    assert counts(database)["reports"] == 0
+
+
+@pytest.mark.slow
+def test_an_upload_is_imported_and_suggested_with_progress(database):
+    at = open_page()
+    report = "Junta troops clashed with the Arakan Army near Sittwe. Three civilians were killed."
+    record = json.dumps({"text": "<img src=x onerror=alert(1)> Police arrested 12 students."})
+    at.get("file_uploader")[0].set_value(
+        [("report.txt", report.encode(), "text/plain"),
+         ("records.jsonl", record.encode(), "application/json")]
+    ).run()
+    at.button(key="reports_import").click().run()
+    assert not at.exception
+    assert any("Imported 2 report(s) with 3 sentence(s)" in s.value for s in at.success)
+    assert at.get("progress")[0].proto.text == "Suggestions stored."
+    assert counts(database)["suggestions"] == 3
+    table = at.dataframe[0].value
+    assert sorted(table["source"]) == ["records.jsonl", "report.txt"]
