@@ -52,7 +52,6 @@ ONTONOTES_TO_SCHEME: dict[str, str] = {
     "CARDINAL": "CARDINAL",
 }
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those"})
-_LEMMA_ATTR = "lemma_lower"
 
 
 class SuggesterError(ValueError):
@@ -258,17 +257,21 @@ class ConflictEntities:
 
     def __init__(self, lexicon: dict[str, frozenset[str]]) -> None:
         self.lex = lexicon
+        self.titles = lexicon["titles"] | {title.rstrip(".") for title in lexicon["titles"]}
         self.count_modifiers = sorted(
             (tuple(words.split()) for words in lexicon["count_modifiers"]), key=len, reverse=True
         )
 
     def __call__(self, doc: Doc) -> Doc:
-        ents = [[ent.start, ent.end, ent.label_] for ent in doc.ents]
-        ents = [self._trim(doc, ent) for ent in ents]
-        ents = [ent for ent in ents if ent[0] < ent[1]]
+        ents = [self._trim(doc, [ent.start, ent.end, ent.label_]) for ent in doc.ents]
+        ents = [ent for ent in ents if ent[0] < ent[1] and self._is_named(doc, ent)]
+        ents = self._add_titled_persons(doc, ents)
         for ent in ents:
             self._relabel(doc, ent)
         ents = self._add_suffixed_places(doc, ents)
+        ents = self._add_facilities(doc, ents)
+        ents = self._add_geographic_places(doc, ents)
+        ents = self._extend_places(doc, ents)
         ents = self._add_located_places(doc, ents)
         ents = self._add_armed_groups(doc, ents)
         for ent in ents:
@@ -282,14 +285,126 @@ class ConflictEntities:
         doc.ents = filter_spans(spans)
         return doc
 
+    def _is_named(self, doc: Doc, ent: list[Any]) -> bool:
+        """Names are capitalised: NER's lowercase 'defence ministry' is not a name."""
+        if ent[2] in {"DATE", "CARDINAL", "ARMED_GROUP", "TIME", "ORDINAL"}:
+            return True
+        return any(t.is_title or t.is_upper or t.like_num for t in doc[ent[0] : ent[1]])
+
+    def _add_titled_persons(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'Lieutenant Colonel Zaw Min Tun', 'U Win Myint': a title or honorific, then a name."""
+        owner = _owners(doc, ents)
+        i = 0
+        while i < len(doc) - 1:
+            token = doc[i]
+            titled = token.lower_ in self.lex["person_titles"] and token.is_title
+            honorific = token.text in self.lex["honorifics"]
+            if not (titled or honorific) or owner.get(i + 1) is not None:
+                i += 1
+                continue
+            end = i + 1
+            while (
+                end < len(doc)
+                and doc[end].pos_ == "PROPN"
+                and doc[end].is_title
+                and (owner.get(end) is None)
+            ):
+                end += 1
+            start = i if honorific else i + 1
+            while start < end and doc[start].lower_ in self.lex["person_titles"]:
+                start += 1
+            following = doc[end] if end < len(doc) else None
+            if following is not None and (
+                lemma_lower(following) in self.lex["armed_heads"]
+                or following.text in self.lex["gpe_suffixes"]
+            ):
+                i = end
+                continue
+            if end > start and (not honorific or end - start >= 2):
+                ents.append([start, end, "PERSON"])
+                owner = _owners(doc, ents)
+            i = max(end, i + 1)
+        return ents
+
+    def _add_facilities(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'Insein Prison': a name followed by a capitalised facility word is a facility."""
+        owner = _owners(doc, ents)
+        for token in doc:
+            if token.i == 0 or not token.is_title or owner.get(token.i) is not None:
+                continue
+            if lemma_lower(token) not in self.lex["fac_heads"]:
+                continue
+            previous = owner.get(token.i - 1)
+            if previous is not None and previous[2] in {"GPE", "LOC", "ORG", "PERSON", "NORP"}:
+                previous[1] = token.i + 1
+                previous[2] = "FAC"
+                owner = _owners(doc, ents)
+        return ents
+
+    def _add_geographic_places(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'the Thai-Myanmar border', 'the Mandalay-Lashio highway': named roads and borders."""
+        owner = _owners(doc, ents)
+        for token in doc:
+            if token.lower_ not in self.lex["loc_heads"] or token.i == 0:
+                continue
+            if owner.get(token.i) is not None or token.pos_ not in {"NOUN", "PROPN"}:
+                continue
+            start = token.i
+            while start > 0:
+                previous = doc[start - 1]
+                ent = owner.get(start - 1)
+                if ent is not None and ent[2] not in {"GPE", "NORP", "LOC"}:
+                    break
+                if ent is not None:
+                    start = ent[0]
+                elif previous.text == "-" or previous.is_title and previous.pos_ == "PROPN":
+                    start -= 1
+                else:
+                    break
+            if start < token.i and doc[start].text != "-" and not doc[start].is_sent_start:
+                ents = [e for e in ents if not (e[0] < token.i + 1 and start < e[1])]
+                ents.append([start, token.i + 1, "LOC"])
+                owner = _owners(doc, ents)
+        return ents
+
+    def _extend_places(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'Hlaing Tharyar' split by NER, 'Kyaukme and Hsipaw': places run on."""
+        owner = _owners(doc, ents)
+        for ent in list(ents):
+            if ent[2] != "GPE":
+                continue
+            while (
+                ent[1] < len(doc)
+                and doc[ent[1]].pos_ == "PROPN"
+                and doc[ent[1]].is_title
+                and (owner.get(ent[1]) is None)
+            ):
+                ent[1] += 1
+            owner = _owners(doc, ents)
+            for conj in doc[ent[1] - 1].conjuncts:
+                if (
+                    conj.i > ent[1]
+                    and owner.get(conj.i) is None
+                    and conj.is_title
+                    and (conj.pos_ == "PROPN")
+                ):
+                    start = conj.i
+                    while (
+                        start - 1 > ent[1]
+                        and doc[start - 1].pos_ == "PROPN"
+                        and (owner.get(start - 1) is None)
+                    ):
+                        start -= 1
+                    ents.append([start, conj.i + 1, "GPE"])
+                    owner = _owners(doc, ents)
+        return ents
+
     def _trim(self, doc: Doc, ent: list[Any]) -> list[Any]:
         start, end, label = ent
         while start < end and (doc[start].lower_ in _DETERMINERS or doc[start].is_punct):
             start += 1
         if label == "PERSON":
-            while start < end - 1 and doc[start].lower_.rstrip(".") in self.lex["titles"] | {
-                t.rstrip(".") for t in self.lex["titles"]
-            }:
+            while start < end - 1 and doc[start].lower_.rstrip(".") in self.titles:
                 start += 1
         while end > start and (doc[end - 1].lower_ in {"'s", "’s", "'"} or doc[end - 1].is_punct):
             end -= 1
@@ -299,23 +414,38 @@ class ConflictEntities:
         start, end, label = ent
         tokens = doc[start:end]
         honorific = tokens[0].text in self.lex["honorifics"] and len(tokens) >= 2
-        if label in {"ORG", "GPE", "NORP", "LOC", "PERSON"} and honorific and all(
-            t.is_title or t.is_upper for t in tokens
+        if (
+            label in {"ORG", "GPE", "NORP", "LOC", "PERSON"}
+            and honorific
+            and all(t.is_title or t.is_upper for t in tokens)
         ):
             ent[2] = label = "PERSON"
         if label == "PERSON":
             if start > 0 and doc[start - 1].text in self.lex["honorifics"]:
                 ent[0] = start - 1
-            while end < len(doc) and doc[end].pos_ == "PROPN" and doc[end].is_title and (
-                not doc[end].ent_type_ or doc[end].ent_type_ == "PERSON"
+            while (
+                end < len(doc)
+                and doc[end].pos_ == "PROPN"
+                and doc[end].is_title
+                and (not doc[end].ent_type_ or doc[end].ent_type_ == "PERSON")
             ):
                 end += 1
             ent[1] = end
+        if (
+            label in {"NORP", "GPE"}
+            and end < len(doc)
+            and doc[end].lower_ in self.lex["org_heads"]
+            and not (end + 1 < len(doc) and lemma_lower(doc[end + 1]) in self.lex["armed_heads"])
+        ):
+            ent[1], ent[2] = end + 1, "ORG"
+            return
         words = {lemma_lower(t) for t in tokens} | {t.lower_ for t in tokens}
         if label in {"ORG", "PERSON", "GPE", "NORP"} and words & self.lex["org_to_armed"]:
             ent[2] = "ARMED_GROUP"
-        elif label in {"ORG", "GPE", "PERSON", "LOC"} and tokens[-1].is_title and (
-            lemma_lower(tokens[-1]) in self.lex["fac_heads"]
+        elif (
+            label in {"ORG", "GPE", "PERSON", "LOC"}
+            and tokens[-1].is_title
+            and (lemma_lower(tokens[-1]) in self.lex["fac_heads"])
         ):
             ent[2] = "FAC"
         elif label == "LOC" and tokens[-1].text in self.lex["gpe_suffixes"]:
@@ -335,9 +465,13 @@ class ConflictEntities:
                 previous[2] = "GPE"
             elif previous is None:
                 start = token.i
-                while start > 0 and doc[start - 1].is_title and doc[start - 1].pos_ == "PROPN" and (
-                    owner.get(start - 1) is None
-                ) and not doc[start - 1].is_sent_start:
+                while (
+                    start > 0
+                    and doc[start - 1].is_title
+                    and doc[start - 1].pos_ == "PROPN"
+                    and (owner.get(start - 1) is None)
+                    and not doc[start - 1].is_sent_start
+                ):
                     start -= 1
                 if start < token.i:
                     ents.append([start, token.i + 1, "GPE"])
@@ -349,7 +483,9 @@ class ConflictEntities:
         owner = _owners(doc, ents)
         for ent in ents:
             start, end, label = ent
-            if label not in {"PERSON", "ORG", "NORP", "WORK_OF_ART", "PRODUCT", "LOC"}:
+            if label not in {"PERSON", "ORG", "NORP", "WORK_OF_ART", "PRODUCT", "LOC", "FAC"}:
+                continue
+            if label == "FAC" and lemma_lower(doc[end - 1]) in self.lex["fac_heads"]:
                 continue
             tokens = doc[start:end]
             if label == "ORG" and (any(t.is_upper for t in tokens) or len(tokens) > 2):
@@ -358,16 +494,26 @@ class ConflictEntities:
                 continue
             if not all(t.is_title and t.pos_ in {"PROPN", "NOUN", "ADJ"} for t in tokens):
                 continue
-            if self._after_locative(doc, start) or self._before_based(doc, end):
+            if (
+                self._after_locative(doc, start)
+                or self._before_based(doc, end)
+                or self._object_of_place_verb(doc[start:end])
+            ):
                 ent[2] = "GPE"
         for token in doc:
             if owner.get(token.i) is not None or not token.is_title or token.pos_ != "PROPN":
                 continue
-            if token.i == 0 or not self._after_locative(doc, token.i):
+            if token.i == 0 or not (
+                self._after_locative(doc, token.i)
+                or self._object_of_place_verb(doc[token.i : token.i + 1])
+            ):
                 continue
             end = token.i
-            while end < len(doc) and doc[end].is_title and doc[end].pos_ == "PROPN" and (
-                owner.get(end) is None
+            while (
+                end < len(doc)
+                and doc[end].is_title
+                and doc[end].pos_ == "PROPN"
+                and (owner.get(end) is None)
             ):
                 end += 1
             if end < len(doc) and lemma_lower(doc[end]) in self.lex["armed_heads"]:
@@ -385,6 +531,10 @@ class ConflictEntities:
         if previous.lower_ == "of" and start >= 2:
             return lemma_lower(doc[start - 2]) in self.lex["place_nouns"]
         return False
+
+    def _object_of_place_verb(self, span: SpacySpan) -> bool:
+        root = span.root
+        return root.dep_ == "dobj" and lemma_lower(root.head) in self.lex["place_verbs"]
 
     def _before_based(self, doc: Doc, end: int) -> bool:
         return end + 1 < len(doc) and doc[end].text == "-" and doc[end + 1].lower_ == "based"
@@ -407,7 +557,8 @@ class ConflictEntities:
             if not (plain or qualified) or head.pos_ not in {"NOUN", "PROPN"}:
                 continue
             if head.dep_ in {"compound", "amod", "nmod"} and head.head.i > head.i:
-                continue
+                if lemma_lower(head.head) not in self.lex["actor_nouns"]:
+                    continue
             current = owner.get(head.i)
             if current is not None and current[2] != "ARMED_GROUP":
                 continue
@@ -420,24 +571,37 @@ class ConflictEntities:
             while i >= head.sent.start:
                 token = doc[i]
                 ent = owner.get(i)
-                if ent is not None and ent[2] in {"NORP", "GPE"}:
+                if ent is not None and (
+                    ent[2] in {"NORP", "GPE"} or self._is_nationality(doc, ent)
+                ):
                     start = i = ent[0]
+                    ent[2] = "NORP"
                     strong = True
-                elif token.lower_ in lex["group_modifiers"] or lemma_lower(token) in lex[
-                    "group_modifiers"
-                ]:
-                    if ent is not None and ent[0] < i and not all(
-                        t.lower_ in lex["group_modifiers"] for t in doc[ent[0] : ent[1]]
+                elif (
+                    token.lower_ in lex["group_modifiers"]
+                    or lemma_lower(token) in lex["group_modifiers"]
+                ):
+                    if (
+                        ent is not None
+                        and ent[0] < i
+                        and not all(
+                            t.lower_ in lex["group_modifiers"] for t in doc[ent[0] : ent[1]]
+                        )
                     ):
                         break
                     start = i
                     strong = strong or token.lower_ in lex["strong_modifiers"]
-                elif token.is_title and token.pos_ == "ADJ" and ent is None and i > head.sent.start:
+                elif token.is_title and token.pos_ == "ADJ" and ent is None:
                     start = i
                     strong = True
+                elif i == head.i - 1 and token.text == ")" and owner.get(i - 1) is not None:
+                    named_by = owner[i - 1]
+                    break
                 elif i == head.i - 1 and (
                     (ent is not None and ent[2] in {"ARMED_GROUP", "ORG", "PERSON"})
-                    or (ent is None and token.pos_ == "PROPN" and (token.is_title or token.is_upper))
+                    or (
+                        ent is None and token.pos_ == "PROPN" and (token.is_title or token.is_upper)
+                    )
                 ):
                     named_by = ent if ent is not None else self._name_before(doc, i, owner)
                     break
@@ -447,6 +611,8 @@ class ConflictEntities:
             if start < head.i and doc[start].text == "-":
                 start += 1
             if named_by is not None:
+                if qualified:
+                    continue
                 named_by[2] = "ARMED_GROUP"
                 if named_by not in ents:
                     ents.append(named_by)
@@ -457,10 +623,22 @@ class ConflictEntities:
             ents.append([start, head.i + 1, "ARMED_GROUP"])
         return ents
 
+    def _is_nationality(self, doc: Doc, ent: list[Any]) -> bool:
+        """'Tigrayan' that NER took for an organisation: one adjective-like word."""
+        token = doc[ent[0]]
+        return (
+            ent[1] - ent[0] == 1
+            and ent[2] in {"ORG", "PERSON"}
+            and token.is_title
+            and (token.tag_ == "JJ" or token.lower_.endswith(("an", "ese", "ish", "i")))
+        )
+
     def _name_before(self, doc: Doc, i: int, owner: dict[int, list[Any]]) -> list[Any]:
         start = i
-        while start > doc[i].sent.start and doc[start - 1].pos_ == "PROPN" and (
-            owner.get(start - 1) is None
+        while (
+            start > doc[i].sent.start
+            and doc[start - 1].pos_ == "PROPN"
+            and (owner.get(start - 1) is None)
         ):
             start -= 1
         return [start, i + 1, "ARMED_GROUP"]
@@ -497,9 +675,8 @@ class ConflictEvents:
     def __init__(
         self, nlp: Language, records: Sequence[dict[str, Any]], lexicon: dict[str, frozenset[str]]
     ) -> None:
-        if not Token.has_extension(_LEMMA_ATTR):
-            Token.set_extension(_LEMMA_ATTR, default="")
         self.lex = lexicon
+        self.lemmas: set[str] = set()
         self.matcher = Matcher(nlp.vocab, validate=True)
         self.rules: dict[int, _Rule] = {}
         for number, record in enumerate(records):
@@ -511,13 +688,18 @@ class ConflictEvents:
                 resolve=record.get("resolve"),
             )
             try:
-                self.matcher.add(key, [[_on_lower_lemma(spec) for spec in record["pattern"]]])
+                pattern = [_on_lower_lemma(spec, self.lemmas) for spec in record["pattern"]]
+                self.matcher.add(key, [pattern])
             except ValueError as error:
                 raise SuggesterError(f"event pattern {number + 1}: {error}") from error
 
     def __call__(self, doc: Doc) -> Doc:
         for token in doc:
-            token._.set(_LEMMA_ATTR, lemma_lower(token))
+            # 'Clashes' opening a sentence is tagged as a name and keeps its capital.
+            if token.is_title or token.is_upper:
+                lemma = lemma_lower(token)
+                if lemma != token.lemma_ and lemma in self.lemmas:
+                    token.lemma_ = lemma
         found = [SpacySpan(doc, start, end, label=key) for key, start, end in self.matcher(doc)]
         triggers: list[SpacySpan] = []
         for match in filter_spans(found):
@@ -536,7 +718,10 @@ class ConflictEvents:
         """An attack on civilians or on an armed target, judged by what was attacked."""
         for target in self._targets(trigger):
             words = {lemma_lower(t) for t in target.subtree if t.i - target.i < 6}
-            if target.ent_type_ == "ARMED_GROUP" or lemma_lower(target) in self.lex["armed_targets"]:
+            if (
+                target.ent_type_ == "ARMED_GROUP"
+                or lemma_lower(target) in self.lex["armed_targets"]
+            ):
                 if not words & {"displaced", "displace", "refugee", "civilian"}:
                     return "ARMED_CLASH"
             if lemma_lower(target) in self.lex["civilian_targets"] or words & {
@@ -555,8 +740,6 @@ class ConflictEvents:
                     yield child
                 elif child.dep_ == "prep" and child.lower_ in {"on", "against", "in"}:
                     yield from (c for c in child.children if c.dep_ == "pobj")
-            if token.dep_ == "compound" and token.head.i > token.i:
-                continue
         root = trigger.root
         if root.dep_ in {"pobj", "dobj"} and root.head.dep_ == "prep":
             yield from (c for c in root.head.head.children if c.dep_ == "dobj")
@@ -580,18 +763,21 @@ class ConflictEvents:
         return merged
 
 
-def _on_lower_lemma(spec: dict[str, Any]) -> dict[str, Any]:
-    """Match LEMMA on the lowercase lemma, so 'Clashes' at a sentence start still counts."""
+def _on_lower_lemma(spec: dict[str, Any], seen: set[str]) -> dict[str, Any]:
+    """Lowercase the LEMMA values of a token pattern and remember them."""
     if "LEMMA" not in spec:
         return spec
     spec = dict(spec)
-    value = spec.pop("LEMMA")
+    value = spec["LEMMA"]
     if isinstance(value, str):
-        value = value.lower()
+        spec["LEMMA"] = value.lower()
+        seen.add(value.lower())
     elif isinstance(value, dict):
-        value = {
-            op: [v.lower() for v in values] if isinstance(values, list) else values
-            for op, values in value.items()
-        }
-    spec["_"] = {_LEMMA_ATTR: value}
+        lowered: dict[str, Any] = {}
+        for op, values in value.items():
+            if isinstance(values, list):
+                values = [str(v).lower() for v in values]
+                seen.update(values)
+            lowered[op] = values
+        spec["LEMMA"] = lowered
     return spec

