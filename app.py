@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Conflict Annotator", page_icon=":material/edit_note:", layout="wide")
+st.set_page_config(page_title="Conflict Annotator", page_icon="📝", layout="wide")
 st.navigation(
     [
         st.Page("pages/annotate.py", title="Annotate", icon=":material/edit_note:", default=True),

@@ -14,9 +14,13 @@ state = view.ensure_current(reviewer=reviewer)
 with resources.session() as session:
     done, total = workflow.progress_of(session=session, reviewer_id=reviewer)
     sentence_id = state.get("sentence_id")
-    sentence = repository.get_sentence(session=session, sentence_id=sentence_id) if sentence_id else None
+    sentence = (
+        repository.get_sentence(session=session, sentence_id=sentence_id) if sentence_id else None
+    )
     context = repository.context_of(session=session, sentence=sentence) if sentence else []
-    report = repository.report_of(session=session, report_id=sentence.report_id) if sentence else None
+    report = (
+        repository.report_of(session=session, report_id=sentence.report_id) if sentence else None
+    )
 
 st.progress(done / total if total else 0.0, text=f"{done} / {total} sentences done")
 view.flash_messages()
@@ -28,19 +32,26 @@ if sentence is None or report is None:
 
 main, side = st.columns([3, 1], gap="large")
 with main:
-    st.caption(f"{report.source} · sentence {sentence.position + 1} of {report.n_sentences}")
-    st.html(render.STYLE)
-    for neighbour in context:
-        if neighbour.id == sentence.id:
-            st.html(render.sentence_html(sentence.text, view.shown_spans(state), scheme=scheme))
-        else:
-            st.html(render.context_html(neighbour.text))
-    st.html(render.legend_html())
-    st.caption(f"Suggested by {state['model']}" if state.get("model") else "No stored suggestion.")
-    words_key = view.word_picker(state, sentence.text)
-    view.label_buttons(state, sentence.text, words_key, scheme)
-    view.category_toggles(state, scheme)
+    before = [n for n in context if n.position < sentence.position]
+    after = [n for n in context if n.position > sentence.position]
+    st.html(
+        render.STYLE
+        + render.source_html(report.source, position=sentence.position, total=report.n_sentences)
+        + "".join(render.context_html(n.text) for n in before)
+    )
+    view.editor(state, sentence.text, scheme)
+    st.html(render.STYLE + "".join(render.context_html(n.text) for n in after))
     view.decision_buttons(scheme, has_sentence=True)
-    view.span_list(state, sentence.text, scheme)
+    view.category_toggles(state, scheme)
+    st.caption(f"Suggested by {state['model']}" if state.get("model") else "No stored suggestion.")
+    fallback = st.expander(
+        "Span list and word picker (without the editor)", key="annotate_fallback",
+        on_change="rerun",
+    )
+    with fallback:
+        if fallback.open:  # mounted only when asked for: fewer widgets to keep in step
+            words_key = view.word_picker(state, sentence.text)
+            view.label_buttons(state, sentence.text, words_key, scheme)
+            view.span_list(state, sentence.text, scheme)
 with side:
     view.guideline_panel(scheme)

@@ -1,8 +1,10 @@
-"""Shared fixtures: the label scheme, real SQLite and PostgreSQL databases, the real pipeline."""
+"""Shared fixtures: the label scheme, real SQLite and PostgreSQL databases, the real pipeline,
+Debian's Chromium for the browser tests."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,6 +83,16 @@ def engine(db_url: str) -> Iterator[Engine]:
     migrate(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium for the browser tests (Playwright's own download is not used)."""
+    path = shutil.which("chromium")
+    if path is None:
+        skip_or_fail("no Chromium found (apt-get install chromium); the browser tests need it")
+    assert path is not None
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -169,19 +169,68 @@ def patterns_hash(patterns_dir: Path) -> str:
 
 
 def _add_entity_rules(nlp: Language, *, patterns_dir: Path, after: str | None) -> None:
+    ruler_name = "conflict_entity_ruler"
     where: dict[str, Any] = {"after": after} if after else {}
     ruler = nlp.add_pipe(
         "entity_ruler",
-        name="conflict_entity_ruler",
-        config={"overwrite_ents": True, "validate": True},
+        name=ruler_name,
+        config={"overwrite_ents": True, "validate": True, "phrase_matcher_attr": "LOWER"},
         **where,
     )
-    ruler.add_patterns(read_jsonl(patterns_dir / ENTITY_PATTERNS))  # type: ignore[attr-defined]
+    patterns = with_curly_apostrophes(read_jsonl(patterns_dir / ENTITY_PATTERNS))
+    # The ruler turns phrase patterns into Docs with the pipes before it; a tokenizer will do.
+    with nlp.select_pipes(disable=[name for name in nlp.pipe_names if name != ruler_name]):
+        ruler.add_patterns(as_phrase_patterns(patterns, nlp=nlp))  # type: ignore[attr-defined]
     nlp.add_pipe(
         "conflict_entities",
         config={"patterns_dir": str(patterns_dir)},
         after="conflict_entity_ruler",
     )
+
+
+def as_phrase_patterns(records: list[dict[str, Any]], *, nlp: Language) -> list[dict[str, Any]]:
+    """Plain lowercase word sequences as phrase patterns; the rest stay token patterns.
+
+    The PhraseMatcher is several times faster than the Matcher. A sequence becomes a phrase only
+    when the tokenizer splits the phrase back into the same words.
+    """
+    converted: list[dict[str, Any]] = []
+    for record in records:
+        pattern = record["pattern"]
+        plain = isinstance(pattern, list) and all(
+            set(spec) == {"LOWER"} and isinstance(spec["LOWER"], str) for spec in pattern
+        )
+        if plain:
+            words = [spec["LOWER"] for spec in pattern]
+            phrase = " ".join(words)
+            if [token.lower_ for token in nlp.make_doc(phrase)] == words:
+                converted.append({**record, "pattern": phrase})
+                continue
+        converted.append(record)
+    return converted
+
+
+def with_curly_apostrophes(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The patterns plus a copy with typographic apostrophes ("People’s", "Ta’ang") where needed.
+
+    Reports use both; the pattern files are written with the straight one only.
+    """
+
+    def curl(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace("'", "’")
+        if isinstance(value, list):
+            return [curl(item) for item in value]
+        if isinstance(value, dict):
+            return {key: curl(item) for key, item in value.items()}
+        return value
+
+    extra = [
+        {**record, "pattern": curl(record["pattern"])}
+        for record in records
+        if "'" in json.dumps(record["pattern"])
+    ]
+    return [*records, *extra]
 
 
 def _writes_events(nlp: Language) -> bool:
@@ -265,15 +314,26 @@ class ConflictEntities:
     def __call__(self, doc: Doc) -> Doc:
         ents = [self._trim(doc, [ent.start, ent.end, ent.label_]) for ent in doc.ents]
         ents = [ent for ent in ents if ent[0] < ent[1] and self._is_named(doc, ent)]
+        ents = self._split_lists(doc, ents)
+        ents = self._join_name_parts(doc, ents)
         ents = self._add_titled_persons(doc, ents)
         for ent in ents:
             self._relabel(doc, ent)
+        ents = self._join_organisations(doc, ents)
         ents = self._add_suffixed_places(doc, ents)
+        ents = _join_contiguous(ents, label="GPE")
         ents = self._add_facilities(doc, ents)
+        ents = self._add_lowercase_facilities(doc, ents)
         ents = self._add_geographic_places(doc, ents)
         ents = self._extend_places(doc, ents)
+        ents = self._add_place_noun_names(doc, ents)
         ents = self._add_located_places(doc, ents)
         ents = self._add_armed_groups(doc, ents)
+        ents = self._add_unit_numbers(doc, ents)
+        ents = self._add_bracketed_acronyms(doc, ents)
+        ents = self._fix_dates(doc, ents)
+        ents = self._fix_counts(doc, ents)
+        ents = [ent for ent in ents if not self._is_demonym(doc, ent)]
         for ent in ents:
             if ent[2] == "CARDINAL":
                 ent[0] = self._count_start(doc, ent[0])
@@ -290,6 +350,71 @@ class ConflictEntities:
         if ent[2] in {"DATE", "CARDINAL", "ARMED_GROUP", "TIME", "ORDINAL"}:
             return True
         return any(t.is_title or t.is_upper or t.like_num for t in doc[ent[0] : ent[1]])
+
+    def _split_lists(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'Pauk Township, Magway Region', 'Port-au-Prince's Delmas': two places, not one."""
+        result: list[list[Any]] = []
+        for start, end, label in ents:
+            if label == "DATE":
+                result.extend(self._split_date(doc, start, end))
+                continue
+            if label not in {"GPE", "LOC", "ORG", "PERSON"}:
+                result.append([start, end, label])
+                continue
+            joints = {",", "'s", "’s"} if label == "GPE" else {","}
+            cuts = [
+                i
+                for i in range(start + 1, end - 1)
+                if doc[i].text in joints and doc[i + 1].is_title
+            ]
+            if not cuts:
+                result.append([start, end, label])
+                continue
+            if label != "GPE" and self._after_locative(doc, start):
+                label = "GPE"
+            bounds = [start, *cuts, end]
+            for first, last in zip(bounds, bounds[1:], strict=False):
+                first = first + 1 if first in cuts else first
+                if first < last:
+                    result.append([first, last, label])
+        return result
+
+    def _split_date(self, doc: Doc, start: int, end: int) -> list[list[Any]]:
+        """'June 27, ending months': a date does not run on over a comma, unless to a year."""
+        for i in range(start + 1, end - 1):
+            if doc[i].text == "," and not doc[i + 1].like_num:
+                rest = i + 1
+                while rest < end and doc[rest].pos_ in {"VERB", "ADP", "DET", "CCONJ"}:
+                    rest += 1
+                return [[start, i, "DATE"], *([[rest, end, "DATE"]] if rest < end else [])]
+        return [[start, end, "DATE"]]
+
+    def _join_name_parts(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'Hpa-an', 'Mocimboa da Praia': hyphens and particles inside one name."""
+        owner = _owners(doc, ents)
+        for ent in ents:
+            if ent[2] not in {"GPE", "LOC", "PERSON", "FAC"}:
+                continue
+            while ent[1] + 1 < len(doc):
+                joint, following = doc[ent[1]], doc[ent[1] + 1]
+                other = owner.get(ent[1] + 1)
+                if other is not None and (other is ent or other[1] - other[0] > 1):
+                    break
+                hyphenated = (
+                    joint.text == "-"
+                    and not doc[ent[1] - 1].whitespace_
+                    and not joint.whitespace_
+                    and following.is_alpha
+                    and following.lower_ not in self.lex["group_modifiers"]
+                    and following.lower_ not in self.lex["hyphen_suffixes"]
+                )
+                particle = joint.lower_ in self.lex["name_particles"] and following.is_title
+                if not (hyphenated or particle) or owner.get(ent[1]) is not None:
+                    break
+                ents = [e for e in ents if e is not other]
+                ent[1] += 2
+                owner = _owners(doc, ents)
+        return ents
 
     def _add_titled_persons(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
         """'Lieutenant Colonel Zaw Min Tun', 'U Win Myint': a title or honorific, then a name."""
@@ -341,6 +466,39 @@ class ConflictEntities:
                 owner = _owners(doc, ents)
         return ents
 
+    def _add_lowercase_facilities(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'Myitkyina airport', 'Zamzam camp', 'Camp Victoria': a place name and a facility word."""
+        owner = _owners(doc, ents)
+        for token in doc:
+            if not token.is_lower or token.lower_ not in self.lex["lowercase_fac_heads"]:
+                continue
+            if owner.get(token.i) is not None:
+                continue
+            i = token.i - 1
+            while i > token.i - 3 and i >= 0 and doc[i].is_lower and doc[i].pos_ in {"NOUN", "ADJ"}:
+                i -= 1
+            name = owner.get(i)
+            if name is None or name[2] not in {"GPE", "LOC", "PERSON"} or name[1] != i + 1:
+                continue
+            if name[0] > 0 and doc[name[0] - 1].lower_ in {"a", "an"}:
+                continue
+            name[1], name[2] = token.i + 1, "FAC"
+            owner = _owners(doc, ents)
+        for token in doc[:-1]:
+            following = doc[token.i + 1]
+            if token.text in {"Camp", "Fort"} and following.is_title and following.pos_ == "PROPN":
+                whole = owner.get(token.i)
+                if whole is not None and whole[0] == token.i and whole[2] in {"GPE", "LOC", "ORG"}:
+                    whole[2] = "FAC"
+                    continue
+                current = owner.get(token.i + 1)
+                if owner.get(token.i) is None and (current is None or current[0] == token.i + 1):
+                    end = current[1] if current is not None else token.i + 2
+                    ents = [e for e in ents if e is not current]
+                    ents.append([token.i, end, "FAC"])
+                    owner = _owners(doc, ents)
+        return ents
+
     def _add_geographic_places(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
         """'the Thai-Myanmar border', 'the Mandalay-Lashio highway': named roads and borders."""
         owner = _owners(doc, ents)
@@ -382,6 +540,16 @@ class ConflictEntities:
                 ent[1] += 1
             owner = _owners(doc, ents)
             for conj in doc[ent[1] - 1].conjuncts:
+                other = owner.get(conj.i)
+                if (
+                    other is not None
+                    and other[2] in {"PERSON", "ORG"}
+                    and other[1] - other[0] == 1
+                    and conj.i > ent[1]
+                    and not conj.is_upper
+                ):
+                    other[2] = "GPE"
+                    continue
                 if (
                     conj.i > ent[1]
                     and owner.get(conj.i) is None
@@ -399,9 +567,62 @@ class ConflictEntities:
                     owner = _owners(doc, ents)
         return ents
 
+    def _add_place_noun_names(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'Nyaung Kone village', 'Kyauktaw and Mrauk-U townships': the name is a place."""
+        owner = _owners(doc, ents)
+        for token in doc:
+            if token.i == 0 or not token.is_lower:
+                continue
+            if token.lower_ not in self.lex["place_nouns_after_name"]:
+                continue
+            inside = owner.get(token.i - 1)
+            if inside is not None and inside[1] == token.i + 1 and inside[0] < token.i:
+                inside[1] = token.i  # 'Panjshir province': the name is 'Panjshir'
+            elif owner.get(token.i) is not None:
+                continue
+            names = []
+            i = token.i - 1
+            while i >= 0:
+                name = self._name_ending_at(doc, i, owner)
+                if name is None or (name[0] > 0 and doc[name[0] - 1].lower_ in {"a", "an"}):
+                    break
+                names.append(name)
+                i = name[0] - 1
+                if not (i > 0 and doc[i].lower_ in {"and", ","} and token.lower_.endswith("s")):
+                    break
+                i -= 1
+            for name in names:
+                name[2] = "GPE"
+                if name not in ents:
+                    ents.append(name)
+            owner = _owners(doc, ents)
+        return ents
+
+    def _name_ending_at(self, doc: Doc, i: int, owner: dict[int, list[Any]]) -> list[Any] | None:
+        """The entity or the run of capitalised proper nouns that ends with token i."""
+        ent = owner.get(i)
+        if ent is not None:
+            if ent[1] == i + 1 and ent[2] in {"GPE", "LOC", "PERSON", "ORG", "FAC"}:
+                return ent
+            return None
+        start = i
+        while (
+            start >= 0
+            and owner.get(start) is None
+            and (doc[start].is_title or doc[start].text == "-")
+            and not doc[start].is_sent_start
+        ):
+            start -= 1
+        start += 1
+        while start <= i and doc[start].text == "-":
+            start += 1
+        return [start, i + 1, "GPE"] if start <= i and doc[i].text != "-" else None
+
     def _trim(self, doc: Doc, ent: list[Any]) -> list[Any]:
         start, end, label = ent
         while start < end and (doc[start].lower_ in _DETERMINERS or doc[start].is_punct):
+            if label == "DATE" and doc[start].lower_ in {"this", "that", "these", "those"}:
+                break
             start += 1
         if label == "PERSON":
             while start < end - 1 and doc[start].lower_.rstrip(".") in self.titles:
@@ -431,6 +652,8 @@ class ConflictEntities:
             ):
                 end += 1
             ent[1] = end
+            while ent[0] < end - 1 and doc[ent[0]].lower_.rstrip(".") in self.titles:
+                ent[0] += 1  # 'Lt-Gen' that NER took for the name
         if (
             label in {"NORP", "GPE"}
             and end < len(doc)
@@ -440,7 +663,9 @@ class ConflictEntities:
             ent[1], ent[2] = end + 1, "ORG"
             return
         words = {lemma_lower(t) for t in tokens} | {t.lower_ for t in tokens}
-        if label in {"ORG", "PERSON", "GPE", "NORP"} and words & self.lex["org_to_armed"]:
+        if label in {"PERSON", "NORP", "LOC"} and tokens[-1].text in self.lex["gpe_suffixes"]:
+            ent[2] = "GPE"
+        elif label in {"ORG", "PERSON", "GPE", "NORP"} and words & self.lex["org_to_armed"]:
             ent[2] = "ARMED_GROUP"
         elif (
             label in {"ORG", "GPE", "PERSON", "LOC"}
@@ -485,15 +710,26 @@ class ConflictEntities:
             start, end, label = ent
             if label not in {"PERSON", "ORG", "NORP", "WORK_OF_ART", "PRODUCT", "LOC", "FAC"}:
                 continue
-            if label == "FAC" and lemma_lower(doc[end - 1]) in self.lex["fac_heads"]:
+            if label == "FAC" and (
+                lemma_lower(doc[end - 1]) in self.lex["fac_heads"]
+                or doc[start].text in {"Camp", "Fort"}
+            ):
                 continue
             tokens = doc[start:end]
             if label == "ORG" and (any(t.is_upper for t in tokens) or len(tokens) > 2):
                 continue
-            if label == "LOC" and len(tokens) > 1:
+            if label == "LOC" and len(tokens) > 1 and not self._is_unheaded_place(tokens):
                 continue
-            if not all(t.is_title and t.pos_ in {"PROPN", "NOUN", "ADJ"} for t in tokens):
+            if not all(
+                (t.is_title and t.pos_ in {"PROPN", "NOUN", "ADJ"})
+                or (0 < t.i - start < len(tokens) - 1 and self._is_name_joint(t))
+                for t in tokens
+            ):
                 continue
+            if label == "PERSON" and any(self._is_name_joint(t) for t in tokens):
+                # 'loyal to Bashar al-Assad': a name with 'al' after 'to' is still a person.
+                if start > 0 and doc[start - 1].lower_ in {"to", "from", "toward", "towards"}:
+                    continue
             if (
                 self._after_locative(doc, start)
                 or self._before_based(doc, end)
@@ -503,19 +739,27 @@ class ConflictEntities:
         for token in doc:
             if owner.get(token.i) is not None or not token.is_title or token.pos_ != "PROPN":
                 continue
-            if token.i == 0 or not (
+            if token.i == 0 or (token.i > 0 and doc[token.i - 1].pos_ == "PROPN"):
+                continue
+            end = token.i + 1
+            while end < len(doc) and owner.get(end) is None:
+                if doc[end].is_title and doc[end].pos_ == "PROPN":
+                    end += 1
+                elif (
+                    end + 1 < len(doc)
+                    and self._is_name_joint(doc[end])
+                    and doc[end + 1].is_title
+                    and owner.get(end + 1) is None
+                ):
+                    end += 2  # 'Mocimboa da Praia', 'Wad al-Noura'
+                else:
+                    break
+            if not (
                 self._after_locative(doc, token.i)
                 or self._object_of_place_verb(doc[token.i : token.i + 1])
+                or self._before_based(doc, end)
             ):
                 continue
-            end = token.i
-            while (
-                end < len(doc)
-                and doc[end].is_title
-                and doc[end].pos_ == "PROPN"
-                and (owner.get(end) is None)
-            ):
-                end += 1
             if end < len(doc) and lemma_lower(doc[end]) in self.lex["armed_heads"]:
                 continue
             ents.append([token.i, end, "GPE"])
@@ -530,7 +774,19 @@ class ConflictEntities:
             return True
         if previous.lower_ == "of" and start >= 2:
             return lemma_lower(doc[start - 2]) in self.lex["place_nouns"]
+        if previous.lower_ == "on" and start >= 2:
+            # 'an air strike on Khan Younis', 'a drone attack on Kharkiv'
+            return lemma_lower(doc[start - 2]) in self.lex["actor_nouns"]
         return False
+
+    def _is_name_joint(self, token: Token) -> bool:
+        """'al' in 'Wad al-Noura', the hyphen in 'Hpa-an'."""
+        return token.lower_ in self.lex["name_particles"] or token.text == "-"
+
+    def _is_unheaded_place(self, tokens: SpacySpan) -> bool:
+        """'Lower Shabelle', 'Port Sudan': NER's LOC that names no river, road or region."""
+        words = {t.lower_ for t in tokens}
+        return not (words & self.lex["loc_heads"] or words & self.lex["macro_regions"])
 
     def _object_of_place_verb(self, span: SpacySpan) -> bool:
         root = span.root
@@ -550,12 +806,12 @@ class ConflictEntities:
         """'junta troops', 'Russian forces', 'soldiers': armed actors named by a common noun."""
         lex = self.lex
         for head in doc:
-            owner = _owners(doc, ents)
             word = lemma_lower(head)
             plain = word in lex["armed_heads"] or head.lower_ in lex["armed_heads"]
             qualified = word in lex["armed_heads_with_modifier"]
             if not (plain or qualified) or head.pos_ not in {"NOUN", "PROPN"}:
                 continue
+            owner = _owners(doc, ents)
             if head.dep_ in {"compound", "amod", "nmod"} and head.head.i > head.i:
                 if lemma_lower(head.head) not in self.lex["actor_nouns"]:
                     continue
@@ -566,6 +822,8 @@ class ConflictEntities:
                 continue
             start = head.i
             strong = False
+            # 'armed men' is an armed group, 'Rohingya men' is not: only the word lists count.
+            strong_word = False
             named_by: list[Any] | None = None
             i = head.i - 1
             while i >= head.sent.start:
@@ -591,6 +849,7 @@ class ConflictEntities:
                         break
                     start = i
                     strong = strong or token.lower_ in lex["strong_modifiers"]
+                    strong_word = strong_word or token.lower_ in lex["strong_modifiers"]
                 elif token.is_title and token.pos_ == "ADJ" and ent is None:
                     start = i
                     strong = True
@@ -617,11 +876,117 @@ class ConflictEntities:
                 if named_by not in ents:
                     ents.append(named_by)
                 continue
-            if qualified and not strong:
+            if qualified and not (strong if plain else strong_word):
                 continue
             ents = [e for e in ents if not (e[0] < head.i + 1 and start < e[1])]
             ents.append([start, head.i + 1, "ARMED_GROUP"])
         return ents
+
+    def _join_organisations(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'UN' + 'Office for ...', 'Data' + 'for Myanmar': one organisation's name."""
+        ents = sorted(ents, key=lambda e: e[0])
+        joined: list[list[Any]] = []
+        for ent in ents:
+            last = joined[-1] if joined else None
+            if last is not None and last[2] == "ORG":
+                adjacent = ent[0] == last[1] and ent[2] == "ORG"
+                linked = (
+                    ent[0] == last[1] + 1
+                    and doc[last[1]].lower_ in {"of", "for"}
+                    and ent[2] == "GPE"
+                    and doc[last[1] - 1].is_title
+                    and not (ent[1] < len(doc) and doc[ent[1]].is_title)
+                )
+                if adjacent or linked:
+                    last[1] = ent[1]
+                    continue
+            joined.append(ent)
+        return joined
+
+    def _add_unit_numbers(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'Military Operations Command 16': the unit number belongs to the unit."""
+        owner = _owners(doc, ents)
+        for ent in ents:
+            if ent[2] != "ARMED_GROUP" or ent[1] >= len(doc):
+                continue
+            number = doc[ent[1]]
+            if lemma_lower(doc[ent[1] - 1]) in self.lex["unit_words"] and number.is_digit:
+                following = owner.get(ent[1])
+                ents = [e for e in ents if e is not following]
+                ent[1] += 1
+        return ents
+
+    def _add_bracketed_acronyms(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'Chin National Front (CNF)': the acronym in brackets takes the name's label."""
+        owner = _owners(doc, ents)
+        for token in doc[2:-1]:
+            if doc[token.i - 1].text != "(" or doc[token.i + 1].text != ")":
+                continue
+            name = owner.get(token.i - 2)
+            if name is None or name[1] != token.i - 1:
+                continue
+            if name[2] not in {"ORG", "ARMED_GROUP"} or not _looks_like_acronym(token.text):
+                continue
+            current = owner.get(token.i)
+            if current is not None and (current[0], current[1]) != (token.i, token.i + 1):
+                continue
+            ents = [e for e in ents if e is not current]
+            ents.append([token.i, token.i + 1, name[2]])
+            owner = _owners(doc, ents)
+        return ents
+
+    def _fix_dates(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'overnight' is a period; an age ('45-year-old') or 'daily' is not a date."""
+        kept = [
+            ent
+            for ent in ents
+            if not (
+                ent[2] == "DATE"
+                and (
+                    any(t.lower_ in {"old", "year-old", "years-old"} for t in doc[ent[0] : ent[1]])
+                    or (ent[1] - ent[0] == 1 and doc[ent[0]].lower_ in self.lex["not_dates"])
+                )
+            )
+        ]
+        kept = [e for e in kept if not (e[2] == "TIME" and doc[e[0]].lower_ == "overnight")]
+        owner = _owners(doc, kept)
+        for token in doc:
+            if token.lower_ == "overnight" and owner.get(token.i) is None:
+                # 'shelled the town overnight' is a period; 'overnight raids' is not a date.
+                following = doc[token.i + 1] if token.i + 1 < len(doc) else None
+                if following is None or following.pos_ not in {"NOUN", "PROPN", "ADJ"}:
+                    kept.append([token.i, token.i + 1, "DATE"])
+        return kept
+
+    def _fix_counts(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'dozens of civilians' is a count; 'half of them' is not."""
+        kept = [
+            ent
+            for ent in ents
+            if not (
+                ent[2] == "CARDINAL"
+                and ent[1] - ent[0] == 1
+                and doc[ent[0]].lower_ in self.lex["not_counts"]
+            )
+        ]
+        owner = _owners(doc, kept)
+        for token in doc[:-1]:
+            if (
+                token.lower_ in self.lex["vague_counts"]
+                and doc[token.i + 1].lower_ == "of"
+                and owner.get(token.i) is None
+                and (token.i == 0 or doc[token.i - 1].lower_ != "of")
+            ):
+                kept.append([token.i, token.i + 1, "CARDINAL"])
+        return kept
+
+    def _is_demonym(self, doc: Doc, ent: list[Any]) -> bool:
+        """'Ukrainian officials': a nationality adjective that NER took for a place."""
+        if ent[2] not in {"GPE", "NORP"} or ent[1] - ent[0] != 1 or ent[1] >= len(doc):
+            return False
+        token, following = doc[ent[0]], doc[ent[1]]
+        demonym = token.tag_ == "JJ" or token.lower_.endswith(("ian", "ese", "ish"))
+        return demonym and bool(following.is_lower and following.is_alpha)
 
     def _is_nationality(self, doc: Doc, ent: list[Any]) -> bool:
         """'Tigrayan' that NER took for an organisation: one adjective-like word."""
@@ -642,6 +1007,24 @@ class ConflictEntities:
         ):
             start -= 1
         return [start, i + 1, "ARMED_GROUP"]
+
+
+def _join_contiguous(ents: list[list[Any]], *, label: str) -> list[list[Any]]:
+    """'Hlaing' + 'Tharyar Township': two spans of one label with nothing between are one."""
+    joined: list[list[Any]] = []
+    for ent in sorted(ents, key=lambda e: e[0]):
+        if joined and joined[-1][2] == ent[2] == label and joined[-1][1] == ent[0]:
+            joined[-1][1] = ent[1]
+        else:
+            joined.append(ent)
+    return joined
+
+
+def _looks_like_acronym(text: str) -> bool:
+    """'CNF', 'FARDC', 'M23', 'PDFs': short, mostly capital letters."""
+    letters = [c for c in text if c.isalpha()]
+    capitals = sum(c.isupper() for c in letters)
+    return 2 <= len(text) <= 8 and capitals >= 2 and capitals >= len(letters) - 1
 
 
 def _owners(doc: Doc, ents: Sequence[list[Any]]) -> dict[int, list[Any]]:
@@ -707,12 +1090,39 @@ class ConflictEvents:
             start, end = match.start, match.end
             if rule.focus is not None:
                 start, end = match.start + rule.focus[0], match.start + rule.focus[1]
-            label = rule.label
-            if rule.resolve == "attack":
-                label = self._attack_label(doc[start:end], default=label)
-            triggers.append(SpacySpan(doc, start, end, label=label))
+            label = self._resolve(doc[start:end], rule)
+            if label is not None:
+                triggers.append(SpacySpan(doc, start, end, label=label))
         doc.spans[EVENTS_KEY] = self._merge_compounds(doc, triggers)
         return doc
+
+    def _resolve(self, trigger: SpacySpan, rule: _Rule) -> str | None:
+        """The label of an ambiguous trigger from its context; None when it is no event."""
+        if rule.resolve == "attack":
+            return self._attack_label(trigger, default=rule.label)
+        if rule.resolve == "raid":
+            # Only a raid on civilians is a trigger of its own: raids on a base are part of the
+            # fighting, raids to arrest people are the arrest.
+            label = self._attack_label(trigger, default="")
+            return label if label == "ATTACK_ON_CIVILIANS" else None
+        if rule.resolve == "meet":
+            objects = {lemma_lower(c) for c in trigger.root.children if c.dep_ == "dobj"}
+            return None if objects & self.lex["non_meeting_objects"] else rule.label
+        if rule.resolve == "strike":
+            return self._strike_label(trigger, default=rule.label)
+        return rule.label
+
+    def _strike_label(self, trigger: SpacySpan, *, default: str) -> str | None:
+        """A bare 'strike': a labour strike, an air strike, or part of a name ('strike team')."""
+        token = trigger.root
+        if token.lower_ not in {"strike", "strikes"} or token.dep_ == "compound":
+            return None
+        children = {c.lower_ for c in token.children if c.dep_ == "prep"}
+        if children & {"against", "over", "for"}:
+            return "PROTEST"
+        if token.dep_ in {"dobj", "pobj"} and lemma_lower(token.head) in self.lex["protest_cues"]:
+            return "PROTEST"
+        return default
 
     def _attack_label(self, trigger: SpacySpan, *, default: str) -> str:
         """An attack on civilians or on an armed target, judged by what was attacked."""
@@ -721,6 +1131,11 @@ class ConflictEvents:
             if (
                 target.ent_type_ == "ARMED_GROUP"
                 or lemma_lower(target) in self.lex["armed_targets"]
+                or any(
+                    c.dep_ in {"amod", "compound"}
+                    and lemma_lower(c) in self.lex["armed_target_modifiers"]
+                    for c in target.children
+                )
             ):
                 if not words & {"displaced", "displace", "refugee", "civilian"}:
                     return "ARMED_CLASH"

@@ -12,16 +12,17 @@ from typing import Any
 import streamlit as st
 
 from annotator import repository, workflow
-from annotator.labels import LabelScheme
+from annotator.labels import LabelScheme, Layer
 from annotator.nlp.text import token_bounds
 from annotator.spans import Span
-from annotator.ui import resources
+from annotator.ui import resources, span_editor
 from annotator.ui.render import ShownSpan
 
 DRAFT = "annotate_draft"
 LAST_SERVED = "annotate_last_served"
 NOTICE = "annotate_notice"
 ERROR = "annotate_error"
+EDITOR = "annotate_editor"
 LAYERS = ("entities", "events")
 
 
@@ -40,7 +41,9 @@ def reviewer_id() -> int:
         return reviewer.id
 
 
-def serve(*, reviewer: int, sentence_id: int | None, restored: workflow.Draft | None = None) -> None:
+def serve(
+    *, reviewer: int, sentence_id: int | None, restored: workflow.Draft | None = None
+) -> None:
     """Put a sentence on screen: its stored suggestion, or a restored draft after an undo."""
     if sentence_id is None:
         st.session_state[DRAFT] = {"sentence_id": None, "reviewer": reviewer}
@@ -54,6 +57,7 @@ def serve(*, reviewer: int, sentence_id: int | None, restored: workflow.Draft | 
         "model": f"{suggestion.model_name} {suggestion.model_version}" if suggestion else None,
         "shown_at": time.monotonic(),
         "nonce": 0,
+        "revision": 0,
     }
     if restored is not None:
         state["entities"] = [{**s.to_dict(), "suggested": False} for s in restored.entities]
@@ -71,7 +75,8 @@ def serve(*, reviewer: int, sentence_id: int | None, restored: workflow.Draft | 
 def ensure_current(*, reviewer: int) -> dict[str, Any]:
     """The draft on screen for this reviewer, serving the next sentence when there is none."""
     current = draft()
-    if current is None or current.get("reviewer") != reviewer:
+    # With nothing on screen, look again: reports may have been imported since.
+    if current is None or current.get("reviewer") != reviewer or current["sentence_id"] is None:
         with resources.session() as session:
             next_id = workflow.next_sentence_id(session=session, reviewer_id=reviewer)
         serve(reviewer=reviewer, sentence_id=next_id)
@@ -101,6 +106,21 @@ def as_workflow_draft(state: dict[str, Any]) -> workflow.Draft:
 # --- callbacks: each changes the draft or stores a decision ---------------------------------
 
 
+def _draft_of(sentence_id: int) -> dict[str, Any] | None:
+    """The draft, if it is still of ``sentence_id``.
+
+    Streamlit may run a widget's callback one run late, after the page has moved on to another
+    sentence; such a callback must not change the new sentence's draft.
+    """
+    state = draft()
+    return state if state is not None and state.get("sentence_id") == sentence_id else None
+
+
+def _row_at(state: dict[str, Any], layer: str, index: int, bounds: tuple[int, int]) -> bool:
+    rows = state[layer]
+    return 0 <= index < len(rows) and (rows[index]["start"], rows[index]["end"]) == bounds
+
+
 def accept_suggestions() -> None:
     """Confirm every suggested span."""
     state = draft()
@@ -110,27 +130,31 @@ def accept_suggestions() -> None:
                 row["suggested"] = False
 
 
-def remove_span(layer: str, index: int) -> None:
+def remove_span(sentence_id: int, layer: str, index: int, bounds: tuple[int, int]) -> None:
     """Remove one span from the draft."""
-    state = draft()
-    if state and 0 <= index < len(state[layer]):
+    state = _draft_of(sentence_id)
+    if state and _row_at(state, layer, index, bounds):
         removed = state[layer].pop(index)
         st.session_state[NOTICE] = f"Removed {removed['label']} span."
 
 
-def relabel_span(layer: str, index: int, key: str) -> None:
-    """Give a span the label chosen in its select box; it is then the reviewer's, not a suggestion."""
-    state = draft()
+def relabel_span(
+    sentence_id: int, layer: str, index: int, bounds: tuple[int, int], key: str
+) -> None:
+    """Give a span the label chosen in its select box; it is the reviewer's, not a suggestion."""
+    state = _draft_of(sentence_id)
     label = st.session_state.get(key)
-    if state and label and 0 <= index < len(state[layer]):
+    if state and label and _row_at(state, layer, index, bounds):
         state[layer][index].update(label=label, suggested=False)
 
 
-def add_span(label: str, layer: str, words_key: str, text: str) -> None:
+def add_span(sentence_id: int, label: str, layer: str, words_key: str, text: str) -> None:
     """Add a span over the selected words; a new entity replaces entities it overlaps."""
-    state = draft()
+    state = _draft_of(sentence_id)
     picked = st.session_state.get(words_key) or []
-    if not state or not picked:
+    if not state:
+        return
+    if not picked:
         st.session_state[ERROR] = "Select the words of the span first, then its label."
         return
     bounds = token_bounds(text)
@@ -141,7 +165,8 @@ def add_span(label: str, layer: str, words_key: str, text: str) -> None:
         replaced = [r for r in rows if new.overlaps(Span(r["start"], r["end"], r["label"]))]
         rows[:] = [r for r in rows if r not in replaced]
         if replaced:
-            st.session_state[NOTICE] = "Replaced overlapping " + ", ".join(r["label"] for r in replaced)
+            replaced_labels = ", ".join(r["label"] for r in replaced)
+            st.session_state[NOTICE] = f"Replaced overlapping {replaced_labels}"
     elif any(r["start"] == start and r["end"] == end and r["label"] == label for r in rows):
         return
     rows.append({**new.to_dict(), "suggested": False})
@@ -149,9 +174,41 @@ def add_span(label: str, layer: str, words_key: str, text: str) -> None:
     state["nonce"] += 1  # a fresh word picker, emptied
 
 
-def toggle_category(label: str, key: str) -> None:
-    """Set a category on or off from its toggle."""
+def apply_editor_edit() -> None:
+    """Apply the edit the span editor sent, once it has been validated; else say why not."""
     state = draft()
+    raw = span_editor.last_edit(EDITOR)
+    if not state or state.get("sentence_id") is None or raw is None:
+        return
+    state["revision"] = int(state.get("revision", 0)) + 1  # the editor redraws even on failure
+    try:
+        edit = span_editor.parse_edit(raw)
+        if edit.sentence_id != state["sentence_id"]:
+            raise span_editor.EditError("that edit was made on another sentence; nothing changed")
+        with resources.session() as session:
+            sentence = repository.get_sentence(session=session, sentence_id=edit.sentence_id)
+            text = sentence.text if sentence is not None else ""
+        rows, notice = span_editor.apply_edit(
+            edit,
+            {layer: state[layer] for layer in LAYERS},
+            text=text,
+            token_bounds=token_bounds(text),
+            scheme=resources.scheme(),
+        )
+    except span_editor.EditError as error:
+        state["editor_message"] = f"Not changed: {error}"
+        st.session_state[ERROR] = state["editor_message"]
+        return
+    state.update(rows, editor_message=None)
+    label = edit.label or None
+    if label:
+        set_active_label(label)
+    st.session_state[NOTICE] = notice
+
+
+def toggle_category(sentence_id: int, label: str, key: str) -> None:
+    """Set a category on or off from its toggle."""
+    state = _draft_of(sentence_id)
     if not state:
         return
     chosen = set(state["categories"])
@@ -212,6 +269,23 @@ def set_active_label(label: str) -> None:
     st.session_state["annotate_active_label"] = label
 
 
+def editor(state: dict[str, Any], text: str, scheme: LabelScheme) -> None:
+    """The span editor on the sentence: drag or use the keyboard to add, relabel and remove."""
+    span_editor.span_editor(
+        span_editor.editor_data(
+            sentence_id=int(state["sentence_id"]),
+            text=text,
+            token_bounds=token_bounds(text),
+            rows={layer: state[layer] for layer in LAYERS},
+            scheme=scheme,
+            revision=int(state.get("revision", 0)),
+            message=state.pop("editor_message", None),  # shown once, like st.error
+        ),
+        key=EDITOR,
+        on_edit=apply_editor_edit,
+    )
+
+
 def word_picker(state: dict[str, Any], text: str) -> str:
     """Pills of the sentence's words; returns the widget key holding the picked word indexes."""
     bounds = token_bounds(text)
@@ -227,31 +301,35 @@ def word_picker(state: dict[str, Any], text: str) -> str:
 
 
 def label_buttons(state: dict[str, Any], text: str, words_key: str, scheme: LabelScheme) -> None:
-    """One button per entity and event label; its shortcut key adds the picked words as a span."""
-    for layer, title in (("entities", "Entity"), ("events", "Event")):
+    """One button per entity and event label, adding the picked words as a span.
+
+    The label keys belong to the span editor, so these buttons have no shortcuts of their own.
+    """
+    titles: tuple[tuple[Layer, str], ...] = (("entities", "Entity"), ("events", "Event"))
+    for layer, title in titles:
         labels = scheme.layer(layer)
         columns = st.columns(len(labels))
         for column, label in zip(columns, labels, strict=True):
             column.button(
-                f"{label.name} ({label.shortcut})",
+                label.name,
                 key=f"annotate_add_{layer}_{label.name}",
                 help=f"{title}: {label.description}",
-                shortcut=label.shortcut,
                 on_click=_add_and_focus,
-                args=(label.name, layer, words_key, text),
+                args=(state["sentence_id"], label.name, layer, words_key, text),
                 width="stretch",
             )
 
 
-def _add_and_focus(label: str, layer: str, words_key: str, text: str) -> None:
+def _add_and_focus(sentence_id: int, label: str, layer: str, words_key: str, text: str) -> None:
     set_active_label(label)
-    add_span(label, layer, words_key, text)
+    add_span(sentence_id, label, layer, words_key, text)
 
 
 def span_list(state: dict[str, Any], text: str, scheme: LabelScheme) -> None:
     """Each span with its text, a label box to relabel it and a button to remove it."""
     sid = state["sentence_id"]
-    for layer, title in (("entities", "Entities"), ("events", "Events")):
+    titles: tuple[tuple[Layer, str], ...] = (("entities", "Entities"), ("events", "Events"))
+    for layer, title in titles:
         rows = state[layer]
         st.markdown(f"**{title}** ({len(rows)})")
         names = list(scheme.names(layer))
@@ -267,52 +345,61 @@ def span_list(state: dict[str, Any], text: str, scheme: LabelScheme) -> None:
                 key=key,
                 label_visibility="collapsed",
                 on_change=relabel_span,
-                args=(layer, index, key),
+                args=(sid, layer, index, (row["start"], row["end"]), key),
             )
             right.button(
                 "Remove",
                 key=f"annotate_remove_{sid}_{layer}_{index}_{row['start']}_{row['end']}",
                 on_click=remove_span,
-                args=(layer, index),
+                args=(sid, layer, index, (row["start"], row["end"])),
             )
 
 
 def category_toggles(state: dict[str, Any], scheme: LabelScheme) -> None:
     """One toggle per sentence category."""
     st.markdown("**Sentence categories**")
-    columns = st.columns(3)
+    columns = st.columns(2)
     for number, label in enumerate(scheme.categories):
         key = f"annotate_category_{state['sentence_id']}_{label.name}"
-        columns[number % 3].toggle(
+        columns[number % 2].toggle(
             label.name,
             value=label.name in state["categories"],
             key=key,
             help=label.description,
             on_change=toggle_category,
-            args=(label.name, key),
+            args=(state["sentence_id"], label.name, key),
         )
 
 
 def decision_buttons(scheme: LabelScheme, *, has_sentence: bool) -> None:
-    """Accept (a), Reject (x), Skip (space), Undo (u) and Accept all suggestions."""
-    accept_all, accept, reject, skip, back = st.columns(5)
-    accept_all.button(
-        "Confirm suggestions", key="annotate_confirm", on_click=accept_suggestions,
-        disabled=not has_sentence, width="stretch",
-    )
+    """Accept (a), Reject (x), Skip (space), Undo (u) and Confirm all suggestions.
+
+    Streamlit shows each shortcut on its button; the keys work wherever the focus is, the span
+    editor included (it keeps only the label keys for itself).
+    """
+    accept, reject, skip, back, confirm = st.columns(5)
     accept.button(
-        "Accept (a)", key="annotate_accept", type="primary", shortcut="a", on_click=decide,
+        "Accept", key="annotate_accept", type="primary", shortcut="a", on_click=decide,
         args=("accept", scheme), disabled=not has_sentence, width="stretch",
+        icon=":material/check:",
     )
     reject.button(
-        "Reject (x)", key="annotate_reject", shortcut="x", on_click=decide,
+        "Reject", key="annotate_reject", shortcut="x", on_click=decide,
         args=("reject", scheme), disabled=not has_sentence, width="stretch",
+        icon=":material/close:",
     )
     skip.button(
-        "Skip (space)", key="annotate_skip", shortcut="space", on_click=decide,
+        "Skip", key="annotate_skip", shortcut="space", on_click=decide,
         args=("skip", scheme), disabled=not has_sentence, width="stretch",
     )
-    back.button("Undo (u)", key="annotate_undo", shortcut="u", on_click=undo, width="stretch")
+    back.button(
+        "Undo", key="annotate_undo", shortcut="u", on_click=undo, width="stretch",
+        icon=":material/undo:",
+    )
+    confirm.button(
+        "Confirm all", key="annotate_confirm", on_click=accept_suggestions,
+        disabled=not has_sentence, width="stretch", help="Confirm every suggested span",
+    )
 
 
 def guideline_panel(scheme: LabelScheme) -> None:

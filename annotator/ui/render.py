@@ -25,6 +25,8 @@ STYLE = """
 .ca-badge-ent { color: white; }
 .ca-badge-ev { background: white; border: 1.5px solid; font-style: italic; }
 .ca-legend { font-family: system-ui, sans-serif; font-size: 0.8rem; color: #555; }
+.ca-source { font-family: system-ui, sans-serif; font-size: 0.85rem; color: #6b7280; }
+.ca-source b { color: #374151; font-weight: 600; }
 </style>
 """
 
@@ -123,6 +125,13 @@ def _badge(span: ShownSpan, *, scheme: LabelScheme) -> str:
 def context_html(text: str) -> str:
     """A neighbouring sentence, dimmed and escaped."""
     return f'<div class="ca-context">{escape(text)}</div>'
+
+
+def source_html(source: str, *, position: int, total: int) -> str:
+    """Where the sentence comes from (the report's source may be hostile: escaped)."""
+    return (
+        f'<div class="ca-source"><b>{escape(source)}</b> · sentence {position + 1} of {total}</div>'
+    )
 
 
 def legend_html() -> str:

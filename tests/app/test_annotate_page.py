@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
@@ -64,14 +66,40 @@ def sentence_ids(engine) -> list[int]:
         return [s.id for s in session.exec(select(Sentence).order_by(Sentence.id))]
 
 
-def open_page() -> AppTest:
+def open_page(*, fallback: bool = False) -> AppTest:
+    """The annotate page; ``fallback`` opens the span list and word picker below the editor."""
     at = AppTest.from_file(str(ROOT / "pages" / "annotate.py"), default_timeout=60)
+    if fallback:
+        at.session_state["annotate_fallback"] = True
     return at.run()
 
 
-def sentence_html(at: AppTest) -> str:
-    (html,) = [h.value for h in at.get("html") if 'class="ca-sentence"' in h.value]
-    return html
+def editor(at: AppTest) -> Any:
+    (element,) = [e for e in at.get("bidi_component") if e.key == "annotate_editor"]
+    return element
+
+
+def editor_data(at: AppTest) -> dict[str, Any]:
+    """What the span editor was given to draw in the browser."""
+    return json.loads(editor(at).proto.json)
+
+
+def spans_shown(at: AppTest, layer: str) -> list[tuple[str, str, bool]]:
+    data = editor_data(at)
+    return [(data["text"][s["start"]:s["end"]], s["label"], s["suggested"]) for s in data[layer]]
+
+
+def send_edit(at: AppTest, **edit: Any) -> AppTest:
+    """Do what the browser does when the editor sends an edit: set its trigger, rerun."""
+    states = at._tree.get_widget_states()
+    trigger = states.widgets.add()
+    trigger.id = f"$$STREAMLIT_INTERNAL_KEY_{editor(at).proto.id}__events"
+    trigger.json_trigger_value = json.dumps([{"event": "edit", "value": edit}])
+    return at._run(states)
+
+
+def html_bodies(at: AppTest) -> list[str]:
+    return [h.value for h in at.get("html")]
 
 
 def progress_text(at: AppTest) -> str:
@@ -80,25 +108,24 @@ def progress_text(at: AppTest) -> str:
 
 def test_review_a_sentence_and_undo(database):
     first, second, _ = sentence_ids(database)
-    at = open_page()
+    at = open_page(fallback=True)
     assert not at.exception
     assert progress_text(at) == "0 / 3 sentences done"
-    html = sentence_html(at)
-    assert "Arakan Army" in html and "ORG?" in html and "ca-suggested" in html
+    assert spans_shown(at, "entities")[1] == ("Arakan Army", "ORG", True)
     assert "Suggested by test_model 1.0" in [c.value for c in at.caption]
 
-    # Relabel the wrong suggestion, add a date, toggle a category.
+    # Relabel the wrong suggestion, add a date, toggle a category (the widgets without the editor).
     at.selectbox(key=f"annotate_relabel_{first}_entities_1_30_41").select("ARMED_GROUP").run()
     at.button_group(key=f"annotate_words_{first}_0").set_value([10]).run()
     at.button(key="annotate_add_entities_DATE").click().run()
     at.toggle(key=f"annotate_category_{first}_STRATEGIC_DEVELOPMENTS").set_value(True).run()
-    html = sentence_html(at)
-    assert "ORG" not in html and "DATE" in html
+    labels = [label for _, label, _ in spans_shown(at, "entities")]
+    assert "ORG" not in labels and ("Monday", "DATE", False) in spans_shown(at, "entities")
 
     at.button(key="annotate_accept").click().run()
     assert not at.exception
     assert progress_text(at) == "1 / 3 sentences done"
-    assert "Police arrested" in sentence_html(at)
+    assert editor_data(at)["text"].startswith("<script>alert(1)</script> Police arrested")
     expected_entities = [
         {"start": 0, "end": 12, "label": "ARMED_GROUP"},
         {"start": 30, "end": 41, "label": "ARMED_GROUP"},
@@ -121,12 +148,13 @@ def test_review_a_sentence_and_undo(database):
     # Undo brings the sentence back as it was decided, and takes its gold away.
     at.button(key="annotate_undo").click().run()
     assert progress_text(at) == "0 / 3 sentences done"
-    html = sentence_html(at)
-    assert "Junta troops" in html and "DATE" in html and "ca-suggested" not in html
+    data = editor_data(at)
+    assert data["text"].startswith("Junta troops") and data["sentence_id"] == first
+    assert ("Monday", "DATE", False) in spans_shown(at, "entities")
+    assert not any(s["suggested"] for layer in ("entities", "events") for s in data[layer])
     with session_scope(database) as session:
-        assert (
-            repository.annotation_of(session=session, sentence_id=first, reviewer_id=ana.id) is None
-        )
+        undone = repository.annotation_of(session=session, sentence_id=first, reviewer_id=ana.id)
+        assert undone is None
         assert repository.gold_of(session=session, sentence_id=first) is None
 
     # Reject: kept as the reviewer's annotation, not gold.
@@ -135,17 +163,97 @@ def test_review_a_sentence_and_undo(database):
         rejected = repository.annotation_of(session=session, sentence_id=first, reviewer_id=ana.id)
         assert rejected.status == "reject"
         assert repository.gold_of(session=session, sentence_id=first) is None
-    assert "Police arrested" in sentence_html(at)
-    del second
+    assert editor_data(at)["sentence_id"] == second
+
+
+def test_editor_edits_are_validated_and_stored(database):
+    first = sentence_ids(database)[0]
+    at = open_page()
+    # Relabel the wrong ORG with the editor, add an event over an entity, remove the GPE.
+    send_edit(at, action="relabel", sentence_id=first, layer="entities", index=1,
+              start=30, end=41, label="ARMED_GROUP")
+    send_edit(at, action="add", sentence_id=first, start=30, end=41, label="ARMED_CLASH")
+    send_edit(at, action="add", sentence_id=first, start=57, end=63, label="DATE")
+    send_edit(at, action="remove", sentence_id=first, layer="entities", index=2,
+              start=47, end=53)
+    assert not at.exception and not at.error
+    assert spans_shown(at, "entities") == [
+        ("Junta troops", "ARMED_GROUP", True),
+        ("Arakan Army", "ARMED_GROUP", False),
+        ("Monday", "DATE", False),
+    ]
+    assert [(text, label) for text, label, _ in spans_shown(at, "events")] == [
+        ("clashed", "ARMED_CLASH"), ("Arakan Army", "ARMED_CLASH"),
+    ]
+    at.button(key="annotate_accept").click().run()
+    with session_scope(database) as session:
+        ana = repository.reviewer_named(session=session, name="ana")
+        annotation = repository.annotation_of(
+            session=session, sentence_id=first, reviewer_id=ana.id
+        )
+    assert annotation.entities == [
+        {"start": 0, "end": 12, "label": "ARMED_GROUP"},
+        {"start": 30, "end": 41, "label": "ARMED_GROUP"},
+        {"start": 57, "end": 63, "label": "DATE"},
+    ]
+    assert annotation.events == [
+        {"start": 13, "end": 20, "label": "ARMED_CLASH"},
+        {"start": 30, "end": 41, "label": "ARMED_CLASH"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        ({"action": "add", "start": 31, "end": 41, "label": "ARMED_GROUP"}, "token boundaries"),
+        ({"action": "add", "start": 60, "end": 90, "label": "DATE"}, "out of range"),
+        ({"action": "add", "start": 57, "end": 63, "label": "WEAPON"}, "unknown span label"),
+        ({"action": "add", "start": 57, "end": 63, "label": "BATTLES"}, "unknown span label"),
+        ({"action": "add", "start": 26, "end": 41, "label": "PERSON"}, "overlaps the ORG entity"),
+        ({"action": "add", "start": "57", "end": 63, "label": "DATE"}, "must be an integer"),
+        ({"action": "drop", "start": 57, "end": 63, "label": "DATE"}, "unknown action"),
+        ({"action": "remove", "layer": "entities", "index": 1, "start": 0, "end": 12},
+         "no longer in the draft"),
+        ({"action": "relabel", "layer": "entities", "index": 1, "start": 30, "end": 41,
+          "label": "ARREST"}, None),  # an entity becomes an event: allowed
+    ],
+)
+def test_editor_rejects_what_cannot_be_stored(database, edit, reason):
+    first = sentence_ids(database)[0]
+    at = open_page()
+    before = editor_data(at)
+    send_edit(at, sentence_id=first, **edit)
+    after = editor_data(at)
+    assert not at.exception
+    if reason is None:
+        assert not at.error and ("Arakan Army", "ARREST", False) in spans_shown(at, "events")
+        return
+    assert [e.value for e in at.error] and reason in at.error[0].value
+    assert reason in after["message"]
+    assert (after["entities"], after["events"]) == (before["entities"], before["events"])
+    at.button(key="annotate_skip").click().run()
+    with session_scope(database) as session:
+        ana = repository.reviewer_named(session=session, name="ana")
+        stored = repository.annotation_of(session=session, sentence_id=first, reviewer_id=ana.id)
+    assert stored.entities == SUGGESTED_ENTITIES and stored.events == SUGGESTED_EVENTS
+
+
+def test_an_edit_for_another_sentence_changes_nothing(database):
+    first, second, _ = sentence_ids(database)
+    at = open_page()
+    send_edit(at, action="add", sentence_id=second, start=57, end=63, label="DATE")
+    assert "another sentence" in at.error[0].value
+    assert ("Monday", "DATE", False) not in spans_shown(at, "entities")
+    del first
 
 
 def test_remove_a_span_and_confirm_suggestions(database):
     first = sentence_ids(database)[0]
-    at = open_page()
+    at = open_page(fallback=True)
     at.button(key=f"annotate_remove_{first}_entities_2_47_53").click().run()
-    assert "Sittwe" in sentence_html(at) and "GPE" not in sentence_html(at)
+    assert "GPE" not in [label for _, label, _ in spans_shown(at, "entities")]
     at.button(key="annotate_confirm").click().run()
-    assert "ca-suggested" not in sentence_html(at)
+    assert not any(suggested for _, _, suggested in spans_shown(at, "entities"))
     at.button(key="annotate_skip").click().run()
     with session_scope(database) as session:
         ana = repository.reviewer_named(session=session, name="ana")
@@ -155,28 +263,34 @@ def test_remove_a_span_and_confirm_suggestions(database):
 
 
 def test_adding_a_span_needs_picked_words(database):
-    at = open_page()
+    at = open_page(fallback=True)
     at.button(key="annotate_add_entities_PERSON").click().run()
     assert any("Select the words" in e.value for e in at.error)
 
 
 def test_report_html_is_shown_as_text(database):
     at = open_page()
-    bodies = [h.value for h in at.get("html")]
-    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in body for body in bodies)
-    assert not any("<script>alert" in body for body in bodies)
+    # The next sentence (with a script tag) is context: escaped HTML.
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in body for body in html_bodies(at))
+    assert not any("<script>alert" in body for body in html_bodies(at))
     at.button(key="annotate_accept").click().run()
-    html = sentence_html(at)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+    # On screen it reaches the editor as a JSON string, never as markup (see tests/e2e).
+    assert editor_data(at)["text"].startswith("<script>alert(1)</script>")
+    assert not any("<script>alert" in body for body in html_bodies(at))
 
 
-def test_decision_buttons_show_their_shortcuts(database):
-    at = open_page()
-    labels = {b.label for b in at.button}
-    assert {"Accept (a)", "Reject (x)", "Skip (space)", "Undo (u)"} <= labels
+def test_decision_buttons_have_shortcuts_and_label_keys_belong_to_the_editor(database, scheme):
+    at = open_page(fallback=True)
     shortcuts = {b.key: b.proto.shortcut for b in at.button}
-    assert shortcuts["annotate_accept"] == "a" and shortcuts["annotate_skip"] == "space"
-    assert shortcuts["annotate_add_entities_PERSON"] == "p"
+    assert {k: shortcuts[k] for k in ("annotate_accept", "annotate_reject", "annotate_skip",
+                                      "annotate_undo")} == {
+        "annotate_accept": "a", "annotate_reject": "x", "annotate_skip": "space",
+        "annotate_undo": "u",
+    }
+    assert shortcuts["annotate_add_entities_PERSON"] == ""
+    keys = {label["name"]: label["key"] for label in editor_data(at)["labels"]}
+    assert keys["PERSON"] == "p" and keys["ARREST"] == "5"
+    assert set(keys) == set(scheme.names("entities")) | set(scheme.names("events"))
 
 
 def test_everything_done_says_so(database):

@@ -15,11 +15,13 @@ from annotator.nlp.suggest import (
     Suggester,
     SuggesterError,
     Suggestion,
+    as_phrase_patterns,
     load_suggester,
     patterns_hash,
     read_jsonl,
+    with_curly_apostrophes,
 )
-from annotator.nlp.text import token_bounds
+from annotator.nlp.text import blank_english, token_bounds
 from annotator.spans import check_spans
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +70,29 @@ def test_changed_rules_change_the_hash(tmp_path: Path) -> None:
         f.write('{"label": "PROTEST", "pattern": [{"LEMMA": "picket"}]}\n')
     assert patterns_hash(copy) != before
     assert len(before) == 8
+
+
+def test_names_with_an_apostrophe_also_match_the_typographic_one() -> None:
+    records = [
+        {"label": "ARMED_GROUP", "pattern": [{"LOWER": "ta'ang"}, {"LOWER": "army"}]},
+        {"label": "ORG", "pattern": [{"ORTH": "NUG"}]},
+    ]
+    patterns = [r["pattern"] for r in with_curly_apostrophes(records)]
+    assert [{"LOWER": "ta’ang"}, {"LOWER": "army"}] in patterns
+    assert len(patterns) == 3
+
+
+def test_plain_word_sequences_become_phrase_patterns() -> None:
+    records = [
+        {
+            "label": "ARMED_GROUP",
+            "pattern": [{"LOWER": "people"}, {"LOWER": "'s"}, {"LOWER": "army"}],
+        },
+        {"label": "ORG", "pattern": [{"ORTH": "UN"}]},
+        {"label": "ARMED_GROUP", "pattern": [{"LOWER": "junta"}, {"LIKE_NUM": True}]},
+    ]
+    converted = [r["pattern"] for r in as_phrase_patterns(records, nlp=blank_english())]
+    assert converted == ["people 's army", [{"ORTH": "UN"}], records[2]["pattern"]]
 
 
 # --- with the model -----------------------------------------------------------------------
@@ -233,3 +258,66 @@ def test_default_suggester_reaches_the_quality_bar(suggester: Suggester) -> None
     report = evaluate_file(TEST_DATA, suggester=suggester)
     assert report.entities.overall.fscore >= 0.75
     assert report.events.overall.fscore >= 0.65
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("Eleven activists were arrested in March 2023.", ("March", "PROTEST")),
+        ("According to the NUG, the town is under curfew.", ("According", "MEETING")),
+        ("Government troops met stiff resistance near the bridge.", ("met", "MEETING")),
+        ("A member of the strike committee was detained.", ("strike", "REMOTE_VIOLENCE")),
+    ],
+)
+def test_look_alike_words_are_not_triggers(
+    suggester: Suggester, text: str, absent: tuple[str, str]
+) -> None:
+    assert absent not in spans_of(text, suggester.suggest_one(text).events)
+
+
+@pytest.mark.slow
+def test_labour_strike_is_told_from_an_air_strike(suggester: Suggester) -> None:
+    text = "Shops in Monywa closed in a strike against the conscription law."
+    assert ("strike", "PROTEST") in spans_of(text, suggester.suggest_one(text).events)
+
+
+@pytest.mark.slow
+def test_typographic_apostrophes_keep_group_names(suggester: Suggester) -> None:
+    text = "The Ta’ang National Liberation Army said its troops had withdrawn."
+    found = spans_of(text, suggester.suggest_one(text).entities)
+    assert ("Ta’ang National Liberation Army", "ARMED_GROUP") in found
+
+
+@pytest.mark.slow
+def test_bracketed_acronym_takes_the_label_of_its_name(suggester: Suggester) -> None:
+    text = "The Chin National Front (CNF) and the Haitian National Police (PNH) issued statements."
+    found = spans_of(text, suggester.suggest_one(text).entities)
+    assert {("CNF", "ORG"), ("Haitian National Police", "ARMED_GROUP")} <= found
+    assert ("PNH", "ARMED_GROUP") in found
+
+
+@pytest.mark.slow
+def test_places_are_split_at_commas_and_place_nouns_left_out(suggester: Suggester) -> None:
+    text = (
+        "Soldiers torched Kyauk Sin village in Pauk Township, Magway Region, and houses in "
+        "Panjshir province."
+    )
+    found = spans_of(text, suggester.suggest_one(text).entities)
+    assert {("Pauk Township", "GPE"), ("Magway Region", "GPE"), ("Panjshir", "GPE")} <= found
+    assert ("Kyauk Sin", "GPE") in found
+
+
+@pytest.mark.slow
+def test_overnight_is_a_date_and_an_age_is_not(suggester: Suggester) -> None:
+    text = "A 32-year-old farmer was wounded when artillery hit Hsipaw overnight."
+    found = spans_of(text, suggester.suggest_one(text).entities)
+    assert ("overnight", "DATE") in found
+    assert not any(label == "DATE" and "year" in words for words, label in found)
+
+
+@pytest.mark.slow
+def test_facility_words_and_unit_numbers_stay_in_the_name(suggester: Suggester) -> None:
+    text = "A column from Military Operations Command 7 withdrew to Lashio airport."
+    found = spans_of(text, suggester.suggest_one(text).entities)
+    assert {("Military Operations Command 7", "ARMED_GROUP"), ("Lashio airport", "FAC")} <= found

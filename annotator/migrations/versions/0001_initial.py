@@ -8,7 +8,6 @@ Create Date: 2026-11-25 09:30:47.549702
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
@@ -22,8 +21,8 @@ def upgrade() -> None:
     op.create_table(
         "report",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("source", sa.String(length=1000), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column(
             "meta",
@@ -38,8 +37,8 @@ def upgrade() -> None:
     op.create_table(
         "reviewer",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("role IN ('annotator', 'adjudicator', 'admin')", name="reviewer_role"),
         sa.PrimaryKeyConstraint("id"),
@@ -53,7 +52,7 @@ def upgrade() -> None:
         sa.Column("start_char", sa.Integer(), nullable=False),
         sa.Column("end_char", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.CheckConstraint("0 <= start_char AND start_char < end_char", name="sentence_offsets"),
         sa.CheckConstraint("position >= 0", name="sentence_position"),
         sa.ForeignKeyConstraint(["report_id"], ["report.id"], ondelete="CASCADE"),
@@ -71,7 +70,7 @@ def upgrade() -> None:
         sa.Column("sentence_id", sa.Integer(), nullable=False),
         sa.Column("reviewer_id", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column(
             "entities",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -107,8 +106,8 @@ def upgrade() -> None:
         "suggestion",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("sentence_id", sa.Integer(), nullable=False),
-        sa.Column("model_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("model_version", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("model_name", sa.String(length=200), nullable=False),
+        sa.Column("model_version", sa.String(length=100), nullable=False),
         sa.Column(
             "entities",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -137,7 +136,7 @@ def upgrade() -> None:
         sa.Column("sentence_id", sa.Integer(), nullable=False),
         sa.Column("reviewer_id", sa.Integer(), nullable=False),
         sa.Column("suggestion_id", sa.Integer(), nullable=True),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column(
             "entities",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -176,7 +175,7 @@ def upgrade() -> None:
         sa.Column("sentence_id", sa.Integer(), nullable=False),
         sa.Column("annotation_id", sa.Integer(), nullable=True),
         sa.Column("decided_by", sa.Integer(), nullable=True),
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column(
             "entities",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),

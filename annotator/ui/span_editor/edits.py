@@ -100,12 +100,13 @@ def apply_edit(
     if edit.action == "add":
         layer = layer_of(edit.label, scheme)
         added = Span(edit.start, edit.end, edit.label)
+        _check(layer, [added], text=text, token_bounds=token_bounds, scheme=scheme)
         if layer == "entities":
             for row in new[layer]:
                 if added.overlaps(Span(row["start"], row["end"], row["label"])):
                     raise EditError(
                         f"“{snippet}” overlaps the {row['label']} entity "
-                        f"“{text[row['start']:row['end']]}”: select that span to relabel or "
+                        f"“{text[row['start'] : row['end']]}”: select that span to relabel or "
                         "delete it first"
                     )
         new[layer].append({**added.to_dict(), "suggested": False})
@@ -128,15 +129,27 @@ def apply_edit(
             notice = f"{row['label']} “{snippet}” is now {edit.label}."
     for layer in touched:
         new[layer].sort(key=lambda r: (r["start"], r["end"], r["label"]))
-        try:
-            check_spans(
-                [Span(r["start"], r["end"], r["label"]) for r in new[layer]],
-                text=text,
-                token_bounds=token_bounds,
-                labels=scheme.names("entities" if layer == "entities" else "events"),
-                kind=KINDS[layer],
-                allow_overlap=layer == "events",
-            )
-        except SpanError as error:
-            raise EditError(str(error)) from error
+        spans = [Span(r["start"], r["end"], r["label"]) for r in new[layer]]
+        _check(layer, spans, text=text, token_bounds=token_bounds, scheme=scheme)
     return new, notice
+
+
+def _check(
+    layer: str,
+    spans: Sequence[Span],
+    *,
+    text: str,
+    token_bounds: Sequence[tuple[int, int]],
+    scheme: LabelScheme,
+) -> None:
+    try:
+        check_spans(
+            spans,
+            text=text,
+            token_bounds=token_bounds,
+            labels=scheme.names("entities") if layer == "entities" else scheme.names("events"),
+            kind=KINDS[layer],
+            allow_overlap=layer == "events",
+        )
+    except SpanError as error:
+        raise EditError(str(error)) from error

@@ -1,0 +1,509 @@
+// Conflict Annotator span editor (Streamlit components v2).
+//
+// Report text is untrusted: it is only ever put on the page with createTextNode / textContent,
+// never parsed as HTML. The editor proposes edits; Python validates them and sends the new
+// draft back as data, which is redrawn here.
+//
+// Streamlit calls the default export again with the same parentElement whenever the data
+// changes, so one Editor lives per parentElement and only redraws.
+
+const EDITORS = new WeakMap();
+
+const HINT_IDLE =
+  "Drag across words (or ← → and Shift+← →), then press a label key or click a label. " +
+  "Tab / ↑ ↓ select spans.";
+const HINT_DECIDE = "a accept · x reject · space skip · u undo";
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function isTyping(node) {
+  const tag = node.tagName;
+  const type = (node.getAttribute("type") || "text").toLowerCase();
+  return node.isContentEditable || tag === "TEXTAREA" || tag === "SELECT" ||
+    (tag === "INPUT" && !["checkbox", "radio", "button", "submit"].includes(type));
+}
+
+function sameSpan(a, b) {
+  return a && b && a.layer === b.layer && a.start === b.start && a.end === b.end && a.label === b.label;
+}
+
+class Editor {
+  constructor(host) {
+    this.host = host;
+    this.data = null;
+    this.sel = null; // {kind: "tokens", a, b} | {kind: "span", layer, start, end, label}
+    this.expect = null; // the span to select once Python sends the draft back
+    this.drag = null;
+    this.counter = 0;
+    this.send = () => {};
+
+    this.root = el("div", "ca-editor");
+    this.root.tabIndex = 0;
+    this.root.setAttribute("role", "application");
+    this.root.setAttribute("aria-roledescription", "span editor");
+    this.root.setAttribute("aria-label", "Sentence span editor");
+    this.root.dataset.testid = "span-editor";
+    this.palette = el("div", "ca-palette");
+    this.text = el("div", "ca-text");
+    this.text.setAttribute("aria-hidden", "false");
+    this.bar = el("div", "ca-bar");
+    this.status = el("div", "ca-status");
+    this.status.setAttribute("aria-live", "polite");
+    this.actions = el("div", "ca-actions");
+    this.bar.append(this.status, this.actions);
+    this.root.append(this.palette, this.text, this.bar);
+    host.appendChild(this.root);
+
+    this.root.addEventListener("keydown", (e) => this.onKey(e));
+    this.text.addEventListener("pointerdown", (e) => this.onPointerDown(e));
+    this.text.addEventListener("pointermove", (e) => this.onPointerMove(e));
+    this.onPointerUp = this.onPointerUp.bind(this);
+    window.addEventListener("pointerup", this.onPointerUp);
+  }
+
+  // --- data -----------------------------------------------------------------------------
+
+  update(data) {
+    const fresh = !this.data || this.data.sentence_id !== data.sentence_id;
+    this.data = data;
+    this.tokens = data.tokens || [];
+    this.labels = data.labels || [];
+    this.byKey = new Map(this.labels.map((label) => [String(label.key).toLowerCase(), label]));
+    this.byName = new Map(this.labels.map((label) => [label.name, label]));
+    this.spans = [];
+    for (const layer of ["entities", "events"]) {
+      (data[layer] || []).forEach((row, index) => {
+        const [a, b] = this.tokenRange(row.start, row.end);
+        this.spans.push({ ...row, layer, index, a, b });
+      });
+    }
+    this.spans.sort((x, y) => x.start - y.start || x.end - y.end || (x.layer < y.layer ? -1 : 1));
+    this.tracks = this.eventTracks();
+    if (fresh) {
+      this.sel = null;
+      this.expect = null;
+    } else if (this.expect) {
+      const found = this.spans.find((span) => sameSpan(span, this.expect));
+      if (found) this.sel = this.spanSel(found);
+      this.expect = null;
+    }
+    if (this.sel && this.sel.kind === "span" && !this.findSpan(this.sel)) this.sel = null;
+    this.render();
+    // A new sentence takes the keyboard (unless someone is typing elsewhere), so a whole
+    // sentence can be done without the mouse; otherwise only take focus nobody holds.
+    const active = document.activeElement;
+    if (!active || active === document.body || (fresh && !isTyping(active))) {
+      this.root.focus({ preventScroll: true });
+    }
+  }
+
+  tokenRange(start, end) {
+    let a = -1;
+    let b = -1;
+    this.tokens.forEach(([s, e], i) => {
+      if (s < end && start < e) {
+        if (a < 0) a = i;
+        b = i;
+      }
+    });
+    return [a, b];
+  }
+
+  eventTracks() {
+    // Overlapping event triggers get different underline tracks so each stays visible.
+    const tracks = new Map();
+    const ends = [];
+    for (const span of this.spans.filter((s) => s.layer === "events")) {
+      let track = ends.findIndex((end) => end <= span.start);
+      if (track < 0) track = ends.length;
+      ends[track] = span.end;
+      tracks.set(span, track);
+    }
+    return tracks;
+  }
+
+  spanSel(span) {
+    return { kind: "span", layer: span.layer, start: span.start, end: span.end, label: span.label };
+  }
+
+  findSpan(sel) {
+    return sel && sel.kind === "span" ? this.spans.find((span) => sameSpan(span, sel)) : undefined;
+  }
+
+  colour(name) {
+    const label = this.byName.get(name);
+    return label ? label.colour : "#888888";
+  }
+
+  // --- drawing --------------------------------------------------------------------------
+
+  render() {
+    this.renderPalette();
+    this.renderText();
+    this.renderBar();
+  }
+
+  renderPalette() {
+    const target = this.sel ? (this.sel.kind === "span" ? "relabel" : "add") : null;
+    this.palette.replaceChildren();
+    for (const [layer, title] of [["entities", "Entities"], ["events", "Events"]]) {
+      const group = el("div", `ca-group ca-group-${layer}`);
+      group.append(el("span", "ca-group-title", title));
+      for (const label of this.labels.filter((l) => l.layer === layer)) {
+        const chip = el("button", `ca-chip ca-chip-${layer}`);
+        chip.type = "button";
+        chip.tabIndex = -1;
+        chip.dataset.label = label.name;
+        chip.style.setProperty("--c", label.colour);
+        chip.title = `${label.description} (key ${label.key})`;
+        chip.disabled = !target;
+        const current = this.findSpan(this.sel);
+        if (current && current.label === label.name) chip.classList.add("ca-current");
+        chip.append(el("kbd", "ca-key", label.key), el("span", "ca-name", label.name));
+        chip.addEventListener("pointerdown", (e) => e.preventDefault()); // keep focus on the editor
+        chip.addEventListener("click", () => {
+          this.applyLabel(label);
+          this.root.focus({ preventScroll: true });
+        });
+        group.append(chip);
+      }
+      this.palette.append(group);
+    }
+  }
+
+  renderText() {
+    const text = this.data.text || "";
+    const entities = this.spans.filter((s) => s.layer === "entities" && s.a >= 0);
+    const events = this.spans.filter((s) => s.layer === "events" && s.a >= 0);
+    const selected = this.findSpan(this.sel);
+    const pending = this.sel && this.sel.kind === "tokens"
+      ? [Math.min(this.sel.a, this.sel.b), Math.max(this.sel.a, this.sel.b)]
+      : null;
+    const entityAt = (i) => entities.find((s) => s.a <= i && i <= s.b);
+    const eventsAt = (i) => events.filter((s) => s.a <= i && i <= s.b);
+
+    const frag = document.createDocumentFragment();
+    let container = frag;
+    let mark = null;
+    let cursor = 0;
+    this.tokens.forEach(([start, end], i) => {
+      const entity = entityAt(i);
+      // The gap before this token belongs inside an entity box or an event underline only
+      // when the token before it shares that span.
+      if (start > cursor) {
+        const gap = el("span", "ca-gap", text.slice(cursor, start));
+        const shared = i > 0 ? eventsAt(i).filter((s) => s.a < i) : [];
+        this.underline(gap, shared);
+        if (pending && pending[0] < i && i <= pending[1]) gap.classList.add("ca-pending");
+        if (selected && selected.layer === "events" && selected.a < i && i <= selected.b) {
+          gap.classList.add("ca-ev-selected");
+        }
+        (mark && entity && entity.a < i ? container : frag).append(gap);
+      }
+      if (mark && (!entity || entity.a === i)) {
+        container = frag;
+        mark = null;
+      }
+      if (entity && entity.a === i) {
+        mark = el("mark", "ca-ent");
+        mark.style.setProperty("--c", this.colour(entity.label));
+        mark.dataset.span = `${entity.layer}:${entity.index}`;
+        if (entity.suggested) mark.classList.add("ca-suggested");
+        if (entity === selected) mark.classList.add("ca-selected");
+        frag.append(mark);
+        container = mark;
+      }
+      const token = el("span", "ca-tok", text.slice(start, end));
+      token.dataset.t = String(i);
+      this.underline(token, eventsAt(i));
+      if (pending && pending[0] <= i && i <= pending[1]) token.classList.add("ca-pending");
+      if (selected && selected.layer === "events" && selected.a <= i && i <= selected.b) {
+        token.classList.add("ca-ev-selected");
+      }
+      container.append(token);
+      for (const event of events.filter((s) => s.b === i)) {
+        container.append(this.badge(event, event === selected));
+      }
+      if (entity && entity.b === i) {
+        container.append(this.badge(entity, entity === selected));
+        container = frag;
+        mark = null;
+      }
+      cursor = end;
+    });
+    if (cursor < text.length) frag.append(el("span", "ca-gap", text.slice(cursor)));
+    this.text.replaceChildren(frag);
+  }
+
+  underline(node, events) {
+    if (!events.length) return;
+    const shadows = events
+      .map((span) => `inset 0 -${3 * (this.tracks.get(span) + 1)}px 0 0 ${this.colour(span.label)}`)
+      .reverse();
+    node.style.boxShadow = shadows.join(", ");
+    node.classList.add("ca-ev");
+  }
+
+  badge(span, isSelected) {
+    const badge = el("span", span.layer === "entities" ? "ca-badge ca-badge-ent" : "ca-badge ca-badge-ev");
+    badge.style.setProperty("--c", this.colour(span.label));
+    badge.dataset.span = `${span.layer}:${span.index}`;
+    badge.textContent = span.label + (span.suggested ? "?" : "");
+    badge.title = `${span.layer === "entities" ? "Entity" : "Event"} ${span.label}` +
+      (span.suggested ? " (suggested, not confirmed)" : "");
+    if (isSelected) badge.classList.add("ca-selected");
+    return badge;
+  }
+
+  renderBar() {
+    const text = this.data.text || "";
+    this.status.replaceChildren();
+    this.actions.replaceChildren();
+    this.root.classList.toggle("ca-has-error", Boolean(this.data.message));
+    if (this.data.message) {
+      this.status.append(el("span", "ca-error", this.data.message));
+      return;
+    }
+    const span = this.findSpan(this.sel);
+    if (span) {
+      const kind = span.layer === "entities" ? "entity" : "event";
+      this.status.append(
+        el("span", "ca-pill", span.label),
+        el("q", "ca-quote", text.slice(span.start, span.end)),
+        el("span", "ca-hint", `${kind}${span.suggested ? ", suggested" : ""}: a label key relabels, Delete removes, Esc deselects`),
+      );
+      const remove = el("button", "ca-remove", "Delete span");
+      remove.type = "button";
+      remove.tabIndex = -1;
+      remove.addEventListener("pointerdown", (e) => e.preventDefault());
+      remove.addEventListener("click", () => {
+        this.removeSelected();
+        this.root.focus({ preventScroll: true });
+      });
+      this.actions.append(remove);
+    } else if (this.sel && this.sel.kind === "tokens") {
+      const [a, b] = [Math.min(this.sel.a, this.sel.b), Math.max(this.sel.a, this.sel.b)];
+      this.status.append(
+        el("span", "ca-pill ca-pill-new", "new span"),
+        el("q", "ca-quote", text.slice(this.tokens[a][0], this.tokens[b][1])),
+        el("span", "ca-hint", "press a label key or click a label · Shift+← → resizes · Esc cancels"),
+      );
+    } else {
+      this.status.append(el("span", "ca-hint", HINT_IDLE));
+    }
+    this.actions.append(el("span", "ca-hint ca-decide", HINT_DECIDE));
+  }
+
+  // --- edits ----------------------------------------------------------------------------
+
+  emit(edit) {
+    this.counter += 1;
+    this.send("edit", { ...edit, sentence_id: this.data.sentence_id, seq: this.counter });
+  }
+
+  applyLabel(label) {
+    const span = this.findSpan(this.sel);
+    if (span) {
+      this.expect = { layer: label.layer, start: span.start, end: span.end, label: label.name };
+      this.emit({ action: "relabel", layer: span.layer, index: span.index, start: span.start, end: span.end, label: label.name });
+    } else if (this.sel && this.sel.kind === "tokens") {
+      const [a, b] = [Math.min(this.sel.a, this.sel.b), Math.max(this.sel.a, this.sel.b)];
+      const start = this.tokens[a][0];
+      const end = this.tokens[b][1];
+      this.expect = { layer: label.layer, start, end, label: label.name };
+      this.emit({ action: "add", start, end, label: label.name });
+    }
+  }
+
+  removeSelected() {
+    const span = this.findSpan(this.sel);
+    if (!span) return false;
+    this.sel = span.a >= 0 ? { kind: "tokens", a: span.a, b: span.a } : null;
+    this.emit({ action: "remove", layer: span.layer, index: span.index, start: span.start, end: span.end });
+    return true;
+  }
+
+  // --- keyboard -------------------------------------------------------------------------
+
+  onKey(e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || !this.data) return;
+    const stop = () => {
+      e.preventDefault();
+      e.stopPropagation(); // a label key must not also reach the page's shortcuts
+    };
+    const label = e.key.length === 1 ? this.byKey.get(e.key.toLowerCase()) : undefined;
+    if (label) {
+      stop();
+      this.applyLabel(label);
+      return;
+    }
+    switch (e.key) {
+      case "ArrowRight":
+      case "ArrowLeft":
+        stop();
+        this.moveCursor(e.key === "ArrowRight" ? 1 : -1, e.shiftKey);
+        break;
+      case "Home":
+      case "End":
+        if (!this.tokens.length) return;
+        stop();
+        this.setTokens(e.key === "Home" ? 0 : this.tokens.length - 1, e.shiftKey);
+        break;
+      case "Tab":
+        if (this.stepSpan(e.shiftKey ? -1 : 1)) stop(); // at either end Tab leaves the editor
+        break;
+      case "ArrowDown":
+      case "ArrowUp":
+        stop();
+        this.stepSpan(e.key === "ArrowDown" ? 1 : -1);
+        break;
+      case "Delete":
+      case "Backspace":
+        stop();
+        if (this.removeSelected()) this.render();
+        break;
+      case "Escape":
+        if (this.sel) {
+          stop();
+          this.sel = null;
+          this.render();
+        }
+        break;
+      case " ":
+        e.preventDefault(); // no page scroll; the Skip shortcut still hears it
+        break;
+      default:
+    }
+  }
+
+  setTokens(i, extend) {
+    const anchor = this.sel && this.sel.kind === "tokens" ? this.sel.a : i;
+    this.sel = { kind: "tokens", a: extend ? anchor : i, b: i };
+    this.render();
+  }
+
+  moveCursor(dir, extend) {
+    const last = this.tokens.length - 1;
+    if (last < 0) return;
+    const clamp = (i) => Math.max(0, Math.min(last, i));
+    const span = this.findSpan(this.sel);
+    if (span) {
+      const i = clamp(dir > 0 ? span.b + 1 : span.a - 1);
+      this.sel = { kind: "tokens", a: extend ? (dir > 0 ? span.a : span.b) : i, b: i };
+    } else if (this.sel && this.sel.kind === "tokens") {
+      const i = clamp(this.sel.b + dir);
+      this.sel = { kind: "tokens", a: extend ? this.sel.a : i, b: i };
+    } else {
+      const i = dir > 0 ? 0 : last;
+      this.sel = { kind: "tokens", a: i, b: i };
+    }
+    this.render();
+  }
+
+  stepSpan(dir) {
+    if (!this.spans.length) return false;
+    const current = this.findSpan(this.sel);
+    let next;
+    if (current) {
+      next = this.spans[this.spans.indexOf(current) + dir];
+    } else if (this.sel && this.sel.kind === "tokens") {
+      const at = Math.min(this.sel.a, this.sel.b);
+      next = dir > 0
+        ? this.spans.find((s) => s.a >= at)
+        : [...this.spans].reverse().find((s) => s.b < at);
+    } else {
+      next = dir > 0 ? this.spans[0] : this.spans[this.spans.length - 1];
+    }
+    if (!next) return false;
+    this.sel = this.spanSel(next);
+    this.render();
+    return true;
+  }
+
+  // --- mouse ----------------------------------------------------------------------------
+
+  spanFromNode(node) {
+    const holder = node.closest("[data-span]");
+    if (!holder || !holder.classList.contains("ca-badge")) return undefined;
+    const [layer, index] = holder.dataset.span.split(":");
+    return this.spans.find((s) => s.layer === layer && s.index === Number(index));
+  }
+
+  onPointerDown(e) {
+    if (e.button !== 0 || !this.data) return;
+    const target = e.target instanceof Element ? e.target : null;
+    if (!target) return;
+    e.preventDefault(); // no native text selection; focus goes to the editor instead
+    this.root.focus({ preventScroll: true });
+    const span = this.spanFromNode(target);
+    if (span) {
+      this.sel = this.spanSel(span);
+      this.render();
+      return;
+    }
+    const token = target.closest("[data-t]");
+    if (!token) return;
+    const i = Number(token.dataset.t);
+    this.drag = { a: i, b: i, moved: false };
+  }
+
+  onPointerMove(e) {
+    if (!this.drag) return;
+    const target = e.target instanceof Element ? e.target.closest("[data-t]") : null;
+    if (!target) return;
+    const i = Number(target.dataset.t);
+    if (i === this.drag.b) return;
+    this.drag.b = i;
+    this.drag.moved = true;
+    this.sel = { kind: "tokens", a: this.drag.a, b: i };
+    this.render();
+  }
+
+  onPointerUp() {
+    const drag = this.drag;
+    if (!drag) return;
+    this.drag = null;
+    if (drag.moved) {
+      this.sel = { kind: "tokens", a: drag.a, b: drag.b };
+    } else {
+      // A click on a word selects the spans on it in turn (entity first, then events);
+      const here = this.spans.filter((s) => s.a <= drag.a && drag.a <= s.b)
+        .sort((x, y) => (x.layer === y.layer ? 0 : x.layer === "entities" ? -1 : 1));
+      // on a word without spans it starts a one-word span, and so does the last click of a
+      // cycle, so that an event can be started on a word inside an entity.
+      const current = this.findSpan(this.sel);
+      const onWord = this.sel && this.sel.kind === "tokens" && this.sel.a === drag.a && this.sel.b === drag.a;
+      const at = current ? here.indexOf(current) : onWord ? here.length : -1;
+      const next = (at + 1) % (here.length + 1);
+      this.sel = next < here.length
+        ? this.spanSel(here[next])
+        : { kind: "tokens", a: drag.a, b: drag.a };
+    }
+    this.render();
+  }
+}
+
+export default function spanEditor(component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let editor = EDITORS.get(parentElement);
+  if (!editor) {
+    editor = new Editor(parentElement);
+    EDITORS.set(parentElement, editor);
+  }
+  editor.send = setTriggerValue;
+  editor.update(data || {});
+  // Streamlit may also run this for a superseded call while the editor stays on the page,
+  // so tear down only once it has really left the document.
+  return () => {
+    setTimeout(() => {
+      if (parentElement.isConnected) return;
+      window.removeEventListener("pointerup", editor.onPointerUp);
+      EDITORS.delete(parentElement);
+    }, 0);
+  };
+}

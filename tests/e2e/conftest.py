@@ -1,0 +1,184 @@
+"""The app in a real browser: Streamlit on a free port over a temporary SQLite database, driven by
+Playwright through Debian's Chromium. A page fails its test when a dialog opens, a script error is
+thrown or anything is logged to the console as an error."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from annotator.db import make_engine, migrate
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+START_TIMEOUT = 60.0
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class App:
+    """A running app: its address, its database and its log."""
+
+    url: str
+    database_url: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the app did not answer within {START_TIMEOUT:.0f}s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A migrated, empty SQLite database for one app."""
+    url = f"sqlite:///{tmp_path / 'e2e.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def start_app(tmp_path: Path, database_url: str) -> Iterator[Callable[[], App]]:
+    """Start the app (``streamlit run app.py``) on a free port over ``database_url``."""
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start() -> App:
+        port = _free_port()
+        log = tmp_path / f"streamlit-{port}.log"
+        env = {
+            **os.environ,
+            "ANNOTATOR_DATABASE_URL": database_url,
+            "ANNOTATOR_REVIEWER": "e2e",
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        }
+        streamlit = Path(sys.executable).parent / "streamlit"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [
+                    str(streamlit),
+                    "run",
+                    "app.py",
+                    "--server.port",
+                    str(port),
+                    "--server.headless",
+                    "true",
+                    "--server.fileWatcherType",
+                    "none",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        processes.append(process)
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(url, process, log)
+        return App(url=url, database_url=database_url, log=log)
+
+    yield start
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str) -> Iterator[Browser]:
+    """Debian's Chromium, headless, one per test session."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Problems:
+    """Everything a page did that a person would call broken or dangerous."""
+
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.dialogs or self.errors)
+
+
+@pytest.fixture
+def problems() -> Problems:
+    """Dialogs and console / script errors seen by :func:`page`."""
+    return Problems()
+
+
+@pytest.fixture
+def page(browser: Browser, problems: Problems) -> Iterator[Page]:
+    """A fresh browser page that records dialogs and errors; the test fails if any happened."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+
+    def on_dialog(dialog) -> None:  # type: ignore[no-untyped-def]
+        problems.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on(
+        "console",
+        lambda message: (
+            problems.errors.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.errors.append(f"page error: {error}"))
+    yield page
+    context.close()
+    assert not problems, f"the page misbehaved: {problems}"
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Page, str], Path]:
+    """Save a full-page PNG of a page under artifacts/screenshots/<name>.png."""
+
+    def save(page: Page, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save

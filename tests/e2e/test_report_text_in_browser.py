@@ -1,0 +1,126 @@
+"""No script from a report ever runs: every page shows hostile report text literally.
+
+The ``page`` fixture fails the test if any dialog opens or any console or script error appears.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from annotator import workflow
+from annotator.db import make_engine, session_scope
+from annotator.formats.records import read_records
+
+pytestmark = pytest.mark.e2e
+
+HOSTILE = [
+    "Rebels posted <script>alert(1)</script> on a forum.",
+    "A photo <img src=x onerror=alert(1)> was shared.",
+    'See [the statement](javascript:alert(1)) and <a href="javascript:alert(1)">this link</a>.',
+]
+UPLOADED_NAME = "<img src=x onerror=alert(2)>.txt"
+UPLOADED = (
+    "Militia leaders <script>alert(3)</script> met in Lashio.\n<b onmouseover=alert(4)>bold</b>"
+)
+
+
+@pytest.fixture
+def hostile_report(database_url: str, tmp_path: Path, scheme) -> None:  # type: ignore[no-untyped-def]
+    """A report of three hostile sentences, imported as the CLI would."""
+    path = tmp_path / "hostile.txt"
+    path.write_text("\n".join(HOSTILE), encoding="utf-8")
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        workflow.import_records(
+            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+        )
+    engine.dispose()
+
+
+def editor_text(page: Page) -> str:
+    """The sentence as the editor shows it: its words and the spaces between them."""
+    return str(
+        page.locator(".ca-text").evaluate(
+            "t => [...t.querySelectorAll('.ca-tok, .ca-gap')].map(e => e.textContent).join('')"
+        )
+    )
+
+
+def assert_nothing_live(page: Page) -> None:
+    """No element built from report text: no scripts, images or javascript: links in the app."""
+    for selector in (
+        ".ca-text script, .ca-text img, .ca-text a",
+        '.stMain img[src="x"]',
+        '.stMain a[href^="javascript:"]',
+        ".stMain [onerror], .stMain [onmouseover]",
+    ):
+        expect(page.locator(selector)).to_have_count(0)
+
+
+def test_hostile_report_text_is_shown_literally_on_every_page(
+    start_app, hostile_report, page, screenshot, tmp_path
+):
+    app = start_app()
+    page.goto(app.url)
+
+    for number, sentence in enumerate(HOSTILE):
+        page.wait_for_function(
+            """expected => {
+                const host = [...document.querySelectorAll('.stBidiComponent *')]
+                    .find(e => e.shadowRoot && e.shadowRoot.querySelector('.ca-text'));
+                const text = host && host.shadowRoot.querySelector('.ca-text');
+                return Boolean(text) && [...text.querySelectorAll('.ca-tok, .ca-gap')]
+                    .map(e => e.textContent).join('') === expected;
+            }""",
+            arg=sentence,
+        )
+        assert editor_text(page) == sentence
+        neighbours = page.locator(".ca-context").all_text_contents()
+        assert set(neighbours) <= set(HOSTILE) and neighbours
+        assert_nothing_live(page)
+        for token in page.locator(".ca-text .ca-tok").all():  # click every word: nothing fires
+            token.click()
+        if number == 1:
+            screenshot(page, "annotate-hostile")
+        page.keyboard.press("a")
+    expect(page.get_by_text("3 / 3 sentences done", exact=True)).to_be_visible()
+
+    # Upload a hostile file (hostile name too) on the import page; the real suggester runs.
+    page.get_by_role("link", name="Import and reports").click()
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    hostile_file = upload / UPLOADED_NAME
+    hostile_file.write_text(UPLOADED, encoding="utf-8")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(hostile_file))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("Suggestions stored.")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Imported 1 report(s) with 2 sentence(s)")).to_be_visible()
+    assert_nothing_live(page)
+    screenshot(page, "reports")
+
+    # Back on the annotate page, the uploaded sentences and their source are text, not markup.
+    page.get_by_role("link", name="Annotate").click()
+    page.wait_for_function(
+        """() => {
+            const host = [...document.querySelectorAll('.stBidiComponent *')]
+                .find(e => e.shadowRoot && e.shadowRoot.querySelector('.ca-text'));
+            return Boolean(host) && host.shadowRoot.querySelector('.ca-text')
+                .textContent.includes('Militia leaders');
+        }"""
+    )
+    assert editor_text(page) == UPLOADED.splitlines()[0]
+    expect(page.locator(".ca-source b")).to_contain_text(UPLOADED_NAME)
+    assert page.locator(".ca-context").all_text_contents() == [UPLOADED.splitlines()[1]]
+    assert_nothing_live(page)
+    page.keyboard.press("a")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.stBidiComponent *')]
+            .some(e => e.shadowRoot && (e.shadowRoot.querySelector('.ca-text') || {})
+                .textContent?.startsWith('<b onmouseover'))"""
+    )
+    page.locator(".ca-text .ca-tok").first.hover()
+    assert_nothing_live(page)
+    screenshot(page, "annotate-uploaded")
