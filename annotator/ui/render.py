@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from pathlib import PurePath
 
 from annotator.labels import LabelScheme
 
@@ -129,8 +130,10 @@ def context_html(text: str) -> str:
 
 def source_html(source: str, *, position: int, total: int) -> str:
     """Where the sentence comes from (the report's source may be hostile: escaped)."""
+    name = PurePath(source).name or source
     return (
-        f'<div class="ca-source"><b>{escape(source)}</b> · sentence {position + 1} of {total}</div>'
+        f'<div class="ca-source" title="{escape(source, quote=True)}"><b>{escape(name)}</b>'
+        f" · sentence {position + 1} of {total}</div>"
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -141,9 +140,7 @@ def test_annotate_three_sentences_with_mouse_and_keyboard(  # noqa: PLR0915
     page.locator('[data-testid="stCheckbox"]', has_text="BATTLES").click()
     word(page, "clashed").click()  # select the event: its underline and badge stand out
     expect(page.locator(".ca-badge-ev.ca-selected")).to_have_count(1)
-    screenshot_path = screenshot(page, "annotate")
-    (ROOT / "docs").mkdir(exist_ok=True)
-    shutil.copyfile(screenshot_path, ROOT / "docs" / "annotate.png")
+    screenshot(page, "annotate")
     page.get_by_role("button", name="Accept").click()
     progress(page, "1 / 3 sentences done")
 
