@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from annotator.nlp.text import token_bounds
+
 
 class SpanError(ValueError):
     """A span that cannot be stored: outside the text, off token boundaries, unknown label..."""
@@ -102,3 +104,33 @@ def snap_to_tokens(
     if not touched:
         return None
     return touched[0][0], touched[-1][1]
+
+
+def check_layers(
+    entities: Sequence[Span],
+    events: Sequence[Span],
+    *,
+    text: str,
+    entity_labels: Iterable[str],
+    event_labels: Iterable[str],
+) -> None:
+    """Check both span layers of a sentence: entities may not overlap, events may."""
+    if not entities and not events:
+        return
+    bounds = token_bounds(text)
+    check_spans(
+        entities,
+        text=text,
+        token_bounds=bounds,
+        labels=entity_labels,
+        kind="entity",
+        allow_overlap=False,
+    )
+    check_spans(
+        events,
+        text=text,
+        token_bounds=bounds,
+        labels=event_labels,
+        kind="event",
+        allow_overlap=True,
+    )

@@ -21,8 +21,8 @@ from annotator.formats.prodigy import record_to_json
 from annotator.formats.records import Record
 from annotator.labels import LabelScheme
 from annotator.models import STATUSES, Annotation, AnnotationVersion, Gold, utc_now
-from annotator.nlp.text import split_sentences, token_bounds
-from annotator.spans import Span, SpanError, check_spans, spans_from_dicts, spans_to_dicts
+from annotator.nlp.text import split_sentences
+from annotator.spans import Span, SpanError, check_layers, spans_from_dicts, spans_to_dicts
 
 if TYPE_CHECKING:
     from annotator.nlp.suggest import Suggester
@@ -70,23 +70,13 @@ class Draft:
 
 def check_draft(draft: Draft, *, text: str, scheme: LabelScheme) -> None:
     """Raise AnnotationError when a draft does not fit the sentence text or the scheme."""
-    bounds = token_bounds(text)
     try:
-        check_spans(
+        check_layers(
             draft.entities,
-            text=text,
-            token_bounds=bounds,
-            labels=scheme.names("entities"),
-            kind="entity",
-            allow_overlap=False,
-        )
-        check_spans(
             draft.events,
             text=text,
-            token_bounds=bounds,
-            labels=scheme.names("events"),
-            kind="event",
-            allow_overlap=True,
+            entity_labels=scheme.names("entities"),
+            event_labels=scheme.names("events"),
         )
     except SpanError as error:
         raise AnnotationError(str(error)) from error

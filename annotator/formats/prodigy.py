@@ -18,8 +18,8 @@ from annotator.formats.records import (
     describe_decode_error,
 )
 from annotator.labels import LabelScheme
-from annotator.nlp.text import blank_english, token_bounds
-from annotator.spans import Span, SpanError, check_spans
+from annotator.nlp.text import blank_english
+from annotator.spans import Span, SpanError, check_layers
 
 ANSWERS: dict[str, Status] = {"accept": "accept", "reject": "reject", "ignore": "skip"}
 STATUS_ANSWERS: dict[Status, str] = {"accept": "accept", "reject": "reject", "skip": "ignore"}
@@ -100,27 +100,16 @@ def _annotation_of(
 ) -> RecordAnnotation:
     entities = _spans_of(data, "spans", text=text)
     events = _spans_of(data, "events", text=text)
-    if entities or events:
-        bounds = token_bounds(text)
-        try:
-            check_spans(
-                entities,
-                text=text,
-                token_bounds=bounds,
-                labels=scheme.names("entities"),
-                kind="entity",
-                allow_overlap=False,
-            )
-            check_spans(
-                events,
-                text=text,
-                token_bounds=bounds,
-                labels=scheme.names("events"),
-                kind="event",
-                allow_overlap=True,
-            )
-        except SpanError as error:
-            raise _Problem(str(error)) from None
+    try:
+        check_layers(
+            entities,
+            events,
+            text=text,
+            entity_labels=scheme.names("entities"),
+            event_labels=scheme.names("events"),
+        )
+    except SpanError as error:
+        raise _Problem(str(error)) from None
     return RecordAnnotation(
         entities=entities,
         events=events,

@@ -21,8 +21,8 @@ from annotator.nlp.suggest import (
     read_jsonl,
     with_curly_apostrophes,
 )
-from annotator.nlp.text import blank_english, token_bounds
-from annotator.spans import check_spans
+from annotator.nlp.text import blank_english
+from annotator.spans import check_layers
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_DATA = ROOT / "tests" / "data" / "suggester_dev.jsonl"
@@ -206,22 +206,12 @@ def test_suggestions_are_valid_spans_on_every_sentence(
     suggestions = list(suggester.suggest(texts, batch_size=16))
     assert len(suggestions) == len(texts)
     for text, suggestion in zip(texts, suggestions, strict=True):
-        bounds = token_bounds(text)
-        check_spans(
+        check_layers(
             suggestion.entities,
-            text=text,
-            token_bounds=bounds,
-            labels=scheme.names("entities"),
-            kind="entity",
-            allow_overlap=False,
-        )
-        check_spans(
             suggestion.events,
             text=text,
-            token_bounds=bounds,
-            labels=scheme.names("events"),
-            kind="event",
-            allow_overlap=True,
+            entity_labels=scheme.names("entities"),
+            event_labels=scheme.names("events"),
         )
         assert set(suggestion.categories) <= set(scheme.names("categories"))
 
