@@ -16,7 +16,6 @@ from annotator.labels import LabelScheme, Layer
 from annotator.nlp.text import token_bounds
 from annotator.spans import Span
 from annotator.ui import resources, span_editor
-from annotator.ui.render import ShownSpan
 
 DRAFT = "annotate_draft"
 LAST_SERVED = "annotate_last_served"
@@ -83,15 +82,6 @@ def ensure_current(*, reviewer: int) -> dict[str, Any]:
         current = draft()
     assert current is not None
     return current
-
-
-def shown_spans(state: dict[str, Any]) -> list[ShownSpan]:
-    """The draft's spans as the renderer takes them."""
-    return [
-        ShownSpan(row["start"], row["end"], row["label"], layer, bool(row.get("suggested")))
-        for layer in LAYERS
-        for row in state.get(layer, [])
-    ]
 
 
 def as_workflow_draft(state: dict[str, Any]) -> workflow.Draft:
