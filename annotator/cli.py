@@ -117,12 +117,32 @@ def run_suggestions(settings: Settings, engine: Engine, scheme: LabelScheme) -> 
 @app.command("import")
 def import_(
     paths: Annotated[
-        list[Path], typer.Argument(help=".txt, .csv (a text column) or .jsonl files.")
+        list[Path],
+        typer.Argument(
+            help=".txt, .csv (a text column, or spans), .jsonl (Prodigy or doccano), .conll, "
+            ".spacy files, or brat folders and .ann files."
+        ),
     ],
     db: DbOption = None,
     labels: LabelsOption = None,
     model: ModelOption = None,
     suggest: Annotated[bool, typer.Option(help="Suggest for the new sentences right away.")] = True,
+    gold: Annotated[
+        bool,
+        typer.Option(
+            "--gold",
+            help="The records' annotations are gold (labelled and checked elsewhere); "
+            "every record must carry an accepted one.",
+        ),
+    ] = False,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="Read every file as txt, table, jsonl, doccano, conll, brat, spacy or csv "
+            "(default: by suffix).",
+        ),
+    ] = None,
 ) -> None:
     """Import reports; all or nothing: any bad record aborts with its line and reason."""
     settings = settings_for(db, labels, model)
@@ -139,9 +159,10 @@ def import_(
         with session_scope(engine) as session:
             summary = workflow.import_records(
                 session=session,
-                records=read_records(paths, scheme=scheme),
+                records=read_records(paths, scheme=scheme, format=format, gold=gold),
                 scheme=scheme,
                 progress=count,
+                gold=gold,
             )
     except ImportFailed as failed:
         for error in failed.errors:
@@ -213,24 +234,104 @@ def stats(
             typer.echo(f"{name:<12} {value:>10}")
 
 
+EXPORT_FORMATS = ("jsonl", "spacy", "doccano", "conll", "brat", "csv")
+
+
 @app.command()
 def export(
-    output: Annotated[Path, typer.Option("--output", help="File to write.")],
+    output: Annotated[
+        Path, typer.Option("--output", help="File to write; a folder for spacy and brat.")
+    ],
     format: Annotated[
-        str, typer.Option("--format", help="Export format: jsonl (Prodigy-style).")
+        str,
+        typer.Option(
+            "--format",
+            help="jsonl (Prodigy), spacy (train.spacy + dev.spacy), doccano, conll (IOB "
+            "entities), brat (.txt + .ann), csv (one row per span).",
+        ),
     ] = "jsonl",
-    tokens: Annotated[bool, typer.Option(help="Include Prodigy-style tokens.")] = False,
+    reviewer: Annotated[
+        str | None,
+        typer.Option("--reviewer", help="Export this reviewer's annotations instead of the gold."),
+    ] = None,
+    all_reviewers: Annotated[
+        bool,
+        typer.Option(
+            "--all-reviewers",
+            help="Export every reviewer's annotations (brat: a folder per reviewer).",
+        ),
+    ] = False,
+    dev_share: Annotated[
+        float, typer.Option("--dev-share", help="spacy: share of reports that go to dev.")
+    ] = 0.2,
+    seed: Annotated[int, typer.Option("--seed", help="spacy: seed of the train/dev split.")] = 0,
+    spans_key: Annotated[
+        str, typer.Option("--spans-key", help="spacy: the doc.spans key for event triggers.")
+    ] = "events",
+    tokens: Annotated[bool, typer.Option(help="jsonl: include Prodigy-style tokens.")] = False,
     db: DbOption = None,
+    labels: LabelsOption = None,
 ) -> None:
-    """Export the gold annotations."""
-    from annotator.formats.prodigy import write_jsonl
+    """Export the gold annotations (or a reviewer's, for external agreement tools)."""
+    from annotator.formats import brat, conll, doccano, prodigy, spacy_docbin, spans_csv
 
-    if format != "jsonl":
-        raise fail(f"unknown format {format!r}; available: jsonl")
-    engine = open_database(settings_for(db))
-    with session_scope(engine) as session:
-        count = write_jsonl(workflow.gold_records(session=session, tokens=tokens), output)
-    typer.echo(f"wrote {count} gold record(s) to {output}", err=True)
+    if format not in EXPORT_FORMATS:
+        raise fail(f"unknown format {format!r}; available: {', '.join(EXPORT_FORMATS)}")
+    if reviewer is not None and all_reviewers:
+        raise fail("give --reviewer NAME or --all-reviewers, not both")
+    if format == "spacy" and all_reviewers:
+        raise fail("a spacy export takes the gold or one reviewer's annotations")
+    if not 0.0 <= dev_share < 1.0:
+        raise fail(f"--dev-share must be at least 0 and below 1, got {dev_share}")
+    settings = settings_for(db, labels)
+    scheme = open_scheme(settings)
+    engine = open_database(settings)
+    whose = (
+        "every reviewer's" if all_reviewers else f"{reviewer}'s" if reviewer is not None else "gold"
+    )
+    try:
+        with session_scope(engine) as session:
+            records = workflow.export_records(
+                session=session, reviewer=reviewer, all_reviewers=all_reviewers
+            )
+            if format == "spacy":
+                dev_reports = spacy_docbin.split_reports(
+                    workflow.export_report_keys(session=session, reviewer=reviewer),
+                    dev_share=dev_share,
+                    seed=seed,
+                )
+                counts = spacy_docbin.write(
+                    records,
+                    output,
+                    categories=scheme.names("categories"),
+                    dev_reports=dev_reports,
+                    spans_key=spans_key,
+                )
+                typer.echo(
+                    f"wrote {counts.train} train and {counts.dev} dev {whose} sentence(s) "
+                    f"to {output}",
+                    err=True,
+                )
+                return
+            if format == "brat":
+                by_annotator = reviewer is not None or all_reviewers
+                count = brat.write(records, output, scheme=scheme, by_annotator=by_annotator)
+            elif format == "doccano":
+                count = doccano.write(records, output)
+            elif format == "conll":
+                count = conll.write(records, output)
+            elif format == "csv":
+                count = spans_csv.write(records, output)
+            else:
+                count = prodigy.write(records, output, tokens=tokens)
+    except (
+        workflow.ExportError,
+        spacy_docbin.DocBinError,
+        conll.ConllError,
+        OSError,
+    ) as error:
+        raise fail(f"export failed: {error}; {output} was not written") from None
+    typer.echo(f"wrote {count} {whose} record(s) to {output}", err=True)
 
 
 @app.command()
@@ -301,3 +402,21 @@ def serve(
         [streamlit, "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(port)],
         env,
     )
+
+
+@app.command()
+def agreement(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    labels: LabelsOption = None,
+    db: DbOption = None,
+) -> None:
+    """Agreement between reviewers on the sentences two or more of them accepted."""
+    from annotator.agreement import format_report
+    from annotator.team import agreement_report
+
+    settings = settings_for(db, labels)
+    scheme = open_scheme(settings)
+    engine = open_database(settings)
+    with session_scope(engine) as session:
+        report = agreement_report(session=session, scheme=scheme)
+    typer.echo(json.dumps(report, indent=2, allow_nan=False) if as_json else format_report(report))

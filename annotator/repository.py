@@ -263,7 +263,96 @@ def iter_gold(
         last_id = int(rows[-1][1].id or 0)
 
 
+def iter_annotations(
+    *, session: Session, reviewer_id: int | None = None, batch_size: int = 1000
+) -> Iterator[tuple[Annotation, Reviewer, Sentence, Report]]:
+    """Every current annotation (of one reviewer, or of all) with its reviewer, sentence and
+    report, in sentence order then reviewer, streamed in batches."""
+    last_sentence, last_reviewer = 0, 0
+    while True:
+        query = (
+            select(Annotation, Reviewer, Sentence, Report)
+            .join(Reviewer, col(Reviewer.id) == Annotation.reviewer_id)
+            .join(Sentence, col(Sentence.id) == Annotation.sentence_id)
+            .join(Report, col(Report.id) == Sentence.report_id)
+            .where(
+                sa.or_(
+                    col(Annotation.sentence_id) > last_sentence,
+                    sa.and_(
+                        col(Annotation.sentence_id) == last_sentence,
+                        col(Annotation.reviewer_id) > last_reviewer,
+                    ),
+                )
+            )
+            .order_by(col(Annotation.sentence_id), col(Annotation.reviewer_id))
+            .limit(batch_size)
+        )
+        if reviewer_id is not None:
+            query = query.where(Annotation.reviewer_id == reviewer_id)
+        rows = list(session.exec(query))
+        if not rows:
+            return
+        yield from rows
+        last_sentence, last_reviewer = rows[-1][0].sentence_id, rows[-1][0].reviewer_id
+
+
+def gold_report_keys(*, session: Session) -> list[str]:
+    """The content hashes of the reports that have gold sentences."""
+    query = (
+        select(Report.content_hash)
+        .join(Sentence, col(Sentence.report_id) == Report.id)
+        .join(Gold, col(Gold.sentence_id) == Sentence.id)
+        .distinct()
+    )
+    return list(session.exec(query))
+
+
+def annotated_report_keys(*, session: Session, reviewer_id: int) -> list[str]:
+    """The content hashes of the reports with sentences this reviewer has annotated."""
+    query = (
+        select(Report.content_hash)
+        .join(Sentence, col(Sentence.report_id) == Report.id)
+        .join(Annotation, col(Annotation.sentence_id) == Sentence.id)
+        .where(Annotation.reviewer_id == reviewer_id)
+        .distinct()
+    )
+    return list(session.exec(query))
+
+
 def recent_reports(*, session: Session, limit: int = 200) -> list[Report]:
     """The most recently imported reports, newest first."""
     query = select(Report).order_by(col(Report.id).desc()).limit(limit)
     return list(session.exec(query))
+
+
+def iter_shared_annotations(
+    *, session: Session, status: str = "accept", batch_size: int = 1000
+) -> Iterator[tuple[int, str, str, list[Any], list[Any], list[str]]]:
+    """(sentence id, sentence text, reviewer name, entities, events, categories) of every
+    annotation with this status on a sentence two or more reviewers gave it; by sentence and
+    reviewer, streamed in batches."""
+    shared = (
+        sa.select(col(Annotation.sentence_id))
+        .where(col(Annotation.status) == status)
+        .group_by(col(Annotation.sentence_id))
+        .having(func.count() >= 2)
+        .subquery()
+    )
+    query = (
+        sa.select(
+            col(Annotation.sentence_id),
+            col(Sentence.text),
+            col(Reviewer.name),
+            col(Annotation.entities),
+            col(Annotation.events),
+            col(Annotation.categories),
+        )
+        .join(shared, shared.c.sentence_id == col(Annotation.sentence_id))
+        .join(Sentence, col(Sentence.id) == col(Annotation.sentence_id))
+        .join(Reviewer, col(Reviewer.id) == col(Annotation.reviewer_id))
+        .where(col(Annotation.status) == status)
+        .order_by(col(Annotation.sentence_id), col(Reviewer.name))
+        .execution_options(yield_per=batch_size)
+    )
+    for sentence_id, text, name, entities, events, categories in session.execute(query):
+        yield int(sentence_id), str(text), str(name), list(entities), list(events), list(categories)

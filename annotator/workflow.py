@@ -18,9 +18,17 @@ from sqlmodel import Session
 from annotator import repository
 from annotator.db import session_scope
 from annotator.formats.prodigy import record_to_json
-from annotator.formats.records import Record
+from annotator.formats.records import InvalidRecord, Record, RecordAnnotation, Status
 from annotator.labels import LabelScheme
-from annotator.models import STATUSES, Annotation, AnnotationVersion, Gold, utc_now
+from annotator.models import (
+    STATUSES,
+    Annotation,
+    AnnotationVersion,
+    Gold,
+    Report,
+    Sentence,
+    utc_now,
+)
 from annotator.nlp.text import split_sentences
 from annotator.spans import Span, SpanError, check_layers, spans_from_dicts, spans_to_dicts
 
@@ -115,11 +123,14 @@ def import_records(
     records: Iterable[Record],
     scheme: LabelScheme,
     progress: Callable[[Record], None] | None = None,
+    gold: bool = False,
 ) -> ImportSummary:
     """Store reports and their sentences (and any decisions they carry) in the session.
 
-    Re-importing the same content adds nothing. The caller commits; when ``records`` raises
-    (an invalid record further on), the session is rolled back and nothing is kept.
+    With ``gold`` each record's annotation becomes its sentence's gold (source "imported"),
+    not a reviewer's decision. Re-importing the same content adds nothing. The caller
+    commits; when ``records`` raises (an invalid record further on), the session is rolled
+    back and nothing is kept.
     """
     summary = ImportSummary()
     for record in records:
@@ -153,7 +164,10 @@ def import_records(
             summary.sentences += len(rows)
         else:
             summary.duplicates += 1
-        if record.annotation is not None:
+        if gold:
+            _import_gold(session=session, record=record, report_id=report_id, scheme=scheme)
+            summary.gold += 1
+        elif record.annotation is not None:
             _import_annotation(
                 session=session, record=record, report_id=report_id, scheme=scheme, summary=summary
             )
@@ -201,6 +215,33 @@ def _import_annotation(
     summary.annotations += 1
     if annotation.status == "accept":
         summary.gold += 1
+
+
+def _import_gold(*, session: Session, record: Record, report_id: int, scheme: LabelScheme) -> None:
+    annotation = record.annotation
+    if annotation is None:
+        raise InvalidRecord(
+            record.source, record.line, "no annotation; a gold import needs one on every record"
+        )
+    (sentence_id,) = repository.sentence_ids_of_report(session=session, report_id=report_id)
+    sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
+    assert sentence is not None
+    draft = Draft(annotation.entities, annotation.events, annotation.categories)
+    check_draft(draft, text=sentence.text, scheme=scheme)
+    now = utc_now()
+    gold = repository.gold_of(session=session, sentence_id=sentence_id)
+    if gold is None:
+        gold = Gold(sentence_id=sentence_id, created_at=now, source="imported")
+    gold.source = "imported"
+    gold.annotation_id = None
+    gold.decided_by = None
+    rows = draft.rows()
+    gold.entities = rows["entities"]
+    gold.events = rows["events"]
+    gold.categories = rows["categories"]
+    gold.updated_at = now
+    session.add(gold)
+    session.flush()
 
 
 # --- suggestions --------------------------------------------------------------------------
@@ -437,3 +478,88 @@ def gold_records(*, session: Session, tokens: bool = False) -> Iterator[dict[str
             status="accept",
             tokens=tokens,
         )
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+class ExportError(ValueError):
+    """An export that cannot be made (an unknown reviewer...)."""
+
+
+def _record_for(
+    sentence: Sentence,
+    report: Report,
+    *,
+    entities: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    categories: list[str],
+    annotator: str | None,
+    status: Status,
+) -> Record:
+    meta = dict(report.meta)
+    meta.update({"report": report.source, "sentence": sentence.position})
+    return Record(
+        text=sentence.text,
+        source=report.source,
+        line=sentence.position + 1,
+        meta=meta,
+        split=False,
+        annotation=RecordAnnotation(
+            entities=tuple(spans_from_dicts(entities)),
+            events=tuple(spans_from_dicts(events)),
+            categories=tuple(categories),
+            annotator=annotator,
+            status=status,
+        ),
+        report_key=report.content_hash,
+        position=sentence.position,
+    )
+
+
+def _reviewer_id(*, session: Session, name: str) -> int:
+    reviewer = repository.reviewer_named(session=session, name=name)
+    if reviewer is None or reviewer.id is None:
+        raise ExportError(f"no reviewer named {name!r}")
+    return reviewer.id
+
+
+def export_records(
+    *, session: Session, reviewer: str | None = None, all_reviewers: bool = False
+) -> Iterator[Record]:
+    """The gold (by default), one reviewer's annotations, or every reviewer's, as records in
+    sentence order, streamed from the database."""
+    if reviewer is None and not all_reviewers:
+        for gold, sentence, report in repository.iter_gold(session=session):
+            yield _record_for(
+                sentence,
+                report,
+                entities=gold.entities,
+                events=gold.events,
+                categories=gold.categories,
+                annotator=None,
+                status="accept",
+            )
+        return
+    reviewer_id = None if reviewer is None else _reviewer_id(session=session, name=reviewer)
+    for annotation, who, sentence, report in repository.iter_annotations(
+        session=session, reviewer_id=reviewer_id
+    ):
+        status: Status = annotation.status  # type: ignore[assignment]
+        yield _record_for(
+            sentence,
+            report,
+            entities=annotation.entities,
+            events=annotation.events,
+            categories=annotation.categories,
+            annotator=who.name,
+            status=status,
+        )
+
+
+def export_report_keys(*, session: Session, reviewer: str | None = None) -> list[str]:
+    """The reports an export of the gold (or of one reviewer) draws on, for a train/dev split."""
+    if reviewer is None:
+        return repository.gold_report_keys(session=session)
+    reviewer_id = _reviewer_id(session=session, name=reviewer)
+    return repository.annotated_report_keys(session=session, reviewer_id=reviewer_id)

@@ -201,3 +201,70 @@ def test_suggest_refuses_bad_input_and_writes_nothing(tmp_path):
     result = run("suggest", "--input", str(source), "--output", str(target))
     assert result.exit_code == 1 and f"{source}:2:" in result.stderr
     assert not target.exists()
+
+
+def test_import_gold_stores_gold_without_a_reviewer_annotation(sqlite_url, tmp_path):
+    path = write_jsonl(tmp_path / "gold.jsonl", [json.dumps(GOOD_RECORD)])
+    result = run("import", "--gold", "--no-suggest", "--db", sqlite_url, str(path))
+    assert result.exit_code == 0, result.output
+    counts = stats(sqlite_url)
+    assert (counts["annotations"], counts["gold"]) == (0, 1)
+
+
+def test_import_gold_names_every_record_without_an_annotation(sqlite_url, tmp_path):
+    rejected = {**GOOD_RECORD, "text": "Police detained Ma Hla.", "answer": "reject", "spans": []}
+    path = write_jsonl(
+        tmp_path / "gold.jsonl",
+        [
+            json.dumps(GOOD_RECORD),
+            json.dumps({"text": "Nobody looked at this one."}),
+            json.dumps(rejected),
+        ],
+    )
+    result = run("import", "--gold", "--no-suggest", "--db", sqlite_url, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:2: no annotation" in result.stderr
+    assert f"{path}:3: the answer is 'reject'" in result.stderr
+    assert stats(sqlite_url)["reports"] == 0
+
+
+def test_imported_gold_is_not_replaced_by_a_reviewers_accept(sqlite_url, tmp_path):
+    from annotator import repository
+    from annotator.config import DEFAULT_LABELS
+    from annotator.db import make_engine, session_scope
+    from annotator.labels import load_scheme
+    from annotator.workflow import Draft, save_decision
+
+    path = write_jsonl(tmp_path / "gold.jsonl", [json.dumps(GOOD_RECORD)])
+    assert run("import", "--gold", "--no-suggest", "--db", sqlite_url, str(path)).exit_code == 0
+    engine = make_engine(sqlite_url)
+    with session_scope(engine) as session:
+        reviewer = repository.ensure_reviewer(session=session, name="carol")
+        save_decision(
+            session=session,
+            sentence_id=1,
+            reviewer_id=reviewer.id,
+            status="accept",
+            draft=Draft(),
+            scheme=load_scheme(DEFAULT_LABELS),
+        )
+    with session_scope(engine) as session:
+        gold = repository.gold_of(session=session, sentence_id=1)
+        assert gold.source == "imported" and len(gold.entities) == 2
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--reviewer", "alice", "--all-reviewers"], "not both"),
+        (["--reviewer", "nobody"], "no reviewer named 'nobody'"),
+        (["--format", "spacy", "--all-reviewers"], "gold or one reviewer"),
+        (["--format", "spacy", "--dev-share", "1.5"], "--dev-share"),
+    ],
+)
+def test_export_refuses_what_it_cannot_do(sqlite_url, tmp_path, args, message):
+    out = tmp_path / "out"
+    result = run("export", "--output", str(out), "--db", sqlite_url, *args)
+    assert result.exit_code == 1 and message in result.stderr
+    assert not out.exists()

@@ -33,6 +33,22 @@ class _Problem(ValueError):
 
 def read_jsonl(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
     """Each line's record or its problem, reading one line at a time; blank lines are skipped."""
+    for item in json_lines(path, source):
+        if isinstance(item, InvalidRecord):
+            yield item
+            continue
+        number, data = item
+        try:
+            yield parse_record(data, source=source, line=number, scheme=scheme)
+        except InvalidRecord as error:
+            yield error
+
+
+read = read_jsonl
+
+
+def json_lines(path: Path, source: str) -> Iterator[tuple[int, Any] | InvalidRecord]:
+    """(line number, decoded value) for each non-blank line, or the line's problem."""
     with path.open("rb") as lines:
         for number, raw in enumerate(lines, start=1):
             try:
@@ -51,26 +67,20 @@ def read_jsonl(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record 
                     if error.pos >= len(line.rstrip())
                     else f"at column {error.pos + 1}"
                 )
-                reason = f"invalid JSON: {error.msg} {where}"
-                yield InvalidRecord(source, number, reason)
+                yield InvalidRecord(source, number, f"invalid JSON: {error.msg} {where}")
                 continue
-            try:
-                record = parse_record(data, source=source, line=number, scheme=scheme)
-            except InvalidRecord as error:
-                yield error
-                continue
-            yield record
+            yield number, data
 
 
 def parse_record(data: Any, *, source: str, line: int, scheme: LabelScheme) -> Record:
     """A decoded Prodigy task as a Record; raise InvalidRecord saying what is wrong with it."""
     try:
         if not isinstance(data, dict):
-            raise _Problem(f"a record must be a JSON object, got {_json_type(data)}")
+            raise _Problem(f"a record must be a JSON object, got {json_type(data)}")
         text = _text_of(data)
         meta = data.get("meta", {})
         if not isinstance(meta, dict):
-            raise _Problem(f'"meta" must be an object, got {_json_type(meta)}')
+            raise _Problem(f'"meta" must be an object, got {json_type(meta)}')
         annotator = data.get("_annotator_id")
         if "_annotator_id" in data and (not isinstance(annotator, str) or not annotator):
             raise _Problem(f'"_annotator_id" must be a non-empty string, got {annotator!r}')
@@ -89,7 +99,7 @@ def _text_of(data: dict[str, Any]) -> str:
         raise _Problem('missing "text"')
     text = data["text"]
     if not isinstance(text, str):
-        raise _Problem(f'"text" must be a string, got {_json_type(text)}')
+        raise _Problem(f'"text" must be a string, got {json_type(text)}')
     if not text.strip():
         raise _Problem('"text" is empty')
     return text
@@ -122,7 +132,7 @@ def _annotation_of(
 def _spans_of(data: dict[str, Any], key: str, *, text: str) -> tuple[Span, ...]:
     raw = data.get(key, [])
     if not isinstance(raw, list):
-        raise _Problem(f'"{key}" must be a list, got {_json_type(raw)}')
+        raise _Problem(f'"{key}" must be a list, got {json_type(raw)}')
     spans = []
     for index, item in enumerate(raw):
         try:
@@ -166,7 +176,8 @@ def _status_of(data: dict[str, Any]) -> Status:
     return ANSWERS[answer]
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """How a JSON value's type is named in an error message."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -251,3 +262,25 @@ def write_jsonl(records: Iterable[Mapping[str, Any]], path: Path | str) -> int:
         Path(handle.name).unlink(missing_ok=True)
         raise
     return count
+
+
+def write(records: Iterable[Record], path: Path | str, *, tokens: bool = False) -> int:
+    """Write annotated records as Prodigy tasks, atomically; return how many were written."""
+    return write_jsonl((task_of(record, tokens=tokens) for record in records), path)
+
+
+def task_of(record: Record, *, tokens: bool = False) -> dict[str, Any]:
+    """The Prodigy task of an annotated record."""
+    annotation = record.annotation
+    if annotation is None:
+        return {"text": record.text, "meta": dict(record.meta)}
+    return record_to_json(
+        record.text,
+        meta=record.meta,
+        entities=annotation.entities,
+        events=annotation.events,
+        categories=annotation.categories,
+        annotator=annotation.annotator,
+        status=annotation.status,
+        tokens=tokens,
+    )

@@ -97,3 +97,8 @@ def _describe_csv_error(error: csv.Error) -> str:
     if "unexpected end of data" in str(error):
         return "invalid CSV: a quoted field that starts in this row is never closed"
     return f"invalid CSV: {error}"
+
+
+def decoded_lines(raw_lines: Iterable[bytes], *, bad_lines: dict[int, str]) -> Iterator[str]:
+    """UTF-8 lines for a csv reader; a line that is not UTF-8 is noted in ``bad_lines``."""
+    return _decoded(raw_lines, bad_lines=bad_lines)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,14 +73,200 @@ def read_all(scheme: LabelScheme) -> Callable[..., tuple[list[Record], list[Inva
     """Consume read_records: the records it yielded and the errors ImportFailed carried."""
 
     def read(
-        paths: Iterable[Path | str], *, scheme: LabelScheme = scheme
+        paths: Iterable[Path | str], *, scheme: LabelScheme = scheme, format: str | None = None
     ) -> tuple[list[Record], list[InvalidRecord]]:
         records: list[Record] = []
         try:
-            for record in read_records(paths, scheme=scheme):
+            for record in read_records(paths, scheme=scheme, format=format):
                 records.append(record)
         except ImportFailed as failed:
             return records, failed.errors
         return records, []
 
     return read
+
+
+# --- round trips through the command line and a real SQLite database ---------------------
+
+
+def _task(
+    text: str,
+    spans: list[tuple[str, str]],
+    events: list[tuple[str, str]],
+    accept: list[str],
+    **extra: Any,
+) -> dict[str, Any]:
+    """A Prodigy task whose spans are given by the text they cover (first occurrence)."""
+
+    def located(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        found = []
+        for covered, label in pairs:
+            start = text.index(covered)
+            found.append({"start": start, "end": start + len(covered), "label": label})
+        return found
+
+    return {
+        "text": text,
+        "spans": located(spans),
+        "events": located(events),
+        "accept": accept,
+        **extra,
+    }
+
+
+GOLD_TASKS = [
+    _task(
+        "Police arrested Ko Aung in Yangon.",
+        [("Ko Aung", "PERSON"), ("Yangon", "GPE")],
+        [("arrested", "ARREST")],
+        ["STRATEGIC_DEVELOPMENTS"],
+        meta={"id": 1},
+    ),
+    _task(
+        "Junta troops shelled Moebye  on Monday, killing 3 civilians.",
+        [("Junta troops", "ARMED_GROUP"), ("Moebye", "GPE"), ("Monday", "DATE"), ("3", "CARDINAL")],
+        [
+            ("shelled", "REMOTE_VIOLENCE"),
+            ("shelled", "ATTACK_ON_CIVILIANS"),
+            ("killing", "CASUALTIES"),
+        ],
+        ["EXPLOSIONS_REMOTE_VIOLENCE", "VIOLENCE_AGAINST_CIVILIANS"],
+    ),
+    _task(
+        "Residents of Mandalay’s Chanmyathazi township protested.",
+        [("Mandalay", "GPE")],
+        [("protested", "PROTEST")],
+        ["PROTESTS"],
+    ),
+    _task(
+        "The Arakan Army seized a base near Sittwe on 3 March.",
+        [
+            ("Arakan Army", "ARMED_GROUP"),
+            ("a base near Sittwe", "FAC"),
+            ("3 March", "DATE"),
+        ],
+        [("seized a base", "SEIZURE")],
+        [],
+    ),
+    _task("Nothing of note happened there today.", [], [], []),
+]
+
+
+@pytest.fixture
+def gold_tasks() -> list[dict[str, Any]]:
+    """The Prodigy tasks gold_db holds as gold."""
+    return [dict(task) for task in GOLD_TASKS]
+
+
+@pytest.fixture
+def cli() -> Callable[..., Any]:
+    """Run the annotator command line; fail the test when it does not exit 0."""
+    from typer.testing import CliRunner
+
+    from annotator.cli import app
+
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0) -> Any:
+        result = runner.invoke(app, [str(arg) for arg in args])
+        assert result.exit_code == code, result.output
+        return result
+
+    return run
+
+
+@pytest.fixture
+def new_db(tmp_path: Path) -> Callable[[str], str]:
+    """The URL of a new SQLite database file under tmp_path."""
+
+    def make(name: str) -> str:
+        return f"sqlite:///{tmp_path / (name + '.db')}"
+
+    return make
+
+
+@pytest.fixture
+def gold_db(tmp_path: Path, cli: Callable[..., Any], new_db: Callable[[str], str]) -> str:
+    """A database whose gold is GOLD_TASKS, imported with --gold."""
+    path = tmp_path / "gold-in.jsonl"
+    path.write_text("".join(json.dumps(task) + "\n" for task in GOLD_TASKS), encoding="utf-8")
+    url = new_db("source")
+    cli("import", "--gold", "--no-suggest", "--db", url, path)
+    return url
+
+
+@pytest.fixture
+def reviewer_db(tmp_path: Path, cli: Callable[..., Any], new_db: Callable[[str], str]) -> str:
+    """A database where alice decided every sentence and bob three of them, one a reject."""
+    lines = [{**task, "_annotator_id": "alice"} for task in GOLD_TASKS]
+    bob = [dict(task) for task in GOLD_TASKS[:3]]
+    bob[0]["spans"] = bob[0]["spans"][:1]
+    bob[1]["accept"] = ["BATTLES"]
+    bob[2]["answer"] = "reject"
+    lines += [{**task, "_annotator_id": "bob"} for task in bob]
+    path = tmp_path / "reviewers-in.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    url = new_db("reviewers")
+    cli("import", "--no-suggest", "--db", url, path)
+    return url
+
+
+Stored = tuple[str, tuple[Any, ...], tuple[Any, ...], tuple[str, ...]]
+
+
+def stored_gold(url: str) -> list[Stored]:
+    """(text, entities, events, categories) of every gold row, sorted."""
+    from annotator import repository
+    from annotator.db import make_engine, session_scope
+
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            return sorted(
+                (
+                    sentence.text,
+                    tuple((s["start"], s["end"], s["label"]) for s in gold.entities),
+                    tuple((s["start"], s["end"], s["label"]) for s in gold.events),
+                    tuple(sorted(gold.categories)),
+                )
+                for gold, sentence, _ in repository.iter_gold(session=session)
+            )
+    finally:
+        engine.dispose()
+
+
+def stored_annotations(url: str) -> list[tuple[str, str, Stored]]:
+    """(reviewer, status, (text, entities, events, categories)) of every annotation, sorted."""
+    from annotator import repository
+    from annotator.db import make_engine, session_scope
+
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            return sorted(
+                (
+                    reviewer.name,
+                    annotation.status,
+                    (
+                        sentence.text,
+                        tuple((s["start"], s["end"], s["label"]) for s in annotation.entities),
+                        tuple((s["start"], s["end"], s["label"]) for s in annotation.events),
+                        tuple(sorted(annotation.categories)),
+                    ),
+                )
+                for annotation, reviewer, sentence, _ in repository.iter_annotations(
+                    session=session
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def gold_of() -> Callable[[str], list[Stored]]:
+    return stored_gold
+
+
+@pytest.fixture
+def annotations_of() -> Callable[[str], list[tuple[str, str, Stored]]]:
+    return stored_annotations

@@ -414,3 +414,30 @@ def _retokenize(task: dict[str, Any], *, tokens: bool) -> dict[str, Any]:
         status=ANSWERS[task["answer"]],
         tokens=tokens,
     )
+
+
+def test_gold_round_trip_through_the_cli(
+    gold_db: str, cli: Any, new_db: Any, gold_of: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "gold.jsonl"
+    cli("export", "--format", "jsonl", "--tokens", "--output", out, "--db", gold_db)
+    copy = new_db("copy")
+    cli("import", "--gold", "--no-suggest", "--db", copy, out)
+
+    first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert [token["text"] for token in first["tokens"]][:3] == ["Police", "arrested", "Ko"]
+    assert gold_of(copy) == gold_of(gold_db)
+
+
+def test_every_reviewer_round_trips_with_their_answers(
+    reviewer_db: str, cli: Any, new_db: Any, annotations_of: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "all.jsonl"
+    cli("export", "--all-reviewers", "--output", out, "--db", reviewer_db)
+    copy = new_db("copy")
+    cli("import", "--no-suggest", "--db", copy, out)
+
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {line["_annotator_id"] for line in lines} == {"alice", "bob"}
+    assert [line["answer"] for line in lines].count("reject") == 1
+    assert annotations_of(copy) == annotations_of(reviewer_db)

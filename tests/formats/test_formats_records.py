@@ -66,7 +66,10 @@ def test_errors_of_every_file_are_collected_in_order(
         (str(missing), 0),
         (str(tmp_path.with_suffix(".csv")), 0),
     ]
-    assert errors[2].reason == "unsupported file type ('.xml'); use .txt, .csv, .jsonl"
+    assert errors[2].reason == (
+        "unsupported file type ('.xml'); use a brat folder or "
+        ".txt, .csv, .jsonl, .conll, .iob, .ann, .spacy"
+    )
     assert errors[3].reason == "cannot be read (No such file or directory)"
 
 

@@ -1,0 +1,830 @@
+"""Agreement between reviewers: pure functions, arrays and mappings in, figures out.
+
+Two shapes of data come in:
+
+* Ratings, of sentence categories or of tokens: a 2-D integer array with one row per item and one
+  column per reviewer, holding the code (0 .. k-1) of the value the reviewer gave the item, or
+  ``MISSING`` where the reviewer did not rate it. (The ``krippendorff`` package takes the
+  transpose, reviewers by units.)
+* Spans, of entities or events: for every item (a sentence), the spans each reviewer who rated it
+  marked, as ``(start_char, end_char, label)``; a reviewer who rated an item and marked nothing
+  maps to an empty collection.
+
+Every figure says how many items and reviewers it rests on, and where it is undefined (nothing to
+compare, or every rating the same so that chance agreement is total) its value is ``None`` with
+the note "not enough data". Krippendorff's alpha is nominal throughout.
+
+No database and no Streamlit here; ``annotator.team`` turns stored annotations into these inputs.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Collection, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+MISSING = -1
+NOT_ENOUGH_DATA = "not enough data"
+# The value of a sentence no category was given to (exclusive categories), and of a token outside
+# every span: a reviewer choosing nothing is a rating like any other.
+NO_CATEGORY = "(none)"
+OUTSIDE = "O"
+
+Codes = npt.NDArray[np.int64]
+LabelledSpan = tuple[int, int, str]
+Item = TypeVar("Item", bound=Hashable)
+SpansByItem = Mapping[Item, Mapping[str, Collection[LabelledSpan]]]
+ChoicesByItem = Mapping[Item, Mapping[str, Collection[str]]]
+BoundsByItem = Mapping[Item, Sequence[tuple[int, int]]]
+
+CATEGORY_FIGURES = (
+    "observed_agreement",
+    "cohen_kappa",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+    "gwet_ac1",
+)
+
+
+# --- figures ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One agreement figure and what it rests on; ``value`` is None where it is undefined."""
+
+    value: float | None
+    n_items: int
+    n_annotators: int
+    note: str | None = None
+
+    @classmethod
+    def undefined(cls, *, n_items: int = 0, n_annotators: int = 0) -> Figure:
+        """A figure that cannot be computed from what there is."""
+        return cls(None, n_items, n_annotators, NOT_ENOUGH_DATA)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{value, n_items, n_annotators, note}``; value null where undefined."""
+        return {
+            "value": None if self.value is None else float(self.value),
+            "n_items": int(self.n_items),
+            "n_annotators": int(self.n_annotators),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A figure between two reviewers; ``detail`` holds precision and recall for spans."""
+
+    annotators: tuple[str, str]
+    figure: Figure
+    detail: Mapping[str, float | None] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{annotators, value, n_items, n_annotators, note, ...detail}``."""
+        return {"annotators": list(self.annotators), **self.figure.to_dict(), **self.detail}
+
+
+@dataclass(frozen=True)
+class Pairwise:
+    """A figure over every pair of reviewers, and each pair's own."""
+
+    figure: Figure
+    pairs: tuple[Pair, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The overall figure's keys and ``pairs``."""
+        return {**self.figure.to_dict(), "pairs": [pair.to_dict() for pair in self.pairs]}
+
+
+# --- ratings: categories and tokens -------------------------------------------------------
+
+
+def check_codes(codes: npt.ArrayLike) -> Codes:
+    """Ratings as an (items, reviewers) int64 array; raise ValueError on another shape."""
+    array = np.asarray(codes)
+    if array.ndim != 2:
+        raise ValueError(f"ratings must be a 2-D (items, reviewers) array, got {array.ndim}-D")
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"ratings must be integer codes, got {array.dtype}")
+    array = array.astype(np.int64, copy=False)
+    if array.size and array.min() < MISSING:
+        raise ValueError(f"rating codes are >= 0, or {MISSING} for missing")
+    return array
+
+
+def value_counts(codes: npt.ArrayLike, n_values: int | None = None) -> Codes:
+    """How many reviewers gave each value to each item: an (items, values) array."""
+    array = check_codes(codes)
+    highest = int(array.max()) if array.size else MISSING
+    k = highest + 1 if n_values is None else n_values
+    if highest >= k:
+        raise ValueError(f"rating code {highest} is outside the {k} values")
+    n_items = array.shape[0]
+    if k == 0:
+        return np.zeros((n_items, 0), dtype=np.int64)
+    rated = array >= 0
+    index = (np.arange(n_items, dtype=np.int64)[:, None] * k + array)[rated]
+    return np.bincount(index, minlength=n_items * k).reshape(n_items, k).astype(np.int64)
+
+
+def _rated_by(codes: Codes, rows: npt.NDArray[np.bool_]) -> int:
+    """How many reviewers rated at least one of these items."""
+    return int((codes[rows] >= 0).any(axis=0).sum())
+
+
+def observed_agreement(codes: npt.ArrayLike, n_values: int | None = None) -> Figure:
+    """The share of agreeing pairs among all pairs of ratings given to the same item."""
+    array = check_codes(codes)
+    counts = value_counts(array, n_values)
+    m = counts.sum(axis=1)
+    pairable = m >= 2
+    n_items, n_annotators = int(pairable.sum()), _rated_by(array, pairable)
+    pairs = int((m[pairable] * (m[pairable] - 1)).sum())
+    if pairs == 0:
+        return Figure.undefined(n_items=n_items, n_annotators=n_annotators)
+    agreeing = int((counts[pairable] * (counts[pairable] - 1)).sum())
+    return Figure(agreeing / pairs, n_items, n_annotators)
+
+
+def cohen_kappa(first: npt.ArrayLike, second: npt.ArrayLike) -> Figure:
+    """Cohen's kappa between two reviewers, on the items both rated."""
+    a, b = np.asarray(first, dtype=np.int64), np.asarray(second, dtype=np.int64)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError("Cohen's kappa needs two 1-D rating arrays of the same length")
+    both = (a >= 0) & (b >= 0)
+    n = int(both.sum())
+    if n == 0:
+        return Figure.undefined(n_annotators=2)
+    a, b = a[both], b[both]
+    k = int(max(a.max(), b.max())) + 1
+    table = np.bincount(a * k + b, minlength=k * k).reshape(k, k)
+    agreeing = int(np.trace(table))
+    # In counts rather than shares, so that "chance agreement is total" is an exact test.
+    chance = int(table.sum(axis=1) @ table.sum(axis=0))
+    if chance == n * n:
+        return Figure.undefined(n_items=n, n_annotators=2)
+    return Figure((n * agreeing - chance) / (n * n - chance), n, 2)
+
+
+def pairwise_cohen_kappa(codes: npt.ArrayLike, annotators: Sequence[str]) -> Pairwise:
+    """Cohen's kappa for every pair of reviewers with items in common, and their mean."""
+    array = check_codes(codes)
+    _check_annotators(array, annotators)
+    pairs = tuple(
+        Pair((annotators[i], annotators[j]), figure)
+        for i, j in combinations(range(array.shape[1]), 2)
+        if (figure := cohen_kappa(array[:, i], array[:, j])).n_items > 0
+    )
+    pairable = (array >= 0).sum(axis=1) >= 2
+    overall = _mean(
+        [pair.figure for pair in pairs],
+        n_items=int(pairable.sum()),
+        n_annotators=_rated_by(array, pairable),
+    )
+    return Pairwise(overall, pairs)
+
+
+def fleiss_kappa_table(table: npt.ArrayLike) -> Figure:
+    """Fleiss' kappa from an (items, values) table of counts, the same number of ratings per item.
+
+    ``n_annotators`` is the number of ratings per item: a table does not say who gave them.
+    """
+    counts = np.asarray(table, dtype=np.int64)
+    if counts.ndim != 2:
+        raise ValueError("Fleiss' kappa needs a 2-D (items, values) table of counts")
+    m = counts.sum(axis=1)
+    if counts.shape[0] == 0:
+        return Figure.undefined()
+    if (m != m[0]).any():
+        raise ValueError("Fleiss' kappa needs the same number of ratings for every item")
+    n_items, per_item = counts.shape[0], int(m[0])
+    if per_item < 2:
+        return Figure.undefined(n_items=n_items, n_annotators=per_item)
+    totals = counts.sum(axis=0)
+    all_ratings = n_items * per_item
+    if int(totals @ totals) == all_ratings * all_ratings:
+        return Figure.undefined(n_items=n_items, n_annotators=per_item)
+    observed = float(((counts * counts).sum(axis=1) - per_item).mean()) / (
+        per_item * (per_item - 1)
+    )
+    shares = totals / all_ratings
+    chance = float(shares @ shares)
+    return Figure((observed - chance) / (1 - chance), n_items, per_item)
+
+
+def fleiss_kappa(codes: npt.ArrayLike, n_values: int | None = None) -> Figure:
+    """Fleiss' kappa on the items with the most common number of ratings (two or more).
+
+    Fleiss' kappa needs the same number of ratings per item; when items have different numbers,
+    the most common one is used (the larger on a tie) and the note says how many items that is.
+    """
+    array = check_codes(codes)
+    counts = value_counts(array, n_values)
+    m = counts.sum(axis=1)
+    pairable = m >= 2
+    if not pairable.any():
+        return Figure.undefined(n_items=0, n_annotators=_rated_by(array, pairable))
+    sizes, frequencies = np.unique(m[pairable], return_counts=True)
+    size = int(sizes[len(sizes) - 1 - int(np.argmax(frequencies[::-1]))])
+    rows = m == size
+    figure = fleiss_kappa_table(counts[rows])
+    note = figure.note
+    if note is None and rows.sum() < pairable.sum():
+        note = f"on the {int(rows.sum())} of {int(pairable.sum())} items with {size} ratings"
+    return Figure(figure.value, int(rows.sum()), _rated_by(array, rows), note)
+
+
+def krippendorff_alpha(codes: npt.ArrayLike, n_values: int | None = None) -> Figure:
+    """Krippendorff's alpha, nominal, any number of reviewers, missing ratings allowed.
+
+    From the coincidence matrix, without building it: nominal alpha needs only its diagonal,
+    sum over items of (sum of squared value counts - m) / (m - 1), and its margins, the value
+    counts over pairable items. Vectorised: one bincount and a few array sums, no loop over items.
+    """
+    array = check_codes(codes)
+    counts = value_counts(array, n_values)
+    m = counts.sum(axis=1)
+    pairable = m >= 2
+    n_items, n_annotators = int(pairable.sum()), _rated_by(array, pairable)
+    counts, m = counts[pairable], m[pairable]
+    margins = counts.sum(axis=0)
+    n = int(margins.sum())
+    expected = n * n - int(margins @ margins)
+    if n < 2 or expected == 0:
+        return Figure.undefined(n_items=n_items, n_annotators=n_annotators)
+    agreeing = float((((counts * counts).sum(axis=1) - m) / (m - 1)).sum())
+    return Figure(1 - (n - 1) * (n - agreeing) / expected, n_items, n_annotators)
+
+
+def gwet_ac1(codes: npt.ArrayLike, n_values: int | None = None) -> Figure:
+    """Gwet's AC1 for any number of reviewers, missing ratings allowed (Gwet 2014).
+
+    ``n_values`` is the number of values a reviewer could choose from (default: the highest code
+    plus one); chance agreement depends on it.
+    """
+    array = check_codes(codes)
+    counts = value_counts(array, n_values)
+    q = counts.shape[1]
+    m = counts.sum(axis=1)
+    pairable = m >= 2
+    n_items, n_annotators = int(pairable.sum()), _rated_by(array, pairable)
+    if n_items == 0 or q < 2:
+        return Figure.undefined(n_items=n_items, n_annotators=n_annotators)
+    paired, mp = counts[pairable], m[pairable]
+    observed = float((((paired * (paired - 1)).sum(axis=1)) / (mp * (mp - 1))).mean())
+    rated = m >= 1
+    shares = (counts[rated] / m[rated][:, None]).mean(axis=0)
+    chance = float((shares * (1 - shares)).sum()) / (q - 1)
+    return Figure((observed - chance) / (1 - chance), n_items, n_annotators)
+
+
+def _check_annotators(codes: Codes, annotators: Sequence[str]) -> None:
+    if len(annotators) != codes.shape[1]:
+        raise ValueError(f"{codes.shape[1]} rating columns but {len(annotators)} reviewer names")
+
+
+def _mean(figures: Sequence[Figure], *, n_items: int, n_annotators: int) -> Figure:
+    values = [figure.value for figure in figures if figure.value is not None]
+    if not values:
+        return Figure.undefined(n_items=n_items, n_annotators=n_annotators)
+    return Figure(float(np.mean(values)), n_items, n_annotators)
+
+
+def category_figures(
+    codes: npt.ArrayLike, annotators: Sequence[str], *, n_values: int | None = None
+) -> dict[str, Figure | Pairwise]:
+    """Observed agreement, Cohen's (every pair), Fleiss', Krippendorff's and Gwet's figures."""
+    array = check_codes(codes)
+    return {
+        "observed_agreement": observed_agreement(array, n_values),
+        "cohen_kappa": pairwise_cohen_kappa(array, annotators),
+        "fleiss_kappa": fleiss_kappa(array, n_values),
+        "krippendorff_alpha": krippendorff_alpha(array, n_values),
+        "gwet_ac1": gwet_ac1(array, n_values),
+    }
+
+
+def mean_over_labels(per_label: Sequence[Mapping[str, Figure | Pairwise]]) -> dict[str, Any]:
+    """Each figure (and each pair's) averaged over the labels where it is defined."""
+    result: dict[str, Figure | Pairwise] = {}
+    for name in CATEGORY_FIGURES:
+        figures = [figures[name] for figures in per_label]
+        overall = _mean_noted([_figure_of(figure) for figure in figures])
+        if figures and all(isinstance(figure, Pairwise) for figure in figures):
+            by_pair: dict[tuple[str, str], list[Figure]] = defaultdict(list)
+            for figure in figures:
+                assert isinstance(figure, Pairwise)
+                for pair in figure.pairs:
+                    by_pair[pair.annotators].append(pair.figure)
+            pairs = tuple(Pair(names, _mean_noted(found)) for names, found in by_pair.items())
+            result[name] = Pairwise(overall, pairs)
+        else:
+            result[name] = overall
+    return result
+
+
+def _figure_of(figure: Figure | Pairwise) -> Figure:
+    return figure.figure if isinstance(figure, Pairwise) else figure
+
+
+def _mean_noted(figures: Sequence[Figure]) -> Figure:
+    """The mean over labels, rested on the most items and reviewers any label's figure has."""
+    n_items = max((figure.n_items for figure in figures), default=0)
+    n_annotators = max((figure.n_annotators for figure in figures), default=0)
+    mean = _mean(figures, n_items=n_items, n_annotators=n_annotators)
+    if mean.value is None:
+        return mean
+    defined = sum(figure.value is not None for figure in figures)
+    return Figure(mean.value, n_items, n_annotators, f"mean over {defined} labels")
+
+
+# --- spans: entities and events -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpanCounts:
+    """Spans one reviewer (the reference) and another marked, and how many of them pair up."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def __add__(self, other: SpanCounts) -> SpanCounts:
+        return SpanCounts(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
+
+    @property
+    def precision(self) -> float | None:
+        """The share of the other reviewer's spans that the reference has too."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        """The share of the reference's spans that the other reviewer has too."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    @property
+    def f1(self) -> float | None:
+        """Symmetric in the two reviewers; None when neither marked a span."""
+        marked = 2 * self.tp + self.fp + self.fn
+        return 2 * self.tp / marked if marked else None
+
+
+def match_spans(
+    reference: Collection[LabelledSpan], other: Collection[LabelledSpan], *, overlap: bool
+) -> dict[str, SpanCounts]:
+    """Per label, how many spans of two reviewers pair up one to one.
+
+    Strict: same bounds and label. Overlap: same label and at least one shared character, paired
+    by a maximum matching so that one span never counts for two.
+    """
+    ours, theirs = _by_label(reference), _by_label(other)
+    counts: dict[str, SpanCounts] = {}
+    for label in sorted(ours.keys() | theirs.keys()):
+        first, second = ours.get(label, []), theirs.get(label, [])
+        if overlap:
+            tp = _maximum_matching(first, second)
+        else:
+            tp = len(set(first) & set(second))
+        counts[label] = SpanCounts(tp, len(second) - tp, len(first) - tp)
+    return counts
+
+
+def _by_label(spans: Collection[LabelledSpan]) -> dict[str, list[tuple[int, int]]]:
+    grouped: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    for start, end, label in spans:
+        grouped[label].add((start, end))
+    return {label: sorted(bounds) for label, bounds in grouped.items()}
+
+
+def _maximum_matching(first: Sequence[tuple[int, int]], second: Sequence[tuple[int, int]]) -> int:
+    """The size of a maximum matching of overlapping spans (augmenting paths; spans are few)."""
+    reachable = [
+        [j for j, (start, end) in enumerate(second) if s < end and start < e] for s, e in first
+    ]
+    partner = [-1] * len(second)
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for j in reachable[i]:
+            if j not in seen:
+                seen.add(j)
+                if partner[j] == -1 or augment(partner[j], seen):
+                    partner[j] = i
+                    return True
+        return False
+
+    return sum(augment(i, set()) for i in range(len(first)))
+
+
+@dataclass(frozen=True)
+class SpanAgreement:
+    """Span counts for every pair of reviewers (the earlier name is the reference), per label."""
+
+    counts: Mapping[tuple[str, str], Mapping[str, SpanCounts]]
+    items: Mapping[tuple[str, str], int]
+    n_items: int
+    labels: tuple[str, ...]
+
+    def pairwise(self, label: str | None = None) -> Pairwise:
+        """Pairwise precision, recall and F1, over all labels or one; F1 pooled over pairs."""
+        pairs: list[Pair] = []
+        pooled = SpanCounts()
+        for names, by_label in self.counts.items():
+            counts = _sum_counts(
+                by_label.values() if label is None else [by_label.get(label, SpanCounts())]
+            )
+            pooled += counts
+            pairs.append(
+                Pair(
+                    names,
+                    _f1_figure(counts, n_items=self.items[names], n_annotators=2),
+                    {"precision": counts.precision, "recall": counts.recall},
+                )
+            )
+        reviewers = {name for names in self.counts for name in names}
+        overall = _f1_figure(pooled, n_items=self.n_items, n_annotators=len(reviewers))
+        return Pairwise(overall, tuple(pairs))
+
+
+def _sum_counts(counts: Collection[SpanCounts]) -> SpanCounts:
+    total = SpanCounts()
+    for each in counts:
+        total += each
+    return total
+
+
+def _f1_figure(counts: SpanCounts, *, n_items: int, n_annotators: int) -> Figure:
+    f1 = counts.f1
+    if f1 is None:
+        return Figure.undefined(n_items=n_items, n_annotators=n_annotators)
+    return Figure(f1, n_items, n_annotators)
+
+
+def span_agreement(spans_by_item: SpansByItem[Item], *, overlap: bool) -> SpanAgreement:
+    """Match every pair of reviewers' spans on every item both rated."""
+    counts: dict[tuple[str, str], dict[str, SpanCounts]] = defaultdict(dict)
+    items: Counter[tuple[str, str]] = Counter()
+    labels: set[str] = set()
+    n_items = 0
+    for by_annotator in spans_by_item.values():
+        if len(by_annotator) < 2:
+            continue
+        n_items += 1
+        for first, second in combinations(sorted(by_annotator), 2):
+            items[first, second] += 1
+            pair_counts = counts[first, second]
+            matched = match_spans(by_annotator[first], by_annotator[second], overlap=overlap)
+            for label, found in matched.items():
+                labels.add(label)
+                pair_counts[label] = pair_counts.get(label, SpanCounts()) + found
+    return SpanAgreement(
+        counts={names: counts[names] for names in sorted(items)},
+        items=dict(items),
+        n_items=n_items,
+        labels=tuple(sorted(labels)),
+    )
+
+
+@dataclass(frozen=True)
+class TokenRatings:
+    """Each token's label per reviewer, for Krippendorff's alpha over tokens.
+
+    ``codes`` index ``values``: ``OUTSIDE`` (0), a label, or labels joined by "+" where one
+    reviewer's overlapping spans (events) give a token several. ``cover`` lists (row, column,
+    label code) for every token a reviewer's span of that label covers, so that each label can be
+    rated as a binary decision too.
+    """
+
+    codes: Codes
+    values: tuple[str, ...]
+    annotators: tuple[str, ...]
+    labels: tuple[str, ...]
+    cover: Codes
+
+    def binary(self, label: str) -> Codes:
+        """1 where the reviewer's spans of this label cover the token, 0 where they do not."""
+        binary = np.where(self.codes == MISSING, MISSING, 0).astype(np.int64)
+        if label in self.labels:
+            chosen = self.cover[self.cover[:, 2] == self.labels.index(label)]
+            binary[chosen[:, 0], chosen[:, 1]] = 1
+        return binary
+
+
+def token_ratings(
+    spans_by_item: SpansByItem[Item],
+    bounds_by_item: BoundsByItem[Item],
+    *,
+    labels: Sequence[str] = (),
+) -> TokenRatings:
+    """The tokens of every item two or more reviewers rated, as ratings of their labels."""
+    annotators = tuple(sorted({name for by in spans_by_item.values() for name in by}))
+    column = {name: index for index, name in enumerate(annotators)}
+    seen_labels = {label for by in spans_by_item.values() for s in by.values() for *_, label in s}
+    all_labels = (*labels, *sorted(seen_labels - set(labels)))
+    label_code = {label: index for index, label in enumerate(all_labels)}
+    rated: list[tuple[int, int, int]] = []  # (first row, rows, column)
+    covered: list[tuple[int, int, int, int]] = []  # (first row, rows, column, label)
+    offset = 0
+    for item, by_annotator in spans_by_item.items():
+        if len(by_annotator) < 2:
+            continue
+        bounds = bounds_by_item[item]
+        starts = [start for start, _ in bounds]
+        ends = [end for _, end in bounds]
+        for name, spans in by_annotator.items():
+            rated.append((offset, len(bounds), column[name]))
+            for start, end, label in spans:
+                # The tokens that end after the span starts and start before it ends.
+                first, stop = bisect_right(ends, start), bisect_left(starts, end)
+                if stop > first:
+                    covered.append((offset + first, stop - first, column[name], label_code[label]))
+        offset += len(bounds)
+
+    codes = np.full((offset, len(annotators)), MISSING, dtype=np.int64)
+    rows, columns = _expand(rated)
+    codes[rows, columns] = 0
+    cover_rows, cover_columns = _expand([(s, n, c) for s, n, c, _ in covered])
+    cover_labels = np.repeat(
+        np.array([label for *_, label in covered], dtype=np.int64),
+        np.array([n for _, n, _, _ in covered], dtype=np.int64),
+    )
+    cover = np.stack([cover_rows, cover_columns, cover_labels], axis=1).astype(np.int64)
+    cover = np.unique(cover, axis=0) if len(cover) else cover.reshape(0, 3)
+
+    values = [OUTSIDE, *all_labels]
+    key = cover[:, 0] * max(len(annotators), 1) + cover[:, 1]
+    unique_keys, inverse, repeats = np.unique(key, return_inverse=True, return_counts=True)
+    single = repeats[inverse] == 1
+    codes[cover[single, 0], cover[single, 1]] = cover[single, 2] + 1
+    if not single.all():
+        several = pd.DataFrame(
+            {"row": cover[~single, 0], "column": cover[~single, 1], "label": cover[~single, 2]}
+        )
+        joined = several.groupby(["row", "column"])["label"].agg(
+            lambda found: "+".join(all_labels[code] for code in sorted(found))
+        )
+        value_code = {value: index for index, value in enumerate(values)}
+        for (row, col), value in joined.items():
+            if value not in value_code:
+                value_code[value] = len(values)
+                values.append(value)
+            codes[row, col] = value_code[value]
+    return TokenRatings(codes, tuple(values), annotators, all_labels, cover)
+
+
+def _expand(ranges: Sequence[tuple[int, int, int]]) -> tuple[Codes, Codes]:
+    """Rows and columns of every cell in runs of (first row, rows, column)."""
+    if not ranges:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    first, lengths, columns = (np.array(part, dtype=np.int64) for part in zip(*ranges, strict=True))
+    run_starts = np.cumsum(lengths) - lengths
+    rows = np.repeat(first - run_starts, lengths) + np.arange(int(lengths.sum()))
+    return rows.astype(np.int64), np.repeat(columns, lengths)
+
+
+def boundary_confusion(
+    spans_by_item: SpansByItem[Item], *, labels: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Labels two reviewers gave spans with the same bounds, as a symmetric matrix of counts.
+
+    Cell (x, y) counts the pairs of spans with the same bounds that one reviewer labelled x and
+    the other y; the diagonal counts agreements. Spans whose bounds the other reviewer did not
+    mark are left out: boundary disagreement is what the overlap F1 shows.
+    """
+    counts: Counter[tuple[str, str]] = Counter()
+    for by_annotator in spans_by_item.values():
+        for first, second in combinations(sorted(by_annotator), 2):
+            ours, theirs = _by_bounds(by_annotator[first]), _by_bounds(by_annotator[second])
+            for bounds in ours.keys() & theirs.keys():
+                for x, y in _pair_labels(ours[bounds], theirs[bounds]):
+                    counts[x, y] += 1
+                    if x != y:
+                        counts[y, x] += 1
+    seen = {label for pair in counts for label in pair}
+    order = [*labels, *sorted(seen - set(labels))]
+    matrix = pd.DataFrame(0, index=pd.Index(order), columns=pd.Index(order), dtype="int64")
+    for (x, y), count in counts.items():
+        matrix.loc[x, y] = count
+    return matrix
+
+
+def _by_bounds(spans: Collection[LabelledSpan]) -> dict[tuple[int, int], list[str]]:
+    grouped: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for start, end, label in spans:
+        grouped[start, end].add(label)
+    return {bounds: sorted(found) for bounds, found in grouped.items()}
+
+
+def _pair_labels(ours: Sequence[str], theirs: Sequence[str]) -> list[tuple[str, str]]:
+    """Same labels pair first; events that share bounds pair the rest in label order."""
+    common = sorted(set(ours) & set(theirs))
+    rest = zip(
+        [label for label in ours if label not in common],
+        [label for label in theirs if label not in common],
+        strict=False,
+    )
+    return [(label, label) for label in common] + list(rest)
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
+def category_report(
+    choices_by_item: ChoicesByItem[Item], *, labels: Sequence[str], exclusive: bool
+) -> dict[str, Any]:
+    """Category agreement as JSON-ready figures: overall and per label as a binary decision.
+
+    Exclusive categories are one nominal rating per sentence, ``NO_CATEGORY`` where none was
+    given. Multi-label categories are rated label by label; the overall figures are then the
+    mean over the labels where they are defined.
+    """
+    annotators = tuple(sorted({name for by in choices_by_item.values() for name in by}))
+    column = {name: index for index, name in enumerate(annotators)}
+    seen = {label for by in choices_by_item.values() for chosen in by.values() for label in chosen}
+    all_labels = (*labels, *sorted(seen - set(labels)))
+    label_index = {label: index for index, label in enumerate(all_labels)}
+    values = [NO_CATEGORY, *all_labels]
+    value_code = {value: index for index, value in enumerate(values)}
+
+    n_items = len(choices_by_item)
+    codes = np.full((n_items, len(annotators)), MISSING, dtype=np.int64)
+    chosen = np.zeros((n_items, len(annotators), len(all_labels)), dtype=bool)
+    for row, by_annotator in enumerate(choices_by_item.values()):
+        for name, categories in by_annotator.items():
+            unique = sorted(set(categories))
+            for label in unique:
+                chosen[row, column[name], label_index[label]] = True
+            value = "+".join(unique) if unique else NO_CATEGORY
+            if value not in value_code:
+                value_code[value] = len(values)
+                values.append(value)
+            codes[row, column[name]] = value_code[value]
+
+    per_label = {
+        label: category_figures(
+            np.where(codes == MISSING, MISSING, chosen[:, :, index]).astype(np.int64),
+            annotators,
+            n_values=2,
+        )
+        for index, label in enumerate(all_labels)
+    }
+    overall: Mapping[str, Figure | Pairwise]
+    if exclusive:
+        overall = category_figures(codes, annotators, n_values=len(values))
+    else:
+        overall = mean_over_labels(list(per_label.values()))
+    pairable = (codes != MISSING).sum(axis=1) >= 2
+    return {
+        "exclusive": exclusive,
+        **{name: figure.to_dict() for name, figure in overall.items()},
+        "n_items": int(pairable.sum()),
+        "n_annotators": _rated_by(codes, pairable),
+        "per_label": {
+            label: {name: figure.to_dict() for name, figure in figures.items()}
+            for label, figures in per_label.items()
+        },
+    }
+
+
+def span_report(
+    spans_by_item: SpansByItem[Item],
+    bounds_by_item: BoundsByItem[Item],
+    *,
+    labels: Sequence[str],
+) -> dict[str, Any]:
+    """Span agreement as JSON-ready figures: pairwise F1 (strict and overlap), alpha over
+    tokens, each overall and per label, and the confusion matrix of labels on equal bounds."""
+    strict = span_agreement(spans_by_item, overlap=False)
+    loose = span_agreement(spans_by_item, overlap=True)
+    tokens = token_ratings(spans_by_item, bounds_by_item, labels=labels)
+    confusion = boundary_confusion(spans_by_item, labels=labels)
+    all_labels = (*labels, *[label for label in tokens.labels if label not in labels])
+    rated = (tokens.codes != MISSING).sum(axis=1) >= 2
+    return {
+        "pairwise_f1": strict.pairwise().to_dict(),
+        "pairwise_f1_overlap": loose.pairwise().to_dict(),
+        "token_krippendorff_alpha": krippendorff_alpha(tokens.codes, len(tokens.values)).to_dict(),
+        "n_items": strict.n_items,
+        "n_annotators": _rated_by(tokens.codes, rated),
+        "per_label": {
+            label: {
+                "pairwise_f1": strict.pairwise(label).to_dict(),
+                "pairwise_f1_overlap": loose.pairwise(label).to_dict(),
+                "token_krippendorff_alpha": krippendorff_alpha(tokens.binary(label), 2).to_dict(),
+            }
+            for label in all_labels
+        },
+        "confusion": {
+            str(x): {str(y): int(count) for y, count in row.items()}
+            for x, row in confusion.to_dict(orient="index").items()
+        },
+    }
+
+
+# --- text ---------------------------------------------------------------------------------
+
+
+def format_report(report: Mapping[str, Any]) -> str:
+    """The agreement report as plain-text tables."""
+    lines: list[str] = []
+    categories = report["categories"]
+    kind = "exclusive" if categories["exclusive"] else "multi-label, mean over labels"
+    lines += _heading(f"Categories ({kind})", categories)
+    lines += _figure_table(
+        categories,
+        [
+            ("observed agreement", "observed_agreement"),
+            ("Cohen's kappa (mean of pairs)", "cohen_kappa"),
+            ("Fleiss' kappa", "fleiss_kappa"),
+            ("Krippendorff's alpha", "krippendorff_alpha"),
+            ("Gwet's AC1", "gwet_ac1"),
+        ],
+    )
+    lines += _label_table(
+        categories["per_label"],
+        [
+            ("observed", "observed_agreement"),
+            ("Cohen", "cohen_kappa"),
+            ("Fleiss", "fleiss_kappa"),
+            ("alpha", "krippendorff_alpha"),
+            ("AC1", "gwet_ac1"),
+        ],
+    )
+    for layer in ("entities", "events"):
+        spans = report[layer]
+        lines += _heading(layer.capitalize(), spans)
+        lines += _figure_table(
+            spans,
+            [
+                ("pairwise F1, strict", "pairwise_f1"),
+                ("pairwise F1, overlap", "pairwise_f1_overlap"),
+                ("Krippendorff's alpha, tokens", "token_krippendorff_alpha"),
+            ],
+        )
+        lines += _label_table(
+            spans["per_label"],
+            [
+                ("F1 strict", "pairwise_f1"),
+                ("F1 overlap", "pairwise_f1_overlap"),
+                ("token alpha", "token_krippendorff_alpha"),
+            ],
+        )
+        lines += _confusion_table(spans["confusion"])
+    lines.append("-: not enough data")
+    return "\n".join(lines)
+
+
+def _heading(title: str, section: Mapping[str, Any]) -> list[str]:
+    return [
+        "",
+        f"{title}: {section['n_items']} sentences, {section['n_annotators']} reviewers",
+        "=" * 72,
+    ]
+
+
+def _shown(value: float | None, *, width: int, undefined: str = "-") -> str:
+    return f"{value:>{width}.3f}" if value is not None else f"{undefined:>{width}}"
+
+
+def _figure_table(section: Mapping[str, Any], rows: Sequence[tuple[str, str]]) -> list[str]:
+    lines = [f"{'figure':<32}{'value':>16}{'items':>10}{'reviewers':>11}"]
+    for title, key in rows:
+        figure = section[key]
+        shown = _shown(figure["value"], width=16, undefined=NOT_ENOUGH_DATA)
+        lines.append(f"{title:<32}{shown}{figure['n_items']:>10}{figure['n_annotators']:>11}")
+    return lines
+
+
+def _label_table(
+    per_label: Mapping[str, Mapping[str, Any]], columns: Sequence[tuple[str, str]]
+) -> list[str]:
+    if not per_label:
+        return []
+    width = max(12, *(len(title) + 2 for title, _ in columns))
+    name_width = max(len("label"), *(len(label) for label in per_label)) + 2
+    lines = ["", f"{'label':<{name_width}}" + "".join(f"{t:>{width}}" for t, _ in columns)]
+    for label, figures in per_label.items():
+        cells = "".join(_shown(figures[key]["value"], width=width) for _, key in columns)
+        lines.append(f"{label:<{name_width}}{cells}")
+    return lines
+
+
+def _confusion_table(confusion: Mapping[str, Mapping[str, int]]) -> list[str]:
+    labels = [label for label, row in confusion.items() if any(row.values())]
+    if not labels:
+        return ["", "labels on equal bounds: no span has the same bounds for two reviewers"]
+    width = max(len(label) for label in labels) + 2
+    lines = ["", "labels on equal bounds (one reviewer by the other)"]
+    lines.append(" " * width + "".join(f"{label:>{width}}" for label in labels))
+    for x in labels:
+        lines.append(f"{x:<{width}}" + "".join(f"{confusion[x][y]:>{width}}" for y in labels))
+    return lines

@@ -1,0 +1,299 @@
+"""brat standoff: a ``.txt`` with the sentence and a ``.ann`` with its annotations, per sentence.
+
+Entities and event triggers are ``T`` lines, each trigger has an ``E`` line; categories and a
+decision other than accept are ``#`` note lines on the document (brat has no sentence labels).
+A reviewer export puts each reviewer's documents in a folder of their own under one root that
+holds ``annotation.conf``, with the same file names in every folder: the layout bratiaa reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import get_args
+
+from annotator.formats.checks import AnnotationProblem, build_annotation, layer_of
+from annotator.formats.files import replacing_directory
+from annotator.formats.records import (
+    InvalidRecord,
+    Record,
+    Status,
+    decode_line,
+    describe_decode_error,
+    document_name,
+)
+from annotator.labels import LabelScheme
+from annotator.spans import Span
+
+CONFIG = "annotation.conf"
+CATEGORIES_NOTE = "Categories"
+STATUS_NOTE = "Status"
+DOCUMENT = "document"
+
+_TEXTBOUND = re.compile(r"^(?P<label>\S+) (?P<offsets>\d+ \d+(?:;\d+ \d+)*)$")
+_FOLDER_UNSAFE = re.compile(r"[^A-Za-z0-9_.@-]+")
+
+
+def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
+    """The record of every document of a brat folder (or of one .ann file), in name order.
+
+    A document in a sub-folder of the folder read is that reviewer's annotation.
+    """
+    if not path.is_dir():
+        yield _read_document(path, annotator=None, scheme=scheme)
+        return
+    found = False
+    for ann in sorted(path.rglob("*.ann")):
+        relative = ann.relative_to(path)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        found = True
+        annotator = relative.parts[0] if len(relative.parts) > 1 else None
+        yield _read_document(ann, annotator=annotator, scheme=scheme)
+    if not found:
+        yield InvalidRecord(source, 0, "no .ann files in this folder")
+
+
+def _read_document(
+    ann: Path, *, annotator: str | None, scheme: LabelScheme
+) -> Record | InvalidRecord:
+    source = str(ann)
+    txt = ann.with_suffix(".txt")
+    try:
+        data = txt.read_bytes()
+    except OSError as error:
+        return InvalidRecord(source, 0, f"its text {txt.name} cannot be read ({error.strerror})")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = error.object.count(b"\n", 0, error.start) + 1
+        return InvalidRecord(str(txt), line, describe_decode_error(error))
+    if not text.strip():
+        return InvalidRecord(str(txt), 1, "the text is empty")
+    try:
+        return _parse(ann, text=text, annotator=annotator, scheme=scheme)
+    except InvalidRecord as error:
+        return error
+
+
+def _parse(ann: Path, *, text: str, annotator: str | None, scheme: LabelScheme) -> Record:
+    source = str(ann)
+    textbounds: dict[str, tuple[Span, str, int]] = {}  # id -> span, layer, line
+    triggers: list[tuple[str, str, int]] = []  # trigger id, event label, line
+    categories: list[str] = []
+    status: Status = "accept"
+    first_line = 0  # where a problem with the whole annotation is reported
+    with ann.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                line = decode_line(raw, first=number == 1).rstrip("\r\n")
+            except UnicodeDecodeError as error:
+                raise InvalidRecord(source, number, describe_decode_error(error)) from None
+            if not line.strip():
+                continue
+            fields = line.split("\t")
+            kind = fields[0][:1]
+            if kind == "T":
+                if fields[0] in textbounds:
+                    raise InvalidRecord(source, number, f"repeated id {fields[0]}")
+                span, layer = _textbound(fields, text=text, scheme=scheme, where=(source, number))
+                textbounds[fields[0]] = (span, layer, number)
+                first_line = first_line or number
+            elif kind == "E":
+                if len(fields) < 2 or ":" not in fields[1].split(" ")[0]:
+                    raise InvalidRecord(source, number, "an E line is E<n>, tab, LABEL:T<n>")
+                label, trigger = fields[1].split(" ")[0].split(":", 1)
+                triggers.append((trigger, label, number))
+            elif kind == "#":
+                note = fields[1].split(" ") if len(fields) == 3 else []
+                if note[:1] == [CATEGORIES_NOTE]:
+                    categories.extend(fields[2].split())
+                    first_line = first_line or number
+                elif note[:1] == [STATUS_NOTE]:
+                    value = fields[2].strip()
+                    if value not in get_args(Status):
+                        raise InvalidRecord(
+                            source, number, f"status must be accept, reject or skip; got {value!r}"
+                        )
+                    status = value  # type: ignore[assignment]
+            elif kind in ("A", "M", "R", "N", "*"):
+                continue  # attributes, relations and normalisations: not in this scheme
+            else:
+                raise InvalidRecord(source, number, f"not a brat annotation line: {line!r}")
+    for trigger, label, number in triggers:
+        found = textbounds.get(trigger)
+        if found is None:
+            raise InvalidRecord(source, number, f"event trigger {trigger} is not a T line here")
+        if found[0].label != label or found[1] != "events":
+            raise InvalidRecord(
+                source, number, f"event {label} has trigger {trigger} of type {found[0].label}"
+            )
+    entities = [span for span, layer, _ in textbounds.values() if layer == "entities"]
+    events = [span for span, layer, _ in textbounds.values() if layer == "events"]
+    try:
+        annotation = build_annotation(
+            text,
+            entities=entities,
+            events=events,
+            categories=categories,
+            annotator=annotator,
+            status=status,
+            scheme=scheme,
+        )
+    except AnnotationProblem as problem:
+        raise InvalidRecord(source, first_line or 1, str(problem)) from None
+    return Record(
+        text=text,
+        source=source,
+        line=1,
+        meta={"document": ann.stem},
+        split=False,
+        annotation=annotation,
+    )
+
+
+def _textbound(
+    fields: list[str], *, text: str, scheme: LabelScheme, where: tuple[str, int]
+) -> tuple[Span, str]:
+    source, number = where
+    match = _TEXTBOUND.match(fields[1]) if len(fields) >= 2 else None
+    if match is None:
+        raise InvalidRecord(source, number, "a T line is T<n>, tab, LABEL START END, tab, text")
+    if ";" in match["offsets"]:
+        raise InvalidRecord(source, number, "discontinuous spans are not supported")
+    start, end = (int(value) for value in match["offsets"].split())
+    label = match["label"]
+    layer = layer_of(label, scheme=scheme)
+    if layer is None:
+        raise InvalidRecord(source, number, f"unknown entity or event label {label!r}")
+    span = Span(start, end, label)
+    try:
+        build_annotation(
+            text,
+            entities=[span] if layer == "entities" else [],
+            events=[span] if layer == "events" else [],
+            categories=(),
+            annotator=None,
+            status="accept",
+            scheme=scheme,
+        )
+    except AnnotationProblem as problem:
+        raise InvalidRecord(source, number, str(problem)) from None
+    quoted = fields[2] if len(fields) >= 3 else None
+    if quoted is not None and quoted != _one_line(span.text_in(text)):
+        raise InvalidRecord(
+            source,
+            number,
+            f"span {start}-{end} {label} says {quoted!r} but the text there is "
+            f"{span.text_in(text)!r}",
+        )
+    return span, layer
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"[\r\n]", " ", text)
+
+
+def annotation_conf(scheme: LabelScheme) -> str:
+    """brat's annotation.conf for the scheme.
+
+    Trigger types appear under [entities] as well as [events] because bratiaa takes its
+    labels from [entities] only, and compares every T line, triggers included.
+    """
+    events = scheme.names("events")
+    return "\n".join(
+        [
+            "# Written by Conflict Annotator from its label scheme.",
+            "# Event trigger types are listed under [entities] too: bratiaa counts only those.",
+            "[entities]",
+            *scheme.names("entities"),
+            *events,
+            "[relations]",
+            "[events]",
+            *events,
+            "[attributes]",
+            "",
+        ]
+    )
+
+
+def ann_lines(record: Record) -> list[str]:
+    """The .ann lines of an annotated record."""
+    annotation = record.annotation
+    if annotation is None:
+        return []
+    lines: list[str] = []
+    number = 0
+    for span in annotation.entities:
+        number += 1
+        lines.append(
+            f"T{number}\t{span.label} {span.start_char} {span.end_char}\t{_quoted(record, span)}"
+        )
+    for event_number, span in enumerate(annotation.events, start=1):
+        number += 1
+        lines.append(
+            f"T{number}\t{span.label} {span.start_char} {span.end_char}\t{_quoted(record, span)}"
+        )
+        lines.append(f"E{event_number}\t{span.label}:T{number}")
+    notes = 0
+    if annotation.categories:
+        notes += 1
+        lines.append(f"#{notes}\t{CATEGORIES_NOTE} {DOCUMENT}\t{' '.join(annotation.categories)}")
+    if annotation.status != "accept":
+        notes += 1
+        lines.append(f"#{notes}\t{STATUS_NOTE} {DOCUMENT}\t{annotation.status}")
+    return lines
+
+
+def _quoted(record: Record, span: Span) -> str:
+    return _one_line(span.text_in(record.text))
+
+
+def folder_name(annotator: str) -> str:
+    """A reviewer's folder name: the name with anything unsafe in a path replaced."""
+    return _FOLDER_UNSAFE.sub("_", annotator).strip(".") or "_"
+
+
+def write(
+    records: Iterable[Record],
+    directory: Path | str,
+    *,
+    scheme: LabelScheme,
+    by_annotator: bool = False,
+) -> int:
+    """Write a brat project (annotation.conf and a .txt/.ann pair per sentence), atomically.
+
+    With ``by_annotator`` each record goes to its annotator's folder; return how many
+    documents were written.
+    """
+    count = 0
+    folders: dict[str, str] = {}
+    with replacing_directory(directory) as root:
+        (root / CONFIG).write_text(annotation_conf(scheme), encoding="utf-8")
+        for record in records:
+            target = root
+            if by_annotator:
+                annotator = record.annotation.annotator if record.annotation else None
+                target = root / _folder_for(annotator or "gold", folders)
+                target.mkdir(exist_ok=True)
+            name = document_name(record)
+            (target / f"{name}.txt").write_text(record.text, encoding="utf-8", newline="")
+            lines = ann_lines(record)
+            (target / f"{name}.ann").write_text(
+                "".join(line + "\n" for line in lines), encoding="utf-8", newline="\n"
+            )
+            count += 1
+    return count
+
+
+def _folder_for(annotator: str, folders: dict[str, str]) -> str:
+    if annotator not in folders:
+        name = folder_name(annotator)
+        taken = set(folders.values())
+        candidate, suffix = name, 1
+        while candidate in taken:
+            suffix += 1
+            candidate = f"{name}-{suffix}"
+        folders[annotator] = candidate
+    return folders[annotator]

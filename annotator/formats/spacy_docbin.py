@@ -1,0 +1,147 @@
+"""spaCy's binary training data: ``train.spacy`` and ``dev.spacy`` DocBins, split by report.
+
+Entities are ``doc.ents``, event triggers ``doc.spans[spans_key]``, and ``doc.cats`` holds every
+category of the scheme as 0.0 or 1.0, the shape ``spacy train`` expects for ``ner``,
+``spancat`` and ``textcat_multilabel``. Docs come from the blank English tokenizer the
+annotator checks spans against, so every span aligns strictly.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.tokens import Doc, DocBin
+from spacy.tokens import Span as DocSpan
+
+from annotator.formats.checks import AnnotationProblem, build_annotation
+from annotator.formats.files import replacing_file
+from annotator.formats.records import InvalidRecord, Record, report_of
+from annotator.labels import LabelScheme
+from annotator.nlp.text import blank_english
+from annotator.spans import Span
+
+SPANS_KEY = "events"
+TRAIN = "train.spacy"
+DEV = "dev.spacy"
+# Only what the annotations set; ORTH and spacing are always stored.
+ATTRS = ("ENT_IOB", "ENT_TYPE")
+
+
+class DocBinError(ValueError):
+    """A record that cannot become a training Doc."""
+
+
+@dataclass(frozen=True)
+class SplitCounts:
+    """How many sentences went to each file."""
+
+    train: int
+    dev: int
+
+
+def split_reports(keys: Iterable[str], *, dev_share: float, seed: int) -> frozenset[str]:
+    """The reports that go to dev: a seeded shuffle, ``dev_share`` of them (at least one, and
+    never all, when there are two or more and the share is above zero)."""
+    if not 0.0 <= dev_share < 1.0:
+        raise ValueError(f"the dev share must be at least 0 and below 1, got {dev_share}")
+    ordered = sorted(set(keys))
+    random.Random(seed).shuffle(ordered)
+    count = round(len(ordered) * dev_share)
+    if dev_share > 0 and len(ordered) >= 2:
+        count = min(max(count, 1), len(ordered) - 1)
+    return frozenset(ordered[:count])
+
+
+def doc_of(record: Record, *, categories: Sequence[str], spans_key: str = SPANS_KEY) -> Doc:
+    """The training Doc of an annotated record."""
+    doc = blank_english().make_doc(record.text)
+    annotation = record.annotation
+    if annotation is None:
+        raise DocBinError(f"{record.source}:{record.line}: no annotation to train on")
+
+    def aligned(spans: Iterable[Span]) -> list[DocSpan]:
+        found: list[DocSpan] = []
+        for span in spans:
+            piece = doc.char_span(
+                span.start_char, span.end_char, label=span.label, alignment_mode="strict"
+            )
+            if piece is None:
+                raise DocBinError(
+                    f"{record.source}:{record.line}: span {span.start_char}-{span.end_char} "
+                    f"{span.label} is not on token boundaries"
+                )
+            found.append(piece)
+        return found
+
+    doc.ents = aligned(annotation.entities)
+    doc.spans[spans_key] = aligned(annotation.events)
+    chosen = set(annotation.categories)
+    doc.cats = {name: 1.0 if name in chosen else 0.0 for name in categories}
+    return doc
+
+
+def write(
+    records: Iterable[Record],
+    directory: Path | str,
+    *,
+    categories: Sequence[str],
+    dev_reports: Collection[str],
+    spans_key: str = SPANS_KEY,
+) -> SplitCounts:
+    """Write train.spacy and dev.spacy into ``directory``; a report in ``dev_reports`` goes to
+    dev. Records that are not accepted are left out. Each file is replaced atomically."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    train, dev = DocBin(attrs=ATTRS), DocBin(attrs=ATTRS)
+    for record in records:
+        if record.annotation is None or record.annotation.status != "accept":
+            continue
+        doc = doc_of(record, categories=categories, spans_key=spans_key)
+        (dev if report_of(record) in dev_reports else train).add(doc)
+    for name, docs in ((TRAIN, train), (DEV, dev)):
+        with replacing_file(directory / name) as temporary:
+            temporary.write_bytes(docs.to_bytes())
+    return SplitCounts(train=len(train), dev=len(dev))
+
+
+def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
+    """Each Doc of a .spacy file as an accepted record, numbered from 1 in file order.
+
+    Events are read from ``doc.spans["events"]``, or from the only span group there is.
+    """
+    try:
+        docs = DocBin().from_bytes(path.read_bytes())
+    except (ValueError, KeyError, TypeError) as error:
+        yield InvalidRecord(source, 0, f"not a spaCy DocBin ({error})")
+        return
+    known = set(scheme.names("categories"))
+    for number, doc in enumerate(docs.get_docs(blank_english().vocab), start=1):
+        groups = list(doc.spans)
+        key = SPANS_KEY if SPANS_KEY in groups else groups[0] if len(groups) == 1 else None
+        events = [Span(s.start_char, s.end_char, s.label_) for s in doc.spans[key]] if key else []
+        unknown = sorted(set(doc.cats) - known)
+        if unknown:
+            yield InvalidRecord(source, number, f"unknown category label {unknown[0]!r}")
+            continue
+        try:
+            annotation = build_annotation(
+                doc.text,
+                entities=[Span(e.start_char, e.end_char, e.label_) for e in doc.ents],
+                events=events,
+                categories=[name for name, score in doc.cats.items() if score >= 0.5],
+                annotator=None,
+                status="accept",
+                scheme=scheme,
+            )
+        except AnnotationProblem as problem:
+            yield InvalidRecord(source, number, str(problem))
+            continue
+        if not doc.text.strip():
+            yield InvalidRecord(source, number, "the text is empty")
+            continue
+        yield Record(
+            text=doc.text, source=source, line=number, meta={}, split=False, annotation=annotation
+        )

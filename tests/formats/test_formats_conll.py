@@ -1,0 +1,96 @@
+"""CoNLL-2003 IOB: entities round-trip exactly, files from elsewhere read, bad tags are named."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annotator.formats import Record, RecordAnnotation, conll
+from annotator.labels import LabelScheme
+from annotator.spans import Span
+
+Reader = Callable[..., tuple[list[Record], list[Any]]]
+Writer = Callable[[str, str], Path]
+
+
+def test_entities_round_trip_through_the_cli(
+    gold_db: str, cli: Any, new_db: Any, gold_of: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "gold.conll"
+    cli("export", "--format", "conll", "--output", out, "--db", gold_db)
+    copy = new_db("copy")
+    cli("import", "--gold", "--no-suggest", "--db", copy, out)
+
+    entities_only = [(text, entities, (), ()) for text, entities, _, _ in gold_of(gold_db)]
+    assert gold_of(copy) == entities_only
+
+
+def test_whitespace_comes_back_character_for_character(scheme: LabelScheme, tmp_path: Path) -> None:
+    text = "Junta troops\u00a0shelled  Moebye\ton Monday ."
+    record = Record(
+        text=text,
+        source="x",
+        line=1,
+        meta={},
+        split=False,
+        annotation=RecordAnnotation(
+            entities=(Span(0, 12, "ARMED_GROUP"), Span(22, 28, "GPE")),
+            events=(),
+            categories=(),
+            annotator=None,
+            status="accept",
+        ),
+    )
+    path = tmp_path / "x.conll"
+    assert conll.write([record], path) == 1
+
+    (read,) = list(conll.read(path, str(path), scheme))
+
+    assert isinstance(read, Record)
+    assert read.text == text and read.annotation == record.annotation
+
+
+def test_a_conll_2003_file_from_elsewhere_reads_with_single_spaces(
+    read_all: Reader, write_file: Writer
+) -> None:
+    path = write_file(
+        "eng.train",
+        "-DOCSTART- -X- -X- O\n\n"
+        "Junta NNP B-NP B-ARMED_GROUP\ntroops NNS I-NP I-ARMED_GROUP\n"
+        "shelled VBD B-VP O\nMoebye NNP B-NP I-GPE\n. . O O\n\n"
+        "Fighting O\ncontinued O\n",
+    )
+
+    records, errors = read_all([path], format="conll")
+
+    assert errors == []
+    assert [record.text for record in records] == [
+        "Junta troops shelled Moebye .",
+        "Fighting continued",
+    ]
+    assert records[0].annotation is not None
+    assert records[0].annotation.entities == (Span(0, 12, "ARMED_GROUP"), Span(21, 27, "GPE"))
+    assert [record.line for record in records] == [3, 9]
+
+
+BAD = {
+    "bad tag": ("Moebye -X- _ GPE\n", "bad tag 'GPE'"),
+    "unknown label": ("Moebye -X- _ B-TOWN\n", "unknown entity label 'TOWN'"),
+    "one column": ("Moebye\n", "expected a token and a tag"),
+    "bad spacing": ("Moebye -X- SpacesAfter=\\q B-GPE\n", "bad escape"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_a_bad_token_line_is_named(case: str, read_all: Reader, write_file: Writer) -> None:
+    line, reason = BAD[case]
+    path = write_file("x.conll", f"Fighting -X- _ O\n\nTroops -X- _ O\n{line}\nCalm -X- _ O\n")
+
+    records, errors = read_all([path])
+
+    assert [record.text for record in records] == ["Fighting", "Calm"]
+    assert [error.line for error in errors] == [4]
+    assert reason in errors[0].reason

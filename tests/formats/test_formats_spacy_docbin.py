@@ -1,0 +1,232 @@
+"""spaCy DocBins: what a Doc holds, the split by report, and ``spacy debug data`` on the files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from spacy.tokens import Doc, DocBin
+
+from annotator import workflow
+from annotator.config import DEFAULT_LABELS
+from annotator.db import make_engine, session_scope
+from annotator.formats import Record, RecordAnnotation
+from annotator.formats.records import read_records
+from annotator.formats.spacy_docbin import split_reports
+from annotator.labels import LabelScheme, load_scheme
+from annotator.nlp.text import blank_english
+from annotator.spans import Span
+
+Reader = Callable[..., tuple[list[Record], list[Any]]]
+
+
+def docs_in(path: Path) -> list[Doc]:
+    return list(DocBin().from_disk(path).get_docs(blank_english().vocab))
+
+
+def test_docs_hold_entities_event_spans_and_every_category(
+    gold_db: str, cli: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "corpus"
+    cli("export", "--format", "spacy", "--output", out, "--db", gold_db, "--spans-key", "triggers")
+
+    docs = {doc.text: doc for name in ("train", "dev") for doc in docs_in(out / f"{name}.spacy")}
+
+    assert len(docs) == 5
+    doc = docs["Junta troops shelled Moebye  on Monday, killing 3 civilians."]
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("Junta troops", "ARMED_GROUP"),
+        ("Moebye", "GPE"),
+        ("Monday", "DATE"),
+        ("3", "CARDINAL"),
+    ]
+    assert list(doc.spans) == ["triggers"]
+    assert sorted((s.text, s.label_) for s in doc.spans["triggers"]) == [
+        ("killing", "CASUALTIES"),
+        ("shelled", "ATTACK_ON_CIVILIANS"),
+        ("shelled", "REMOTE_VIOLENCE"),
+    ]
+    categories = load_scheme(DEFAULT_LABELS).names("categories")
+    assert set(doc.cats) == set(categories)
+    assert {name for name, score in doc.cats.items() if score == 1.0} == {
+        "EXPLOSIONS_REMOTE_VIOLENCE",
+        "VIOLENCE_AGAINST_CIVILIANS",
+    }
+    assert set(docs["Nothing of note happened there today."].cats.values()) == {0.0}
+
+
+def test_gold_round_trip_through_the_cli(
+    gold_db: str, cli: Any, new_db: Any, gold_of: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "corpus"
+    cli("export", "--format", "spacy", "--output", out, "--db", gold_db)
+    copy = new_db("copy")
+    cli("import", "--gold", "--no-suggest", "--db", copy, out / "train.spacy", out / "dev.spacy")
+
+    assert gold_of(copy) == gold_of(gold_db)
+
+
+def test_the_split_is_seeded_and_never_empty_on_either_side() -> None:
+    keys = [f"report-{n}" for n in range(10)]
+
+    dev = split_reports(keys, dev_share=0.2, seed=7)
+
+    assert len(dev) == 2 and dev <= set(keys)
+    assert split_reports(reversed(keys), dev_share=0.2, seed=7) == dev
+    assert len(split_reports(keys[:2], dev_share=0.01, seed=0)) == 1
+    assert len(split_reports(keys[:2], dev_share=0.9, seed=0)) == 1
+    assert split_reports(keys, dev_share=0.0, seed=0) == frozenset()
+
+
+@pytest.fixture
+def reports_db(tmp_path: Path, new_db: Callable[[str], str]) -> str:
+    """Six reports of three sentences each, every sentence accepted by one reviewer."""
+    url = new_db("reports")
+    paths = []
+    for number in range(6):
+        path = tmp_path / f"report-{number}.txt"
+        path.write_text(
+            f"Clashes erupted in Lashio {number}. {number} people died. Report {number} ends.",
+            encoding="utf-8",
+        )
+        paths.append(path)
+    scheme = load_scheme(DEFAULT_LABELS)
+    engine = make_engine(url)
+    from annotator.db import migrate
+
+    migrate(engine)
+    with session_scope(engine) as session:
+        summary = workflow.import_records(
+            session=session, records=read_records(paths, scheme=scheme), scheme=scheme
+        )
+    with session_scope(engine) as session:
+        from annotator import repository
+
+        reviewer = repository.ensure_reviewer(session=session, name="alice")
+        assert reviewer.id is not None
+        for report_id in range(1, summary.reports + 1):
+            for sentence_id in repository.sentence_ids_of_report(
+                session=session, report_id=report_id
+            ):
+                workflow.save_decision(
+                    session=session,
+                    sentence_id=sentence_id,
+                    reviewer_id=reviewer.id,
+                    status="accept",
+                    draft=workflow.Draft(categories=("BATTLES",)),
+                    scheme=scheme,
+                )
+    engine.dispose()
+    return url
+
+
+def test_a_report_never_straddles_train_and_dev(reports_db: str, cli: Any, tmp_path: Path) -> None:
+    for seed in range(4):
+        out = tmp_path / f"seed-{seed}"
+        cli(
+            "export", "--format", "spacy", "--output", out, "--db", reports_db,
+            "--dev-share", "0.34", "--seed", seed,
+        )  # fmt: skip
+        train = {doc.text for doc in docs_in(out / "train.spacy")}
+        dev = {doc.text for doc in docs_in(out / "dev.spacy")}
+
+        def reports(texts: set[str]) -> set[str]:
+            return {next(word for word in text.split() if word[0].isdigit()) for text in texts}
+
+        assert len(train) + len(dev) == 18
+        assert len(dev) == 6  # two whole reports of three sentences
+        assert reports(train).isdisjoint(reports(dev))
+    again = tmp_path / "again"
+    cli("export", "--format", "spacy", "--output", again, "--db", reports_db, "--dev-share", "0.34",
+        "--seed", "3")  # fmt: skip
+    assert (again / "dev.spacy").read_bytes() == (tmp_path / "seed-3" / "dev.spacy").read_bytes()
+
+
+def test_a_reviewer_export_takes_only_their_accepts(
+    reviewer_db: str, cli: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "bob"
+    cli("export", "--format", "spacy", "--reviewer", "bob", "--output", out, "--db", reviewer_db)
+
+    texts = [doc.text for name in ("train", "dev") for doc in docs_in(out / f"{name}.spacy")]
+
+    assert len(texts) == 2  # bob rejected his third sentence
+
+
+def test_write_then_read_gives_the_same_annotation(scheme: LabelScheme, tmp_path: Path) -> None:
+    from annotator.formats import spacy_docbin
+
+    text = "Junta troops shelled Moebye on Monday."
+    annotation = RecordAnnotation(
+        entities=(Span(0, 12, "ARMED_GROUP"), Span(21, 27, "GPE")),
+        events=(Span(13, 20, "ATTACK"), Span(13, 20, "SHELLING")),
+        categories=("BATTLES",),
+        annotator=None,
+        status="accept",
+    )
+    record = Record(text=text, source="x", line=1, meta={}, split=False, annotation=annotation)
+    spacy_docbin.write([record], tmp_path, categories=scheme.names("categories"), dev_reports=())
+
+    (read,) = list(spacy_docbin.read(tmp_path / "train.spacy", "train.spacy", scheme))
+
+    assert isinstance(read, Record) and read.text == text and read.annotation == annotation
+
+
+def test_a_span_with_an_unknown_label_is_named_by_its_doc(read_all: Reader, tmp_path: Path) -> None:
+    nlp = blank_english()
+    good, bad = nlp.make_doc("Fighting in Lashio."), nlp.make_doc("Fighting in Bago.")
+    good.ents = [good.char_span(12, 18, label="GPE")]
+    bad.ents = [bad.char_span(12, 16, label="TOWN")]
+    path = tmp_path / "x.spacy"
+    DocBin(docs=[good, bad]).to_disk(path)
+
+    records, errors = read_all([path])
+
+    assert len(records) == 1
+    assert [(error.line, "unknown entity label 'TOWN'" in error.reason) for error in errors] == [
+        (2, True)
+    ]
+
+
+@pytest.mark.slow
+def test_spacy_debug_data_finds_no_errors(
+    cli: Any, new_db: Callable[[str], str], gold_tasks: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    # debug data calls fewer than 100 training docs an error, so the gold is repeated with
+    # a distinct tail on each copy (spans keep their offsets).
+    tasks = [
+        {**task, "text": f"{task['text']} Ref {copy}."} for copy in range(30) for task in gold_tasks
+    ]
+    source = tmp_path / "gold.jsonl"
+    source.write_text("".join(json.dumps(task) + "\n" for task in tasks), encoding="utf-8")
+    url = new_db("large")
+    cli("import", "--gold", "--no-suggest", "--db", url, source)
+    out = tmp_path / "corpus"
+    cli("export", "--format", "spacy", "--output", out, "--db", url, "--dev-share", "0.2")
+    config = tmp_path / "config.cfg"
+    subprocess.run(
+        [sys.executable, "-m", "spacy", "init", "config", str(config), "--lang", "en",
+         "--pipeline", "ner,spancat,textcat_multilabel"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace('spans_key = "sc"', 'spans_key = "events"').replace(
+            "spans_sc_", "spans_events_"
+        ),
+        encoding="utf-8",
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-m", "spacy", "debug", "data", str(config),
+         "--paths.train", str(out / "train.spacy"), "--paths.dev", str(out / "dev.spacy")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✘" not in result.stdout, result.stdout

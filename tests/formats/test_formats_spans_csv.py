@@ -1,0 +1,104 @@
+"""The CSV of spans: round trips, pandas reads it, and every bad row is named by its line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from annotator.formats import Record
+from annotator.formats.spans_csv import COLUMNS
+
+Reader = Callable[..., tuple[list[Record], list[Any]]]
+Writer = Callable[[str, str], Path]
+TEXT = "Junta troops shelled Moebye on Monday."
+HEADER = ",".join(COLUMNS) + "\n"
+
+
+def test_gold_round_trip_through_the_cli(
+    gold_db: str, cli: Any, new_db: Any, gold_of: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "spans.csv"
+    cli("export", "--format", "csv", "--output", out, "--db", gold_db)
+    copy = new_db("copy")
+    cli("import", "--gold", "--no-suggest", "--db", copy, out)
+
+    assert gold_of(copy) == gold_of(gold_db)
+
+
+def test_every_reviewer_round_trips(
+    reviewer_db: str, cli: Any, new_db: Any, annotations_of: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "spans.csv"
+    cli("export", "--format", "csv", "--all-reviewers", "--output", out, "--db", reviewer_db)
+    copy = new_db("copy")
+    cli("import", "--no-suggest", "--db", copy, out)
+
+    assert annotations_of(copy) == annotations_of(reviewer_db)
+
+
+def test_pandas_reads_one_row_per_span(gold_db: str, cli: Any, tmp_path: Path) -> None:
+    out = tmp_path / "spans.csv"
+    cli("export", "--format", "csv", "--output", out, "--db", gold_db)
+
+    frame = pd.read_csv(out, keep_default_na=False)
+
+    assert list(frame.columns) == list(COLUMNS)
+    assert frame.groupby("sentence").ngroups == 5
+    assert (frame["layer"] == "entity").sum() == 10 and (frame["layer"] == "event").sum() == 6
+    row = frame[frame["label"] == "PERSON"].iloc[0]
+    start, end = int(row["start_char"]), int(row["end_char"])
+    assert row["text"][start:end] == row["span_text"] == "Ko Aung"
+
+
+def test_a_reports_csv_is_still_a_reports_csv(read_all: Reader, write_file: Writer) -> None:
+    path = write_file("reports.csv", "id,text\n1,Clashes erupted. Two died.\n")
+
+    records, errors = read_all([path])
+
+    assert errors == [] and records[0].split and records[0].annotation is None
+
+
+def row(**values: str) -> str:
+    base = {"sentence": "s1", "text": TEXT, "status": "accept", "layer": "", "label": ""}
+    base.update(values)
+    return ",".join(base.get(column, "") for column in COLUMNS) + "\n"
+
+
+BAD_ROWS = {
+    "unknown label": row(layer="entity", label="TOWN", start_char="21", end_char="27"),
+    "wrong layer": row(layer="entity", label="SHELLING", start_char="13", end_char="20"),
+    "not a number": row(layer="entity", label="GPE", start_char="x", end_char="27"),
+    "bad layer": row(layer="thing", label="GPE", start_char="21", end_char="27"),
+    "wrong span text": row(
+        layer="entity", label="GPE", start_char="21", end_char="27", span_text="Yangon"
+    ),
+    "bad status": row(status="maybe"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ROWS))
+def test_a_bad_row_is_named(case: str, read_all: Reader, write_file: Writer) -> None:
+    good = row(sentence="s0", layer="entity", label="GPE", start_char="21", end_char="27")
+    path = write_file("spans.csv", HEADER + good + BAD_ROWS[case])
+
+    records, errors = read_all([path])
+
+    assert len(records) == 1
+    assert [error.line for error in errors] == [3]
+
+
+def test_a_sentence_split_apart_is_an_error(read_all: Reader, write_file: Writer) -> None:
+    path = write_file(
+        "spans.csv", HEADER + row(sentence="a") + row(sentence="b") + row(sentence="a")
+    )
+
+    records, errors = read_all([path])
+
+    assert len(records) == 2
+    assert [
+        (error.line, "keep a sentence's rows together" in error.reason) for error in errors
+    ] == [(4, True)]
