@@ -41,6 +41,11 @@ class Reviewer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     role: str = Field(default="annotator", max_length=20)
+    # argon2 hash; None for reviewers known only from imports (they cannot log in).
+    password_hash: str | None = Field(default=None, max_length=200)
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    failed_logins: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    locked_until: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     created_at: datetime = _timestamp()
 
     __table_args__ = (
@@ -72,9 +77,12 @@ class Sentence(SQLModel, table=True):
     end_char: int
     text: str = Field(sa_type=sa.Text)
     content_hash: str = Field(max_length=64, index=True)
+    # How many reviewers have decided this sentence: routing serves those below the overlap.
+    n_annotations: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     __table_args__ = (
         sa.UniqueConstraint("report_id", "position", name="sentence_report_position"),
+        sa.Index("sentence_routing", "n_annotations", "id"),
         sa.CheckConstraint("0 <= start_char AND start_char < end_char", name="sentence_offsets"),
         sa.CheckConstraint("position >= 0", name="sentence_position"),
     )
@@ -165,9 +173,54 @@ class Gold(SQLModel, table=True):
     entities: list[dict[str, Any]] = _json_list()
     events: list[dict[str, Any]] = _json_list()
     categories: list[str] = _json_list()
+    # The annotations an adjudication was decided from.
+    from_annotations: list[int] = _json_list()
+    # Optimistic concurrency: a save names the version it read; a stale one is refused.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
     __table_args__ = (
         sa.CheckConstraint("source IN ('accepted', 'imported', 'adjudicated')", name="gold_source"),
+    )
+
+
+class Claim(SQLModel, table=True):
+    """A reviewer works on a sentence until ``expires_at``; an expired claim counts for nothing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE")
+    reviewer_id: int = Field(foreign_key="reviewer.id", ondelete="CASCADE")
+    claimed_at: datetime = _timestamp()
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        sa.UniqueConstraint("sentence_id", "reviewer_id", name="claim_sentence_reviewer"),
+        sa.Index("claim_sentence_expiry", "sentence_id", "expires_at"),
+    )
+
+
+class ModelVersion(SQLModel, table=True):
+    """A suggester pipeline trained on the gold: numbered, with its metrics and state."""
+
+    __tablename__ = "model_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(unique=True)
+    path: str = Field(max_length=1000)
+    base_model: str | None = Field(default=None, max_length=200)
+    status: str = Field(default="training", max_length=20)
+    metrics: dict[str, Any] = Field(
+        default_factory=dict, sa_type=JSONType, sa_column_kwargs={"nullable": False}
+    )
+    gold_count: int = Field(default=0)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    active: bool = Field(default=False)
+    created_at: datetime = _timestamp()
+    finished_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('training', 'ready', 'failed')", name="model_version_status"
+        ),
     )

@@ -61,6 +61,15 @@ def set_sentence_count(*, session: Session, report_id: int, count: int) -> None:
     session.execute(sa.update(Report).where(col(Report.id) == report_id).values(n_sentences=count))
 
 
+def count_annotation(*, session: Session, sentence_id: int, change: int) -> None:
+    """Add ``change`` (+1 or -1) to a sentence's count of deciding reviewers, in the database."""
+    session.execute(
+        sa.update(Sentence)
+        .where(col(Sentence.id) == sentence_id)
+        .values(n_annotations=Sentence.n_annotations + change)
+    )
+
+
 def sentence_ids_of_report(*, session: Session, report_id: int) -> list[int]:
     """The sentence ids of a report, in order."""
     query = (

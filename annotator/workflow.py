@@ -337,6 +337,7 @@ def save_decision(
         session=session, sentence_id=sentence_id, reviewer_id=reviewer_id
     )
     if annotation is None:
+        repository.count_annotation(session=session, sentence_id=sentence_id, change=1)
         annotation = Annotation(
             sentence_id=sentence_id,
             reviewer_id=reviewer_id,
@@ -408,6 +409,7 @@ def undo_last(*, session: Session, reviewer_id: int) -> Undone | None:
             if gold is not None and gold.annotation_id == annotation.id:
                 session.delete(gold)
             session.delete(annotation)
+            repository.count_annotation(session=session, sentence_id=last.sentence_id, change=-1)
         else:
             _restore(annotation, previous)
             session.add(annotation)

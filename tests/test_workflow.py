@@ -196,6 +196,24 @@ def test_next_sentence_follows_report_order_per_reviewer(engine, scheme, tmp_pat
         assert workflow.next_sentence_id(session=session, reviewer_id=ana) is None
 
 
+def test_each_sentence_counts_the_reviewers_who_decided_it(engine, scheme, tmp_path):
+    import_text(engine, scheme, tmp_path)
+    first, second, _ = sentence_ids(engine)
+    ana, ben = reviewer(engine, "ana"), reviewer(engine, "ben")
+    decide(engine, scheme, first, ana, "accept")
+    decide(engine, scheme, first, ana, "reject")  # a change, not another reviewer
+    decide(engine, scheme, first, ben, "skip")
+    decide(engine, scheme, second, ben, "accept")
+    with session_scope(engine) as session:
+        workflow.undo_last(session=session, reviewer_id=ben)
+
+    def counts() -> list[int]:
+        with session_scope(engine) as session:
+            return [s.n_annotations for s in session.exec(select(Sentence).order_by(Sentence.id))]
+
+    assert counts() == [2, 0, 0]
+
+
 @pytest.mark.parametrize(
     ("draft", "reason"),
     [
