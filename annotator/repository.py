@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +12,9 @@ from sqlmodel import Session, col, func, select
 from annotator.models import (
     Annotation,
     AnnotationVersion,
+    Claim,
     Gold,
+    ModelVersion,
     Report,
     Reviewer,
     Sentence,
@@ -32,6 +35,57 @@ def ensure_reviewer(*, session: Session, name: str, role: str = "annotator") -> 
         session.add(reviewer)
         session.flush()
     return reviewer
+
+
+def get_reviewer(*, session: Session, reviewer_id: int) -> Reviewer | None:
+    """One reviewer by id."""
+    return session.get(Reviewer, reviewer_id)
+
+
+def list_reviewers(*, session: Session) -> list[Reviewer]:
+    """Every reviewer, by name."""
+    return list(session.exec(select(Reviewer).order_by(col(Reviewer.name))))
+
+
+def count_login_admins(*, session: Session) -> int:
+    """How many active admins have a password (can log in)."""
+    query = (
+        select(func.count())
+        .select_from(Reviewer)
+        .where(
+            Reviewer.role == "admin",
+            col(Reviewer.active).is_(True),
+            col(Reviewer.password_hash).is_not(None),
+        )
+    )
+    return int(session.exec(query).one())
+
+
+def count_failed_login(*, session: Session, reviewer_id: int) -> int:
+    """Add one to a reviewer's failed logins, in the database (racing attempts all count)."""
+    session.execute(
+        sa.update(Reviewer)
+        .where(col(Reviewer.id) == reviewer_id)
+        .values(failed_logins=Reviewer.failed_logins + 1)
+    )
+    query = select(Reviewer.failed_logins).where(Reviewer.id == reviewer_id)
+    return int(session.exec(query).one())
+
+
+def lock_reviewer(*, session: Session, reviewer_id: int, until: datetime) -> None:
+    """Refuse logins of this reviewer until ``until``."""
+    session.execute(
+        sa.update(Reviewer).where(col(Reviewer.id) == reviewer_id).values(locked_until=until)
+    )
+
+
+def reset_failed_logins(*, session: Session, reviewer_id: int) -> None:
+    """Forget a reviewer's failed logins and lock."""
+    session.execute(
+        sa.update(Reviewer)
+        .where(col(Reviewer.id) == reviewer_id)
+        .values(failed_logins=0, locked_until=None)
+    )
 
 
 def report_id_by_hash(*, session: Session, content_hash: str) -> int | None:
@@ -117,6 +171,166 @@ def next_unannotated_id(*, session: Session, reviewer_id: int, after_id: int = 0
         .limit(1)
     )
     return session.exec(query).first()
+
+
+def next_routed_id(
+    *, session: Session, reviewer_id: int, overlap: int, now: datetime, after_id: int = 0
+) -> int | None:
+    """The first sentence after ``after_id``, in report order, that this reviewer has not
+    decided and that still needs annotations: its count plus the live claims of other reviewers
+    is below ``overlap``.
+
+    Why this costs the same at a thousand sentences as at a million: one query per count
+    ``k < overlap``, each an equality on the ``sentence_routing`` index ``(n_annotations, id)``
+    plus a range ``id > after_id``, read in index order and stopped at the first row that passes
+    two EXISTS/COUNT probes, themselves on the ``annotation_reviewer_sentence`` and
+    ``claim_sentence_expiry`` indexes. The rows passed over are only those this reviewer already
+    decided after the cursor or that others hold claims on: a handful, whatever the table size
+    (walking from the start again, after the cursor reached the end, passes over the reviewer's
+    own sentences still waiting for a second reviewer). Nothing is filtered in Python; the
+    smallest of ``overlap`` ids is taken.
+    """
+    done = select(Annotation.id).where(
+        Annotation.reviewer_id == reviewer_id, Annotation.sentence_id == Sentence.id
+    )
+    claimed = (
+        select(func.count())
+        .select_from(Claim)
+        .where(
+            Claim.sentence_id == Sentence.id,
+            col(Claim.expires_at) > now,
+            Claim.reviewer_id != reviewer_id,
+        )
+        .scalar_subquery()
+    )
+    best: int | None = None
+    for count in range(overlap):
+        upper = [col(Sentence.id) < best] if best is not None else []
+        query = (
+            select(Sentence.id)
+            .where(
+                Sentence.n_annotations == count,
+                col(Sentence.id) > after_id,
+                *upper,
+                ~done.exists(),
+                claimed < overlap - count,
+            )
+            .order_by(col(Sentence.id))
+            .limit(1)
+        )
+        found = session.exec(query).first()
+        if found is not None:
+            best = int(found)
+    return best
+
+
+def routing_plan(*, session: Session, reviewer_id: int, overlap: int, now: datetime) -> list[str]:
+    """The database's plan of the routing query (SQLite or PostgreSQL), for tests and tuning."""
+    done = select(Annotation.id).where(
+        Annotation.reviewer_id == reviewer_id, Annotation.sentence_id == Sentence.id
+    )
+    claimed = (
+        select(func.count())
+        .select_from(Claim)
+        .where(
+            Claim.sentence_id == Sentence.id,
+            col(Claim.expires_at) > now,
+            Claim.reviewer_id != reviewer_id,
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(Sentence.id)
+        .where(
+            Sentence.n_annotations == 0,
+            col(Sentence.id) > 0,
+            ~done.exists(),
+            claimed < overlap,
+        )
+        .order_by(col(Sentence.id))
+        .limit(1)
+    )
+    bind = session.get_bind()
+    compiled = query.compile(bind=bind, compile_kwargs={"literal_binds": True})
+    prefix = "EXPLAIN QUERY PLAN " if bind.dialect.name == "sqlite" else "EXPLAIN "
+    rows = session.execute(sa.text(prefix + str(compiled)))
+    return [" ".join(str(value) for value in row) for row in rows]
+
+
+def claim_sentence(
+    *,
+    session: Session,
+    sentence_id: int,
+    reviewer_id: int,
+    now: datetime,
+    expires_at: datetime,
+    overlap: int | None = None,
+) -> bool:
+    """Reserve a sentence for a reviewer until ``expires_at``; False (nothing written) when
+    ``overlap`` is given and the sentence's count plus others' live claims already reach it.
+
+    The sentence row is locked first (``FOR UPDATE`` on PostgreSQL; SQLite has one writer at a
+    time anyway), so that two reviewers claiming the same sentence take turns and the second
+    one sees the first one's claim.
+    """
+    session.execute(
+        sa.select(col(Sentence.id)).where(col(Sentence.id) == sentence_id).with_for_update()
+    )
+    if overlap is not None:
+        others = (
+            select(func.count())
+            .select_from(Claim)
+            .where(
+                Claim.sentence_id == sentence_id,
+                col(Claim.expires_at) > now,
+                Claim.reviewer_id != reviewer_id,
+            )
+            .scalar_subquery()
+        )
+        taken = session.exec(
+            select(Sentence.n_annotations + others).where(Sentence.id == sentence_id)
+        ).first()
+        if taken is None or int(taken) >= overlap:
+            return False
+    refreshed = session.execute(
+        sa.update(Claim)
+        .where(col(Claim.sentence_id) == sentence_id, col(Claim.reviewer_id) == reviewer_id)
+        .values(claimed_at=now, expires_at=expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(refreshed, "rowcount", 0):
+        return True
+    try:
+        with session.begin_nested():
+            session.execute(
+                sa.insert(Claim),
+                {
+                    "sentence_id": sentence_id,
+                    "reviewer_id": reviewer_id,
+                    "claimed_at": now,
+                    "expires_at": expires_at,
+                },
+            )
+    except sa.exc.IntegrityError:
+        # The same reviewer claimed it at the same moment (a second tab): theirs stands.
+        pass
+    return True
+
+
+def release_claims(*, session: Session, reviewer_id: int, sentence_id: int | None = None) -> None:
+    """Drop a reviewer's claims (on one sentence, or all of them)."""
+    query = sa.delete(Claim).where(col(Claim.reviewer_id) == reviewer_id)
+    if sentence_id is not None:
+        query = query.where(col(Claim.sentence_id) == sentence_id)
+    session.execute(query.execution_options(synchronize_session=False))
+
+
+def count_annotations_of(*, session: Session, sentence_id: int) -> int:
+    """How many reviewers' annotations a sentence has (the rows, not the stored count)."""
+    query = (
+        select(func.count()).select_from(Annotation).where(Annotation.sentence_id == sentence_id)
+    )
+    return int(session.exec(query).one())
 
 
 def latest_suggestion(*, session: Session, sentence_id: int) -> Suggestion | None:
@@ -365,3 +579,257 @@ def iter_shared_annotations(
     )
     for sentence_id, text, name, entities, events, categories in session.execute(query):
         yield int(sentence_id), str(text), str(name), list(entities), list(events), list(categories)
+
+
+# --- adjudication and gold ------------------------------------------------------------------
+
+
+def lock_sentence(*, session: Session, sentence_id: int) -> None:
+    """Hold a sentence's row until the transaction ends, so that gold decisions on it take
+    turns: ``FOR NO KEY UPDATE`` on PostgreSQL (it does not block the key-share locks that
+    inserting its annotations takes); SQLite has one writer at a time anyway."""
+    session.execute(
+        sa.select(col(Sentence.id))
+        .where(col(Sentence.id) == sentence_id)
+        .with_for_update(key_share=True)
+    )
+
+
+def decided_annotations(
+    *, session: Session, sentence_ids: Sequence[int]
+) -> list[tuple[Annotation, str]]:
+    """The accepted and rejected annotations of these sentences with their reviewer's name,
+    as stored now (not as this session last saw them), by sentence, reviewer name and id."""
+    if not sentence_ids:
+        return []
+    query = (
+        select(Annotation, Reviewer.name)
+        .join(Reviewer, col(Reviewer.id) == Annotation.reviewer_id)
+        .where(
+            col(Annotation.sentence_id).in_(list(sentence_ids)),
+            col(Annotation.status).in_(("accept", "reject")),
+        )
+        .order_by(col(Annotation.sentence_id), col(Reviewer.name), col(Annotation.id))
+        .execution_options(populate_existing=True)
+    )
+    return [(annotation, str(name)) for annotation, name in session.exec(query)]
+
+
+def annotation_ids_of(*, session: Session, sentence_id: int) -> set[int]:
+    """The ids of every reviewer's annotation of a sentence, whatever its status."""
+    query = select(Annotation.id).where(Annotation.sentence_id == sentence_id)
+    return {int(annotation_id) for annotation_id in session.exec(query) if annotation_id}
+
+
+def get_annotation(*, session: Session, annotation_id: int) -> Annotation | None:
+    """One annotation by id."""
+    return session.get(Annotation, annotation_id)
+
+
+def adjudication_candidates(
+    *, session: Session, after_id: int, limit: int, include_gold: bool
+) -> list[tuple[int, str, bool]]:
+    """Up to ``limit`` (id, text, has gold) of sentences after ``after_id`` that two or more
+    reviewers decided, in id order; without ``include_gold`` only those with no gold yet.
+
+    A walk of the primary key filtered on the stored count, with a probe of gold's unique
+    ``sentence_id`` index per row.
+    """
+    has_gold = sa.exists().where(col(Gold.sentence_id) == col(Sentence.id))
+    query = (
+        sa.select(col(Sentence.id), col(Sentence.text), has_gold.label("has_gold"))
+        .where(col(Sentence.id) > after_id, col(Sentence.n_annotations) >= 2)
+        .order_by(col(Sentence.id))
+        .limit(limit)
+    )
+    if not include_gold:
+        query = query.where(~has_gold)
+    return [
+        (int(sentence_id), str(text), bool(gold))
+        for sentence_id, text, gold in session.execute(query)
+    ]
+
+
+def current_gold(*, session: Session, sentence_id: int) -> Gold | None:
+    """The gold of a sentence as stored now (not as this session last saw it)."""
+    query = (
+        select(Gold)
+        .where(Gold.sentence_id == sentence_id)
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(query).first()
+
+
+def insert_gold_if_absent(*, session: Session, values: dict[str, Any]) -> bool:
+    """Insert a gold row unless its sentence has one; False (nothing written) when it has.
+
+    The unique ``sentence_id`` constraint decides (``ON CONFLICT DO NOTHING``): of two
+    transactions inserting at once, the second waits for the first and then writes nothing.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Gold)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["sentence_id"])
+        .returning(col(Gold.id))
+    )
+    return session.execute(statement).first() is not None
+
+
+def update_gold_if_version(
+    *,
+    session: Session,
+    sentence_id: int,
+    version: int,
+    values: dict[str, Any],
+    source: str | None = None,
+) -> bool:
+    """Overwrite a sentence's gold and bump its version, only if it is still at ``version``
+    (and, given ``source``, still of that source); False (nothing written) otherwise.
+
+    The check and the write are one statement: a concurrent writer holding the row makes this
+    one wait and then re-check, so of two updates from the same version only one matches.
+    """
+    statement = (
+        sa.update(Gold)
+        .where(col(Gold.sentence_id) == sentence_id, col(Gold.version) == version)
+        .values(**values, version=col(Gold.version) + 1)
+        .returning(col(Gold.id))
+        .execution_options(synchronize_session=False)
+    )
+    if source is not None:
+        statement = statement.where(col(Gold.source) == source)
+    gold_id = session.execute(statement).scalar()
+    if gold_id is None:
+        return False
+    stale = _gold_in_session(session=session, gold_id=int(gold_id))
+    if stale is not None:
+        session.refresh(stale)
+    return True
+
+
+def delete_gold_if_version(
+    *, session: Session, sentence_id: int, version: int, source: str | None = None
+) -> bool:
+    """Delete a sentence's gold only if it is still at ``version`` (and of ``source``)."""
+    statement = (
+        sa.delete(Gold)
+        .where(col(Gold.sentence_id) == sentence_id, col(Gold.version) == version)
+        .returning(col(Gold.id))
+        .execution_options(synchronize_session=False)
+    )
+    if source is not None:
+        statement = statement.where(col(Gold.source) == source)
+    gold_id = session.execute(statement).scalar()
+    if gold_id is None:
+        return False
+    stale = _gold_in_session(session=session, gold_id=int(gold_id))
+    if stale is not None:
+        session.expunge(stale)
+    return True
+
+
+def _gold_in_session(*, session: Session, gold_id: int) -> Gold | None:
+    # A gold row this session loaded before a statement changed it behind the ORM's back.
+    from sqlalchemy.orm.util import identity_key
+
+    found = session.identity_map.get(identity_key(Gold, gold_id))
+    return found if isinstance(found, Gold) else None
+
+
+# --- model versions -----------------------------------------------------------------------
+
+
+def unsuggested_unannotated_sentences(
+    *, session: Session, model_name: str, model_version: str, after_id: int, limit: int
+) -> list[tuple[int, str]]:
+    """Like ``unsuggested_sentences``, but only sentences without an annotation or gold."""
+    has = select(Suggestion.id).where(
+        Suggestion.sentence_id == Sentence.id,
+        Suggestion.model_name == model_name,
+        Suggestion.model_version == model_version,
+    )
+    query = (
+        select(Sentence.id, Sentence.text)
+        .where(
+            col(Sentence.id) > after_id,
+            Sentence.n_annotations == 0,
+            ~has.exists(),
+            ~select(Gold.id).where(Gold.sentence_id == Sentence.id).exists(),
+        )
+        .order_by(col(Sentence.id))
+        .limit(limit)
+    )
+    return [(sentence_id, text) for sentence_id, text in session.exec(query) if sentence_id]
+
+
+def count_unsuggested_unannotated(*, session: Session, model_name: str, model_version: str) -> int:
+    """How many sentences without an annotation or gold lack this model's suggestion."""
+    has = select(Suggestion.id).where(
+        Suggestion.sentence_id == Sentence.id,
+        Suggestion.model_name == model_name,
+        Suggestion.model_version == model_version,
+    )
+    query = (
+        select(func.count()).select_from(Sentence).where(Sentence.n_annotations == 0, ~has.exists())
+    )
+    return int(session.exec(query).one())
+
+
+def count_gold(*, session: Session) -> int:
+    """How many sentences have gold."""
+    return int(session.exec(select(func.count()).select_from(Gold)).one())
+
+
+def model_versions(*, session: Session) -> list[ModelVersion]:
+    """Every model version, newest first."""
+    return list(session.exec(select(ModelVersion).order_by(col(ModelVersion.number).desc())))
+
+
+def model_version(*, session: Session, number: int) -> ModelVersion | None:
+    """The model version with this number."""
+    return session.exec(select(ModelVersion).where(ModelVersion.number == number)).first()
+
+
+def active_model_version(*, session: Session) -> ModelVersion | None:
+    """The model version the app suggests with, if one was made active."""
+    query = select(ModelVersion).where(col(ModelVersion.active).is_(True)).limit(1)
+    return session.exec(query).first()
+
+
+def next_model_number(*, session: Session) -> int:
+    """The number the next model version gets."""
+    return int(session.exec(select(func.coalesce(func.max(ModelVersion.number), 0))).one()) + 1
+
+
+def trainings_started_since(*, session: Session, since: datetime) -> list[ModelVersion]:
+    """Model versions still marked training that started after ``since``."""
+    query = select(ModelVersion).where(
+        ModelVersion.status == "training", col(ModelVersion.created_at) >= since
+    )
+    return list(session.exec(query))
+
+
+def fail_stale_trainings(*, session: Session, before: datetime, error: str) -> int:
+    """Mark trainings started before ``before`` and never finished as failed; return how many."""
+    result = session.execute(
+        sa.update(ModelVersion)
+        .where(col(ModelVersion.status) == "training", col(ModelVersion.created_at) < before)
+        .values(status="failed", error=error)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def set_active_model(*, session: Session, model_version_id: int) -> None:
+    """Make one model version the active one and every other inactive."""
+    session.execute(
+        sa.update(ModelVersion)
+        .where(col(ModelVersion.id) != model_version_id, col(ModelVersion.active).is_(True))
+        .values(active=False)
+    )
+    session.execute(
+        sa.update(ModelVersion).where(col(ModelVersion.id) == model_version_id).values(active=True)
+    )

@@ -10,6 +10,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
@@ -253,13 +254,25 @@ def suggest_pending(
     suggester: Suggester,
     batch_size: int = 64,
     progress: Progress | None = None,
+    unannotated_only: bool = False,
 ) -> int:
     """Suggest for every sentence that lacks this model version's suggestion; return how many.
 
-    Each batch is committed on its own, so an interrupted run resumes where it stopped.
+    Each batch is committed on its own, so an interrupted run resumes where it stopped. With
+    ``unannotated_only`` sentences that have an annotation or gold are left alone.
     """
+    count = (
+        repository.count_unsuggested_unannotated
+        if unannotated_only
+        else repository.count_unsuggested
+    )
+    pending = (
+        repository.unsuggested_unannotated_sentences
+        if unannotated_only
+        else repository.unsuggested_sentences
+    )
     with session_scope(engine) as session:
-        total = repository.count_unsuggested(
+        total = count(
             session=session, model_name=suggester.model_name, model_version=suggester.model_version
         )
     done = 0
@@ -268,7 +281,7 @@ def suggest_pending(
         progress(0, total)
     while True:
         with session_scope(engine) as session:
-            batch = repository.unsuggested_sentences(
+            batch = pending(
                 session=session,
                 model_name=suggester.model_name,
                 model_version=suggester.model_version,
@@ -299,17 +312,70 @@ def suggest_pending(
 # --- serving and deciding -----------------------------------------------------------------
 
 
-def next_sentence_id(*, session: Session, reviewer_id: int, after_id: int = 0) -> int | None:
-    """The next sentence in report order that this reviewer has not decided yet.
+DEFAULT_OVERLAP = 2
+DEFAULT_CLAIM_MINUTES = 5.0
 
-    Sentences skipped over (before ``after_id``) are offered again once the end is reached.
+
+def next_sentence_id(
+    *,
+    session: Session,
+    reviewer_id: int,
+    after_id: int = 0,
+    overlap: int = DEFAULT_OVERLAP,
+    claim_minutes: float = DEFAULT_CLAIM_MINUTES,
+    now: datetime | None = None,
+) -> int | None:
+    """Serve and claim the next sentence in report order that this reviewer has not decided
+    and that still needs annotations (fewer than ``overlap``, counting others' live claims).
+
+    The reviewer's earlier claims are released: one sentence is worked on at a time. A claim
+    lapses after ``claim_minutes``, so a sentence left by an idle reviewer is served again.
+    Sentences passed over (before ``after_id``) are offered again once the end is reached.
     """
-    found = repository.next_unannotated_id(
-        session=session, reviewer_id=reviewer_id, after_id=after_id
+    now = now or utc_now()
+    expires_at = now + timedelta(minutes=claim_minutes)
+    # On SQLite this first write takes the database's write lock, so the search and the claim
+    # below see no other reviewer's claim arrive in between.
+    repository.release_claims(session=session, reviewer_id=reviewer_id)
+    cursor, wrapped = after_id, after_id <= 0
+    while True:
+        found = repository.next_routed_id(
+            session=session, reviewer_id=reviewer_id, overlap=overlap, now=now, after_id=cursor
+        )
+        if found is None:
+            if wrapped:
+                return None
+            cursor, wrapped = 0, True
+            continue
+        if repository.claim_sentence(
+            session=session,
+            sentence_id=found,
+            reviewer_id=reviewer_id,
+            now=now,
+            expires_at=expires_at,
+            overlap=overlap,
+        ):
+            return found
+        cursor = found  # claimed by others in the meantime: look further on
+
+
+def hold_sentence(
+    *,
+    session: Session,
+    sentence_id: int,
+    reviewer_id: int,
+    claim_minutes: float = DEFAULT_CLAIM_MINUTES,
+) -> None:
+    """Claim a sentence the reviewer returns to (after an undo), whatever its count."""
+    now = utc_now()
+    repository.release_claims(session=session, reviewer_id=reviewer_id)
+    repository.claim_sentence(
+        session=session,
+        sentence_id=sentence_id,
+        reviewer_id=reviewer_id,
+        now=now,
+        expires_at=now + timedelta(minutes=claim_minutes),
     )
-    if found is None and after_id > 0:
-        found = repository.next_unannotated_id(session=session, reviewer_id=reviewer_id)
-    return found
 
 
 def save_decision(
@@ -336,6 +402,7 @@ def save_decision(
     annotation = repository.annotation_of(
         session=session, sentence_id=sentence_id, reviewer_id=reviewer_id
     )
+    repository.release_claims(session=session, reviewer_id=reviewer_id, sentence_id=sentence_id)
     if annotation is None:
         repository.count_annotation(session=session, sentence_id=sentence_id, change=1)
         annotation = Annotation(
@@ -434,27 +501,22 @@ def _restore(annotation: Annotation, version: AnnotationVersion) -> None:
 
 
 def _sync_gold(*, session: Session, annotation: Annotation) -> None:
-    """Single-reviewer policy: an accepted annotation is its sentence's gold.
+    """Gold follows reviewers' decisions by the policy of ``annotator.adjudication``: with an
+    overlap of 1 an accepted annotation is the gold, above it agreeing reviewers make it.
 
     Imported and adjudicated gold is not replaced by a reviewer's decision.
     """
-    gold = repository.gold_of(session=session, sentence_id=annotation.sentence_id)
-    if annotation.status != "accept":
-        if gold is not None and gold.annotation_id == annotation.id:
-            session.delete(gold)
-        return
-    if gold is not None and gold.source != "accepted":
-        return
-    now = utc_now()
-    if gold is None:
-        gold = Gold(sentence_id=annotation.sentence_id, source="accepted", created_at=now)
-    gold.annotation_id = annotation.id
-    gold.decided_by = annotation.reviewer_id
-    gold.entities = list(annotation.entities)
-    gold.events = list(annotation.events)
-    gold.categories = list(annotation.categories)
-    gold.updated_at = now
-    session.add(gold)
+    # Imported here: adjudication builds on this module's Draft and check_draft.
+    from annotator.adjudication import settle_gold
+    from annotator.config import Settings
+
+    assert annotation.id is not None
+    settle_gold(
+        session=session,
+        sentence_id=annotation.sentence_id,
+        saved_id=annotation.id,
+        settings=Settings.from_env(),
+    )
 
 
 def progress_of(*, session: Session, reviewer_id: int) -> tuple[int, int]:

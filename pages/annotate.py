@@ -4,11 +4,10 @@ import streamlit as st
 
 from annotator import repository, workflow
 from annotator.ui import annotate as view
-from annotator.ui import render, resources
+from annotator.ui import auth, render, resources
 
+reviewer = auth.require_page("annotate").id
 scheme = resources.scheme()
-st.sidebar.text_input("Reviewer", value=resources.settings().reviewer, key="annotate_reviewer")
-reviewer = view.reviewer_id()
 state = view.ensure_current(reviewer=reviewer)
 
 with resources.session() as session:

@@ -9,8 +9,9 @@ import streamlit as st
 
 from annotator import repository, workflow
 from annotator.formats.records import ImportFailed, read_records
-from annotator.ui import resources
+from annotator.ui import auth, resources
 
+auth.require_page("reports")
 scheme = resources.scheme()
 st.header("Import reports")
 uploads = st.file_uploader(

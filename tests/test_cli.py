@@ -50,7 +50,8 @@ def test_stats_json_counts_everything(sqlite_url):
     }
 
 
-def test_import_txt_csv_and_jsonl(sqlite_url, tmp_path):
+def test_import_txt_csv_and_jsonl(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANNOTATOR_OVERLAP", "1")  # one reviewer's accept is the gold
     table = tmp_path / "reports.csv"
     table.write_text(
         'id,text\n1,"Clashes erupted in Lashio. Two died."\n2,Protesters marched in Mandalay.\n',
@@ -132,7 +133,8 @@ def test_every_bad_record_is_listed_one_per_line(sqlite_url, tmp_path):
     assert named == ["1", "3", "4"]
 
 
-def test_export_writes_the_gold_as_prodigy_jsonl(sqlite_url, tmp_path):
+def test_export_writes_the_gold_as_prodigy_jsonl(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANNOTATOR_OVERLAP", "1")  # one reviewer's accept is the gold
     rejected = {
         "text": "Police detained Ma Hla in Bago.",
         "answer": "reject",

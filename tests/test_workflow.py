@@ -22,6 +22,12 @@ REPORT = (
 )
 
 
+@pytest.fixture
+def single_reviewer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The single-reviewer policy (overlap 1): an accepted annotation is the gold."""
+    monkeypatch.setenv("ANNOTATOR_OVERLAP", "1")
+
+
 def import_text(
     engine: Engine, scheme: LabelScheme, folder: Path, text: str = REPORT, name: str = "report.txt"
 ) -> workflow.ImportSummary:
@@ -102,6 +108,7 @@ def test_a_bad_record_rolls_back_the_whole_import(engine, scheme, tmp_path):
         assert repository.count_rows(session=session)["reports"] == 0
 
 
+@pytest.mark.usefixtures("single_reviewer")
 def test_accept_makes_gold_and_reject_keeps_annotation_but_not_gold(engine, scheme, tmp_path):
     import_text(engine, scheme, tmp_path)
     first, second, _ = sentence_ids(engine)
@@ -120,6 +127,7 @@ def test_accept_makes_gold_and_reject_keeps_annotation_but_not_gold(engine, sche
         assert rejected.seconds == pytest.approx(3.5)
 
 
+@pytest.mark.usefixtures("single_reviewer")
 def test_changing_a_saved_annotation_keeps_the_earlier_version(engine, scheme, tmp_path):
     import_text(engine, scheme, tmp_path)
     _, second, _ = sentence_ids(engine)
@@ -143,6 +151,7 @@ def test_changing_a_saved_annotation_keeps_the_earlier_version(engine, scheme, t
     assert gold.entities[0]["label"] == "ARMED_GROUP"
 
 
+@pytest.mark.usefixtures("single_reviewer")
 def test_undo_restores_the_earlier_decision_and_its_gold(engine, scheme, tmp_path):
     import_text(engine, scheme, tmp_path)
     _, second, _ = sentence_ids(engine)
@@ -238,6 +247,7 @@ def test_invalid_decisions_are_refused_and_nothing_is_written(
     assert (counts["annotations"], counts["gold"]) == (0, 0)
 
 
+@pytest.mark.usefixtures("single_reviewer")
 def test_events_may_overlap_entities(engine, scheme, tmp_path):
     import_text(engine, scheme, tmp_path)
     second = sentence_ids(engine)[1]
@@ -250,6 +260,7 @@ def test_events_may_overlap_entities(engine, scheme, tmp_path):
         assert len(repository.gold_of(session=session, sentence_id=second).events) == 2
 
 
+@pytest.mark.usefixtures("single_reviewer")
 def test_imported_annotations_belong_to_their_annotator_and_accepted_ones_are_gold(
     engine, scheme, tmp_path
 ):

@@ -143,7 +143,10 @@ def load_suggester(
     ner_labels = set(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else set()  # type: ignore[attr-defined]
     anchor = "ner" if "ner" in nlp.pipe_names else None
     uses_rules = False
-    if not (ner_labels and ner_labels <= entity_labels):
+    # A pipeline trained here says so in its meta; one fine-tuned from the statistical
+    # pipeline keeps that pipeline's other labels, which suggestion_for leaves out.
+    trained = bool(nlp.meta.get("annotator", {}).get("scheme_ner"))
+    if not (ner_labels and (trained or ner_labels <= entity_labels)):
         _add_entity_rules(nlp, patterns_dir=patterns_dir, after=anchor)
         uses_rules = True
     if not _writes_events(nlp):

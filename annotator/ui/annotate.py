@@ -15,7 +15,7 @@ from annotator import repository, workflow
 from annotator.labels import LabelScheme, Layer
 from annotator.nlp.text import token_bounds
 from annotator.spans import Span
-from annotator.ui import resources, span_editor
+from annotator.ui import auth, resources, span_editor
 
 DRAFT = "annotate_draft"
 LAST_SERVED = "annotate_last_served"
@@ -31,13 +31,17 @@ def draft() -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def reviewer_id() -> int:
-    """The id of the reviewer named in the sidebar, created on first use."""
-    name = str(st.session_state.get("annotate_reviewer") or resources.settings().reviewer).strip()
+def next_id(*, reviewer: int, after_id: int = 0) -> int | None:
+    """Route the reviewer to their next sentence (claimed for them), in a session of its own."""
+    settings = resources.settings()
     with resources.session() as session:
-        reviewer = repository.ensure_reviewer(session=session, name=name or "reviewer")
-        assert reviewer.id is not None
-        return reviewer.id
+        return workflow.next_sentence_id(
+            session=session,
+            reviewer_id=reviewer,
+            after_id=after_id,
+            overlap=settings.overlap,
+            claim_minutes=settings.claim_minutes,
+        )
 
 
 def serve(
@@ -76,9 +80,7 @@ def ensure_current(*, reviewer: int) -> dict[str, Any]:
     current = draft()
     # With nothing on screen, look again: reports may have been imported since.
     if current is None or current.get("reviewer") != reviewer or current["sentence_id"] is None:
-        with resources.session() as session:
-            next_id = workflow.next_sentence_id(session=session, reviewer_id=reviewer)
-        serve(reviewer=reviewer, sentence_id=next_id)
+        serve(reviewer=reviewer, sentence_id=next_id(reviewer=reviewer))
         current = draft()
     assert current is not None
     return current
@@ -227,23 +229,31 @@ def decide(status: str, scheme: LabelScheme) -> None:
                 seconds=time.monotonic() - float(state["shown_at"]),
                 suggestion_id=state.get("suggestion_id"),
             )
-            next_id = workflow.next_sentence_id(
-                session=session, reviewer_id=reviewer, after_id=int(state["sentence_id"])
-            )
     except workflow.AnnotationError as error:
         st.session_state[ERROR] = f"Not saved: {error}"
         return
+    # The decision is committed before routing: a failure to serve never loses it.
+    following = next_id(reviewer=reviewer, after_id=int(state["sentence_id"]))
     st.session_state[LAST_SERVED] = state["sentence_id"]
     st.session_state[NOTICE] = f"Saved: {status}."
-    serve(reviewer=reviewer, sentence_id=next_id)
+    serve(reviewer=reviewer, sentence_id=following)
 
 
 def undo() -> None:
     """Take back the last decision and show that sentence again, as it was decided."""
     state = draft()
-    reviewer = int(state["reviewer"]) if state else reviewer_id()
+    reviewer = int(state["reviewer"]) if state else st.session_state.get(auth.ACCOUNT)
+    if not isinstance(reviewer, int):
+        return
     with resources.session() as session:
         undone = workflow.undo_last(session=session, reviewer_id=reviewer)
+        if undone is not None:
+            workflow.hold_sentence(
+                session=session,
+                sentence_id=undone.sentence_id,
+                reviewer_id=reviewer,
+                claim_minutes=resources.settings().claim_minutes,
+            )
     if undone is None:
         st.session_state[NOTICE] = "Nothing to undo."
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import streamlit as st
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from annotator import repository, workflow
+from annotator import accounts, repository, workflow
 from annotator.db import make_engine, migrate, session_scope
 from annotator.formats.records import read_records
 from annotator.models import Sentence, Suggestion
@@ -29,16 +30,20 @@ SUGGESTED_ENTITIES = [
     {"start": 47, "end": 53, "label": "GPE"},
 ]
 SUGGESTED_EVENTS = [{"start": 13, "end": 20, "label": "ARMED_CLASH"}]
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def database(tmp_path, monkeypatch, scheme):
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("ANNOTATOR_DATABASE_URL", url)
-    monkeypatch.setenv("ANNOTATOR_REVIEWER", "ana")
+    # One reviewer per sentence: an accepted annotation is the gold at once.
+    monkeypatch.setenv("ANNOTATOR_OVERLAP", "1")
     st.cache_resource.clear()
     engine = make_engine(url)
     migrate(engine)
+    with session_scope(engine) as session:
+        accounts.create_reviewer(session=session, name="ana", password=PASSWORD, role="annotator")
     path = tmp_path / "report.txt"
     path.write_text(REPORT, encoding="utf-8")
     with session_scope(engine) as session:
@@ -66,9 +71,19 @@ def sentence_ids(engine) -> list[int]:
         return [s.id for s in session.exec(select(Sentence).order_by(Sentence.id))]
 
 
-def open_page(*, fallback: bool = False) -> AppTest:
-    """The annotate page; ``fallback`` opens the span list and word picker below the editor."""
+def logged_in_as(name: str) -> int:
+    """The id the login gate keeps for a reviewer who logged in (see tests/app/test_login.py)."""
+    engine = make_engine(os.environ["ANNOTATOR_DATABASE_URL"])
+    with session_scope(engine) as session:
+        reviewer = repository.reviewer_named(session=session, name=name)
+    engine.dispose()
+    return int(reviewer.id)
+
+
+def open_page(*, fallback: bool = False, reviewer: str = "ana") -> AppTest:
+    """The annotate page, logged in; ``fallback`` opens the span list and word picker."""
     at = AppTest.from_file(str(ROOT / "pages" / "annotate.py"), default_timeout=60)
+    at.session_state["auth_reviewer_id"] = logged_in_as(reviewer)
     if fallback:
         at.session_state["annotate_fallback"] = True
     return at.run()
@@ -106,7 +121,8 @@ def progress_text(at: AppTest) -> str:
     return at.get("progress")[0].proto.text
 
 
-def test_review_a_sentence_and_undo(database):
+def test_review_a_sentence_and_undo(database, monkeypatch):
+    monkeypatch.setenv("ANNOTATOR_OVERLAP", "1")  # one reviewer's accept is the gold
     first, second, _ = sentence_ids(database)
     at = open_page(fallback=True)
     assert not at.exception
@@ -299,3 +315,57 @@ def test_everything_done_says_so(database):
         at.button(key="annotate_accept").click().run()
     assert progress_text(at) == "3 / 3 sentences done"
     assert any("Nothing left" in s.value for s in at.success)
+
+
+def test_an_annotator_sees_the_suggestions_never_another_reviewers_annotation(
+    database, scheme, monkeypatch
+):
+    monkeypatch.setenv("ANNOTATOR_OVERLAP", "2")
+    first = sentence_ids(database)[0]
+    with session_scope(database) as session:
+        ben = repository.ensure_reviewer(session=session, name="ben")
+        workflow.save_decision(
+            session=session,
+            sentence_id=first,
+            reviewer_id=ben.id,
+            status="accept",
+            draft=workflow.Draft.from_rows(
+                [{"start": 30, "end": 41, "label": "PERSON"}],
+                [{"start": 47, "end": 53, "label": "ARREST"}],
+                ["PROTESTS"],
+            ),
+            scheme=scheme,
+        )
+    at = open_page(fallback=True)
+    assert not at.exception
+    data = editor_data(at)
+    assert data["sentence_id"] == first  # one annotation of two: still routed to ana
+    assert [(s["start"], s["end"], s["label"]) for s in data["entities"]] == [
+        (s["start"], s["end"], s["label"]) for s in SUGGESTED_ENTITIES
+    ]
+    assert all(s["suggested"] for layer in ("entities", "events") for s in data[layer])
+    assert [(s["start"], s["label"]) for s in data["events"]] == [(13, "ARMED_CLASH")]
+    on = {t.label for t in at.toggle if t.value}
+    assert on == {"BATTLES"}  # the suggestion's category, not ben's PROTESTS
+    texts = [*at.markdown, *at.caption, *at.text, *at.get("html")]
+    shown = json.dumps(data) + " ".join(str(e.value) for e in texts)
+    assert "ben" not in shown and "PERSON" not in {s["label"] for s in data["entities"]}
+
+
+def test_a_sentence_with_enough_annotations_is_not_served(database, scheme):
+    first, second, _ = sentence_ids(database)
+    with session_scope(database) as session:
+        ben = repository.ensure_reviewer(session=session, name="ben")
+        workflow.save_decision(
+            session=session, sentence_id=first, reviewer_id=ben.id, status="skip",
+            draft=workflow.Draft(), scheme=scheme,
+        )
+    at = open_page()
+    assert editor_data(at)["sentence_id"] == second
+
+
+def test_the_page_stops_for_a_visitor_who_is_not_logged_in(database):
+    at = AppTest.from_file(str(ROOT / "pages" / "annotate.py"), default_timeout=60).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Please log in first."]
+    assert not at.get("bidi_component") and not at.button

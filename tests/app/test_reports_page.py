@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from annotator import repository
-from annotator.db import make_engine, session_scope
+from annotator import accounts, repository
+from annotator.db import make_engine, migrate, session_scope
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,6 +21,13 @@ def database(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("ANNOTATOR_DATABASE_URL", url)
     st.cache_resource.clear()
+    engine = make_engine(url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        accounts.create_reviewer(
+            session=session, name="root", password="correct horse battery", role="admin"
+        )
+    engine.dispose()
     yield url
     st.cache_resource.clear()
 
@@ -33,7 +41,14 @@ def counts(url: str) -> dict[str, int]:
 
 
 def open_page() -> AppTest:
-    return AppTest.from_file(str(ROOT / "pages" / "reports.py"), default_timeout=120).run()
+    """The import page, logged in as an admin (the role it needs)."""
+    at = AppTest.from_file(str(ROOT / "pages" / "reports.py"), default_timeout=120)
+    engine = make_engine(os.environ["ANNOTATOR_DATABASE_URL"])
+    with session_scope(engine) as session:
+        root = repository.reviewer_named(session=session, name="root")
+    engine.dispose()
+    at.session_state["auth_reviewer_id"] = root.id
+    return at.run()
 
 
 def test_a_bad_upload_imports_nothing_and_lists_the_bad_lines(database):
@@ -57,8 +72,10 @@ def test_an_upload_is_imported_and_suggested_with_progress(database):
     report = "Junta troops clashed with the Arakan Army near Sittwe. Three civilians were killed."
     record = json.dumps({"text": "<img src=x onerror=alert(1)> Police arrested 12 students."})
     at.get("file_uploader")[0].set_value(
-        [("report.txt", report.encode(), "text/plain"),
-         ("records.jsonl", record.encode(), "application/json")]
+        [
+            ("report.txt", report.encode(), "text/plain"),
+            ("records.jsonl", record.encode(), "application/json"),
+        ]
     ).run()
     at.button(key="reports_import").click().run()
     assert not at.exception

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from annotator.db import make_engine, migrate
+from annotator import accounts
+from annotator.db import make_engine, migrate, session_scope
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -31,6 +32,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 START_TIMEOUT = 60.0
+# The browser tests log in as this admin (admins may open every page, the annotate page too).
+REVIEWER = "e2e"
+PASSWORD = "e2e password, long enough"
 
 pytestmark = pytest.mark.e2e
 
@@ -66,10 +70,12 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    """A migrated, empty SQLite database for one app."""
+    """A migrated SQLite database for one app, with no reports and one account (REVIEWER)."""
     url = f"sqlite:///{tmp_path / 'e2e.db'}"
     engine = make_engine(url)
     migrate(engine)
+    with session_scope(engine) as session:
+        accounts.create_reviewer(session=session, name=REVIEWER, password=PASSWORD, role="admin")
     engine.dispose()
     return url
 
@@ -85,7 +91,8 @@ def start_app(tmp_path: Path, database_url: str) -> Iterator[Callable[[], App]]:
         env = {
             **os.environ,
             "ANNOTATOR_DATABASE_URL": database_url,
-            "ANNOTATOR_REVIEWER": "e2e",
+            # One reviewer per sentence: an accepted annotation is the gold at once.
+            "ANNOTATOR_OVERLAP": "1",
             "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         }
         streamlit = Path(sys.executable).parent / "streamlit"
@@ -182,3 +189,17 @@ def screenshot() -> Callable[[Page, str], Path]:
         return path
 
     return save
+
+
+@pytest.fixture
+def log_in() -> Callable[[Page, str], None]:
+    """Open the app at an address and log in through its login page, as a reviewer does."""
+    return _log_in
+
+
+def _log_in(page: Page, url: str, name: str = REVIEWER, password: str = PASSWORD) -> None:
+    page.goto(url)
+    page.get_by_role("textbox", name="Name").fill(name)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text(f"Logged in as {name}")).to_be_visible()

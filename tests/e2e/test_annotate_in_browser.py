@@ -115,11 +115,11 @@ def editor_has_focus(page: Page) -> bool:
 
 
 def test_annotate_three_sentences_with_mouse_and_keyboard(  # noqa: PLR0915
-    start_app, three_sentences, page, screenshot
+    start_app, three_sentences, page, screenshot, log_in
 ):
     first, second, third = three_sentences
     app = start_app()
-    page.goto(app.url)
+    log_in(page, app.url)
     sentence_shown(page, "Junta troops clashed")
     progress(page, "0 / 3 sentences done")
     expect(badges(page, "LOC")).to_have_text("LOC?")  # a suggestion, not yet confirmed

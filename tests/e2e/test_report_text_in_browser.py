@@ -61,10 +61,10 @@ def assert_nothing_live(page: Page) -> None:
 
 
 def test_hostile_report_text_is_shown_literally_on_every_page(
-    start_app, hostile_report, page, screenshot, tmp_path
+    start_app, hostile_report, page, screenshot, tmp_path, log_in
 ):
     app = start_app()
-    page.goto(app.url)
+    log_in(page, app.url)
 
     for number, sentence in enumerate(HOSTILE):
         page.wait_for_function(

@@ -84,8 +84,11 @@ def test_the_split_is_seeded_and_never_empty_on_either_side() -> None:
 
 
 @pytest.fixture
-def reports_db(tmp_path: Path, new_db: Callable[[str], str]) -> str:
+def reports_db(
+    tmp_path: Path, new_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> str:
     """Six reports of three sentences each, every sentence accepted by one reviewer."""
+    monkeypatch.setenv("ANNOTATOR_OVERLAP", "1")  # that one accept is the gold
     url = new_db("reports")
     paths = []
     for number in range(6):

@@ -1,0 +1,228 @@
+"""Accounts: argon2 password hashes, logging in with a rate limit, roles and what each may open.
+
+No Streamlit here: the pages ask ``can(role, page)`` through ``annotator.ui.auth``, and the
+``annotator users`` command creates accounts through :func:`create_reviewer`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session
+
+from annotator import repository
+from annotator.models import Reviewer, utc_now
+
+log = logging.getLogger(__name__)
+
+Role = Literal["annotator", "adjudicator", "admin"]
+ROLES: tuple[Role, ...] = ("annotator", "adjudicator", "admin")
+ADMIN_NAME = "admin"
+
+# Which roles may open which page. A page not listed here is open to nobody: a new page must be
+# added on purpose. The check runs on the server when the page runs, not only in the navigation.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "annotate": frozenset(ROLES),
+    "adjudicate": frozenset({"adjudicator", "admin"}),
+    "agreement": frozenset({"adjudicator", "admin"}),
+    "export": frozenset({"adjudicator", "admin"}),
+    "reports": frozenset({"admin"}),
+    "models": frozenset({"admin"}),
+    "users": frozenset({"admin"}),
+}
+
+# After this many wrong passwords in a row an account is locked for LOCK_SECONDS, doubling with
+# every further failure up to MAX_LOCK_SECONDS: slow enough to stop guessing, short enough that a
+# reviewer who mistyped is not locked out for long.
+MAX_FAILURES = 5
+LOCK_SECONDS = 30
+MAX_LOCK_SECONDS = 3600
+MIN_PASSWORD_LENGTH = 8
+
+_hasher = PasswordHasher()
+# Verified against when the name is unknown, so that a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(ValueError):
+    """An account that cannot be created or changed (a taken name, an unknown role...)."""
+
+
+class LoginFailed(ValueError):
+    """A wrong name or password; the message never says which."""
+
+
+class LockedOut(LoginFailed):
+    """Too many wrong passwords: no login is tried until ``until``."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"too many failed logins; try again after {until:%H:%M:%S} UTC")
+        self.until = until
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who is logged in: ids and plain values, safe to keep in a session."""
+
+    id: int
+    name: str
+    role: Role
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password (salted; the parameters are part of the hash)."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when the password matches the hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def can(role: str, page: str) -> bool:
+    """True when this role may open this page."""
+    return role in PERMISSIONS.get(page, frozenset())
+
+
+def check_role(role: str) -> Role:
+    """The role, or AccountError when it is not one of ROLES."""
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    return role
+
+
+def check_password(password: str) -> None:
+    """Raise AccountError for a password too short to protect anything."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def account_of(reviewer: Reviewer) -> Account:
+    """The account of a stored reviewer."""
+    assert reviewer.id is not None
+    return Account(id=reviewer.id, name=reviewer.name, role=check_role(reviewer.role))
+
+
+def create_reviewer(*, session: Session, name: str, password: str, role: str) -> Account:
+    """Create a reviewer who can log in; a reviewer known only from imports gets the password."""
+    name = name.strip()
+    if not name:
+        raise AccountError("a reviewer needs a name")
+    checked = check_role(role)
+    check_password(password)
+    reviewer = repository.reviewer_named(session=session, name=name)
+    if reviewer is not None and reviewer.password_hash is not None:
+        raise AccountError(f"reviewer {name!r} already exists")
+    if reviewer is None:
+        reviewer = Reviewer(name=name)
+    reviewer.role = checked
+    reviewer.password_hash = hash_password(password)
+    reviewer.active = True
+    reviewer.failed_logins = 0
+    reviewer.locked_until = None
+    session.add(reviewer)
+    session.flush()
+    log.info("created reviewer %s (%s)", name, checked)
+    return account_of(reviewer)
+
+
+def set_password(*, session: Session, name: str, password: str) -> None:
+    """Give a reviewer a new password and lift any lock."""
+    check_password(password)
+    reviewer = repository.reviewer_named(session=session, name=name)
+    if reviewer is None:
+        raise AccountError(f"no reviewer named {name!r}")
+    reviewer.password_hash = hash_password(password)
+    reviewer.failed_logins = 0
+    reviewer.locked_until = None
+    session.add(reviewer)
+    session.flush()
+
+
+def authenticate(
+    *, session: Session, name: str, password: str, now: datetime | None = None
+) -> Account:
+    """The account of this name and password; LoginFailed or LockedOut otherwise.
+
+    Every wrong password is counted in the database (so the limit holds across browser sessions
+    and app processes); from the MAX_FAILURES-th on, the account is locked, each time for twice
+    as long. A right password resets the count. The count is written to the session before
+    LoginFailed is raised: the caller commits it (catch inside the session block).
+    """
+    now = now or utc_now()
+    reviewer = repository.reviewer_named(session=session, name=name.strip())
+    if reviewer is None or reviewer.password_hash is None or not reviewer.active:
+        verify_password(_DUMMY_HASH, password)
+        raise LoginFailed("wrong name or password")
+    assert reviewer.id is not None
+    if reviewer.locked_until is not None and _aware(reviewer.locked_until) > now:
+        raise LockedOut(_aware(reviewer.locked_until))
+    if not verify_password(reviewer.password_hash, password):
+        failures = repository.count_failed_login(session=session, reviewer_id=reviewer.id)
+        if failures >= MAX_FAILURES:
+            seconds = min(LOCK_SECONDS * 2 ** (failures - MAX_FAILURES), MAX_LOCK_SECONDS)
+            until = now + timedelta(seconds=seconds)
+            repository.lock_reviewer(session=session, reviewer_id=reviewer.id, until=until)
+            log.warning("reviewer %s locked until %s after %d failures", name, until, failures)
+            raise LockedOut(until)
+        raise LoginFailed("wrong name or password")
+    if reviewer.failed_logins or reviewer.locked_until is not None:
+        repository.reset_failed_logins(session=session, reviewer_id=reviewer.id)
+    return account_of(reviewer)
+
+
+def active_account(*, session: Session, reviewer_id: int) -> Account | None:
+    """The account of a logged-in reviewer as stored now (None once deactivated)."""
+    reviewer = repository.get_reviewer(session=session, reviewer_id=reviewer_id)
+    if reviewer is None or not reviewer.active:
+        return None
+    return account_of(reviewer)
+
+
+def identity_account(*, session: Session, name: str) -> Account:
+    """The account of a reviewer known from an identity provider; an annotator on first login."""
+    name = name.strip()
+    if not name:
+        raise LoginFailed("the identity provider gave no name or email")
+    reviewer = repository.ensure_reviewer(session=session, name=name, role="annotator")
+    if not reviewer.active:
+        raise LoginFailed(f"the account {name!r} is deactivated")
+    return account_of(reviewer)
+
+
+def ensure_admin(*, session: Session, password: str | None = None) -> str | None:
+    """Create the ``admin`` account when no admin can log in; return its password, else None.
+
+    Without ``password`` one is generated; the caller shows it once, it is not stored anywhere.
+    """
+    if repository.count_login_admins(session=session):
+        return None
+    password = password or secrets.token_urlsafe(12)
+    existing = repository.reviewer_named(session=session, name=ADMIN_NAME)
+    if existing is not None and existing.password_hash is not None:
+        # "admin" exists with a password but is no longer an admin: leave it alone.
+        raise AccountError(
+            f"no admin can log in and {ADMIN_NAME!r} is taken; "
+            "create one with: annotator users add NAME --role admin"
+        )
+    create_reviewer(session=session, name=ADMIN_NAME, password=password, role="admin")
+    return password
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives naive datetimes back; they were stored as UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def has_admin(*, session: Session) -> bool:
+    """True when an active admin with a password exists (someone can manage accounts)."""
+    return bool(repository.count_login_admins(session=session))

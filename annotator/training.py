@@ -1,0 +1,390 @@
+"""Use cases of the training loop: train on the gold as a numbered model version, activate a
+version, draw a learning curve, re-suggest the unannotated sentences with a version.
+
+One training runs at a time: a process-level lock, and in the database a version that is
+still ``training`` and recent refuses a second start (another process, another app server).
+A failed training is recorded on its version with the error; the active version stays as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from annotator import repository, workflow
+from annotator.config import PROJECT_ROOT, Settings
+from annotator.db import session_scope
+from annotator.formats import spacy_docbin
+from annotator.formats.records import Record, report_of
+from annotator.labels import LabelScheme, load_scheme
+from annotator.models import ModelVersion, utc_now
+from annotator.nlp import train as nlp_train
+
+logger = logging.getLogger(__name__)
+
+MODELS_DIR = PROJECT_ROOT / "data" / "models"
+MODEL_NAME = "conflict_suggester"
+# A training older than this that never finished died with its process.
+STALE_AFTER = timedelta(hours=6)
+DEV_SHARE = 0.2
+CURVE_SHARES = (0.25, 0.5, 0.75, 1.0)
+
+_lock = threading.Lock()
+
+
+class TrainingBusy(RuntimeError):
+    """Another training is running."""
+
+
+class TrainingFailed(RuntimeError):
+    """A training that failed; its version is marked failed with the same error."""
+
+    def __init__(self, number: int, error: str) -> None:
+        super().__init__(f"training of model version {number} failed: {error}")
+        self.number = number
+        self.error = error
+
+
+class ModelNotReady(ValueError):
+    """A model version that does not exist or did not finish training."""
+
+
+@dataclass
+class TrainingState:
+    """What a background training is doing, for a page to poll."""
+
+    number: int | None = None
+    step: int = 0
+    total: int = 0
+    phase: str = "idle"
+    error: str | None = None
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+    @property
+    def running(self) -> bool:
+        """True while the worker thread lives."""
+        return self.thread is not None and self.thread.is_alive()
+
+
+def gold_corpus(*, engine: Engine, scheme: LabelScheme, directory: Path, seed: int = 0) -> int:
+    """Export the gold as train.spacy/dev.spacy (split by report) into ``directory``; return
+    how many gold sentences there are."""
+    with session_scope(engine) as session:
+        dev_reports = spacy_docbin.split_reports(
+            workflow.export_report_keys(session=session), dev_share=DEV_SHARE, seed=seed
+        )
+        counts = spacy_docbin.write(
+            workflow.export_records(session=session),
+            directory,
+            categories=scheme.names("categories"),
+            dev_reports=dev_reports,
+        )
+    return counts.train + counts.dev
+
+
+def _claim(*, engine: Engine, base: str | None, path: Path | None) -> ModelVersion:
+    now = utc_now()
+    with session_scope(engine) as session:
+        repository.fail_stale_trainings(
+            session=session, before=now - STALE_AFTER, error="interrupted: the training stopped"
+        )
+        running = repository.trainings_started_since(session=session, since=now - STALE_AFTER)
+        if running:
+            raise TrainingBusy(f"model version {running[0].number} is still training")
+        number = repository.next_model_number(session=session)
+        version = ModelVersion(
+            number=number,
+            path=str(path or MODELS_DIR / f"v{number}"),
+            base_model=base,
+            status="training",
+            created_at=now,
+        )
+        session.add(version)
+        try:
+            session.flush()
+        except IntegrityError as error:  # another process took the number a moment ago
+            raise TrainingBusy("another training started at the same time") from error
+    return version
+
+
+def _finish(*, engine: Engine, number: int, **values: Any) -> ModelVersion:
+    with session_scope(engine) as session:
+        version = repository.model_version(session=session, number=number)
+        assert version is not None
+        for name, value in values.items():
+            setattr(version, name, value)
+        version.finished_at = utc_now()
+        session.add(version)
+    return version
+
+
+def metrics_of(result: nlp_train.TrainResult) -> dict[str, Any]:
+    """What a version stores of its training: per-label dev scores and the run's figures."""
+    report = result.report.to_dict()
+    return {
+        "entities": report["entities"],
+        "events": report["events"],
+        "categories": report["categories"],
+        "train_count": result.train_count,
+        "dev_count": result.dev_count,
+        "seconds": round(result.seconds, 1),
+    }
+
+
+def train_from_gold(
+    *,
+    engine: Engine,
+    settings: Settings,
+    output: Path | None = None,
+    progress: nlp_train.TrainProgress | None = None,
+    train_settings: nlp_train.TrainSettings | None = None,
+    on_claim: Callable[[ModelVersion], None] | None = None,
+) -> ModelVersion:
+    """Train on the current gold and store the result as the next numbered model version.
+
+    Raises TrainingBusy when a training is running and TrainingFailed when this one fails
+    (its version is then marked failed with the error; the active version is not touched).
+    """
+    train_settings = train_settings or nlp_train.TrainSettings()
+    if not _lock.acquire(blocking=False):
+        raise TrainingBusy("a training is running in this process")
+    try:
+        version = _claim(engine=engine, base=train_settings.base, path=output)
+        number = version.number
+        if on_claim is not None:
+            on_claim(version)
+        folder = Path(version.path)
+        try:
+            scheme = load_scheme(settings.labels_path)
+            with tempfile.TemporaryDirectory(prefix="annotator-corpus-") as corpus:
+                gold_count = gold_corpus(engine=engine, scheme=scheme, directory=Path(corpus))
+                result = nlp_train.train(
+                    Path(corpus),
+                    output=folder,
+                    scheme=scheme,
+                    settings=train_settings,
+                    progress=progress,
+                    name=MODEL_NAME,
+                    version=f"{number}.0.0",
+                    patterns_dir=settings.patterns_dir,
+                )
+        except Exception as error:
+            logger.exception("training of model version %d failed", number)
+            message = str(error) or type(error).__name__
+            _finish(engine=engine, number=number, status="failed", error=message)
+            raise TrainingFailed(number, message) from error
+        return _finish(
+            engine=engine,
+            number=number,
+            status="ready",
+            path=str(result.best),
+            metrics=metrics_of(result),
+            gold_count=gold_count,
+        )
+    finally:
+        _lock.release()
+
+
+def start_training(
+    *,
+    engine: Engine,
+    settings: Settings,
+    state: TrainingState,
+    output: Path | None = None,
+    train_settings: nlp_train.TrainSettings | None = None,
+) -> TrainingState:
+    """Train in a background thread so that the app stays usable; ``state`` follows it.
+
+    Raises TrainingBusy at once when a training is running (here or in the database).
+    """
+    if state.running or _lock.locked():
+        raise TrainingBusy("a training is running in this process")
+    claimed = threading.Event()
+
+    def progress(step: int, total: int, _score: float | None) -> None:
+        state.step, state.total = step, total
+
+    def claim(version: ModelVersion) -> None:
+        state.number, state.phase = version.number, "training"
+        claimed.set()
+
+    def work() -> None:
+        try:
+            train_from_gold(
+                engine=engine,
+                settings=settings,
+                output=output,
+                progress=progress,
+                train_settings=train_settings,
+                on_claim=claim,
+            )
+            state.phase = "ready"
+        except (TrainingBusy, TrainingFailed) as error:
+            state.phase, state.error = "failed", str(error)
+        except Exception as error:  # the thread must not die silently
+            logger.exception("background training failed")
+            state.phase, state.error = "failed", str(error)
+        finally:
+            claimed.set()
+
+    state.step, state.total, state.error, state.number = 0, 0, None, None
+    state.phase = "starting"
+    state.thread = threading.Thread(target=work, name="annotator-training", daemon=True)
+    state.thread.start()
+    claimed.wait(timeout=30)
+    if state.phase == "failed" and state.number is None and state.error:
+        raise TrainingBusy(state.error)
+    return state
+
+
+def activate(*, engine: Engine, number: int) -> ModelVersion:
+    """Make a ready model version the one the app suggests with."""
+    with session_scope(engine) as session:
+        version = repository.model_version(session=session, number=number)
+        if version is None or version.id is None:
+            raise ModelNotReady(f"there is no model version {number}")
+        if version.status != "ready":
+            raise ModelNotReady(f"model version {number} is {version.status}, not ready")
+        repository.set_active_model(session=session, model_version_id=version.id)
+        session.refresh(version)
+    return version
+
+
+def model_versions(*, engine: Engine) -> list[ModelVersion]:
+    """Every model version, newest first."""
+    with session_scope(engine) as session:
+        return repository.model_versions(session=session)
+
+
+def active_model_path(*, engine: Engine) -> str | None:
+    """The pipeline path of the active model version, or None for the default suggester."""
+    with session_scope(engine) as session:
+        version = repository.active_model_version(session=session)
+        return None if version is None else version.path
+
+
+def resuggest(
+    *,
+    engine: Engine,
+    settings: Settings,
+    number: int,
+    progress: workflow.Progress | None = None,
+) -> int:
+    """Suggest with a model version for every sentence without an annotation or gold yet.
+
+    Suggestions are stored per model version and committed per batch, so running it again
+    after an interruption continues where it stopped.
+    """
+    from annotator.nlp.suggest import load_suggester
+
+    with session_scope(engine) as session:
+        version = repository.model_version(session=session, number=number)
+    if version is None or version.status != "ready":
+        raise ModelNotReady(f"model version {number} is not ready")
+    suggester = load_suggester(
+        version.path,
+        scheme=load_scheme(settings.labels_path),
+        patterns_dir=settings.patterns_dir,
+    )
+    return workflow.suggest_pending(
+        engine=engine,
+        suggester=suggester,
+        batch_size=settings.batch_size,
+        progress=progress,
+        unannotated_only=True,
+    )
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """Dev scores of a model trained on a share of the training gold."""
+
+    share: float
+    train_count: int
+    entities_f: float
+    events_f: float
+    categories_f: float
+    per_label: dict[str, float]
+
+
+def learning_curve(
+    *,
+    engine: Engine,
+    settings: Settings,
+    shares: Sequence[float] = CURVE_SHARES,
+    train_settings: nlp_train.TrainSettings | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    number: int | None = None,
+) -> list[CurvePoint]:
+    """Dev F1 after training on each share of the training gold (the dev gold stays whole).
+
+    With ``number`` the curve is also stored in that version's metrics.
+    """
+    scheme = load_scheme(settings.labels_path)
+    train_settings = train_settings or nlp_train.TrainSettings()
+    with session_scope(engine) as session:
+        records = list(workflow.export_records(session=session))
+        dev_reports = spacy_docbin.split_reports(
+            workflow.export_report_keys(session=session), dev_share=DEV_SHARE, seed=0
+        )
+    dev = [record for record in records if report_of(record) in dev_reports]
+    train = [record for record in records if report_of(record) not in dev_reports]
+    points: list[CurvePoint] = []
+    for index, share in enumerate(shares):
+        if progress is not None:
+            progress(index, len(shares))
+        part = _share_of(train, share)
+        with tempfile.TemporaryDirectory(prefix="annotator-curve-") as work:
+            corpus = Path(work) / "corpus"
+            nlp_train.write_corpus(part, dev, corpus, scheme=scheme)
+            result = nlp_train.train(
+                corpus,
+                output=Path(work) / "model",
+                scheme=scheme,
+                settings=train_settings,
+                patterns_dir=settings.patterns_dir,
+            )
+        report = result.report
+        points.append(
+            CurvePoint(
+                share=share,
+                train_count=result.train_count,
+                entities_f=report.entities.overall.fscore,
+                events_f=report.events.overall.fscore,
+                categories_f=report.categories.overall.fscore,
+                per_label={
+                    label: prf.fscore
+                    for layer in (report.entities, report.events)
+                    for label, prf in layer.per_label.items()
+                },
+            )
+        )
+    if progress is not None:
+        progress(len(shares), len(shares))
+    if number is not None:
+        with session_scope(engine) as session:
+            version = repository.model_version(session=session, number=number)
+            if version is not None:
+                version.metrics = {
+                    **version.metrics,
+                    "learning_curve": [point.__dict__ for point in points],
+                }
+                session.add(version)
+    return points
+
+
+def _share_of(records: Sequence[Record], share: float) -> list[Record]:
+    # The first reports in a fixed order, so that each share contains the smaller ones.
+    keys = sorted({report_of(record) for record in records})
+    count = max(1, round(len(keys) * share))
+    chosen = set(keys[:count])
+    return [record for record in records if report_of(record) in chosen]

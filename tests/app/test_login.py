@@ -1,0 +1,114 @@
+"""The login gate, through the whole app (app.py): who sees which page, and rate limiting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from annotator import accounts, repository
+from annotator.db import make_engine, migrate, session_scope
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("ANNOTATOR_DATABASE_URL", url)
+    st.cache_resource.clear()
+    engine = make_engine(url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        for name, role in (("ana", "annotator"), ("root", "admin")):
+            accounts.create_reviewer(session=session, name=name, password=PASSWORD, role=role)
+    yield engine
+    engine.dispose()
+    st.cache_resource.clear()
+
+
+def open_app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+
+
+def log_in(at: AppTest, name: str, password: str) -> AppTest:
+    at.text_input(key="login_name").input(name)
+    at.text_input(key="login_password").input(password)
+    (button,) = [b for b in at.button if b.label == "Log in"]
+    return button.click().run()
+
+
+def reload(at: AppTest) -> AppTest:
+    """Open the app's address again in the same browser session.
+
+    After a rerun AppTest serves the page it finished on; asking for app.py runs the entry point
+    with its navigation, as a browser does.
+    """
+    return at.switch_page("app.py").run()
+
+
+def headers(at: AppTest) -> list[str]:
+    return [h.value for h in at.header]
+
+
+def test_a_visitor_sees_only_the_login_page(database):
+    at = open_app()
+    assert not at.exception
+    assert headers(at) == ["Log in"]
+    assert not at.get("bidi_component") and not at.get("file_uploader")
+    # The navigation holds the login page and nothing else: no other page can be switched to.
+    with pytest.raises(ValueError, match=r"Known pages: \['[^']*pages/login.py'\]"):
+        at.switch_page("pages/reports.py")
+
+
+def test_login_opens_the_app_and_logout_closes_it(database):
+    at = log_in(open_app(), "ana", PASSWORD)
+    assert not at.exception and not at.error
+    assert isinstance(at.session_state["auth_reviewer_id"], int)
+    reload(at)
+    assert not at.exception and headers(at) != ["Log in"]
+    assert [s.value for s in at.success] == ["No reports yet: import some first."]
+    assert any("Logged in as **ana** (annotator)" in c.value for c in at.sidebar.caption)
+    at.sidebar.button(key="auth_logout").click().run()
+    assert "auth_reviewer_id" not in at.session_state
+    assert headers(at) == ["Log in"]
+
+
+def test_a_wrong_password_is_rejected_and_repeated_failures_lock_the_account(database):
+    at = open_app()
+    for _ in range(accounts.MAX_FAILURES - 1):
+        log_in(at, "ana", "wrong password")
+        assert [e.value for e in at.error] == ["Wrong name or password."]
+        assert headers(at) == ["Log in"]
+    log_in(at, "ana", "wrong password")
+    assert "Too many failed logins" in at.error[0].value
+    log_in(at, "ana", PASSWORD)  # even the right password waits until the lock ends
+    assert "Too many failed logins" in at.error[0].value and headers(at) == ["Log in"]
+    with session_scope(database) as session:
+        ana = repository.reviewer_named(session=session, name="ana")
+        assert ana.failed_logins == accounts.MAX_FAILURES and ana.locked_until is not None
+
+
+def test_an_unknown_name_gets_the_same_answer_as_a_wrong_password(database):
+    at = log_in(open_app(), "nobody", PASSWORD)
+    assert [e.value for e in at.error] == ["Wrong name or password."]
+
+
+def test_an_annotator_cannot_open_the_import_page_even_by_its_path(database):
+    at = log_in(open_app(), "ana", PASSWORD)
+    reviewer_id = at.session_state["auth_reviewer_id"]
+    page = AppTest.from_file(str(ROOT / "pages" / "reports.py"), default_timeout=60)
+    page.session_state["auth_reviewer_id"] = reviewer_id
+    page.run()
+    assert not page.exception
+    assert [e.value for e in page.error] == ["This page is not open to the annotator role."]
+    assert not page.get("file_uploader")
+
+
+def test_an_admin_can_open_the_import_page(database):
+    at = reload(log_in(open_app(), "root", PASSWORD))
+    at.switch_page("pages/reports.py").run()
+    assert not at.exception and at.get("file_uploader")

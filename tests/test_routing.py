@@ -1,0 +1,173 @@
+"""Routing: each sentence gets ``overlap`` independent annotations; claims keep concurrent
+reviewers apart and expire; the next sentence is an indexed query; nothing is lost when many
+reviewers submit at once (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import func, select
+
+from annotator import repository, workflow
+from annotator.db import session_scope
+from annotator.labels import LabelScheme
+from annotator.models import Annotation, AnnotationVersion, Claim, Report, Sentence, utc_now
+
+
+def add_sentences(engine: Engine, count: int) -> list[int]:
+    """One report of ``count`` one-word sentences, inserted in bulk."""
+    text = " ".join("Clash." for _ in range(count))
+    with session_scope(engine) as session:
+        report_id = repository.insert_report(
+            session=session, content_hash=f"r{count}", source="bulk", text=text, meta={}
+        )
+        repository.insert_sentences(
+            session=session,
+            rows=[
+                {
+                    "report_id": report_id,
+                    "position": i,
+                    "start_char": 7 * i,
+                    "end_char": 7 * i + 6,
+                    "text": "Clash.",
+                    "content_hash": f"h{i}",
+                }
+                for i in range(count)
+            ],
+        )
+        query = select(Sentence.id).where(Sentence.report_id == report_id).order_by(Sentence.id)
+        return [int(i) for i in session.exec(query)]
+
+
+def reviewers(engine: Engine, *names: str) -> list[int]:
+    with session_scope(engine) as session:
+        return [int(repository.ensure_reviewer(session=session, name=n).id) for n in names]
+
+
+def serve(engine: Engine, reviewer_id: int, after_id: int = 0, **kwargs) -> int | None:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as session:
+        return workflow.next_sentence_id(
+            session=session, reviewer_id=reviewer_id, after_id=after_id, **kwargs
+        )
+
+
+def decide(engine: Engine, scheme: LabelScheme, sentence_id: int, reviewer_id: int) -> None:
+    with session_scope(engine) as session:
+        workflow.save_decision(
+            session=session,
+            sentence_id=sentence_id,
+            reviewer_id=reviewer_id,
+            status="skip",
+            draft=workflow.Draft(),
+            scheme=scheme,
+        )
+
+
+def test_a_claimed_sentence_is_not_served_beyond_the_overlap(engine):
+    first, second, _ = add_sentences(engine, 3)
+    ana, ben, cy = reviewers(engine, "ana", "ben", "cy")
+    assert serve(engine, ana, overlap=2) == first
+    assert serve(engine, ben, overlap=2) == first  # two may work on it at once
+    assert serve(engine, cy, overlap=2) == second  # a third would go beyond the overlap
+    with session_scope(engine) as session:
+        claims = session.exec(select(func.count()).select_from(Claim)).one()
+    assert claims == 3  # one live claim per reviewer
+
+
+def test_deciding_releases_the_claim_and_finished_sentences_are_not_served(engine, scheme):
+    first, second = add_sentences(engine, 2)
+    ana, ben, cy = reviewers(engine, "ana", "ben", "cy")
+    assert serve(engine, ana, overlap=2) == first
+    decide(engine, scheme, first, ana)
+    assert serve(engine, ben, overlap=2) == first
+    decide(engine, scheme, first, ben)
+    with session_scope(engine) as session:
+        assert session.exec(select(func.count()).select_from(Claim)).one() == 0
+    assert serve(engine, cy, overlap=2) == second
+    assert serve(engine, ana, after_id=first, overlap=2) == second
+
+
+def test_an_idle_reviewers_claim_expires(engine):
+    (only,) = add_sentences(engine, 1)
+    ana, ben, cy = reviewers(engine, "ana", "ben", "cy")
+    start = utc_now()
+    assert serve(engine, ana, overlap=1, claim_minutes=5, now=start) == only
+    assert serve(engine, ben, overlap=1, now=start + timedelta(minutes=4)) is None
+    assert serve(engine, cy, overlap=1, now=start + timedelta(minutes=6)) == only
+
+
+def test_undo_brings_a_finished_sentence_back_to_its_reviewer(engine, scheme):
+    (only,) = add_sentences(engine, 1)
+    ana, ben = reviewers(engine, "ana", "ben")
+    decide(engine, scheme, only, ana)
+    decide(engine, scheme, only, ben)
+    with session_scope(engine) as session:
+        undone = workflow.undo_last(session=session, reviewer_id=ana)
+        workflow.hold_sentence(session=session, sentence_id=undone.sentence_id, reviewer_id=ana)
+    assert undone.sentence_id == only
+    assert serve(engine, ana, overlap=2) == only
+
+
+def test_the_next_sentence_query_walks_the_routing_index(engine):
+    add_sentences(engine, 50)
+    (ana,) = reviewers(engine, "ana")
+    with session_scope(engine) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(
+            repository.routing_plan(session=session, reviewer_id=ana, overlap=2, now=utc_now())
+        )
+    assert "sentence_routing" in plan, plan
+    assert "SCAN sentence\n" not in plan + "\n" and "Seq Scan on sentence" not in plan, plan
+
+
+@pytest.mark.slow
+def test_many_reviewers_submitting_at_once_lose_nothing(engine, scheme):
+    """8 reviewers x 50 sentences, overlap 2, all at once: every submission is stored exactly
+    once, no sentence gets more than the overlap, and each count matches its rows."""
+    sentences = add_sentences(engine, 50)
+    team = reviewers(engine, *(f"r{i}" for i in range(8)))
+    submitted: dict[int, list[int]] = {r: [] for r in team}
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(team))
+
+    def work(reviewer_id: int) -> None:
+        try:
+            barrier.wait()
+            after = 0
+            while True:
+                found = serve(engine, reviewer_id, after_id=after, overlap=2)
+                if found is None:
+                    return
+                decide(engine, scheme, found, reviewer_id)
+                submitted[reviewer_id].append(found)
+                after = found
+        except BaseException as error:  # reported below, with the thread's reviewer
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(r,)) for r in team]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+    with session_scope(engine) as session:
+        rows = session.exec(select(Annotation.sentence_id, Annotation.reviewer_id)).all()
+        versions = session.exec(select(func.count()).select_from(AnnotationVersion)).one()
+        counts = dict(session.exec(select(Sentence.id, Sentence.n_annotations)).all())
+        per_sentence = dict(
+            session.exec(
+                select(Annotation.sentence_id, func.count()).group_by(Annotation.sentence_id)
+            ).all()
+        )
+        assert session.exec(select(func.count()).select_from(Report)).one() == 1
+    expected = sorted((s, r) for r, done in submitted.items() for s in done)
+    assert sorted(rows) == expected  # every submission stored, exactly once
+    assert versions == len(expected)
+    assert len(expected) == 2 * len(sentences)  # and the work was all done
+    assert all(per_sentence[s] == 2 for s in sentences)  # never beyond the overlap
+    assert counts == {s: per_sentence[s] for s in sentences}

@@ -1,0 +1,203 @@
+"""The training loop as the app and the CLI use it: numbered model versions in the database,
+one training at a time, failures recorded, activation, and resumable re-suggestion."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from annotator import repository, training
+from annotator.cli import app
+from annotator.config import Settings
+from annotator.db import make_engine, migrate, session_scope
+from annotator.models import ModelVersion, utc_now
+from annotator.nlp.train import TrainSettings
+
+DATA = Path(__file__).resolve().parent / "data"
+# Small and from scratch: these tests are about the loop's bookkeeping, not the scores.
+QUICK = TrainSettings(base=None, max_steps=40, eval_frequency=20, patience=40)
+runner = CliRunner()
+
+
+def settings_for(url: str) -> Settings:
+    return Settings.from_env().with_overrides(database_url=url)
+
+
+def import_gold(url: str, path: Path) -> None:
+    result = runner.invoke(app, ["import", str(path), "--gold", "--no-suggest", "--db", url])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, ModelVersion]:
+    """A SQLite database with gold and one trained model version (~10 s)."""
+    folder = tmp_path_factory.mktemp("trained")
+    url = f"sqlite:///{folder / 'annotator.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    import_gold(url, DATA / "loop_train.jsonl")
+    # Sentences nobody has decided yet, for re-suggestion.
+    plain = folder / "plain.txt"
+    plain.write_text("Junta troops shelled Kani on Monday.\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(plain), "--no-suggest", "--db", url])
+    assert result.exit_code == 0, result.output
+    steps: list[int] = []
+    version = training.train_from_gold(
+        engine=engine,
+        settings=settings_for(url),
+        output=folder / "v1",
+        progress=lambda step, total, score: steps.append(step),
+        train_settings=QUICK,
+    )
+    assert steps[-1] == QUICK.max_steps
+    engine.dispose()
+    return url, version
+
+
+@pytest.mark.slow
+def test_training_stores_a_numbered_ready_version_with_metrics(
+    trained: tuple[str, ModelVersion],
+) -> None:
+    _, version = trained
+    assert version.number == 1
+    assert version.status == "ready"
+    assert version.gold_count == 50
+    assert version.finished_at is not None
+    assert Path(version.path).name == "model-best"
+    assert (Path(version.path).parent / "model-last").exists()
+    assert "ARMED_GROUP" in version.metrics["entities"]["per_label"]
+    assert version.metrics["dev_count"] > 0
+    assert version.active is False
+
+
+@pytest.mark.slow
+def test_activate_makes_one_version_the_suggester(trained: tuple[str, ModelVersion]) -> None:
+    url, version = trained
+    engine = make_engine(url)
+    training.activate(engine=engine, number=version.number)
+    assert training.active_model_path(engine=engine) == version.path
+    with pytest.raises(training.ModelNotReady):
+        training.activate(engine=engine, number=99)
+
+
+@pytest.mark.slow
+def test_resuggest_touches_only_unannotated_sentences_and_resumes(
+    trained: tuple[str, ModelVersion],
+) -> None:
+    url, version = trained
+    engine = make_engine(url)
+    settings = settings_for(url)
+    first = training.resuggest(engine=engine, settings=settings, number=version.number)
+    # The 50 gold sentences keep their suggestions; only the one plain sentence gets new ones.
+    assert first == 1
+    again = training.resuggest(engine=engine, settings=settings, number=version.number)
+    assert again == 0
+
+
+@pytest.mark.slow
+def test_a_failed_training_keeps_the_active_model_and_records_the_error(
+    trained: tuple[str, ModelVersion], tmp_path: Path
+) -> None:
+    url, version = trained
+    engine = make_engine(url)
+    training.activate(engine=engine, number=version.number)
+    broken = TrainSettings(base="no_such_pipeline_package", max_steps=10)
+    with pytest.raises(training.TrainingFailed) as failed:
+        training.train_from_gold(
+            engine=engine,
+            settings=settings_for(url),
+            output=tmp_path / "broken",
+            train_settings=broken,
+        )
+    with session_scope(engine) as session:
+        row = repository.model_version(session=session, number=failed.value.number)
+        assert row is not None and row.status == "failed" and row.error
+        active = repository.active_model_version(session=session)
+        assert active is not None and active.number == version.number
+
+
+def test_a_second_training_is_refused_while_one_runs(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        session.add(ModelVersion(number=1, path="x", status="training"))
+    with pytest.raises(training.TrainingBusy):
+        training.train_from_gold(
+            engine=engine,
+            settings=settings_for(str(engine.url.render_as_string(hide_password=False))),
+            train_settings=QUICK,
+        )
+
+
+def test_a_training_that_died_long_ago_does_not_block(engine: Engine, tmp_path: Path) -> None:
+    with session_scope(engine) as session:
+        session.add(
+            ModelVersion(
+                number=1, path="x", status="training", created_at=utc_now() - timedelta(days=2)
+            )
+        )
+    url = engine.url.render_as_string(hide_password=False)
+    # No gold at all: this training gets past the guard and then fails on the data.
+    with pytest.raises(training.TrainingFailed, match="train and dev"):
+        training.train_from_gold(
+            engine=engine, settings=settings_for(url), output=tmp_path, train_settings=QUICK
+        )
+    with session_scope(engine) as session:
+        stale = repository.model_version(session=session, number=1)
+        assert stale is not None and stale.status == "failed"
+        assert "interrupted" in (stale.error or "")
+
+
+@pytest.mark.slow
+def test_background_training_reports_progress_and_finishes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'annotator.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    import_gold(url, DATA / "loop_heldout.jsonl")
+    state = training.TrainingState()
+    training.start_training(
+        engine=engine,
+        settings=settings_for(url),
+        state=state,
+        output=tmp_path / "v1",
+        train_settings=QUICK,
+    )
+    with pytest.raises(training.TrainingBusy):
+        training.start_training(engine=engine, settings=settings_for(url), state=state)
+    assert state.thread is not None
+    state.thread.join(timeout=300)
+    assert state.phase == "ready", state.error
+    assert state.step == QUICK.max_steps
+    [version] = training.model_versions(engine=engine)
+    assert version.status == "ready"
+
+
+@pytest.mark.slow
+def test_cli_train_prints_per_label_scores_and_models_lists_them(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'annotator.db'}"
+    import_gold(url, DATA / "loop_heldout.jsonl")
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--output",
+            str(tmp_path / "out"),
+            "--base",
+            "none",
+            "--max-steps",
+            "30",
+            "--db",
+            url,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "ARMED_GROUP" in result.stdout and "model version 1" in result.stdout
+    assert (tmp_path / "out" / "model-best").is_dir()
+    assert (tmp_path / "out" / "model-last").is_dir()
+    listed = runner.invoke(app, ["models", "--json", "--db", url])
+    assert listed.exit_code == 0, listed.output
+    [row] = json.loads(listed.stdout)
+    assert row["number"] == 1 and row["status"] == "ready"
