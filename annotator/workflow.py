@@ -233,7 +233,11 @@ def _import_gold(*, session: Session, record: Record, report_id: int, scheme: La
     gold = repository.gold_of(session=session, sentence_id=sentence_id)
     if gold is None:
         gold = Gold(sentence_id=sentence_id, created_at=now, source="imported")
+    else:
+        # A new version: an adjudicator who read the replaced gold cannot save over this one.
+        gold.version += 1
     gold.source = "imported"
+    gold.from_annotations = []
     gold.annotation_id = None
     gold.decided_by = None
     rows = draft.rows()
@@ -477,6 +481,9 @@ def undo_last(*, session: Session, reviewer_id: int) -> Undone | None:
                 session.delete(gold)
             session.delete(annotation)
             repository.count_annotation(session=session, sentence_id=last.sentence_id, change=-1)
+            session.flush()
+            # With an overlap above 1 the gold may rest on the agreement this decision was part of.
+            _settle_gold(session=session, sentence_id=last.sentence_id, saved_id=annotation.id or 0)
         else:
             _restore(annotation, previous)
             session.add(annotation)
@@ -506,16 +513,17 @@ def _sync_gold(*, session: Session, annotation: Annotation) -> None:
 
     Imported and adjudicated gold is not replaced by a reviewer's decision.
     """
+    assert annotation.id is not None
+    _settle_gold(session=session, sentence_id=annotation.sentence_id, saved_id=annotation.id)
+
+
+def _settle_gold(*, session: Session, sentence_id: int, saved_id: int) -> None:
     # Imported here: adjudication builds on this module's Draft and check_draft.
     from annotator.adjudication import settle_gold
     from annotator.config import Settings
 
-    assert annotation.id is not None
     settle_gold(
-        session=session,
-        sentence_id=annotation.sentence_id,
-        saved_id=annotation.id,
-        settings=Settings.from_env(),
+        session=session, sentence_id=sentence_id, saved_id=saved_id, settings=Settings.from_env()
     )
 
 

@@ -560,3 +560,34 @@ def test_submissions_racing_adjudications_lose_nothing(engine, scheme, tmp_path)
         else:
             assert gold_now is None
     assert wins and len(wins) + len(stale) == 2 * len(judges) * len(sentences)
+
+
+def test_undoing_an_agreeing_first_decision_takes_the_agreement_gold_away(
+    engine, scheme, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("ANNOTATOR_OVERLAP", "2")
+    path = tmp_path / "r.txt"
+    path.write_text("Troops fled to Bago.", encoding="utf-8")
+    with session_scope(engine) as session:
+        workflow.import_records(
+            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+        )
+        (sentence_id,) = [s.id for s in session.exec(select(Sentence))]
+        ana = repository.ensure_reviewer(session=session, name="ana").id
+        ben = repository.ensure_reviewer(session=session, name="ben").id
+    draft = workflow.Draft(entities=(Span(15, 19, "GPE"),))
+    for reviewer_id in (ana, ben):
+        with session_scope(engine) as session:
+            workflow.save_decision(
+                session=session,
+                sentence_id=sentence_id,
+                reviewer_id=reviewer_id,
+                status="accept",
+                draft=draft,
+                scheme=scheme,
+            )
+    with session_scope(engine) as session:
+        assert repository.gold_of(session=session, sentence_id=sentence_id) is not None
+        workflow.undo_last(session=session, reviewer_id=ana)
+    with session_scope(engine) as session:
+        assert repository.gold_of(session=session, sentence_id=sentence_id) is None
