@@ -190,33 +190,15 @@ def next_routed_id(
     own sentences still waiting for a second reviewer). Nothing is filtered in Python; the
     smallest of ``overlap`` ids is taken.
     """
-    done = select(Annotation.id).where(
-        Annotation.reviewer_id == reviewer_id, Annotation.sentence_id == Sentence.id
-    )
-    claimed = (
-        select(func.count())
-        .select_from(Claim)
-        .where(
-            Claim.sentence_id == Sentence.id,
-            col(Claim.expires_at) > now,
-            Claim.reviewer_id != reviewer_id,
-        )
-        .scalar_subquery()
-    )
     best: int | None = None
     for count in range(overlap):
-        upper = [col(Sentence.id) < best] if best is not None else []
-        query = (
-            select(Sentence.id)
-            .where(
-                Sentence.n_annotations == count,
-                col(Sentence.id) > after_id,
-                *upper,
-                ~done.exists(),
-                claimed < overlap - count,
-            )
-            .order_by(col(Sentence.id))
-            .limit(1)
+        query = _routing_query(
+            reviewer_id=reviewer_id,
+            overlap=overlap,
+            now=now,
+            count=count,
+            after_id=after_id,
+            before_id=best,
         )
         found = session.exec(query).first()
         if found is not None:
@@ -224,8 +206,17 @@ def next_routed_id(
     return best
 
 
-def routing_plan(*, session: Session, reviewer_id: int, overlap: int, now: datetime) -> list[str]:
-    """The database's plan of the routing query (SQLite or PostgreSQL), for tests and tuning."""
+def _routing_query(
+    *,
+    reviewer_id: int,
+    overlap: int,
+    now: datetime,
+    count: int,
+    after_id: int,
+    before_id: int | None,
+) -> Any:
+    """The first sentence with ``count`` annotations in ``(after_id, before_id)`` that this
+    reviewer has not decided and whose live claims by others leave room below ``overlap``."""
     done = select(Annotation.id).where(
         Annotation.reviewer_id == reviewer_id, Annotation.sentence_id == Sentence.id
     )
@@ -239,16 +230,25 @@ def routing_plan(*, session: Session, reviewer_id: int, overlap: int, now: datet
         )
         .scalar_subquery()
     )
-    query = (
+    upper = [col(Sentence.id) < before_id] if before_id is not None else []
+    return (
         select(Sentence.id)
         .where(
-            Sentence.n_annotations == 0,
-            col(Sentence.id) > 0,
+            Sentence.n_annotations == count,
+            col(Sentence.id) > after_id,
+            *upper,
             ~done.exists(),
-            claimed < overlap,
+            claimed < overlap - count,
         )
         .order_by(col(Sentence.id))
         .limit(1)
+    )
+
+
+def routing_plan(*, session: Session, reviewer_id: int, overlap: int, now: datetime) -> list[str]:
+    """The database's plan of the routing query (SQLite or PostgreSQL), for tests and tuning."""
+    query = _routing_query(
+        reviewer_id=reviewer_id, overlap=overlap, now=now, count=0, after_id=0, before_id=None
     )
     bind = session.get_bind()
     compiled = query.compile(bind=bind, compile_kwargs={"literal_binds": True})
