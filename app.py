@@ -16,8 +16,13 @@ pages = {
     "annotate": st.Page(
         "pages/annotate.py", title="Annotate", icon=":material/edit_note:", default=True
     ),
+    "adjudicate": st.Page("pages/adjudicate.py", title="Adjudicate", icon=":material/gavel:"),
+    "agreement": st.Page("pages/agreement.py", title="Agreement", icon=":material/groups:"),
+    "export": st.Page("pages/export.py", title="Export", icon=":material/download:"),
     "reports": st.Page(
         "pages/reports.py", title="Import and reports", icon=":material/upload_file:"
     ),
+    "models": st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
+    "users": st.Page("pages/users.py", title="Users", icon=":material/manage_accounts:"),
 }
 st.navigation([page for name, page in pages.items() if can(account.role, name)]).run()
