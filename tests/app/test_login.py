@@ -112,3 +112,48 @@ def test_an_admin_can_open_the_import_page(database):
     at = reload(log_in(open_app(), "root", PASSWORD))
     at.switch_page("pages/reports.py").run()
     assert not at.exception and at.get("file_uploader")
+
+
+OIDC = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "a long random string kept out of git",
+    "client_id": "conflict-annotator",
+    "client_secret": "not a real secret",
+    "server_metadata_url": "https://id.example.org/.well-known/openid-configuration",
+}
+
+
+def with_identity_provider(user: dict[str, object] | None = None) -> AppTest:
+    """The app as run where secrets.toml configures an identity provider for st.login."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.secrets["auth"] = OIDC
+    at.user = user if user is not None else {"is_logged_in": False}
+    return at.run()
+
+
+def test_an_identity_provider_in_the_secrets_adds_its_login_button(database):
+    at = with_identity_provider()
+    assert headers(at) == ["Log in"]
+    assert [b.label for b in at.button] == ["Log in with your organisation account", "Log in"]
+    # Without a provider only the password form is offered.
+    assert [b.label for b in open_app().button] == ["Log in"]
+
+
+def test_a_provider_login_opens_the_app_as_an_annotator_account(database):
+    at = with_identity_provider({"is_logged_in": True, "email": "kyaw@example.org"})
+    assert not at.exception and headers(at) != ["Log in"]
+    assert any("**kyaw@example.org** (annotator)" in c.value for c in at.sidebar.caption)
+    with session_scope(database) as session:
+        kyaw = repository.reviewer_named(session=session, name="kyaw@example.org")
+        assert kyaw.role == "annotator" and kyaw.password_hash is None
+    with pytest.raises(ValueError, match="Known pages"):
+        at.switch_page("pages/reports.py")
+
+
+def test_a_deactivated_provider_account_is_refused(database):
+    with session_scope(database) as session:
+        accounts.identity_account(session=session, name="kyaw@example.org")
+        repository.reviewer_named(session=session, name="kyaw@example.org").active = False
+    at = with_identity_provider({"is_logged_in": True, "email": "kyaw@example.org"})
+    assert headers(at) == ["Log in"]
+    assert [e.value for e in at.error] == ["the account 'kyaw@example.org' is deactivated"]
