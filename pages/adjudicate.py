@@ -1,9 +1,59 @@
-"""Adjudicate (placeholder while the page is built)."""
+"""Adjudicate: the sentences reviewers disagree on, their versions side by side, decided as gold."""
 
 import streamlit as st
 
-from annotator.ui import auth
+from annotator.ui import adjudicate as view
+from annotator.ui import auth, render, resources
 
-auth.require_page("adjudicate")
+adjudicator = auth.require_page("adjudicate").id
+scheme = resources.scheme()
+settings = resources.settings()
 st.header("Adjudicate")
-st.info("This page is being built.")
+view.flash_messages()
+view.queue_filters(auto_gold=settings.auto_gold, overlap=settings.overlap)
+
+with resources.session() as session:
+    queue = view.queue_page(session=session)
+    sentence_id = view.requested_sentence(queue)
+    scene = view.load(session=session, sentence_id=sentence_id) if sentence_id else None
+
+view.queue_list(queue, current=sentence_id)
+if scene is None:
+    if sentence_id is not None:
+        st.error(f"Sentence {sentence_id} does not exist.")
+    elif not queue:
+        st.success("Nothing to adjudicate: no sentence in the queue needs a decision.")
+    st.stop()
+assert scene is not None
+if not scene.comparison.versions:
+    st.info("No reviewer has decided this sentence yet: there is nothing to adjudicate.")
+    st.stop()
+
+state = view.ensure_open(scene)
+if scene.report is not None:
+    st.html(
+        render.STYLE
+        + render.source_html(
+            scene.report.source,
+            position=scene.sentence.position,
+            total=scene.report.n_sentences,
+        )
+        + "".join(render.context_html(n.text) for n in scene.before)
+    )
+view.gold_panel(scene, state, scheme)
+
+st.subheader("The reviewers' versions")
+st.caption(
+    f"What not every reviewer marked is outlined in red and marked {view.DIFF_MARK}. "
+    "Take one version as it is, or decide span by span below."
+)
+view.versions_side_by_side(scene, scheme, adjudicator_id=adjudicator)
+
+st.subheader("Your decision")
+st.caption(
+    "It starts from what most reviewers gave. Tick what belongs in the gold, or edit the "
+    "spans in the editor (drag across words, then a label key)."
+)
+view.editor(scene, state, scheme)
+view.draft_choices(scene, state, scheme)
+view.save_button(scene, adjudicator_id=adjudicator)
