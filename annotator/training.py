@@ -1,9 +1,10 @@
 """Use cases of the training loop: train on the gold as a numbered model version, activate a
 version, draw a learning curve, re-suggest the unannotated sentences with a version.
 
-One training runs at a time: a process-level lock, and in the database a version that is
-still ``training`` and recent refuses a second start (another process, another app server).
-A failed training is recorded on its version with the error; the active version stays as it was.
+One training runs at a time: a process-level lock (shared by trainings and learning curves),
+and in the database a version that is still ``training`` and recent refuses a second start
+(another process, another app server). A failed training is recorded on its version with the
+error; the active version stays as it was.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import logging
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +29,9 @@ from annotator.formats.records import Record, report_of
 from annotator.labels import LabelScheme, load_scheme
 from annotator.models import ModelVersion, utc_now
 from annotator.nlp import train as nlp_train
+
+if TYPE_CHECKING:
+    from annotator.nlp.suggest import Suggester
 
 logger = logging.getLogger(__name__)
 
@@ -58,15 +62,20 @@ class ModelNotReady(ValueError):
     """A model version that does not exist or did not finish training."""
 
 
+TRAINING = "training"
+CURVE = "learning curve"
+
+
 @dataclass
 class TrainingState:
-    """What a background training is doing, for a page to poll."""
+    """What a background job (a training or a learning curve) is doing, for a page to poll."""
 
     number: int | None = None
     step: int = 0
     total: int = 0
     phase: str = "idle"
     error: str | None = None
+    kind: str = TRAINING
     thread: threading.Thread | None = field(default=None, repr=False)
 
     @property
@@ -194,6 +203,40 @@ def train_from_gold(
         _lock.release()
 
 
+def _check_idle(state: TrainingState) -> None:
+    if state.running or _lock.locked():
+        raise TrainingBusy("a training is running in this process")
+
+
+def _reset(state: TrainingState, *, kind: str, number: int | None) -> None:
+    state.step, state.total, state.error, state.number = 0, 0, None, number
+    state.kind, state.phase = kind, "starting"
+
+
+def _in_background(state: TrainingState, job: Callable[[], None], *, done: threading.Event) -> None:
+    def work() -> None:
+        try:
+            job()
+            state.phase = "ready"
+        except (TrainingBusy, TrainingFailed, nlp_train.TrainingError) as error:
+            state.phase, state.error = "failed", str(error)
+        except Exception as error:  # the thread must not die silently
+            logger.exception("background %s failed", state.kind)
+            state.phase, state.error = "failed", str(error) or type(error).__name__
+        finally:
+            done.set()
+
+    state.thread = threading.Thread(target=work, name=f"annotator-{state.kind}", daemon=True)
+    state.thread.start()
+
+
+def _follow(state: TrainingState) -> nlp_train.TrainProgress:
+    def progress(step: int, total: int, _score: float | None) -> None:
+        state.step, state.total = step, total
+
+    return progress
+
+
 def start_training(
     *,
     engine: Engine,
@@ -206,43 +249,57 @@ def start_training(
 
     Raises TrainingBusy at once when a training is running (here or in the database).
     """
-    if state.running or _lock.locked():
-        raise TrainingBusy("a training is running in this process")
+    _check_idle(state)
     claimed = threading.Event()
-
-    def progress(step: int, total: int, _score: float | None) -> None:
-        state.step, state.total = step, total
 
     def claim(version: ModelVersion) -> None:
         state.number, state.phase = version.number, "training"
         claimed.set()
 
-    def work() -> None:
-        try:
-            train_from_gold(
-                engine=engine,
-                settings=settings,
-                output=output,
-                progress=progress,
-                train_settings=train_settings,
-                on_claim=claim,
-            )
-            state.phase = "ready"
-        except (TrainingBusy, TrainingFailed) as error:
-            state.phase, state.error = "failed", str(error)
-        except Exception as error:  # the thread must not die silently
-            logger.exception("background training failed")
-            state.phase, state.error = "failed", str(error)
-        finally:
-            claimed.set()
+    def job() -> None:
+        train_from_gold(
+            engine=engine,
+            settings=settings,
+            output=output,
+            progress=_follow(state),
+            train_settings=train_settings,
+            on_claim=claim,
+        )
 
-    state.step, state.total, state.error, state.number = 0, 0, None, None
-    state.phase = "starting"
-    state.thread = threading.Thread(target=work, name="annotator-training", daemon=True)
-    state.thread.start()
+    _reset(state, kind=TRAINING, number=None)
+    _in_background(state, job, done=claimed)
     claimed.wait(timeout=30)
     if state.phase == "failed" and state.number is None and state.error:
         raise TrainingBusy(state.error)
+    return state
+
+
+def start_learning_curve(
+    *,
+    engine: Engine,
+    settings: Settings,
+    state: TrainingState,
+    number: int,
+    train_settings: nlp_train.TrainSettings | None = None,
+) -> TrainingState:
+    """Draw the learning curve in a background thread and store it on version ``number``.
+
+    Raises TrainingBusy at once when a training or a curve is running in this process.
+    """
+    _check_idle(state)
+    _reset(state, kind=CURVE, number=number)
+
+    def job() -> None:
+        state.phase = "training"
+        learning_curve(
+            engine=engine,
+            settings=settings,
+            train_settings=train_settings,
+            progress=_follow(state),
+            number=number,
+        )
+
+    _in_background(state, job, done=threading.Event())
     return state
 
 
@@ -272,29 +329,54 @@ def active_model_path(*, engine: Engine) -> str | None:
         return None if version is None else version.path
 
 
+def suggester_model(*, engine: Engine, settings: Settings) -> str:
+    """The pipeline to suggest with: the active model version, else the configured model."""
+    path = active_model_path(engine=engine)
+    if path is None:
+        return settings.model
+    if not Path(path).exists():
+        # A database copied without its models folder must not stop annotation.
+        logger.warning("the active model %s is missing; suggesting with %s", path, settings.model)
+        return settings.model
+    return path
+
+
+def pending_resuggestion(*, engine: Engine, suggester: Suggester) -> int:
+    """How many sentences without an annotation or gold lack this suggester's suggestion."""
+    with session_scope(engine) as session:
+        return repository.count_unsuggested_unannotated(
+            session=session, model_name=suggester.model_name, model_version=suggester.model_version
+        )
+
+
 def resuggest(
     *,
     engine: Engine,
     settings: Settings,
     number: int,
     progress: workflow.Progress | None = None,
+    suggester: Suggester | None = None,
 ) -> int:
     """Suggest with a model version for every sentence without an annotation or gold yet.
 
     Suggestions are stored per model version and committed per batch, so running it again
-    after an interruption continues where it stopped.
+    after an interruption continues where it stopped. ``suggester`` is the version's pipeline
+    when the caller has it loaded already.
     """
     from annotator.nlp.suggest import load_suggester
 
     with session_scope(engine) as session:
         version = repository.model_version(session=session, number=number)
-    if version is None or version.status != "ready":
-        raise ModelNotReady(f"model version {number} is not ready")
-    suggester = load_suggester(
-        version.path,
-        scheme=load_scheme(settings.labels_path),
-        patterns_dir=settings.patterns_dir,
-    )
+    if version is None:
+        raise ModelNotReady(f"there is no model version {number}")
+    if version.status != "ready":
+        raise ModelNotReady(f"model version {number} is {version.status}, not ready")
+    if suggester is None:
+        suggester = load_suggester(
+            version.path,
+            scheme=load_scheme(settings.labels_path),
+            patterns_dir=settings.patterns_dir,
+        )
     return workflow.suggest_pending(
         engine=engine,
         suggester=suggester,
@@ -322,15 +404,65 @@ def learning_curve(
     settings: Settings,
     shares: Sequence[float] = CURVE_SHARES,
     train_settings: nlp_train.TrainSettings | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: nlp_train.TrainProgress | None = None,
     number: int | None = None,
 ) -> list[CurvePoint]:
     """Dev F1 after training on each share of the training gold (the dev gold stays whole).
 
-    With ``number`` the curve is also stored in that version's metrics.
+    ``progress`` gets the steps of all the trainings as one count. With ``number`` the curve
+    is also stored in that version's metrics (``learning_curve``, ``learning_curve_at``).
+    Raises TrainingBusy while a training runs and TrainingError when the gold cannot be split.
     """
-    scheme = load_scheme(settings.labels_path)
+    if not shares or any(not 0.0 < share <= 1.0 for share in shares):
+        raise ValueError(f"shares must lie in (0, 1]; got {list(shares)}")
     train_settings = train_settings or nlp_train.TrainSettings()
+    if not _lock.acquire(blocking=False):
+        raise TrainingBusy("a training is running in this process")
+    try:
+        _refuse_while_training(engine=engine)
+        if number is not None:
+            with session_scope(engine) as session:
+                if repository.model_version(session=session, number=number) is None:
+                    raise ModelNotReady(f"there is no model version {number}")
+        points = _curve(
+            engine=engine,
+            settings=settings,
+            shares=shares,
+            train_settings=train_settings,
+            progress=progress,
+        )
+    finally:
+        _lock.release()
+    if number is not None:
+        with session_scope(engine) as session:
+            version = repository.model_version(session=session, number=number)
+            if version is not None:
+                version.metrics = {
+                    **version.metrics,
+                    "learning_curve": [asdict(point) for point in points],
+                    "learning_curve_at": utc_now().isoformat(timespec="seconds"),
+                }
+                session.add(version)
+    return points
+
+
+def _refuse_while_training(*, engine: Engine) -> None:
+    # A training in another process (another app server, the CLI) shares the CPU too.
+    with session_scope(engine) as session:
+        running = repository.trainings_started_since(session=session, since=utc_now() - STALE_AFTER)
+    if running:
+        raise TrainingBusy(f"model version {running[0].number} is still training")
+
+
+def _curve(
+    *,
+    engine: Engine,
+    settings: Settings,
+    shares: Sequence[float],
+    train_settings: nlp_train.TrainSettings,
+    progress: nlp_train.TrainProgress | None,
+) -> list[CurvePoint]:
+    scheme = load_scheme(settings.labels_path)
     with session_scope(engine) as session:
         records = list(workflow.export_records(session=session))
         dev_reports = spacy_docbin.split_reports(
@@ -338,10 +470,22 @@ def learning_curve(
         )
     dev = [record for record in records if report_of(record) in dev_reports]
     train = [record for record in records if report_of(record) not in dev_reports]
+    if not dev or not train:
+        raise nlp_train.TrainingError(
+            f"the learning curve needs gold in both train and dev; got {len(train)} train and "
+            f"{len(dev)} dev (add gold from at least two reports)"
+        )
+    steps = train_settings.max_steps
+    total = steps * len(shares)
     points: list[CurvePoint] = []
     for index, share in enumerate(shares):
-        if progress is not None:
-            progress(index, len(shares))
+        before = index * steps
+
+        def advance(step: int, _total: int, score: float | None, before: int = before) -> None:
+            if progress is not None:
+                progress(before + step, total, score)
+
+        advance(0, steps, None)
         part = _share_of(train, share)
         with tempfile.TemporaryDirectory(prefix="annotator-curve-") as work:
             corpus = Path(work) / "corpus"
@@ -351,6 +495,7 @@ def learning_curve(
                 output=Path(work) / "model",
                 scheme=scheme,
                 settings=train_settings,
+                progress=advance,
                 patterns_dir=settings.patterns_dir,
             )
         report = result.report
@@ -369,16 +514,7 @@ def learning_curve(
             )
         )
     if progress is not None:
-        progress(len(shares), len(shares))
-    if number is not None:
-        with session_scope(engine) as session:
-            version = repository.model_version(session=session, number=number)
-            if version is not None:
-                version.metrics = {
-                    **version.metrics,
-                    "learning_curve": [point.__dict__ for point in points],
-                }
-                session.add(version)
+        progress(total, total, None)
     return points
 
 

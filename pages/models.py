@@ -1,9 +1,35 @@
-"""Models (placeholder while the page is built)."""
+"""Models: train on the gold in the background, compare versions, activate one, re-suggest."""
 
 import streamlit as st
 
-from annotator.ui import auth
+from annotator import repository
+from annotator.ui import auth, resources
+from annotator.ui import models as view
 
 auth.require_page("models")
+settings = resources.settings()
+job = view.job()
+with resources.session() as session:
+    gold = repository.count_gold(session=session)
+    versions = repository.model_versions(session=session)
+active = next((v for v in versions if v.active), None)
+
 st.header("Models")
-st.info("This page is being built.")
+st.caption(f"{gold} gold sentence(s). The app suggests with {view.version_name(active)}.")
+options = view.train_options(key="models_options")
+view.train_button(state=job, settings=settings, options=options, gold_count=gold, key="models")
+view.job_status(state=job, active=active, versions=versions)
+
+st.subheader("Versions")
+view.versions_table(versions)
+chosen = view.pick_version(versions, key="models")
+if chosen is not None:
+    view.activate_button(chosen, key="models")
+    scores, curve = st.tabs(["Scores per label", "Learning curve"])
+    with scores:
+        view.per_label_metrics(chosen)
+    with curve:
+        view.learning_curve(chosen, state=job, settings=settings, options=options, key="models")
+
+st.subheader("Re-suggest")
+view.resuggest(active, settings=settings, key="models")

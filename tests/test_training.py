@@ -4,18 +4,20 @@ one training at a time, failures recorded, activation, and resumable re-suggesti
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from annotator import repository, training
 from annotator.cli import app
 from annotator.config import Settings
 from annotator.db import make_engine, migrate, session_scope
-from annotator.models import ModelVersion, utc_now
+from annotator.models import ModelVersion, Sentence, Suggestion, utc_now
 from annotator.nlp.train import TrainSettings
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -201,3 +203,154 @@ def test_cli_train_prints_per_label_scores_and_models_lists_them(tmp_path: Path)
     assert listed.exit_code == 0, listed.output
     [row] = json.loads(listed.stdout)
     assert row["number"] == 1 and row["status"] == "ready"
+
+
+def copy_of(url: str, folder: Path) -> str:
+    """A copy of a SQLite database (with its WAL), so that a test can change it freely."""
+    source = Path(url.removeprefix("sqlite:///"))
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copy(f"{source}{suffix}", folder / f"copy.db{suffix}")
+    return f"sqlite:///{folder / 'copy.db'}"
+
+
+def suggestions_of(url: str) -> dict[str, set[tuple[str, str]]]:
+    """Per sentence text, the (model name, version) of its suggestions."""
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(Sentence.text, Suggestion.model_name, Suggestion.model_version).join(
+                Suggestion, col(Suggestion.sentence_id) == Sentence.id, isouter=True
+            )
+        ).all()
+    engine.dispose()
+    found: dict[str, set[tuple[str, str]]] = {}
+    for text, name, version in rows:
+        found.setdefault(text, set())
+        if name is not None:
+            found[text].add((name, version))
+    return found
+
+
+@pytest.mark.slow
+def test_cli_activate_switches_the_active_model_and_refuses_an_unknown_number(
+    trained: tuple[str, ModelVersion], tmp_path: Path
+) -> None:
+    url = copy_of(trained[0], tmp_path)
+    result = runner.invoke(app, ["activate", "1", "--db", url])
+    assert result.exit_code == 0, result.output
+    assert "model version 1 is active" in result.stdout
+    engine = make_engine(url)
+    assert training.active_model_path(engine=engine) == trained[1].path
+    unknown = runner.invoke(app, ["activate", "99", "--db", url])
+    assert unknown.exit_code == 1
+    assert "there is no model version 99" in unknown.output
+    assert training.active_model_path(engine=engine) == trained[1].path
+
+
+@pytest.mark.slow
+def test_cli_resuggest_writes_the_version_only_for_unannotated_sentences_and_resumes(
+    trained: tuple[str, ModelVersion], tmp_path: Path
+) -> None:
+    url = copy_of(trained[0], tmp_path)
+    plain = tmp_path / "plain.txt"
+    plain.write_text("Militia fighters attacked a checkpoint near Kani.", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(plain), "--no-suggest", "--db", url])
+    assert result.exit_code == 0, result.output
+    trained_model = ("en_conflict_suggester", "1.0.0")
+    unannotated = {"Junta troops shelled Kani on Monday.", plain.read_text(encoding="utf-8")}
+    # Earlier tests may have re-suggested the fixture's own plain sentence already.
+    pending = sum(trained_model not in suggestions_of(url)[text] for text in unannotated)
+    first = runner.invoke(app, ["resuggest", "1", "--db", url])
+    assert first.exit_code == 0, first.output
+    assert f"suggested {pending} sentence(s) with model version 1" in first.stdout
+    found = suggestions_of(url)
+    assert all(found.pop(text) == {trained_model} for text in unannotated)
+    # The 50 gold sentences are left alone.
+    assert len(found) == 50 and all(trained_model not in models for models in found.values())
+    again = runner.invoke(app, ["resuggest", "1", "--db", url])
+    assert again.exit_code == 0, again.output
+    assert "suggested 0 sentence(s)" in again.stdout
+    missing = runner.invoke(app, ["resuggest", "7", "--db", url])
+    assert missing.exit_code == 1 and "there is no model version 7" in missing.output
+
+
+@pytest.mark.slow
+def test_cli_import_suggests_with_the_active_version(
+    trained: tuple[str, ModelVersion], tmp_path: Path
+) -> None:
+    url = copy_of(trained[0], tmp_path)
+    assert runner.invoke(app, ["activate", "1", "--db", url]).exit_code == 0
+    report = tmp_path / "new.txt"
+    report.write_text("Police arrested 12 students in Yangon.", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(report), "--db", url])
+    assert result.exit_code == 0, result.output
+    assert trained[1].path in result.stdout
+    found = suggestions_of(url)
+    assert found["Police arrested 12 students in Yangon."] == {("en_conflict_suggester", "1.0.0")}
+
+
+def test_the_suggester_follows_the_active_version_while_its_files_exist(
+    engine: Engine, tmp_path: Path
+) -> None:
+    settings = settings_for(engine.url.render_as_string(hide_password=False))
+    assert training.suggester_model(engine=engine, settings=settings) == settings.model
+    present = tmp_path / "model-best"
+    present.mkdir()
+    with session_scope(engine) as session:
+        session.add(ModelVersion(number=1, path=str(present), status="ready"))
+        session.add(ModelVersion(number=2, path=str(tmp_path / "gone"), status="ready"))
+    training.activate(engine=engine, number=1)
+    assert training.suggester_model(engine=engine, settings=settings) == str(present)
+    # A database copied without its models folder falls back to the configured pipeline.
+    training.activate(engine=engine, number=2)
+    assert training.suggester_model(engine=engine, settings=settings) == settings.model
+
+
+@pytest.mark.slow
+def test_cli_learning_curve_trains_on_four_shares_and_stores_the_curve(
+    trained: tuple[str, ModelVersion], tmp_path: Path
+) -> None:
+    url = copy_of(trained[0], tmp_path)
+    result = runner.invoke(
+        app,
+        ["learning-curve", "--version", "1", "--json", "--base", "none", "--max-steps", "20"]
+        + ["--db", url],
+    )
+    assert result.exit_code == 0, result.output
+    points = json.loads(result.stdout)
+    assert [point["share"] for point in points] == [0.25, 0.5, 0.75, 1.0]
+    counts = [point["train_count"] for point in points]
+    assert counts == sorted(counts) and counts[0] < counts[-1]
+    assert all(0.0 <= point["entities_f"] <= 1.0 for point in points)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        version = repository.model_version(session=session, number=1)
+        assert version is not None
+        assert version.metrics["learning_curve"] == points
+        assert "ARMED_GROUP" in version.metrics["entities"]["per_label"]  # kept
+
+
+def test_cli_learning_curve_without_gold_fails_clearly(sqlite_url: str) -> None:
+    result = runner.invoke(app, ["learning-curve", "--max-steps", "10", "--db", sqlite_url])
+    assert result.exit_code == 1
+    assert "needs gold in both train and dev" in result.output
+
+
+def test_cli_learning_curve_refuses_an_unknown_version(sqlite_url: str) -> None:
+    import_gold(sqlite_url, DATA / "loop_heldout.jsonl")
+    result = runner.invoke(
+        app, ["learning-curve", "--version", "3", "--max-steps", "10", "--db", sqlite_url]
+    )
+    assert result.exit_code == 1
+    assert "there is no model version 3" in result.output
+
+
+def test_a_learning_curve_is_refused_while_a_training_runs(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        session.add(ModelVersion(number=1, path="x", status="training"))
+    with pytest.raises(training.TrainingBusy):
+        training.learning_curve(engine=engine, settings=settings_for(sqlite_url))
+    engine.dispose()

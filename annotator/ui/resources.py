@@ -57,7 +57,8 @@ def session() -> Iterator[Session]:
         yield db_session
 
 
-@st.cache_resource(show_spinner="Loading the spaCy pipeline...")
+# Two entries: the active version and the one it replaced, for sessions still mid-run.
+@st.cache_resource(show_spinner="Loading the spaCy pipeline...", max_entries=2)
 def suggester_for(model: str, labels_path: str, patterns_dir: str) -> Suggester:
     """The suggester, loaded once per process and settings."""
     from annotator.nlp.suggest import load_suggester
@@ -66,6 +67,10 @@ def suggester_for(model: str, labels_path: str, patterns_dir: str) -> Suggester:
 
 
 def suggester() -> Suggester:
-    """The configured suggester."""
+    """The suggester of the active model version, else of the configured model."""
+    from annotator import training
+
+    # Keyed by the pipeline path: making another version active switches every page at once.
     current = settings()
-    return suggester_for(current.model, str(current.labels_path), str(current.patterns_dir))
+    model = training.suggester_model(engine=engine(), settings=current)
+    return suggester_for(model, str(current.labels_path), str(current.patterns_dir))

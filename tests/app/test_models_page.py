@@ -1,0 +1,218 @@
+"""The models page, driven by AppTest against a real SQLite database and real spaCy training."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlmodel import col, select
+from streamlit.testing.v1 import AppTest
+from typer.testing import CliRunner
+
+from annotator import accounts, repository
+from annotator.cli import app
+from annotator.db import make_engine, migrate, session_scope
+from annotator.models import ModelVersion, Sentence, Suggestion
+from annotator.ui import models as view
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+PASSWORD = "correct horse battery"
+runner = CliRunner()
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("ANNOTATOR_DATABASE_URL", url)
+    st.cache_resource.clear()
+    engine = make_engine(url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        accounts.create_reviewer(session=session, name="root", password=PASSWORD, role="admin")
+        accounts.create_reviewer(session=session, name="ana", password=PASSWORD, role="annotator")
+    yield engine
+    # A job still running would hold the process-wide training lock for the next test.
+    thread = view.job_for(url).thread
+    if thread is not None:
+        thread.join(timeout=300)
+    engine.dispose()
+    st.cache_resource.clear()
+
+
+def open_page(name: str, page: str = "models") -> AppTest:
+    """A page, logged in as ``name`` (the login gate keeps the reviewer's id)."""
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=300)
+    engine = make_engine(os.environ["ANNOTATOR_DATABASE_URL"])
+    with session_scope(engine) as session:
+        reviewer = repository.reviewer_named(session=session, name=name)
+    engine.dispose()
+    at.session_state["auth_reviewer_id"] = reviewer.id
+    return at.run()
+
+
+def import_file(engine, path: Path, *options: str) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    result = runner.invoke(app, ["import", str(path), *options, "--db", url])
+    assert result.exit_code == 0, result.output
+
+
+def add_version(engine, number: int, *, active: bool = False, entity_f: float = 0.5) -> None:
+    """A ready version row with scores (its pipeline is not needed to list or activate it)."""
+    metrics = {
+        "entities": {
+            "f": entity_f,
+            "per_label": {
+                "ARMED_GROUP": {"p": 0.8, "r": 0.6, "f": 0.686, "tp": 6, "fp": 1, "fn": 4}
+            },
+        },
+        "events": {"f": 0.4, "per_label": {}},
+        "categories": {"f": 0.3, "per_label": {}},
+        "train_count": 40,
+        "dev_count": 10,
+    }
+    with session_scope(engine) as session:
+        session.add(
+            ModelVersion(
+                number=number,
+                path=f"/nowhere/v{number}",
+                status="ready",
+                metrics=metrics,
+                gold_count=50,
+                active=active,
+            )
+        )
+
+
+def active_number(engine) -> int | None:
+    with session_scope(engine) as session:
+        version = repository.active_model_version(session=session)
+        return None if version is None else version.number
+
+
+def wait_for_job(at: AppTest) -> AppTest:
+    """Rerun the page until its background job is over (the progress bar is gone)."""
+    deadline = time.monotonic() + 300
+    while at.get("progress") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert not at.get("progress"), "the background job did not finish"
+    return at
+
+
+def test_an_annotator_is_refused(database):
+    at = open_page("ana")
+    assert any("not open to the annotator role" in e.value for e in at.error)
+    assert not at.button
+
+
+def test_the_admin_sees_every_version_with_its_scores(database):
+    add_version(database, 1, active=True, entity_f=0.5)
+    add_version(database, 2, entity_f=0.75)
+    at = open_page("root")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["version"]) == [2, 1]
+    assert list(table["active"]) == [False, True]
+    assert list(table["entity F1"]) == [0.75, 0.5]
+    # The active version's per-label scores are shown first.
+    labels = at.dataframe[1].value
+    assert list(labels["label"]) == ["ARMED_GROUP"] and list(labels["support"]) == [10]
+    assert "model version 1" in at.caption[0].value
+
+
+def test_make_active_switches_the_suggesting_version(database):
+    add_version(database, 1, active=True)
+    add_version(database, 2)
+    at = open_page("root")
+    at.selectbox(key="models_version").set_value(2).run()
+    at.button(key="models_activate").click().run()
+    assert not at.exception
+    assert active_number(database) == 2
+    assert "The app suggests with model version 2" in at.caption[0].value
+
+
+def test_a_failed_training_shows_its_error_and_keeps_the_active_model(database, tmp_path):
+    add_version(database, 1, active=True)
+    # Gold from one report only: there is nothing to hold out as dev gold.
+    one = tmp_path / "one.jsonl"
+    one.write_text(
+        '{"text": "RSF gunmen killed 12 villagers.", "spans": [{"start": 0, "end": 3, '
+        '"label": "ARMED_GROUP"}], "events": [], "accept": []}\n',
+        encoding="utf-8",
+    )
+    import_file(database, one, "--gold", "--no-suggest")
+    at = open_page("root")
+    at.button(key="models_train").click().run()
+    wait_for_job(at)
+    assert not at.exception
+    [error] = [e.value for e in at.error if "Training of model version 2 failed" in e.value]
+    assert "train and dev" in error
+    assert "The active model is unchanged: model version 1" in error
+    assert active_number(database) == 1
+    with session_scope(database) as session:
+        failed = repository.model_version(session=session, number=2)
+        assert failed is not None and failed.status == "failed"
+
+
+def test_without_gold_the_train_button_is_disabled(database):
+    at = open_page("root")
+    assert at.button(key="models_train").disabled
+    assert any("No gold yet" in c.value for c in at.caption)
+
+
+@pytest.mark.slow
+def test_train_activate_and_resuggest_from_the_page(database, tmp_path):
+    # The plain report first: it is the sentence the annotate page serves.
+    plain = tmp_path / "plain.txt"
+    plain.write_text("Junta troops shelled Kani on Monday.", encoding="utf-8")
+    import_file(database, plain, "--no-suggest")
+    import_file(database, DATA / "loop_heldout.jsonl", "--gold", "--no-suggest")
+    at = open_page("root")
+    at.number_input(key="models_options_steps").set_value(20)
+    at.radio(key="models_options_base").set_value("scratch")
+    at.button(key="models_train").click().run()
+    assert at.button(key="models_train").disabled  # one training at a time
+    wait_for_job(at)
+    assert not at.exception
+    assert any("Model version 1 is trained" in s.value for s in at.success)
+    assert list(at.dataframe[0].value["status"]) == ["ready"]
+
+    at.button(key="models_activate").click().run()
+    assert active_number(database) == 1
+    assert any("1 sentence(s) without an annotation" in c.value for c in at.caption)
+    at.button(key="models_resuggest").click().run()
+    assert "with model version 1" in at.get("progress")[0].proto.text
+    at.run()
+    # Resumable: nothing is left to do, so a second run would suggest nothing.
+    assert at.button(key="models_resuggest").disabled
+    # The import page suggests with the active version too.
+    reports = open_page("root", "reports")
+    upload = ("new.txt", b"Police arrested 12 students in Yangon.", "text/plain")
+    reports.get("file_uploader")[0].set_value([upload]).run()
+    reports.button(key="reports_import").click().run()
+    assert not reports.exception
+    with session_scope(database) as session:
+        query = select(Sentence.text, Suggestion.model_name, Suggestion.model_version).join(
+            Suggestion, col(Suggestion.sentence_id) == Sentence.id
+        )
+        rows = session.exec(query).all()
+    assert ("Police arrested 12 students in Yangon.", "en_conflict_suggester", "1.0.0") in rows
+    assert {(name, version) for _, name, version in rows} == {("en_conflict_suggester", "1.0.0")}
+
+    annotate = open_page("root", "annotate")
+    assert any("Suggested by en_conflict_suggester 1.0.0" in c.value for c in annotate.caption)
+
+    at.button(key="models_curve").click().run()
+    wait_for_job(at)
+    assert not at.exception
+    with session_scope(database) as session:
+        version = repository.model_version(session=session, number=1)
+        curve = version.metrics["learning_curve"]
+    assert [point["share"] for point in curve] == [0.25, 0.5, 0.75, 1.0]
+    # The per-label bar chart and now the learning curve, drawn from what was stored.
+    charts = [chart.proto.spec for chart in at.get("vega_lite_chart")]
+    assert len(charts) == 2 and '"dev F1"' in charts[1]
