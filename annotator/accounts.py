@@ -148,6 +148,70 @@ def set_password(*, session: Session, name: str, password: str) -> None:
     session.flush()
 
 
+def set_role(*, session: Session, name: str, role: str, acting_id: int | None = None) -> Account:
+    """Give a reviewer another role; never the last active admin's nor the acting admin's own."""
+    checked = check_role(role)
+    reviewer = _reviewer_to_change(session=session, name=name)
+    if checked != "admin":
+        _keep_an_admin(session=session, reviewer=reviewer, acting_id=acting_id, change="demote")
+    reviewer.role = checked
+    session.add(reviewer)
+    session.flush()
+    log.info("reviewer %s is now %s", reviewer.name, checked)
+    return account_of(reviewer)
+
+
+def set_active(
+    *, session: Session, name: str, active: bool, acting_id: int | None = None
+) -> Account:
+    """Let a reviewer log in again, or not (their annotations stay); never the last admin out."""
+    reviewer = _reviewer_to_change(session=session, name=name)
+    if not active:
+        _keep_an_admin(session=session, reviewer=reviewer, acting_id=acting_id, change="deactivate")
+    reviewer.active = active
+    session.add(reviewer)
+    session.flush()
+    log.info("reviewer %s %s", reviewer.name, "reactivated" if active else "deactivated")
+    return account_of(reviewer)
+
+
+def unlock(*, session: Session, name: str) -> None:
+    """Forget a reviewer's failed logins and lift their lock."""
+    reviewer = _reviewer_to_change(session=session, name=name)
+    assert reviewer.id is not None
+    repository.reset_failed_logins(session=session, reviewer_id=reviewer.id)
+
+
+def locked_until(reviewer: Reviewer, *, now: datetime | None = None) -> datetime | None:
+    """When a reviewer's lock after failed logins ends, or None when they are not locked now."""
+    if reviewer.locked_until is None:
+        return None
+    until = _aware(reviewer.locked_until)
+    return until if until > (now or utc_now()) else None
+
+
+def _reviewer_to_change(*, session: Session, name: str) -> Reviewer:
+    reviewer = repository.reviewer_named(session=session, name=name)
+    if reviewer is None:
+        raise AccountError(f"no reviewer named {name!r}")
+    return reviewer
+
+
+def _keep_an_admin(
+    *, session: Session, reviewer: Reviewer, acting_id: int | None, change: str
+) -> None:
+    """Refuse a change that would leave nobody able to manage accounts, or lock the actor out."""
+    if reviewer.role != "admin" or not reviewer.active:
+        return
+    if reviewer.password_hash is not None and repository.count_login_admins(session=session) <= 1:
+        raise AccountError(
+            f"{reviewer.name!r} is the last active admin and cannot be {change}d "
+            "(make another reviewer an admin first)"
+        )
+    if acting_id is not None and reviewer.id == acting_id:
+        raise AccountError(f"you cannot {change} your own account (ask another admin)")
+
+
 def authenticate(
     *, session: Session, name: str, password: str, now: datetime | None = None
 ) -> Account:
