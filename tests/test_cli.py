@@ -164,7 +164,7 @@ def test_labels_option_picks_another_scheme(sqlite_url, tmp_path):
 
 def test_unknown_export_format_is_an_error(sqlite_url, tmp_path):
     result = run("export", "--format", "xml", "--output", str(tmp_path / "x"), "--db", sqlite_url)
-    assert result.exit_code == 1 and "unknown format" in result.stderr
+    assert result.exit_code == 1 and "Unknown format" in result.stderr
 
 
 @pytest.mark.slow
@@ -262,7 +262,7 @@ def test_imported_gold_is_not_replaced_by_a_reviewers_accept(sqlite_url, tmp_pat
         (["--reviewer", "alice", "--all-reviewers"], "not both"),
         (["--reviewer", "nobody"], "no reviewer named 'nobody'"),
         (["--format", "spacy", "--all-reviewers"], "gold or one reviewer"),
-        (["--format", "spacy", "--dev-share", "1.5"], "--dev-share"),
+        (["--format", "spacy", "--dev-share", "1.5"], "dev share must be at least 0 and below 1"),
     ],
 )
 def test_export_refuses_what_it_cannot_do(sqlite_url, tmp_path, args, message):

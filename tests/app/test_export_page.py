@@ -19,7 +19,7 @@ from streamlit.testing.v1 import app_test as app_test_module
 from typer.testing import CliRunner
 
 from annotator import accounts, repository
-from annotator.cli import EXPORT_FORMATS, app
+from annotator.cli import app
 from annotator.db import make_engine, migrate, session_scope
 from annotator.ui.export import FORMATS
 
@@ -159,11 +159,13 @@ def members(data: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def test_the_page_offers_every_format_of_the_command():
-    assert tuple(FORMATS) == EXPORT_FORMATS
+def test_the_page_offers_every_format_of_the_command(database):
+    at = open_page("judy")
+    assert at.selectbox(key="export_format").options == [f.title for f in FORMATS.values()]
+    assert list(FORMATS) == ["jsonl", "spacy", "doccano", "conll", "brat", "csv"]
 
 
-@pytest.mark.parametrize("format", EXPORT_FORMATS)
+@pytest.mark.parametrize("format", list(FORMATS))
 def test_the_gold_download_is_what_the_command_writes(database, media, tmp_path, format):
     at = prepare(open_page("judy"), format=format)
     data = downloaded(at, media)
