@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotator import workflow
+from annotator import accounts, repository, workflow
 from annotator.db import make_engine, session_scope
 from annotator.formats.records import read_records
+from annotator.nlp.text import token_bounds
+from annotator.spans import Span
 
 pytestmark = pytest.mark.e2e
 
@@ -61,7 +63,7 @@ def assert_nothing_live(page: Page) -> None:
 
 
 def test_hostile_report_text_is_shown_literally_on_every_page(
-    start_app, hostile_report, page, screenshot, tmp_path, log_in
+    start_app, hostile_report, page, screenshot, tmp_path, log_in, scheme
 ):
     app = start_app()
     log_in(page, app.url)
@@ -124,3 +126,60 @@ def test_hostile_report_text_is_shown_literally_on_every_page(
     page.locator(".ca-text .ca-tok").first.hover()
     assert_nothing_live(page)
     screenshot(page, "annotate-uploaded")
+
+    # A second reviewer (with a hostile name) labels the hostile sentences otherwise: the
+    # adjudication and agreement pages show the sentences and both versions, still as text.
+    second_opinion(app.database_url, scheme)
+    page.get_by_role("link", name="Adjudicate").click()
+    page.get_by_text("Include sentences with gold").click()
+    expect(page.get_by_text(HOSTILE_NAME).first).to_be_visible(timeout=30_000)
+    main = page.locator(".stMain")
+    for number, sentence in enumerate(HOSTILE):
+        if number:
+            page.get_by_role("button", name="Next in queue").click()
+        expect(main).to_contain_text(sentence, timeout=30_000)
+        assert_nothing_live(page)
+    screenshot(page, "adjudicate-hostile")
+
+    page.get_by_role("link", name="Agreement").click()
+    page.get_by_role("tab", name="Disagreements").click()
+    for sentence in HOSTILE:
+        expect(main).to_contain_text(sentence, timeout=30_000)
+    expect(main.get_by_role("link", name="Adjudicate")).to_have_count(len(HOSTILE))
+    assert_nothing_live(page)
+    screenshot(page, "agreement-hostile")
+
+
+HOSTILE_NAME = "<img src=y onerror=alert(5)>"
+
+
+def second_opinion(database_url: str, scheme) -> None:  # type: ignore[no-untyped-def]
+    """Another reviewer accepts each hostile sentence with its first word as a place."""
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        accounts.create_reviewer(
+            session=session, name=HOSTILE_NAME, password="a password, long enough", role="annotator"
+        )
+        reviewer = repository.reviewer_named(session=session, name=HOSTILE_NAME)
+        for sentence_id in sentence_ids_of(session, HOSTILE):
+            text = repository.get_sentence(session=session, sentence_id=sentence_id).text
+            start, end = token_bounds(text)[0]
+            workflow.save_decision(
+                session=session,
+                sentence_id=sentence_id,
+                reviewer_id=reviewer.id,
+                status="accept",
+                draft=workflow.Draft(entities=(Span(start, end, "LOC"),)),
+                scheme=scheme,
+            )
+    engine.dispose()
+
+
+def sentence_ids_of(session, texts: list[str]) -> list[int]:  # type: ignore[no-untyped-def]
+    """The ids of the stored sentences with these texts, in their order."""
+    (report,) = [
+        r for r in repository.recent_reports(session=session) if r.source.endswith("hostile.txt")
+    ]
+    ids = repository.sentence_ids_of_report(session=session, report_id=report.id)
+    by_text = {repository.get_sentence(session=session, sentence_id=i).text: i for i in ids}
+    return [by_text[text] for text in texts]
