@@ -29,7 +29,7 @@ class Settings:
     """Everything the app and the CLI can be configured with.
 
     Environment variables: ANNOTATOR_DATABASE_URL, ANNOTATOR_MODEL, ANNOTATOR_LABELS,
-    ANNOTATOR_PATTERNS, ANNOTATOR_REVIEWER, ANNOTATOR_BATCH_SIZE, ANNOTATOR_OVERLAP (independent
+    ANNOTATOR_PATTERNS, ANNOTATOR_BATCH_SIZE, ANNOTATOR_OVERLAP (independent
     annotations each sentence needs), ANNOTATOR_CLAIM_MINUTES (how long a served sentence stays
     reserved for its reviewer), ANNOTATOR_ADMIN_PASSWORD (the first admin's password),
     ANNOTATOR_AUTO_GOLD (agreeing reviewers make gold without an adjudicator; 0/false/no/off
@@ -40,7 +40,6 @@ class Settings:
     model: str
     labels_path: Path
     patterns_dir: Path
-    reviewer: str
     batch_size: int
     overlap: int = 2
     claim_minutes: float = 5.0
@@ -57,7 +56,6 @@ class Settings:
             model=env.get("ANNOTATOR_MODEL") or DEFAULT_MODEL,
             labels_path=Path(env.get("ANNOTATOR_LABELS") or DEFAULT_LABELS),
             patterns_dir=Path(env.get("ANNOTATOR_PATTERNS") or DEFAULT_PATTERNS),
-            reviewer=env.get("ANNOTATOR_REVIEWER") or "reviewer",
             batch_size=int(env.get("ANNOTATOR_BATCH_SIZE") or 64),
             overlap=max(1, int(env.get("ANNOTATOR_OVERLAP") or 2)),
             claim_minutes=float(env.get("ANNOTATOR_CLAIM_MINUTES") or 5.0),
