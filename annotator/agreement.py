@@ -386,6 +386,11 @@ def match_spans(
     Strict: same bounds and label. Overlap: same label and at least one shared character, paired
     by a maximum matching so that one span never counts for two.
     """
+    if not overlap:
+        return {
+            label: SpanCounts(tp, fp, fn)
+            for label, (tp, fp, fn) in sorted(_strict_counts(reference, other).items())
+        }
     ours, theirs = _by_label(reference), _by_label(other)
     counts: dict[str, SpanCounts] = {}
     for label in sorted(ours.keys() | theirs.keys()):
@@ -395,6 +400,24 @@ def match_spans(
         else:
             tp = len(set(first) & set(second))
         counts[label] = SpanCounts(tp, len(second) - tp, len(first) - tp)
+    return counts
+
+
+def _strict_counts(
+    reference: Collection[LabelledSpan], other: Collection[LabelledSpan]
+) -> dict[str, list[int]]:
+    """Per label [tp, fp, fn] of the exact matches: one set intersection, no sorting."""
+    ours, theirs = set(reference), set(other)
+    counts: dict[str, list[int]] = {}
+    for *_, label in ours & theirs:
+        counts.setdefault(label, [0, 0, 0])[0] += 1
+    for *_, label in theirs:
+        counts.setdefault(label, [0, 0, 0])[1] += 1
+    for *_, label in ours:
+        counts.setdefault(label, [0, 0, 0])[2] += 1
+    for found in counts.values():
+        found[1] -= found[0]
+        found[2] -= found[0]
     return counts
 
 
@@ -470,9 +493,10 @@ def _f1_figure(counts: SpanCounts, *, n_items: int, n_annotators: int) -> Figure
 
 def span_agreement(spans_by_item: SpansByItem[Item], *, overlap: bool) -> SpanAgreement:
     """Match every pair of reviewers' spans on every item both rated."""
-    counts: dict[tuple[str, str], dict[str, SpanCounts]] = defaultdict(dict)
+    # Plain [tp, fp, fn] lists while counting: a SpanCounts per label and item cost more than
+    # the matching itself.
+    totals: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(dict)
     items: Counter[tuple[str, str]] = Counter()
-    labels: set[str] = set()
     n_items = 0
     for by_annotator in spans_by_item.values():
         if len(by_annotator) < 2:
@@ -480,13 +504,28 @@ def span_agreement(spans_by_item: SpansByItem[Item], *, overlap: bool) -> SpanAg
         n_items += 1
         for first, second in combinations(sorted(by_annotator), 2):
             items[first, second] += 1
-            pair_counts = counts[first, second]
-            matched = match_spans(by_annotator[first], by_annotator[second], overlap=overlap)
-            for label, found in matched.items():
-                labels.add(label)
-                pair_counts[label] = pair_counts.get(label, SpanCounts()) + found
+            pair_totals = totals[first, second]
+            if overlap:
+                matched = {
+                    label: [found.tp, found.fp, found.fn]
+                    for label, found in match_spans(
+                        by_annotator[first], by_annotator[second], overlap=True
+                    ).items()
+                }
+            else:
+                matched = _strict_counts(by_annotator[first], by_annotator[second])
+            for label, (tp, fp, fn) in matched.items():
+                total = pair_totals.setdefault(label, [0, 0, 0])
+                total[0] += tp
+                total[1] += fp
+                total[2] += fn
+    counts = {
+        names: {label: SpanCounts(*totals[names][label]) for label in sorted(totals[names])}
+        for names in sorted(items)
+    }
+    labels = {label for by_label in counts.values() for label in by_label}
     return SpanAgreement(
-        counts={names: counts[names] for names in sorted(items)},
+        counts=counts,
         items=dict(items),
         n_items=n_items,
         labels=tuple(sorted(labels)),

@@ -15,6 +15,7 @@ import typer
 from sqlalchemy.engine import Engine
 
 from annotator import repository, workflow
+from annotator.bench.command import bench as bench_command
 from annotator.config import PROJECT_ROOT, Settings
 from annotator.db import DatabaseError, make_engine, migrate, session_scope
 from annotator.formats.records import ImportFailed, InvalidRecord, read_records
@@ -84,6 +85,16 @@ def progress_bar(label: str, total: int) -> Iterator[Any]:
     """A progress bar on stderr (so that --json output on stdout stays clean)."""
     with typer.progressbar(length=total, label=label, file=sys.stderr) as bar:
         yield bar
+
+
+def suggesting_settings(settings: Settings, engine: Engine, model: str | None) -> Settings:
+    """The settings to suggest with: --model, else the active model version, else the default."""
+    from annotator import training
+
+    # An import suggests like the app does, with the version an admin made active.
+    if model is not None:
+        return settings
+    return settings.with_overrides(model=training.suggester_model(engine=engine, settings=settings))
 
 
 def run_suggestions(settings: Settings, engine: Engine, scheme: LabelScheme) -> int:
@@ -180,6 +191,7 @@ def import_(
         f"{summary.duplicates} already stored"
     )
     if suggest:
+        settings = suggesting_settings(settings, engine, model)
         suggested = run_suggestions(settings, engine, scheme)
         typer.echo(f"suggested {suggested} sentence(s) with {settings.model}")
 
@@ -234,9 +246,6 @@ def stats(
             typer.echo(f"{name:<12} {value:>10}")
 
 
-EXPORT_FORMATS = ("jsonl", "spacy", "doccano", "conll", "brat", "csv")
-
-
 @app.command()
 def export(
     output: Annotated[
@@ -273,65 +282,28 @@ def export(
     labels: LabelsOption = None,
 ) -> None:
     """Export the gold annotations (or a reviewer's, for external agreement tools)."""
-    from annotator.formats import brat, conll, doccano, prodigy, spacy_docbin, spans_csv
+    from annotator.exports import ExportChoice, ExportFailed, write_export
 
-    if format not in EXPORT_FORMATS:
-        raise fail(f"unknown format {format!r}; available: {', '.join(EXPORT_FORMATS)}")
-    if reviewer is not None and all_reviewers:
-        raise fail("give --reviewer NAME or --all-reviewers, not both")
-    if format == "spacy" and all_reviewers:
-        raise fail("a spacy export takes the gold or one reviewer's annotations")
-    if not 0.0 <= dev_share < 1.0:
-        raise fail(f"--dev-share must be at least 0 and below 1, got {dev_share}")
+    choice = ExportChoice(
+        format=format,
+        reviewer=reviewer,
+        all_reviewers=all_reviewers,
+        dev_share=dev_share,
+        seed=seed,
+        spans_key=spans_key,
+        tokens=tokens,
+    )
+    if problem := choice.problem():
+        raise fail(problem)
     settings = settings_for(db, labels)
     scheme = open_scheme(settings)
     engine = open_database(settings)
-    whose = (
-        "every reviewer's" if all_reviewers else f"{reviewer}'s" if reviewer is not None else "gold"
-    )
     try:
         with session_scope(engine) as session:
-            records = workflow.export_records(
-                session=session, reviewer=reviewer, all_reviewers=all_reviewers
-            )
-            if format == "spacy":
-                dev_reports = spacy_docbin.split_reports(
-                    workflow.export_report_keys(session=session, reviewer=reviewer),
-                    dev_share=dev_share,
-                    seed=seed,
-                )
-                counts = spacy_docbin.write(
-                    records,
-                    output,
-                    categories=scheme.names("categories"),
-                    dev_reports=dev_reports,
-                    spans_key=spans_key,
-                )
-                typer.echo(
-                    f"wrote {counts.train} train and {counts.dev} dev {whose} sentence(s) "
-                    f"to {output}",
-                    err=True,
-                )
-                return
-            if format == "brat":
-                by_annotator = reviewer is not None or all_reviewers
-                count = brat.write(records, output, scheme=scheme, by_annotator=by_annotator)
-            elif format == "doccano":
-                count = doccano.write(records, output)
-            elif format == "conll":
-                count = conll.write(records, output)
-            elif format == "csv":
-                count = spans_csv.write(records, output)
-            else:
-                count = prodigy.write(records, output, tokens=tokens)
-    except (
-        workflow.ExportError,
-        spacy_docbin.DocBinError,
-        conll.ConllError,
-        OSError,
-    ) as error:
+            summary = write_export(choice, session=session, scheme=scheme, output=output)
+    except ExportFailed as error:
         raise fail(f"export failed: {error}; {output} was not written") from None
-    typer.echo(f"wrote {count} {whose} record(s) to {output}", err=True)
+    typer.echo(f"wrote {summary} to {output}", err=True)
 
 
 @app.command()
@@ -376,7 +348,7 @@ def init(
         raise fail(f"seed import failed:\n{failed}") from None
     typer.echo(f"database ready; {summary.reports} new seed report(s)")
     create_first_admin(settings, engine)
-    run_suggestions(settings, engine, scheme)
+    run_suggestions(suggesting_settings(settings, engine, model), engine, scheme)
 
 
 @app.command()
@@ -686,6 +658,51 @@ def resuggest(
     typer.echo(f"suggested {count} sentence(s) with model version {number}")
 
 
+@app.command("learning-curve")
+def learning_curve(
+    version: Annotated[
+        int | None,
+        typer.Option("--version", help="Store the curve on this model version too."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    base: BaseOption = None,
+    max_steps: StepsOption = None,
+    db: DbOption = None,
+    labels: LabelsOption = None,
+) -> None:
+    """Dev F1 after training on 25, 50, 75 and 100% of the training gold (trains 4 models)."""
+    from dataclasses import asdict
+
+    from annotator import training
+    from annotator.nlp.train import TrainingError
+
+    settings = settings_for(db, labels)
+    open_scheme(settings)
+    engine = open_database(settings)
+    try:
+        with training_bar("Learning curve") as advance:
+            points = training.learning_curve(
+                engine=engine,
+                settings=settings,
+                train_settings=train_settings_for(base, max_steps),
+                progress=advance,
+                number=version,
+            )
+    except training.TrainingBusy as error:
+        raise fail(f"not started: {error}") from None
+    except (training.ModelNotReady, TrainingError) as error:
+        raise fail(f"learning curve failed: {error}") from None
+    if as_json:
+        typer.echo(json.dumps([asdict(point) for point in points], indent=2))
+        return
+    typer.echo(f"{'share':>6}{'train':>7}{'ent F':>8}{'event F':>9}{'cat F':>8}")
+    for p in points:
+        typer.echo(
+            f"{p.share:>6.0%}{p.train_count:>7}{p.entities_f:>8.3f}{p.events_f:>9.3f}"
+            f"{p.categories_f:>8.3f}"
+        )
+
+
 @app.command("compare-suggesters")
 def compare_suggesters(
     heldout: Annotated[
@@ -727,3 +744,9 @@ def compare_suggesters(
         except (ImportFailed, InvalidGold, TrainingError, OSError) as error:
             raise fail(f"comparison failed: {error}") from None
     typer.echo(format_comparison(comparison))
+
+
+# --- benchmark ----------------------------------------------------------------------------
+
+# The same command as ``python -m annotator.bench`` (annotator/bench/command.py).
+app.command("bench")(bench_command)

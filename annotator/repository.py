@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -19,6 +20,7 @@ from annotator.models import (
     Reviewer,
     Sentence,
     Suggestion,
+    utc_now,
 )
 
 
@@ -45,6 +47,18 @@ def get_reviewer(*, session: Session, reviewer_id: int) -> Reviewer | None:
 def list_reviewers(*, session: Session) -> list[Reviewer]:
     """Every reviewer, by name."""
     return list(session.exec(select(Reviewer).order_by(col(Reviewer.name))))
+
+
+def annotation_counts(*, session: Session) -> dict[str, int]:
+    """How many current annotations each reviewer has, by name (0 for none), in name order."""
+    query = (
+        select(Reviewer.name, func.count(col(Annotation.id)))
+        .select_from(Reviewer)
+        .outerjoin(Annotation, col(Annotation.reviewer_id) == Reviewer.id)
+        .group_by(col(Reviewer.name))
+        .order_by(col(Reviewer.name))
+    )
+    return {name: int(count) for name, count in session.exec(query)}
 
 
 def count_login_admins(*, session: Session) -> int:
@@ -104,10 +118,40 @@ def insert_report(
     return int(result.scalar_one())
 
 
+def report_ids_by_hashes(*, session: Session, content_hashes: Collection[str]) -> dict[str, int]:
+    """The ids of the stored reports among these content hashes, by hash (one query)."""
+    if not content_hashes:
+        return {}
+    query = select(Report.content_hash, Report.id).where(
+        col(Report.content_hash).in_(list(content_hashes))
+    )
+    return {
+        content_hash: int(report_id)
+        for content_hash, report_id in session.exec(query)
+        if report_id is not None
+    }
+
+
+def insert_reports(*, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Bulk-insert report rows and return their ids, in the order of the rows.
+
+    A Core insert of the table (not the ORM's bulk path) in batches of many rows per statement,
+    each returning its ids: one round trip for hundreds of reports.
+    """
+    if not rows:
+        return []
+    table = Report.__table__  # type: ignore[attr-defined]
+    statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    now = utc_now()
+    result = session.connection().execute(statement, [{"created_at": now, **row} for row in rows])
+    return [int(report_id) for report_id in result.scalars()]
+
+
 def insert_sentences(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Bulk-insert sentence rows (report_id, position, start_char, end_char, text, hash)."""
     if rows:
-        session.execute(sa.insert(Sentence), list(rows))
+        # A Core insert of the table: the ORM's bulk path took longer than splitting the text.
+        session.connection().execute(sa.insert(Sentence.__table__), list(rows))  # type: ignore[attr-defined]
 
 
 def set_sentence_count(*, session: Session, report_id: int, count: int) -> None:
@@ -115,13 +159,20 @@ def set_sentence_count(*, session: Session, report_id: int, count: int) -> None:
     session.execute(sa.update(Report).where(col(Report.id) == report_id).values(n_sentences=count))
 
 
+# Statements of the annotate loop are built once, with bound parameters: building one took
+# longer than running it (and a sentence is served, saved and shown ten times a minute).
+_COUNT_ANNOTATION = (
+    sa.update(Sentence)
+    .where(col(Sentence.id) == sa.bindparam("p_sentence_id"))
+    .values(n_annotations=col(Sentence.n_annotations) + sa.bindparam("p_change"))
+    # The sentence may be loaded in the session: its count is expired and read again.
+    .execution_options(synchronize_session="fetch")
+)
+
+
 def count_annotation(*, session: Session, sentence_id: int, change: int) -> None:
     """Add ``change`` (+1 or -1) to a sentence's count of deciding reviewers, in the database."""
-    session.execute(
-        sa.update(Sentence)
-        .where(col(Sentence.id) == sentence_id)
-        .values(n_annotations=Sentence.n_annotations + change)
-    )
+    session.execute(_COUNT_ANNOTATION, {"p_sentence_id": sentence_id, "p_change": change})
 
 
 def sentence_ids_of_report(*, session: Session, report_id: int) -> list[int]:
@@ -142,17 +193,24 @@ def report_of(*, session: Session, report_id: int) -> Report | None:
     return session.get(Report, report_id)
 
 
+_CONTEXT = (
+    select(Sentence)
+    .where(
+        Sentence.report_id == sa.bindparam("p_report_id"),
+        col(Sentence.position).between(sa.bindparam("p_first"), sa.bindparam("p_last")),
+    )
+    .order_by(col(Sentence.position))
+)
+
+
 def context_of(*, session: Session, sentence: Sentence, width: int = 1) -> list[Sentence]:
     """The sentence and up to ``width`` neighbours on each side, in report order."""
-    query = (
-        select(Sentence)
-        .where(
-            Sentence.report_id == sentence.report_id,
-            col(Sentence.position).between(sentence.position - width, sentence.position + width),
-        )
-        .order_by(col(Sentence.position))
-    )
-    return list(session.exec(query))
+    params = {
+        "p_report_id": sentence.report_id,
+        "p_first": sentence.position - width,
+        "p_last": sentence.position + width,
+    }
+    return list(session.exec(_CONTEXT, params=params))
 
 
 def next_unannotated_id(*, session: Session, reviewer_id: int, after_id: int = 0) -> int | None:
@@ -192,28 +250,38 @@ def next_routed_id(
     """
     best: int | None = None
     for count in range(overlap):
-        query = _routing_query(
-            reviewer_id=reviewer_id,
-            overlap=overlap,
-            now=now,
-            count=count,
-            after_id=after_id,
-            before_id=best,
-        )
-        found = session.exec(query).first()
+        query = _routing_statement(overlap, count, best is not None)
+        params: dict[str, Any] = {"reviewer_id": reviewer_id, "now": now, "after_id": after_id}
+        if best is not None:
+            params["before_id"] = best
+        found = session.exec(query, params=params).first()
         if found is not None:
             best = int(found)
     return best
 
 
+@lru_cache(maxsize=64)
+def _routing_statement(overlap: int, count: int, bounded: bool) -> Any:
+    """``_routing_query`` with the reviewer, the time and the bounds as bound parameters, built
+    once per shape: building the statement took four times as long as running it."""
+    return _routing_query(
+        reviewer_id=sa.bindparam("reviewer_id"),
+        overlap=overlap,
+        now=sa.bindparam("now"),
+        count=count,
+        after_id=sa.bindparam("after_id"),
+        before_id=sa.bindparam("before_id") if bounded else None,
+    )
+
+
 def _routing_query(
     *,
-    reviewer_id: int,
+    reviewer_id: int | sa.BindParameter[Any],
     overlap: int,
-    now: datetime,
+    now: datetime | sa.BindParameter[Any],
     count: int,
-    after_id: int,
-    before_id: int | None,
+    after_id: int | sa.BindParameter[Any],
+    before_id: int | sa.BindParameter[Any] | None,
 ) -> Any:
     """The first sentence with ``count`` annotations in ``(after_id, before_id)`` that this
     reviewer has not decided and whose live claims by others leave room below ``overlap``."""
@@ -257,6 +325,35 @@ def routing_plan(*, session: Session, reviewer_id: int, overlap: int, now: datet
     return [" ".join(str(value) for value in row) for row in rows]
 
 
+_LOCK_FOR_CLAIM = (
+    sa.select(col(Sentence.id))
+    .where(col(Sentence.id) == sa.bindparam("p_sentence_id"))
+    .with_for_update()
+)
+_CLAIMS_OF_OTHERS = (
+    select(func.count())
+    .select_from(Claim)
+    .where(
+        Claim.sentence_id == sa.bindparam("p_sentence_id"),
+        col(Claim.expires_at) > sa.bindparam("p_now"),
+        Claim.reviewer_id != sa.bindparam("p_reviewer_id"),
+    )
+    .scalar_subquery()
+)
+_TAKEN = sa.select(col(Sentence.n_annotations) + _CLAIMS_OF_OTHERS).where(
+    col(Sentence.id) == sa.bindparam("p_sentence_id")
+)
+_REFRESH_CLAIM = (
+    sa.update(Claim)
+    .where(
+        col(Claim.sentence_id) == sa.bindparam("p_sentence_id"),
+        col(Claim.reviewer_id) == sa.bindparam("p_reviewer_id"),
+    )
+    .values(claimed_at=sa.bindparam("p_claimed_at"), expires_at=sa.bindparam("p_expires_at"))
+    .execution_options(synchronize_session=False)
+)
+
+
 def claim_sentence(
     *,
     session: Session,
@@ -273,30 +370,22 @@ def claim_sentence(
     time anyway), so that two reviewers claiming the same sentence take turns and the second
     one sees the first one's claim.
     """
-    session.execute(
-        sa.select(col(Sentence.id)).where(col(Sentence.id) == sentence_id).with_for_update()
-    )
+    # The statements are built once (above): building them took longer than running them.
+    session.execute(_LOCK_FOR_CLAIM, {"p_sentence_id": sentence_id})
     if overlap is not None:
-        others = (
-            select(func.count())
-            .select_from(Claim)
-            .where(
-                Claim.sentence_id == sentence_id,
-                col(Claim.expires_at) > now,
-                Claim.reviewer_id != reviewer_id,
-            )
-            .scalar_subquery()
-        )
-        taken = session.exec(
-            select(Sentence.n_annotations + others).where(Sentence.id == sentence_id)
-        ).first()
+        taken = session.execute(
+            _TAKEN, {"p_sentence_id": sentence_id, "p_now": now, "p_reviewer_id": reviewer_id}
+        ).scalar()
         if taken is None or int(taken) >= overlap:
             return False
     refreshed = session.execute(
-        sa.update(Claim)
-        .where(col(Claim.sentence_id) == sentence_id, col(Claim.reviewer_id) == reviewer_id)
-        .values(claimed_at=now, expires_at=expires_at)
-        .execution_options(synchronize_session=False)
+        _REFRESH_CLAIM,
+        {
+            "p_sentence_id": sentence_id,
+            "p_reviewer_id": reviewer_id,
+            "p_claimed_at": now,
+            "p_expires_at": expires_at,
+        },
     )
     if getattr(refreshed, "rowcount", 0):
         return True
@@ -317,12 +406,22 @@ def claim_sentence(
     return True
 
 
+_RELEASE_CLAIMS = (
+    sa.delete(Claim)
+    .where(col(Claim.reviewer_id) == sa.bindparam("p_reviewer_id"))
+    .execution_options(synchronize_session=False)
+)
+_RELEASE_CLAIM = _RELEASE_CLAIMS.where(col(Claim.sentence_id) == sa.bindparam("p_sentence_id"))
+
+
 def release_claims(*, session: Session, reviewer_id: int, sentence_id: int | None = None) -> None:
     """Drop a reviewer's claims (on one sentence, or all of them)."""
-    query = sa.delete(Claim).where(col(Claim.reviewer_id) == reviewer_id)
-    if sentence_id is not None:
-        query = query.where(col(Claim.sentence_id) == sentence_id)
-    session.execute(query.execution_options(synchronize_session=False))
+    if sentence_id is None:
+        session.execute(_RELEASE_CLAIMS, {"p_reviewer_id": reviewer_id})
+    else:
+        session.execute(
+            _RELEASE_CLAIM, {"p_reviewer_id": reviewer_id, "p_sentence_id": sentence_id}
+        )
 
 
 def count_annotations_of(*, session: Session, sentence_id: int) -> int:
@@ -333,21 +432,30 @@ def count_annotations_of(*, session: Session, sentence_id: int) -> int:
     return int(session.exec(query).one())
 
 
+_LATEST_SUGGESTION = (
+    select(Suggestion)
+    .where(Suggestion.sentence_id == sa.bindparam("p_sentence_id"))
+    .order_by(col(Suggestion.id).desc())
+    .limit(1)
+)
+
+
 def latest_suggestion(*, session: Session, sentence_id: int) -> Suggestion | None:
     """The newest suggestion stored for a sentence."""
-    query = (
-        select(Suggestion)
-        .where(Suggestion.sentence_id == sentence_id)
-        .order_by(col(Suggestion.id).desc())
-        .limit(1)
-    )
-    return session.exec(query).first()
+    return session.exec(_LATEST_SUGGESTION, params={"p_sentence_id": sentence_id}).first()
 
 
 def unsuggested_sentences(
-    *, session: Session, model_name: str, model_version: str, after_id: int, limit: int
+    *,
+    session: Session,
+    model_name: str,
+    model_version: str,
+    after_id: int,
+    limit: int,
+    stripe: tuple[int, int] | None = None,
 ) -> list[tuple[int, str]]:
-    """Up to ``limit`` (id, text) of sentences after ``after_id`` without this model's output."""
+    """Up to ``limit`` (id, text) of sentences after ``after_id`` without this model's output;
+    with ``stripe`` (index, count) only those whose id modulo count is index."""
     has = select(Suggestion.id).where(
         Suggestion.sentence_id == Sentence.id,
         Suggestion.model_name == model_name,
@@ -355,11 +463,19 @@ def unsuggested_sentences(
     )
     query = (
         select(Sentence.id, Sentence.text)
-        .where(col(Sentence.id) > after_id, ~has.exists())
+        .where(col(Sentence.id) > after_id, ~has.exists(), *_in_stripe(stripe))
         .order_by(col(Sentence.id))
         .limit(limit)
     )
     return [(sentence_id, text) for sentence_id, text in session.exec(query) if sentence_id]
+
+
+def _in_stripe(stripe: tuple[int, int] | None) -> list[Any]:
+    """The condition that keeps one of ``count`` disjoint shares of the sentences, by id."""
+    if stripe is None:
+        return []
+    index, count = stripe
+    return [col(Sentence.id) % count == index]
 
 
 def count_unsuggested(*, session: Session, model_name: str, model_version: str) -> int:
@@ -379,12 +495,16 @@ def insert_suggestions(*, session: Session, rows: Sequence[dict[str, Any]]) -> N
         session.execute(sa.insert(Suggestion), list(rows))
 
 
+_ANNOTATION_OF = select(Annotation).where(
+    Annotation.sentence_id == sa.bindparam("p_sentence_id"),
+    Annotation.reviewer_id == sa.bindparam("p_reviewer_id"),
+)
+
+
 def annotation_of(*, session: Session, sentence_id: int, reviewer_id: int) -> Annotation | None:
     """A reviewer's current annotation of a sentence."""
-    query = select(Annotation).where(
-        Annotation.sentence_id == sentence_id, Annotation.reviewer_id == reviewer_id
-    )
-    return session.exec(query).first()
+    params = {"p_sentence_id": sentence_id, "p_reviewer_id": reviewer_id}
+    return session.exec(_ANNOTATION_OF, params=params).first()
 
 
 def last_live_save(*, session: Session, reviewer_id: int) -> AnnotationVersion | None:
@@ -457,12 +577,22 @@ def count_sentences(*, session: Session) -> int:
     return int(session.exec(select(func.count()).select_from(Sentence)).one())
 
 
+_HIGHEST_SENTENCE_ID = sa.select(func.coalesce(func.max(col(Sentence.id)), 0))
+_COUNT_DECIDED = (
+    select(func.count())
+    .select_from(Annotation)
+    .where(Annotation.reviewer_id == sa.bindparam("p_reviewer_id"))
+)
+
+
+def highest_sentence_id(*, session: Session) -> int:
+    """The highest sentence id (0 without sentences): one step down the primary key."""
+    return int(session.execute(_HIGHEST_SENTENCE_ID).scalar_one())
+
+
 def count_decided(*, session: Session, reviewer_id: int) -> int:
     """How many sentences this reviewer has decided."""
-    query = (
-        select(func.count()).select_from(Annotation).where(Annotation.reviewer_id == reviewer_id)
-    )
-    return int(session.exec(query).one())
+    return int(session.exec(_COUNT_DECIDED, params={"p_reviewer_id": reviewer_id}).one())
 
 
 def iter_gold(
@@ -548,51 +678,133 @@ def recent_reports(*, session: Session, limit: int = 200) -> list[Report]:
     return list(session.exec(query))
 
 
-def iter_shared_annotations(
-    *, session: Session, status: str = "accept", batch_size: int = 1000
-) -> Iterator[tuple[int, str, str, list[Any], list[Any], list[str]]]:
-    """(sentence id, sentence text, reviewer name, entities, events, categories) of every
-    annotation with this status on a sentence two or more reviewers gave it; by sentence and
-    reviewer, streamed in batches."""
+class DecidedRow(NamedTuple):
+    """An accepted or rejected annotation, with its sentence's report, text and gold state."""
+
+    sentence_id: int
+    report_id: int
+    text: str
+    annotation_id: int
+    reviewer_id: int
+    reviewer: str
+    status: str
+    entities: list[Any]
+    events: list[Any]
+    categories: list[str]
+    updated_at: datetime
+    has_gold: bool
+
+
+def iter_decided_annotations(
+    *,
+    session: Session,
+    report_ids: Sequence[int] = (),
+    reviewer_ids: Sequence[int] = (),
+    since: datetime | None = None,
+    before: datetime | None = None,
+    batch_size: int = 1000,
+) -> Iterator[DecidedRow]:
+    """The accepted and rejected annotations within the filters of the sentences two or more
+    reviewers decided within them; by sentence and reviewer name, streamed in batches.
+
+    An empty ``report_ids`` or ``reviewer_ids`` means any; ``since`` (included) and ``before``
+    (excluded) bound when the annotation was last decided, and must be in UTC (SQLite stores
+    timestamps without their zone).
+    """
+    conditions: list[Any] = [col(Annotation.status).in_(("accept", "reject"))]
+    if reviewer_ids:
+        conditions.append(col(Annotation.reviewer_id).in_(list(reviewer_ids)))
+    if since is not None:
+        conditions.append(col(Annotation.updated_at) >= since)
+    if before is not None:
+        conditions.append(col(Annotation.updated_at) < before)
+    shared_query = sa.select(col(Annotation.sentence_id))
+    if report_ids:
+        shared_query = shared_query.join(
+            Sentence, col(Sentence.id) == col(Annotation.sentence_id)
+        ).where(col(Sentence.report_id).in_(list(report_ids)))
     shared = (
-        sa.select(col(Annotation.sentence_id))
-        .where(col(Annotation.status) == status)
+        shared_query.where(*conditions)
         .group_by(col(Annotation.sentence_id))
         .having(func.count() >= 2)
         .subquery()
     )
+    has_gold = sa.exists().where(col(Gold.sentence_id) == col(Annotation.sentence_id))
     query = (
         sa.select(
             col(Annotation.sentence_id),
+            col(Sentence.report_id),
             col(Sentence.text),
+            col(Annotation.id),
+            col(Annotation.reviewer_id),
             col(Reviewer.name),
+            col(Annotation.status),
             col(Annotation.entities),
             col(Annotation.events),
             col(Annotation.categories),
+            col(Annotation.updated_at),
+            has_gold.label("has_gold"),
         )
         .join(shared, shared.c.sentence_id == col(Annotation.sentence_id))
         .join(Sentence, col(Sentence.id) == col(Annotation.sentence_id))
         .join(Reviewer, col(Reviewer.id) == col(Annotation.reviewer_id))
-        .where(col(Annotation.status) == status)
+        .where(*conditions)
         .order_by(col(Annotation.sentence_id), col(Reviewer.name))
         .execution_options(yield_per=batch_size)
     )
-    for sentence_id, text, name, entities, events, categories in session.execute(query):
-        yield int(sentence_id), str(text), str(name), list(entities), list(events), list(categories)
+    for row in session.execute(query):
+        yield DecidedRow(
+            int(row[0]),
+            int(row[1]),
+            str(row[2]),
+            int(row[3]),
+            int(row[4]),
+            str(row[5]),
+            str(row[6]),
+            list(row[7]),
+            list(row[8]),
+            list(row[9]),
+            row[10],
+            bool(row[11]),
+        )
+
+
+def reports_with_shared_sentences(*, session: Session) -> list[tuple[int, str]]:
+    """(id, source) of the reports with a sentence two or more reviewers decided, by id."""
+    shared = sa.exists().where(
+        col(Sentence.report_id) == col(Report.id), col(Sentence.n_annotations) >= 2
+    )
+    query = sa.select(col(Report.id), col(Report.source)).where(shared).order_by(col(Report.id))
+    return [(int(report_id), str(source)) for report_id, source in session.execute(query)]
 
 
 # --- adjudication and gold ------------------------------------------------------------------
+
+
+_LOCK_SENTENCE = (
+    sa.select(col(Sentence.id))
+    .where(col(Sentence.id) == sa.bindparam("p_sentence_id"))
+    .with_for_update(key_share=True)
+)
 
 
 def lock_sentence(*, session: Session, sentence_id: int) -> None:
     """Hold a sentence's row until the transaction ends, so that gold decisions on it take
     turns: ``FOR NO KEY UPDATE`` on PostgreSQL (it does not block the key-share locks that
     inserting its annotations takes); SQLite has one writer at a time anyway."""
-    session.execute(
-        sa.select(col(Sentence.id))
-        .where(col(Sentence.id) == sentence_id)
-        .with_for_update(key_share=True)
+    session.execute(_LOCK_SENTENCE, {"p_sentence_id": sentence_id})
+
+
+_DECIDED_ANNOTATIONS = (
+    select(Annotation, Reviewer.name)
+    .join(Reviewer, col(Reviewer.id) == Annotation.reviewer_id)
+    .where(
+        col(Annotation.sentence_id).in_(sa.bindparam("p_sentence_ids", expanding=True)),
+        col(Annotation.status).in_(("accept", "reject")),
     )
+    .order_by(col(Annotation.sentence_id), col(Reviewer.name), col(Annotation.id))
+    .execution_options(populate_existing=True)
+)
 
 
 def decided_annotations(
@@ -602,17 +814,11 @@ def decided_annotations(
     as stored now (not as this session last saw them), by sentence, reviewer name and id."""
     if not sentence_ids:
         return []
-    query = (
-        select(Annotation, Reviewer.name)
-        .join(Reviewer, col(Reviewer.id) == Annotation.reviewer_id)
-        .where(
-            col(Annotation.sentence_id).in_(list(sentence_ids)),
-            col(Annotation.status).in_(("accept", "reject")),
-        )
-        .order_by(col(Annotation.sentence_id), col(Reviewer.name), col(Annotation.id))
-        .execution_options(populate_existing=True)
-    )
-    return [(annotation, str(name)) for annotation, name in session.exec(query)]
+    params = {"p_sentence_ids": list(sentence_ids)}
+    return [
+        (annotation, str(name))
+        for annotation, name in session.exec(_DECIDED_ANNOTATIONS, params=params)
+    ]
 
 
 def annotation_ids_of(*, session: Session, sentence_id: int) -> set[int]:
@@ -650,14 +856,16 @@ def adjudication_candidates(
     ]
 
 
+_CURRENT_GOLD = (
+    select(Gold)
+    .where(Gold.sentence_id == sa.bindparam("p_sentence_id"))
+    .execution_options(populate_existing=True)
+)
+
+
 def current_gold(*, session: Session, sentence_id: int) -> Gold | None:
     """The gold of a sentence as stored now (not as this session last saw it)."""
-    query = (
-        select(Gold)
-        .where(Gold.sentence_id == sentence_id)
-        .execution_options(populate_existing=True)
-    )
-    return session.exec(query).first()
+    return session.exec(_CURRENT_GOLD, params={"p_sentence_id": sentence_id}).first()
 
 
 def insert_gold_if_absent(*, session: Session, values: dict[str, Any]) -> bool:
@@ -744,7 +952,13 @@ def _gold_in_session(*, session: Session, gold_id: int) -> Gold | None:
 
 
 def unsuggested_unannotated_sentences(
-    *, session: Session, model_name: str, model_version: str, after_id: int, limit: int
+    *,
+    session: Session,
+    model_name: str,
+    model_version: str,
+    after_id: int,
+    limit: int,
+    stripe: tuple[int, int] | None = None,
 ) -> list[tuple[int, str]]:
     """Like ``unsuggested_sentences``, but only sentences without an annotation or gold."""
     has = select(Suggestion.id).where(
@@ -759,6 +973,7 @@ def unsuggested_unannotated_sentences(
             Sentence.n_annotations == 0,
             ~has.exists(),
             ~select(Gold.id).where(Gold.sentence_id == Sentence.id).exists(),
+            *_in_stripe(stripe),
         )
         .order_by(col(Sentence.id))
         .limit(limit)
@@ -774,7 +989,13 @@ def count_unsuggested_unannotated(*, session: Session, model_name: str, model_ve
         Suggestion.model_version == model_version,
     )
     query = (
-        select(func.count()).select_from(Sentence).where(Sentence.n_annotations == 0, ~has.exists())
+        select(func.count())
+        .select_from(Sentence)
+        .where(
+            Sentence.n_annotations == 0,
+            ~has.exists(),
+            ~select(Gold.id).where(Gold.sentence_id == Sentence.id).exists(),
+        )
     )
     return int(session.exec(query).one())
 

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
+import queue
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from annotator import repository
-from annotator.db import session_scope
+from annotator.db import make_engine, session_scope
 from annotator.formats.prodigy import record_to_json
 from annotator.formats.records import InvalidRecord, Record, RecordAnnotation, Status
 from annotator.labels import LabelScheme
@@ -30,7 +33,7 @@ from annotator.models import (
     Sentence,
     utc_now,
 )
-from annotator.nlp.text import split_sentences
+from annotator.nlp.text import split_reports
 from annotator.spans import Span, SpanError, check_layers, spans_from_dicts, spans_to_dicts
 
 if TYPE_CHECKING:
@@ -118,6 +121,9 @@ def content_hash(text: str, *, split: bool) -> str:
     return hashlib.sha256(kind + text.encode("utf-8")).hexdigest()
 
 
+IMPORT_CHUNK = 500
+
+
 def import_records(
     *,
     session: Session,
@@ -134,47 +140,72 @@ def import_records(
     back and nothing is kept.
     """
     summary = ImportSummary()
-    for record in records:
-        report_hash = content_hash(record.text, split=record.split)
-        report_id = repository.report_id_by_hash(session=session, content_hash=report_hash)
-        if report_id is None:
-            report_id = repository.insert_report(
-                session=session,
-                content_hash=report_hash,
-                source=record.source,
-                text=record.text,
-                meta=dict(record.meta),
-            )
-            offsets = split_sentences(record.text) if record.split else [(0, len(record.text))]
-            rows = [
-                {
-                    "report_id": report_id,
-                    "position": position,
-                    "start_char": start,
-                    "end_char": end,
-                    "text": record.text[start:end],
-                    "content_hash": hashlib.sha256(
-                        record.text[start:end].encode("utf-8")
-                    ).hexdigest(),
-                }
-                for position, (start, end) in enumerate(offsets)
-            ]
-            repository.insert_sentences(session=session, rows=rows)
-            repository.set_sentence_count(session=session, report_id=report_id, count=len(rows))
-            summary.reports += 1
-            summary.sentences += len(rows)
-        else:
-            summary.duplicates += 1
-        if gold:
-            _import_gold(session=session, record=record, report_id=report_id, scheme=scheme)
-            summary.gold += 1
-        elif record.annotation is not None:
-            _import_annotation(
-                session=session, record=record, report_id=report_id, scheme=scheme, summary=summary
-            )
-        if progress is not None:
-            progress(record)
+    iterator = iter(records)
+    # In chunks: one query finds the reports already stored, one statement inserts the new
+    # ones, one their sentences; a statement per report cost more than splitting the text.
+    while chunk := list(islice(iterator, IMPORT_CHUNK)):
+        report_ids = _store_reports(session=session, chunk=chunk, summary=summary)
+        for record, report_id in zip(chunk, report_ids, strict=True):
+            if gold:
+                _import_gold(session=session, record=record, report_id=report_id, scheme=scheme)
+                summary.gold += 1
+            elif record.annotation is not None:
+                _import_annotation(
+                    session=session,
+                    record=record,
+                    report_id=report_id,
+                    scheme=scheme,
+                    summary=summary,
+                )
+            if progress is not None:
+                progress(record)
     return summary
+
+
+def _store_reports(*, session: Session, chunk: list[Record], summary: ImportSummary) -> list[int]:
+    """Insert the reports of a chunk that are not stored yet, with their sentences; return the
+    report id of every record (a duplicate gets the id of the report stored before)."""
+    hashes = [content_hash(record.text, split=record.split) for record in chunk]
+    ids = repository.report_ids_by_hashes(session=session, content_hashes=set(hashes))
+    fresh: dict[str, Record] = {}
+    for record, report_hash in zip(chunk, hashes, strict=True):
+        if report_hash in ids or report_hash in fresh:
+            summary.duplicates += 1
+        else:
+            fresh[report_hash] = record
+    new = list(fresh.values())
+    split = iter(split_reports([record.text for record in new if record.split]))
+    offsets = [next(split) if record.split else [(0, len(record.text))] for record in new]
+    new_ids = repository.insert_reports(
+        session=session,
+        rows=[
+            {
+                "content_hash": report_hash,
+                "source": record.source,
+                "text": record.text,
+                "meta": dict(record.meta),
+                "n_sentences": len(bounds),
+            }
+            for (report_hash, record), bounds in zip(fresh.items(), offsets, strict=True)
+        ],
+    )
+    ids.update(zip(fresh, new_ids, strict=True))
+    rows = [
+        {
+            "report_id": report_id,
+            "position": position,
+            "start_char": start,
+            "end_char": end,
+            "text": record.text[start:end],
+            "content_hash": hashlib.sha256(record.text[start:end].encode("utf-8")).hexdigest(),
+        }
+        for record, report_id, bounds in zip(new, new_ids, offsets, strict=True)
+        for position, (start, end) in enumerate(bounds)
+    ]
+    repository.insert_sentences(session=session, rows=rows)
+    summary.reports += len(new)
+    summary.sentences += len(rows)
+    return [ids[report_hash] for report_hash in hashes]
 
 
 def _import_annotation(
@@ -252,6 +283,10 @@ def _import_gold(*, session: Session, record: Record, report_id: int, scheme: La
 # --- suggestions --------------------------------------------------------------------------
 
 
+class SuggestionWorkerFailed(RuntimeError):
+    """A worker process of a multi-process suggestion run failed; its batches stay stored."""
+
+
 def suggest_pending(
     *,
     engine: Engine,
@@ -259,30 +294,62 @@ def suggest_pending(
     batch_size: int = 64,
     progress: Progress | None = None,
     unannotated_only: bool = False,
+    processes: int = 1,
 ) -> int:
     """Suggest for every sentence that lacks this model version's suggestion; return how many.
 
     Each batch is committed on its own, so an interrupted run resumes where it stopped. With
-    ``unannotated_only`` sentences that have an annotation or gold are left alone.
+    ``unannotated_only`` sentences that have an annotation or gold are left alone. With
+    ``processes`` above 1, that many forked worker processes share the sentences (by id modulo
+    ``processes``), each with the loaded pipeline and a connection of its own; where processes
+    cannot fork, or the database lives in memory, one process does it all.
     """
     count = (
         repository.count_unsuggested_unannotated
         if unannotated_only
         else repository.count_unsuggested
     )
+    with session_scope(engine) as session:
+        total = count(
+            session=session, model_name=suggester.model_name, model_version=suggester.model_version
+        )
+    if progress is not None:
+        progress(0, total)
+    if processes > 1 and total > 0 and _can_fork_workers(engine):
+        return _suggest_in_workers(
+            engine=engine,
+            suggester=suggester,
+            batch_size=batch_size,
+            progress=progress,
+            unannotated_only=unannotated_only,
+            processes=processes,
+            total=total,
+        )
+    done = 0
+    for stored in _suggest_batches(
+        engine=engine, suggester=suggester, batch_size=batch_size, unannotated_only=unannotated_only
+    ):
+        done += stored
+        if progress is not None:
+            progress(done, max(total, done))
+    return done
+
+
+def _suggest_batches(
+    *,
+    engine: Engine,
+    suggester: Suggester,
+    batch_size: int,
+    unannotated_only: bool,
+    stripe: tuple[int, int] | None = None,
+) -> Iterator[int]:
+    """Suggest and store batch after batch (of one stripe of the ids); yield each batch's size."""
     pending = (
         repository.unsuggested_unannotated_sentences
         if unannotated_only
         else repository.unsuggested_sentences
     )
-    with session_scope(engine) as session:
-        total = count(
-            session=session, model_name=suggester.model_name, model_version=suggester.model_version
-        )
-    done = 0
     after_id = 0
-    if progress is not None:
-        progress(0, total)
     while True:
         with session_scope(engine) as session:
             batch = pending(
@@ -291,26 +358,116 @@ def suggest_pending(
                 model_version=suggester.model_version,
                 after_id=after_id,
                 limit=batch_size * 8,
+                stripe=stripe,
             )
-            if not batch:
-                return done
-            texts = [text for _, text in batch]
-            rows = [
-                {
-                    "sentence_id": sentence_id,
-                    "model_name": suggester.model_name,
-                    "model_version": suggester.model_version,
-                    **Draft(s.entities, s.events, s.categories).rows(),
-                }
-                for (sentence_id, _), s in zip(
-                    batch, suggester.suggest(texts, batch_size=batch_size), strict=True
-                )
-            ]
+        if not batch:
+            return
+        # The pipeline runs outside any transaction: no read snapshot goes stale while it
+        # works, and no lock is held.
+        texts = [text for _, text in batch]
+        rows = [
+            {
+                "sentence_id": sentence_id,
+                "model_name": suggester.model_name,
+                "model_version": suggester.model_version,
+                **Draft(s.entities, s.events, s.categories).rows(),
+            }
+            for (sentence_id, _), s in zip(
+                batch, suggester.suggest(texts, batch_size=batch_size), strict=True
+            )
+        ]
+        with session_scope(engine) as session:
             repository.insert_suggestions(session=session, rows=rows)
         after_id = batch[-1][0]
-        done += len(batch)
-        if progress is not None:
-            progress(done, max(total, done))
+        yield len(batch)
+
+
+def _can_fork_workers(engine: Engine) -> bool:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    url = engine.url
+    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    return not in_memory
+
+
+def _suggest_in_workers(
+    *,
+    engine: Engine,
+    suggester: Suggester,
+    batch_size: int,
+    progress: Progress | None,
+    unannotated_only: bool,
+    processes: int,
+    total: int,
+) -> int:
+    context = multiprocessing.get_context("fork")
+    reports: multiprocessing.Queue[int | str | None] = context.Queue()
+    url = engine.url.render_as_string(hide_password=False)
+    # No pooled connection may be shared across the fork: the workers open their own.
+    engine.dispose()
+    workers = [
+        context.Process(
+            target=_suggest_worker,
+            args=(url, suggester, batch_size, unannotated_only, (index, processes), reports),
+            daemon=True,
+        )
+        for index in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    done, running, failures = 0, len(workers), []
+    try:
+        while running:
+            try:
+                item = reports.get(timeout=1.0)
+            except queue.Empty:
+                if any(worker.is_alive() for worker in workers):
+                    continue
+                failures.append("a worker process ended without reporting")
+                break
+            if item is None:
+                running -= 1
+            elif isinstance(item, str):
+                failures.append(item)
+            else:
+                done += item
+                if progress is not None:
+                    progress(done, max(total, done))
+    finally:
+        for worker in workers:
+            worker.join(timeout=10)
+            if worker.is_alive():
+                worker.kill()
+    if failures:
+        raise SuggestionWorkerFailed(f"suggestion worker failed: {failures[0]}")
+    return done
+
+
+def _suggest_worker(
+    url: str,
+    suggester: Suggester,
+    batch_size: int,
+    unannotated_only: bool,
+    stripe: tuple[int, int],
+    reports: multiprocessing.Queue[int | str | None],
+) -> None:
+    """One worker process: its stripe of the sentences, through its own engine."""
+    engine = make_engine(url)
+    try:
+        for stored in _suggest_batches(
+            engine=engine,
+            suggester=suggester,
+            batch_size=batch_size,
+            unannotated_only=unannotated_only,
+            stripe=stripe,
+        ):
+            reports.put(stored)
+    except Exception as error:  # reported to the parent, which raises it
+        log.exception("suggestion worker %s failed", stripe)
+        reports.put(f"{type(error).__name__}: {error}")
+    finally:
+        engine.dispose()
+        reports.put(None)
 
 
 # --- serving and deciding -----------------------------------------------------------------
@@ -527,12 +684,33 @@ def _settle_gold(*, session: Session, sentence_id: int, saved_id: int) -> None:
     )
 
 
+# The sentence count of each database at its highest sentence id, counted when that changes.
+_SENTENCE_TOTALS: dict[str, tuple[int, int]] = {}
+
+
 def progress_of(*, session: Session, reviewer_id: int) -> tuple[int, int]:
     """(sentences this reviewer decided, sentences in all)."""
     return (
         repository.count_decided(session=session, reviewer_id=reviewer_id),
-        repository.count_sentences(session=session),
+        count_sentences(session=session),
     )
+
+
+def count_sentences(*, session: Session) -> int:
+    """How many sentences there are, counted again only when sentences were added.
+
+    Counting walks a whole index (30 ms at a million sentences, on every rerun of the annotate
+    page); the highest id is one index step. Sentences are only ever added, never removed
+    (reports are not deleted), so the count changes exactly when the highest id does.
+    """
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    highest = repository.highest_sentence_id(session=session)
+    known = _SENTENCE_TOTALS.get(database)
+    if known is not None and known[0] == highest:
+        return known[1]
+    total = repository.count_sentences(session=session)
+    _SENTENCE_TOTALS[database] = (highest, total)
+    return total
 
 
 def gold_records(*, session: Session, tokens: bool = False) -> Iterator[dict[str, Any]]:
