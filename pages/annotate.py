@@ -44,7 +44,8 @@ with main:
     view.category_toggles(state, scheme)
     st.caption(f"Suggested by {state['model']}" if state.get("model") else "No stored suggestion.")
     fallback = st.expander(
-        "Span list and word picker (without the editor)", key="annotate_fallback",
+        "Span list and word picker (without the editor)",
+        key="annotate_fallback",
         on_change="rerun",
     )
     with fallback:

@@ -336,7 +336,7 @@ def span_list(state: dict[str, Any], text: str, scheme: LabelScheme) -> None:
         for index, row in enumerate(rows):
             left, middle, right = st.columns([3, 2, 1], vertical_alignment="center")
             marker = " · suggested" if row.get("suggested") else ""
-            left.text(f"{text[row['start']:row['end']]}{marker}")
+            left.text(f"{text[row['start'] : row['end']]}{marker}")
             key = f"annotate_relabel_{sid}_{layer}_{index}_{row['start']}_{row['end']}"
             middle.selectbox(
                 "Label",
@@ -379,26 +379,50 @@ def decision_buttons(scheme: LabelScheme, *, has_sentence: bool) -> None:
     """
     accept, reject, skip, back, confirm = st.columns(5)
     accept.button(
-        "Accept", key="annotate_accept", type="primary", shortcut="a", on_click=decide,
-        args=("accept", scheme), disabled=not has_sentence, width="stretch",
+        "Accept",
+        key="annotate_accept",
+        type="primary",
+        shortcut="a",
+        on_click=decide,
+        args=("accept", scheme),
+        disabled=not has_sentence,
+        width="stretch",
         icon=":material/check:",
     )
     reject.button(
-        "Reject", key="annotate_reject", shortcut="x", on_click=decide,
-        args=("reject", scheme), disabled=not has_sentence, width="stretch",
+        "Reject",
+        key="annotate_reject",
+        shortcut="x",
+        on_click=decide,
+        args=("reject", scheme),
+        disabled=not has_sentence,
+        width="stretch",
         icon=":material/close:",
     )
     skip.button(
-        "Skip", key="annotate_skip", shortcut="space", on_click=decide,
-        args=("skip", scheme), disabled=not has_sentence, width="stretch",
+        "Skip",
+        key="annotate_skip",
+        shortcut="space",
+        on_click=decide,
+        args=("skip", scheme),
+        disabled=not has_sentence,
+        width="stretch",
     )
     back.button(
-        "Undo", key="annotate_undo", shortcut="u", on_click=undo, width="stretch",
+        "Undo",
+        key="annotate_undo",
+        shortcut="u",
+        on_click=undo,
+        width="stretch",
         icon=":material/undo:",
     )
     confirm.button(
-        "Confirm all", key="annotate_confirm", on_click=accept_suggestions,
-        disabled=not has_sentence, width="stretch", help="Confirm every suggested span",
+        "Confirm all",
+        key="annotate_confirm",
+        on_click=accept_suggestions,
+        disabled=not has_sentence,
+        width="stretch",
+        help="Confirm every suggested span",
     )
 
 

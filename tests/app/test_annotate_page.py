@@ -101,7 +101,7 @@ def editor_data(at: AppTest) -> dict[str, Any]:
 
 def spans_shown(at: AppTest, layer: str) -> list[tuple[str, str, bool]]:
     data = editor_data(at)
-    return [(data["text"][s["start"]:s["end"]], s["label"], s["suggested"]) for s in data[layer]]
+    return [(data["text"][s["start"] : s["end"]], s["label"], s["suggested"]) for s in data[layer]]
 
 
 def send_edit(at: AppTest, **edit: Any) -> AppTest:
@@ -186,12 +186,19 @@ def test_editor_edits_are_validated_and_stored(database):
     first = sentence_ids(database)[0]
     at = open_page()
     # Relabel the wrong ORG with the editor, add an event over an entity, remove the GPE.
-    send_edit(at, action="relabel", sentence_id=first, layer="entities", index=1,
-              start=30, end=41, label="ARMED_GROUP")
+    send_edit(
+        at,
+        action="relabel",
+        sentence_id=first,
+        layer="entities",
+        index=1,
+        start=30,
+        end=41,
+        label="ARMED_GROUP",
+    )
     send_edit(at, action="add", sentence_id=first, start=30, end=41, label="ARMED_CLASH")
     send_edit(at, action="add", sentence_id=first, start=57, end=63, label="DATE")
-    send_edit(at, action="remove", sentence_id=first, layer="entities", index=2,
-              start=47, end=53)
+    send_edit(at, action="remove", sentence_id=first, layer="entities", index=2, start=47, end=53)
     assert not at.exception and not at.error
     assert spans_shown(at, "entities") == [
         ("Junta troops", "ARMED_GROUP", True),
@@ -199,7 +206,8 @@ def test_editor_edits_are_validated_and_stored(database):
         ("Monday", "DATE", False),
     ]
     assert [(text, label) for text, label, _ in spans_shown(at, "events")] == [
-        ("clashed", "ARMED_CLASH"), ("Arakan Army", "ARMED_CLASH"),
+        ("clashed", "ARMED_CLASH"),
+        ("Arakan Army", "ARMED_CLASH"),
     ]
     at.button(key="annotate_accept").click().run()
     with session_scope(database) as session:
@@ -228,10 +236,21 @@ def test_editor_edits_are_validated_and_stored(database):
         ({"action": "add", "start": 26, "end": 41, "label": "PERSON"}, "overlaps the ORG entity"),
         ({"action": "add", "start": "57", "end": 63, "label": "DATE"}, "must be an integer"),
         ({"action": "drop", "start": 57, "end": 63, "label": "DATE"}, "unknown action"),
-        ({"action": "remove", "layer": "entities", "index": 1, "start": 0, "end": 12},
-         "no longer in the draft"),
-        ({"action": "relabel", "layer": "entities", "index": 1, "start": 30, "end": 41,
-          "label": "ARREST"}, None),  # an entity becomes an event: allowed
+        (
+            {"action": "remove", "layer": "entities", "index": 1, "start": 0, "end": 12},
+            "no longer in the draft",
+        ),
+        (
+            {
+                "action": "relabel",
+                "layer": "entities",
+                "index": 1,
+                "start": 30,
+                "end": 41,
+                "label": "ARREST",
+            },
+            None,
+        ),  # an entity becomes an event: allowed
     ],
 )
 def test_editor_rejects_what_cannot_be_stored(database, edit, reason):
@@ -298,9 +317,13 @@ def test_report_html_is_shown_as_text(database):
 def test_decision_buttons_have_shortcuts_and_label_keys_belong_to_the_editor(database, scheme):
     at = open_page(fallback=True)
     shortcuts = {b.key: b.proto.shortcut for b in at.button}
-    assert {k: shortcuts[k] for k in ("annotate_accept", "annotate_reject", "annotate_skip",
-                                      "annotate_undo")} == {
-        "annotate_accept": "a", "annotate_reject": "x", "annotate_skip": "space",
+    assert {
+        k: shortcuts[k]
+        for k in ("annotate_accept", "annotate_reject", "annotate_skip", "annotate_undo")
+    } == {
+        "annotate_accept": "a",
+        "annotate_reject": "x",
+        "annotate_skip": "space",
         "annotate_undo": "u",
     }
     assert shortcuts["annotate_add_entities_PERSON"] == ""
@@ -357,8 +380,12 @@ def test_a_sentence_with_enough_annotations_is_not_served(database, scheme):
     with session_scope(database) as session:
         ben = repository.ensure_reviewer(session=session, name="ben")
         workflow.save_decision(
-            session=session, sentence_id=first, reviewer_id=ben.id, status="skip",
-            draft=workflow.Draft(), scheme=scheme,
+            session=session,
+            sentence_id=first,
+            reviewer_id=ben.id,
+            status="skip",
+            draft=workflow.Draft(),
+            scheme=scheme,
         )
     at = open_page()
     assert editor_data(at)["sentence_id"] == second
