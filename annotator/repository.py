@@ -102,11 +102,6 @@ def reset_failed_logins(*, session: Session, reviewer_id: int) -> None:
     )
 
 
-def report_id_by_hash(*, session: Session, content_hash: str) -> int | None:
-    """The id of the report with this content hash, or None."""
-    return session.exec(select(Report.id).where(Report.content_hash == content_hash)).first()
-
-
 def insert_report(
     *, session: Session, content_hash: str, source: str, text: str, meta: dict[str, Any]
 ) -> int:
@@ -152,11 +147,6 @@ def insert_sentences(*, session: Session, rows: Sequence[dict[str, Any]]) -> Non
     if rows:
         # A Core insert of the table: the ORM's bulk path took longer than splitting the text.
         session.connection().execute(sa.insert(Sentence.__table__), list(rows))  # type: ignore[attr-defined]
-
-
-def set_sentence_count(*, session: Session, report_id: int, count: int) -> None:
-    """Record how many sentences a report was split into."""
-    session.execute(sa.update(Report).where(col(Report.id) == report_id).values(n_sentences=count))
 
 
 # Statements of the annotate loop are built once, with bound parameters: building one took
@@ -453,21 +443,41 @@ def unsuggested_sentences(
     after_id: int,
     limit: int,
     stripe: tuple[int, int] | None = None,
+    unannotated_only: bool = False,
 ) -> list[tuple[int, str]]:
     """Up to ``limit`` (id, text) of sentences after ``after_id`` without this model's output;
-    with ``stripe`` (index, count) only those whose id modulo count is index."""
+    with ``stripe`` (index, count) only those whose id modulo count is index; with
+    ``unannotated_only`` only those without an annotation or gold."""
+    query = (
+        select(Sentence.id, Sentence.text)
+        .where(
+            col(Sentence.id) > after_id,
+            *_lacking_suggestion(model_name, model_version, unannotated_only=unannotated_only),
+            *_in_stripe(stripe),
+        )
+        .order_by(col(Sentence.id))
+        .limit(limit)
+    )
+    return [(sentence_id, text) for sentence_id, text in session.exec(query) if sentence_id]
+
+
+def _lacking_suggestion(
+    model_name: str, model_version: str, *, unannotated_only: bool
+) -> list[Any]:
+    """The conditions on a sentence without this model's suggestion (and, if asked, without an
+    annotation or gold)."""
     has = select(Suggestion.id).where(
         Suggestion.sentence_id == Sentence.id,
         Suggestion.model_name == model_name,
         Suggestion.model_version == model_version,
     )
-    query = (
-        select(Sentence.id, Sentence.text)
-        .where(col(Sentence.id) > after_id, ~has.exists(), *_in_stripe(stripe))
-        .order_by(col(Sentence.id))
-        .limit(limit)
-    )
-    return [(sentence_id, text) for sentence_id, text in session.exec(query) if sentence_id]
+    conditions: list[Any] = [~has.exists()]
+    if unannotated_only:
+        conditions += [
+            Sentence.n_annotations == 0,
+            ~select(Gold.id).where(Gold.sentence_id == Sentence.id).exists(),
+        ]
+    return conditions
 
 
 def _in_stripe(stripe: tuple[int, int] | None) -> list[Any]:
@@ -478,14 +488,13 @@ def _in_stripe(stripe: tuple[int, int] | None) -> list[Any]:
     return [col(Sentence.id) % count == index]
 
 
-def count_unsuggested(*, session: Session, model_name: str, model_version: str) -> int:
-    """How many sentences lack this model's suggestion."""
-    has = select(Suggestion.id).where(
-        Suggestion.sentence_id == Sentence.id,
-        Suggestion.model_name == model_name,
-        Suggestion.model_version == model_version,
-    )
-    query = select(func.count()).select_from(Sentence).where(~has.exists())
+def count_unsuggested(
+    *, session: Session, model_name: str, model_version: str, unannotated_only: bool = False
+) -> int:
+    """How many sentences lack this model's suggestion (with ``unannotated_only``: of those
+    without an annotation or gold)."""
+    conditions = _lacking_suggestion(model_name, model_version, unannotated_only=unannotated_only)
+    query = select(func.count()).select_from(Sentence).where(*conditions)
     return int(session.exec(query).one())
 
 
@@ -949,55 +958,6 @@ def _gold_in_session(*, session: Session, gold_id: int) -> Gold | None:
 
 
 # --- model versions -----------------------------------------------------------------------
-
-
-def unsuggested_unannotated_sentences(
-    *,
-    session: Session,
-    model_name: str,
-    model_version: str,
-    after_id: int,
-    limit: int,
-    stripe: tuple[int, int] | None = None,
-) -> list[tuple[int, str]]:
-    """Like ``unsuggested_sentences``, but only sentences without an annotation or gold."""
-    has = select(Suggestion.id).where(
-        Suggestion.sentence_id == Sentence.id,
-        Suggestion.model_name == model_name,
-        Suggestion.model_version == model_version,
-    )
-    query = (
-        select(Sentence.id, Sentence.text)
-        .where(
-            col(Sentence.id) > after_id,
-            Sentence.n_annotations == 0,
-            ~has.exists(),
-            ~select(Gold.id).where(Gold.sentence_id == Sentence.id).exists(),
-            *_in_stripe(stripe),
-        )
-        .order_by(col(Sentence.id))
-        .limit(limit)
-    )
-    return [(sentence_id, text) for sentence_id, text in session.exec(query) if sentence_id]
-
-
-def count_unsuggested_unannotated(*, session: Session, model_name: str, model_version: str) -> int:
-    """How many sentences without an annotation or gold lack this model's suggestion."""
-    has = select(Suggestion.id).where(
-        Suggestion.sentence_id == Sentence.id,
-        Suggestion.model_name == model_name,
-        Suggestion.model_version == model_version,
-    )
-    query = (
-        select(func.count())
-        .select_from(Sentence)
-        .where(
-            Sentence.n_annotations == 0,
-            ~has.exists(),
-            ~select(Gold.id).where(Gold.sentence_id == Sentence.id).exists(),
-        )
-    )
-    return int(session.exec(query).one())
 
 
 def count_gold(*, session: Session) -> int:

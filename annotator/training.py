@@ -344,8 +344,11 @@ def suggester_model(*, engine: Engine, settings: Settings) -> str:
 def pending_resuggestion(*, engine: Engine, suggester: Suggester) -> int:
     """How many sentences without an annotation or gold lack this suggester's suggestion."""
     with session_scope(engine) as session:
-        return repository.count_unsuggested_unannotated(
-            session=session, model_name=suggester.model_name, model_version=suggester.model_version
+        return repository.count_unsuggested(
+            session=session,
+            model_name=suggester.model_name,
+            model_version=suggester.model_version,
+            unannotated_only=True,
         )
 
 

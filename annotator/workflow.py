@@ -304,14 +304,12 @@ def suggest_pending(
     ``processes``), each with the loaded pipeline and a connection of its own; where processes
     cannot fork, or the database lives in memory, one process does it all.
     """
-    count = (
-        repository.count_unsuggested_unannotated
-        if unannotated_only
-        else repository.count_unsuggested
-    )
     with session_scope(engine) as session:
-        total = count(
-            session=session, model_name=suggester.model_name, model_version=suggester.model_version
+        total = repository.count_unsuggested(
+            session=session,
+            model_name=suggester.model_name,
+            model_version=suggester.model_version,
+            unannotated_only=unannotated_only,
         )
     if progress is not None:
         progress(0, total)
@@ -344,21 +342,17 @@ def _suggest_batches(
     stripe: tuple[int, int] | None = None,
 ) -> Iterator[int]:
     """Suggest and store batch after batch (of one stripe of the ids); yield each batch's size."""
-    pending = (
-        repository.unsuggested_unannotated_sentences
-        if unannotated_only
-        else repository.unsuggested_sentences
-    )
     after_id = 0
     while True:
         with session_scope(engine) as session:
-            batch = pending(
+            batch = repository.unsuggested_sentences(
                 session=session,
                 model_name=suggester.model_name,
                 model_version=suggester.model_version,
                 after_id=after_id,
                 limit=batch_size * 8,
                 stripe=stripe,
+                unannotated_only=unannotated_only,
             )
         if not batch:
             return
