@@ -92,7 +92,8 @@ def log_in(name: str, password: str) -> str | None:
         try:
             account = accounts.authenticate(session=session, name=name, password=password)
         except accounts.LoginFailed as error:
-            return str(error).capitalize() + "."
+            reason = str(error)  # not str.capitalize(): it would lowercase names and "UTC"
+            return f"{reason[:1].upper()}{reason[1:]}."
     st.session_state[ACCOUNT] = account.id
     return None
 

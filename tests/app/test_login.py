@@ -85,6 +85,7 @@ def test_a_wrong_password_is_rejected_and_repeated_failures_lock_the_account(dat
         assert headers(at) == ["Log in"]
     log_in(at, "ana", "wrong password")
     assert "Too many failed logins" in at.error[0].value
+    assert at.error[0].value.endswith(" UTC.")  # the time keeps its zone as written
     log_in(at, "ana", PASSWORD)  # even the right password waits until the lock ends
     assert "Too many failed logins" in at.error[0].value and headers(at) == ["Log in"]
     with session_scope(database) as session:
