@@ -79,10 +79,12 @@ class Sentence(SQLModel, table=True):
     content_hash: str = Field(max_length=64, index=True)
     # How many reviewers have decided this sentence: routing serves those below the overlap.
     n_annotations: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # No reviewer is asked for it any more: its gold came from elsewhere (``import --gold``).
+    closed: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
     __table_args__ = (
         sa.UniqueConstraint("report_id", "position", name="sentence_report_position"),
-        sa.Index("sentence_routing", "n_annotations", "id"),
+        sa.Index("sentence_routing", "closed", "n_annotations", "id"),
         sa.CheckConstraint("0 <= start_char AND start_char < end_char", name="sentence_offsets"),
         sa.CheckConstraint("position >= 0", name="sentence_position"),
     )

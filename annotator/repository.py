@@ -160,6 +160,11 @@ _COUNT_ANNOTATION = (
 )
 
 
+def close_sentence(*, session: Session, sentence_id: int) -> None:
+    """Serve the sentence to no reviewer any more (its gold came from elsewhere)."""
+    session.execute(sa.update(Sentence).where(col(Sentence.id) == sentence_id).values(closed=True))
+
+
 def count_annotation(*, session: Session, sentence_id: int, change: int) -> None:
     """Add ``change`` (+1 or -1) to a sentence's count of deciding reviewers, in the database."""
     session.execute(_COUNT_ANNOTATION, {"p_sentence_id": sentence_id, "p_change": change})
@@ -229,7 +234,8 @@ def next_routed_id(
     is below ``overlap``.
 
     Why this costs the same at a thousand sentences as at a million: one query per count
-    ``k < overlap``, each an equality on the ``sentence_routing`` index ``(n_annotations, id)``
+    ``k < overlap``, each an equality on the ``sentence_routing`` index ``(closed,
+    n_annotations, id)`` (closed = false: sentences whose gold was imported are not served)
     plus a range ``id > after_id``, read in index order and stopped at the first row that passes
     two EXISTS/COUNT probes, themselves on the ``annotation_reviewer_sentence`` and
     ``claim_sentence_expiry`` indexes. The rows passed over are only those this reviewer already
@@ -292,6 +298,7 @@ def _routing_query(
     return (
         select(Sentence.id)
         .where(
+            col(Sentence.closed) == sa.false(),
             Sentence.n_annotations == count,
             col(Sentence.id) > after_id,
             *upper,

@@ -277,6 +277,8 @@ def _import_gold(*, session: Session, record: Record, report_id: int, scheme: La
     gold.categories = rows["categories"]
     gold.updated_at = now
     session.add(gold)
+    # Labelled and checked elsewhere: no reviewer is asked to label it again.
+    repository.close_sentence(session=session, sentence_id=sentence_id)
     session.flush()
 
 

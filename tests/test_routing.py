@@ -14,6 +14,7 @@ from sqlmodel import func, select
 
 from annotator import repository, workflow
 from annotator.db import session_scope
+from annotator.formats.records import Record, RecordAnnotation
 from annotator.labels import LabelScheme
 from annotator.models import Annotation, AnnotationVersion, Claim, Report, Sentence, utc_now
 
@@ -110,6 +111,30 @@ def test_undo_brings_a_finished_sentence_back_to_its_reviewer(engine, scheme):
         workflow.hold_sentence(session=session, sentence_id=undone.sentence_id, reviewer_id=ana)
     assert undone.sentence_id == only
     assert serve(engine, ana, overlap=2) == only
+
+
+def test_sentences_with_imported_gold_are_served_to_nobody(engine, scheme):
+    def record(text: str, *, gold: bool) -> Record:
+        annotation = RecordAnnotation((), (), (), None, "accept") if gold else None
+        return Record(text, "import.jsonl", 1, {}, split=False, annotation=annotation)
+
+    with session_scope(engine) as session:
+        workflow.import_records(
+            session=session,
+            records=[record("Troops clashed in Lashio.", gold=True)],
+            scheme=scheme,
+            gold=True,
+        )
+        workflow.import_records(
+            session=session, records=[record("Police arrested two men.", gold=False)], scheme=scheme
+        )
+        texts = dict(session.exec(select(Sentence.text, Sentence.id)).all())
+    (ana,) = reviewers(engine, "ana")
+    # Labelled and checked elsewhere: only the plain sentence is asked for, by either policy.
+    assert serve(engine, ana, overlap=1) == texts["Police arrested two men."]
+    assert serve(engine, ana, overlap=2) == texts["Police arrested two men."]
+    decide(engine, scheme, texts["Police arrested two men."], ana)
+    assert serve(engine, ana, overlap=2) is None
 
 
 def test_the_next_sentence_query_walks_the_routing_index(engine):
