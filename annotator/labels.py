@@ -10,9 +10,12 @@ from typing import Any, Literal
 
 import yaml
 
-Layer = Literal["entities", "events", "roles", "categories"]
+from annotator.errors import AnnotatorError
 
-LAYERS: tuple[Layer, ...] = ("entities", "events", "roles", "categories")
+# The sections of a scheme file; the span layers of a decision are ``annotator.spans.LAYERS``.
+SchemeLayer = Literal["entities", "events", "roles", "categories"]
+
+SCHEME_LAYERS: tuple[SchemeLayer, ...] = ("entities", "events", "roles", "categories")
 # Keys the annotate page binds to decisions, and Streamlit's own rerun / clear-cache keys.
 RESERVED_KEYS = frozenset({"a", "x", "u", "r", "c", " "})
 
@@ -23,7 +26,7 @@ _EVENT_KEYS = _LABEL_KEYS | {"category"}
 _CATEGORY_KEYS = {"exclusive", "labels"}
 
 
-class SchemeError(ValueError):
+class SchemeError(AnnotatorError, ValueError):
     """A label scheme file that cannot be used; the message names the file and the entry."""
 
     def __init__(self, path: Path | str, entry: str, reason: str) -> None:
@@ -38,7 +41,7 @@ class Label:
     """One label of one layer, with what the annotate page shows for it."""
 
     name: str
-    layer: Layer
+    layer: SchemeLayer
     description: str
     colour: str
     shortcut: str
@@ -69,7 +72,7 @@ class LabelScheme:
         yield from self.roles
         yield from self.categories
 
-    def layer(self, layer: Layer) -> tuple[Label, ...]:
+    def layer(self, layer: SchemeLayer) -> tuple[Label, ...]:
         """The labels of one layer."""
         return {
             "entities": self.entities,
@@ -78,7 +81,7 @@ class LabelScheme:
             "categories": self.categories,
         }[layer]
 
-    def names(self, layer: Layer) -> tuple[str, ...]:
+    def names(self, layer: SchemeLayer) -> tuple[str, ...]:
         """The label names of one layer."""
         return tuple(label.name for label in self.layer(layer))
 
@@ -113,11 +116,15 @@ def load_scheme(path: Path | str) -> LabelScheme:
 def parse_scheme(data: Any, *, path: Path | str = "<scheme>") -> LabelScheme:
     """Validate an already parsed scheme mapping."""
     if not isinstance(data, dict):
-        raise SchemeError(path, "top level", "must be a mapping with keys " + ", ".join(LAYERS))
-    unknown = sorted(set(map(str, data)) - set(LAYERS))
+        raise SchemeError(
+            path, "top level", "must be a mapping with keys " + ", ".join(SCHEME_LAYERS)
+        )
+    unknown = sorted(set(map(str, data)) - set(SCHEME_LAYERS))
     if unknown:
         raise SchemeError(
-            path, f"top-level key {unknown[0]!r}", "unknown key; allowed: " + ", ".join(LAYERS)
+            path,
+            f"top-level key {unknown[0]!r}",
+            "unknown key; allowed: " + ", ".join(SCHEME_LAYERS),
         )
     for required in ("entities", "events", "categories"):
         if required not in data:
@@ -180,7 +187,9 @@ def parse_scheme(data: Any, *, path: Path | str = "<scheme>") -> LabelScheme:
     )
 
 
-def _parse_layer(raw: Any, layer: Layer, *, path: Path | str, allowed: set[str]) -> list[Label]:
+def _parse_layer(
+    raw: Any, layer: SchemeLayer, *, path: Path | str, allowed: set[str]
+) -> list[Label]:
     where = "categories.labels" if layer == "categories" else layer
     if not isinstance(raw, dict) or not raw:
         raise SchemeError(path, where, "must be a non-empty mapping of label names to settings")

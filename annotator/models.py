@@ -14,8 +14,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-Status = Literal["accept", "reject", "skip"]
-STATUSES: tuple[Status, ...] = ("accept", "reject", "skip")
 GoldSource = Literal["accepted", "imported", "adjudicated"]
 
 # JSONB on PostgreSQL (indexable, compact), JSON text elsewhere.

@@ -165,6 +165,23 @@ def close_sentence(*, session: Session, sentence_id: int) -> None:
     session.execute(sa.update(Sentence).where(col(Sentence.id) == sentence_id).values(closed=True))
 
 
+_SENTENCES = Sentence.__table__  # type: ignore[attr-defined]
+# A Core statement: the ORM runs no executemany UPDATE with a WHERE clause of its own.
+_CLOSE_SENTENCE = (
+    sa.update(_SENTENCES)
+    .where(_SENTENCES.c.id == sa.bindparam("p_sentence_id"))
+    .values(closed=True)
+)
+
+
+def close_sentences(*, session: Session, sentence_ids: Sequence[int]) -> None:
+    """``close_sentence`` for many sentences, in one executemany statement."""
+    if sentence_ids:
+        session.connection().execute(
+            _CLOSE_SENTENCE, [{"p_sentence_id": id_} for id_ in sentence_ids]
+        )
+
+
 def count_annotation(*, session: Session, sentence_id: int, change: int) -> None:
     """Add ``change`` (+1 or -1) to a sentence's count of deciding reviewers, in the database."""
     session.execute(_COUNT_ANNOTATION, {"p_sentence_id": sentence_id, "p_change": change})
@@ -901,6 +918,12 @@ def insert_gold_if_absent(*, session: Session, values: dict[str, Any]) -> bool:
         .returning(col(Gold.id))
     )
     return session.execute(statement).first() is not None
+
+
+def insert_gold_rows(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert complete gold rows in one statement (sentences known to have none)."""
+    if rows:
+        session.execute(sa.insert(Gold), list(rows))
 
 
 def update_gold_if_version(

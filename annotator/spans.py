@@ -1,16 +1,32 @@
-"""The Span value type: half-open character offsets with a label, and their checks."""
+"""What a reviewer decides about a sentence, and its one validation.
+
+``Span`` is a labelled half-open character range; a ``Draft`` holds a sentence's spans in its
+two layers (``LAYERS``) and its categories; ``check_draft`` is the check every path applies
+before a decision is stored: the annotate and adjudication pages, the span editor's edits,
+every import reader.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from annotator.nlp.text import token_bounds
+from annotator.errors import AnnotatorError
+from annotator.labels import LabelScheme
+from annotator.tokens import token_bounds
+
+# The span layers of a decision: entities may not overlap each other, event triggers may.
+Layer = Literal["entities", "events"]
+LAYERS: tuple[Layer, ...] = ("entities", "events")
+# A reviewer's decision about a sentence; a skip decides nothing about its spans.
+Status = Literal["accept", "reject", "skip"]
+STATUSES: tuple[Status, ...] = ("accept", "reject", "skip")
 
 
-class SpanError(ValueError):
-    """A span that cannot be stored: outside the text, off token boundaries, unknown label..."""
+class SpanError(AnnotatorError, ValueError):
+    """A decision that cannot be stored: a span outside the text or off token boundaries, an
+    unknown label or category, overlapping entities..."""
 
 
 @dataclass(frozen=True, order=True)
@@ -106,31 +122,74 @@ def snap_to_tokens(
     return touched[0][0], touched[-1][1]
 
 
-def check_layers(
-    entities: Sequence[Span],
-    events: Sequence[Span],
-    *,
-    text: str,
-    entity_labels: Iterable[str],
-    event_labels: Iterable[str],
-) -> None:
-    """Check both span layers of a sentence: entities may not overlap, events may."""
-    if not entities and not events:
+@dataclass(frozen=True)
+class Draft:
+    """What a reviewer decides about a sentence: entity and event spans and categories."""
+
+    entities: tuple[Span, ...] = ()
+    events: tuple[Span, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    @classmethod
+    def from_rows(
+        cls,
+        entities: Iterable[Mapping[str, Any]],
+        events: Iterable[Mapping[str, Any]],
+        categories: Iterable[str],
+    ) -> Draft:
+        """A draft from stored JSON rows."""
+        return cls(
+            entities=tuple(spans_from_dicts(entities)),
+            events=tuple(spans_from_dicts(events)),
+            categories=tuple(categories),
+        )
+
+    def layer(self, layer: Layer) -> tuple[Span, ...]:
+        """The spans of one layer."""
+        return self.entities if layer == "entities" else self.events
+
+    def rows(self) -> dict[str, Any]:
+        """The JSON columns of an annotation, suggestion or gold row."""
+        return {
+            "entities": spans_to_dicts(self.entities),
+            "events": spans_to_dicts(self.events),
+            "categories": sorted(set(self.categories)),
+        }
+
+
+_KIND: dict[Layer, str] = {"entities": "entity", "events": "event"}
+
+
+def check_layer(spans: Sequence[Span], *, layer: Layer, text: str, scheme: LabelScheme) -> None:
+    """Raise SpanError for the first span of one layer that does not fit the text or the
+    scheme: out of range, off token boundaries, an unknown label, overlapping entities."""
+    if not spans:
         return
-    bounds = token_bounds(text)
     check_spans(
-        entities,
+        spans,
         text=text,
-        token_bounds=bounds,
-        labels=entity_labels,
-        kind="entity",
-        allow_overlap=False,
+        token_bounds=token_bounds(text),
+        labels=scheme.names(layer),
+        kind=_KIND[layer],
+        allow_overlap=layer == "events",
     )
-    check_spans(
-        events,
-        text=text,
-        token_bounds=bounds,
-        labels=event_labels,
-        kind="event",
-        allow_overlap=True,
-    )
+
+
+def check_categories(categories: Sequence[str], *, scheme: LabelScheme) -> None:
+    """Raise SpanError for an unknown category, or more than one where they are exclusive."""
+    known = set(scheme.names("categories"))
+    unknown = [name for name in dict.fromkeys(categories) if name not in known]
+    if unknown:
+        raise SpanError(f"unknown category label {unknown[0]!r}")
+    names = tuple(dict.fromkeys(categories))
+    if scheme.categories_exclusive and len(names) > 1:
+        raise SpanError(
+            f"{len(names)} categories ({', '.join(names)}) but the scheme allows one per sentence"
+        )
+
+
+def check_draft(draft: Draft, *, text: str, scheme: LabelScheme) -> None:
+    """Raise SpanError when a decision does not fit its sentence's text or the scheme."""
+    for layer in LAYERS:
+        check_layer(draft.layer(layer), layer=layer, text=text, scheme=scheme)
+    check_categories(draft.categories, scheme=scheme)

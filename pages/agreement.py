@@ -3,9 +3,9 @@ confusion matrix and over time, filtered; the sentences most disagreed on, to ad
 
 import streamlit as st
 
-from annotator import team
 from annotator.ui import agreement as view
-from annotator.ui import auth, resources
+from annotator.ui import agreement_tables, auth, resources
+from annotator.workflow import agreement as team_agreement
 
 auth.require_page("agreement")
 scheme = resources.scheme()
@@ -16,15 +16,15 @@ st.caption(
     "rests on."
 )
 with resources.session() as session:
-    options = team.filter_options(session=session)
+    options = team_agreement.filter_options(session=session)
     try:
         filters = view.filter_bar(options, key="agreement")
-    except team.FilterError as error:
+    except team_agreement.FilterError as error:
         st.error(str(error))
         st.stop()
-    decided = team.decisions(session=session, filters=filters)
+    decided = team_agreement.decisions(session=session, filters=filters)
 
-report = team.report_from(decided, scheme=scheme)
+report = team_agreement.report_from(decided, scheme=scheme)
 compared = report["categories"]["n_items"]
 if compared == 0:
     st.info(
@@ -49,7 +49,9 @@ with time:
     period = st.segmented_control(
         "Per", ["day", "week", "month"], default="week", required=True, key="agreement_period"
     )
-    table = team.agreement_over_time(decided, scheme=scheme, period=period)
+    table = agreement_tables.over_time_table(
+        team_agreement.agreement_over_time(decided, scheme=scheme, period=period)
+    )
     view.over_time(table, key="agreement")
 with disputed:
     limit = st.number_input(
@@ -60,4 +62,4 @@ with disputed:
         "(status, spans, categories) that not all of them decided; accepted and rejected "
         "versions count."
     )
-    view.disagreements(team.most_disagreed(decided, limit=int(limit)))
+    view.disagreements(team_agreement.most_disagreed(decided, limit=int(limit)))

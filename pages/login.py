@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from annotator import accounts
 from annotator.ui import auth, resources
+from annotator.workflow import accounts
 
 st.header("Log in")
 if auth.oidc_configured():

@@ -34,7 +34,12 @@ if uploads and st.button("Import", type="primary", key="reports_import"):
                     replace(record, source=Path(record.source).name)
                     for record in read_records(paths, scheme=scheme)
                 )
-                summary = workflow.import_records(session=session, records=records, scheme=scheme)
+                summary = workflow.import_records(
+                    session=session,
+                    records=records,
+                    scheme=scheme,
+                    policy=workflow.GoldPolicy.of(resources.settings()),
+                )
         except ImportFailed as failed:
             st.error(f"Nothing was imported: {len(failed.errors)} bad record(s).")
             st.code(

@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from typer.testing import CliRunner
 
-from annotator import accounts, repository
+from annotator import repository
 from annotator.cli import app
 from annotator.db import make_engine, session_scope
 from annotator.models import utc_now
+from annotator.workflow import accounts
 
 PASSWORD = "correct horse battery"
 

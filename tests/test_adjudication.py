@@ -13,23 +13,22 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from annotator import adjudication, repository, workflow
-from annotator.adjudication import (
-    PutGold,
-    RemoveGold,
-    StaleGold,
-    StoredGold,
-    Version,
-    compare,
-    gold_change,
-)
+from annotator import repository, workflow
+from annotator.comparison import Version, compare
 from annotator.config import Settings
 from annotator.db import session_scope
 from annotator.formats.records import read_records
 from annotator.labels import LabelScheme
 from annotator.models import Annotation, AnnotationVersion, Gold, Sentence
-from annotator.spans import Span
-from annotator.workflow import Draft
+from annotator.spans import Draft, Span
+from annotator.workflow import GoldPolicy, adjudicating
+from annotator.workflow.gold import (
+    PutGold,
+    RemoveGold,
+    StaleGold,
+    StoredGold,
+    gold_change,
+)
 
 GROUP = Span(4, 28, "ARMED_GROUP")  # "Kachin Independence Army" in every sentence below
 ORG = Span(4, 28, "ORG")
@@ -62,7 +61,10 @@ def import_sentences(engine: Engine, scheme: LabelScheme, folder: Path, n: int) 
     path.write_text("\n".join(lines), encoding="utf-8")
     with session_scope(engine) as session:
         workflow.import_records(
-            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+            session=session,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
         return [s.id for s in session.exec(select(Sentence).order_by(Sentence.id))]
 
@@ -88,6 +90,7 @@ def save(
             status=status,
             draft=draft,
             scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
         return annotation.id
 
@@ -107,7 +110,7 @@ def adjudicate(
     from_annotations: tuple[int, ...] = (),
 ) -> Gold:
     with session_scope(engine) as session:
-        return adjudication.adjudicate(
+        return adjudicating.adjudicate(
             session=session,
             sentence_id=sentence_id,
             adjudicator_id=adjudicator_id,
@@ -155,31 +158,31 @@ def test_agreeing_versions_score_zero_and_a_reject_against_an_accept_scores_one(
 
 
 def test_gold_policy_by_overlap_and_auto_gold():
-    base = replace(Settings.from_env(), overlap=2, auto_gold=True)
+    base = GoldPolicy(overlap=2, auto_gold=True)
     ana, ben = version(1, AS_GROUP), version(2, AS_GROUP)
-    put = gold_change([ana, ben], saved_id=2, gold=None, settings=base)
+    put = gold_change([ana, ben], saved_id=2, gold=None, policy=base)
     assert put == PutGold(AS_GROUP, 2, 2, (1, 2))
-    assert gold_change([ana], saved_id=1, gold=None, settings=base) is None
+    assert gold_change([ana], saved_id=1, gold=None, policy=base) is None
     stored = StoredGold("accepted", 2, (1, 2), AS_GROUP)
-    assert gold_change([ana, ben], saved_id=1, gold=stored, settings=base) == PutGold(
+    assert gold_change([ana, ben], saved_id=1, gold=stored, policy=base) == PutGold(
         AS_GROUP, 1, 1, (1, 2)
     )
-    assert gold_change([ana, version(2, AS_ORG)], saved_id=2, gold=stored, settings=base) == (
+    assert gold_change([ana, version(2, AS_ORG)], saved_id=2, gold=stored, policy=base) == (
         RemoveGold()
     )
     off = replace(base, auto_gold=False)
-    assert gold_change([ana, ben], saved_id=2, gold=None, settings=off) is None
+    assert gold_change([ana, ben], saved_id=2, gold=None, policy=off) is None
     adjudicated = StoredGold("adjudicated", None, (1, 2), AS_ORG)
-    assert gold_change([ana, ben], saved_id=2, gold=adjudicated, settings=base) is None
+    assert gold_change([ana, ben], saved_id=2, gold=adjudicated, policy=base) is None
     single = replace(base, overlap=1)
-    assert gold_change([ana], saved_id=1, gold=None, settings=single) == PutGold(
+    assert gold_change([ana], saved_id=1, gold=None, policy=single) == PutGold(
         AS_GROUP, 1, 1, (1,)
     )
     rejected = version(1, Draft(), status="reject")
     mine = StoredGold("accepted", 1, (1,), AS_GROUP)
-    assert gold_change([rejected], saved_id=1, gold=mine, settings=single) == RemoveGold()
+    assert gold_change([rejected], saved_id=1, gold=mine, policy=single) == RemoveGold()
     theirs = StoredGold("accepted", 2, (2,), AS_GROUP)
-    assert gold_change([rejected, ben], saved_id=1, gold=theirs, settings=single) is None
+    assert gold_change([rejected, ben], saved_id=1, gold=theirs, policy=single) is None
 
 
 # --- the gold policy on a database -------------------------------------------------------------
@@ -222,7 +225,7 @@ def test_adjudicated_gold_is_never_replaced_by_reviewers(engine, scheme, tmp_pat
     a = save(engine, scheme, first, ana, AS_GROUP)
     save(engine, scheme, first, ben, AS_ORG)
     with session_scope(engine) as session:
-        adjudication.take_version(
+        adjudicating.take_version(
             session=session, annotation_id=a, adjudicator_id=judge, expected_version=None,
             scheme=scheme,
         )  # fmt: skip
@@ -230,9 +233,15 @@ def test_adjudicated_gold_is_never_replaced_by_reviewers(engine, scheme, tmp_pat
     save(engine, scheme, first, ana, AS_ORG)  # and now they do not
     save(engine, scheme, first, ana, Draft(), status="reject")
     with session_scope(engine) as session:
-        workflow.undo_last(session=session, reviewer_id=ana)
-        workflow.undo_last(session=session, reviewer_id=ana)
-        workflow.undo_last(session=session, reviewer_id=ana)  # ana's first decision, gone
+        workflow.undo_last(
+            session=session, reviewer_id=ana, policy=GoldPolicy.of(Settings.from_env())
+        )
+        workflow.undo_last(
+            session=session, reviewer_id=ana, policy=GoldPolicy.of(Settings.from_env())
+        )
+        workflow.undo_last(
+            session=session, reviewer_id=ana, policy=GoldPolicy.of(Settings.from_env())
+        )  # ana's first decision, gone
     kept = gold(engine, first)
     assert (kept.source, kept.version, kept.decided_by) == ("adjudicated", 1, judge)
     assert kept.entities == [GROUP.to_dict()]
@@ -261,7 +270,7 @@ def test_queue_lists_disagreements_in_order_and_pages(engine, scheme, tmp_path):
         with session_scope(engine) as session:
             return [
                 item.sentence_id
-                for item in adjudication.disagreement_queue(session=session, **options)
+                for item in adjudicating.disagreement_queue(session=session, **options)
             ]
 
     assert queue() == [split, split_again, rejected]
@@ -273,7 +282,7 @@ def test_queue_lists_disagreements_in_order_and_pages(engine, scheme, tmp_path):
         agree, split, split_again, rejected, decided,
     ]  # fmt: skip
     with session_scope(engine) as session:
-        items = adjudication.disagreement_queue(
+        items = adjudicating.disagreement_queue(
             session=session, only_disagreements=False, include_gold=True, limit=100
         )
     by_id = {item.sentence_id: item for item in items}
@@ -295,8 +304,8 @@ def test_queue_pages_past_long_runs_of_agreement(engine, scheme, tmp_path):
         if sentence_id == ids[110]:
             adjudicate(engine, scheme, sentence_id, judge, AS_GROUP, None)
     with session_scope(engine) as session:
-        first = adjudication.disagreement_queue(session=session, limit=1, only_disagreements=True)
-        rest = adjudication.disagreement_queue(
+        first = adjudicating.disagreement_queue(session=session, limit=1, only_disagreements=True)
+        rest = adjudicating.disagreement_queue(
             session=session, limit=5, after_id=first[-1].sentence_id, include_gold=True
         )
     assert [item.sentence_id for item in first] == [ids[3]]
@@ -324,7 +333,7 @@ def test_adjudication_stores_who_decided_and_from_which_annotations(engine, sche
     assert stored.entities == [GROUP.to_dict()]
     assert stored.categories == ["VIOLENCE_AGAINST_CIVILIANS"]
     with session_scope(engine) as session:
-        versions = adjudication.versions_of(session=session, sentence_id=first)
+        versions = adjudicating.versions_of(session=session, sentence_id=first)
     assert [(v.reviewer, v.draft) for v in versions] == [("ana", AS_GROUP), ("ben", AS_ORG)]
 
 
@@ -336,15 +345,15 @@ def test_taking_a_version_copies_it_and_a_reject_cannot_be_taken(engine, scheme,
     a = save(engine, scheme, first, ana, AS_GROUP)
     b = save(engine, scheme, first, ben, AS_ORG)
     with session_scope(engine) as session:
-        taken = adjudication.take_version(
+        taken = adjudicating.take_version(
             session=session, annotation_id=b, adjudicator_id=judge, expected_version=None,
             scheme=scheme, from_annotations=[a],
         )  # fmt: skip
     assert taken.entities == [ORG.to_dict()] and taken.from_annotations == [a, b]
     refused = save(engine, scheme, second, ana, Draft(), status="reject")
-    with pytest.raises(adjudication.AdjudicationError, match="not an accepted version"):
+    with pytest.raises(adjudicating.AdjudicationError, match="not an accepted version"):
         with session_scope(engine) as session:
-            adjudication.take_version(
+            adjudicating.take_version(
                 session=session, annotation_id=refused, adjudicator_id=judge,
                 expected_version=None, scheme=scheme,
             )  # fmt: skip
@@ -570,7 +579,10 @@ def test_undoing_an_agreeing_first_decision_takes_the_agreement_gold_away(
     path.write_text("Troops fled to Bago.", encoding="utf-8")
     with session_scope(engine) as session:
         workflow.import_records(
-            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+            session=session,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
         (sentence_id,) = [s.id for s in session.exec(select(Sentence))]
         ana = repository.ensure_reviewer(session=session, name="ana").id
@@ -585,9 +597,12 @@ def test_undoing_an_agreeing_first_decision_takes_the_agreement_gold_away(
                 status="accept",
                 draft=draft,
                 scheme=scheme,
+                policy=GoldPolicy.of(Settings.from_env()),
             )
     with session_scope(engine) as session:
         assert repository.gold_of(session=session, sentence_id=sentence_id) is not None
-        workflow.undo_last(session=session, reviewer_id=ana)
+        workflow.undo_last(
+            session=session, reviewer_id=ana, policy=GoldPolicy.of(Settings.from_env())
+        )
     with session_scope(engine) as session:
         assert repository.gold_of(session=session, sentence_id=sentence_id) is None

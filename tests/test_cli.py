@@ -9,6 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from annotator.cli import app
+from annotator.config import Settings
+from annotator.workflow import GoldPolicy
 
 runner = CliRunner()
 
@@ -235,7 +237,8 @@ def test_imported_gold_is_not_replaced_by_a_reviewers_accept(sqlite_url, tmp_pat
     from annotator.config import DEFAULT_LABELS
     from annotator.db import make_engine, session_scope
     from annotator.labels import load_scheme
-    from annotator.workflow import Draft, save_decision
+    from annotator.spans import Draft
+    from annotator.workflow import save_decision
 
     path = write_jsonl(tmp_path / "gold.jsonl", [json.dumps(GOOD_RECORD)])
     assert run("import", "--gold", "--no-suggest", "--db", sqlite_url, str(path)).exit_code == 0
@@ -249,6 +252,7 @@ def test_imported_gold_is_not_replaced_by_a_reviewers_accept(sqlite_url, tmp_pat
             status="accept",
             draft=Draft(),
             scheme=load_scheme(DEFAULT_LABELS),
+            policy=GoldPolicy.of(Settings.from_env()),
         )
     with session_scope(engine) as session:
         gold = repository.gold_of(session=session, sentence_id=1)

@@ -13,10 +13,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import func, select
 
 from annotator import repository, workflow
+from annotator.config import Settings
 from annotator.db import session_scope
 from annotator.formats.records import Record, RecordAnnotation
 from annotator.labels import LabelScheme
 from annotator.models import Annotation, AnnotationVersion, Claim, Report, Sentence, utc_now
+from annotator.workflow import GoldPolicy
 
 
 def add_sentences(engine: Engine, count: int) -> list[int]:
@@ -65,6 +67,7 @@ def decide(engine: Engine, scheme: LabelScheme, sentence_id: int, reviewer_id: i
             status="skip",
             draft=workflow.Draft(),
             scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
 
 
@@ -107,7 +110,9 @@ def test_undo_brings_a_finished_sentence_back_to_its_reviewer(engine, scheme):
     decide(engine, scheme, only, ana)
     decide(engine, scheme, only, ben)
     with session_scope(engine) as session:
-        undone = workflow.undo_last(session=session, reviewer_id=ana)
+        undone = workflow.undo_last(
+            session=session, reviewer_id=ana, policy=GoldPolicy.of(Settings.from_env())
+        )
         workflow.hold_sentence(session=session, sentence_id=undone.sentence_id, reviewer_id=ana)
     assert undone.sentence_id == only
     assert serve(engine, ana, overlap=2) == only
@@ -124,9 +129,13 @@ def test_sentences_with_imported_gold_are_served_to_nobody(engine, scheme):
             records=[record("Troops clashed in Lashio.", gold=True)],
             scheme=scheme,
             gold=True,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
         workflow.import_records(
-            session=session, records=[record("Police arrested two men.", gold=False)], scheme=scheme
+            session=session,
+            records=[record("Police arrested two men.", gold=False)],
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
         texts = dict(session.exec(select(Sentence.text, Sentence.id)).all())
     (ana,) = reviewers(engine, "ana")

@@ -14,12 +14,16 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from annotator import adjudication, repository, team, workflow
+from annotator import repository, workflow
+from annotator.config import Settings
 from annotator.db import session_scope
 from annotator.formats.records import read_records
 from annotator.labels import LabelScheme
 from annotator.models import Annotation, Reviewer, Sentence
-from annotator.team import AgreementFilter, FilterError
+from annotator.ui import agreement_tables
+from annotator.workflow import GoldPolicy, adjudicating
+from annotator.workflow import agreement as team_agreement
+from annotator.workflow.agreement import AgreementFilter, FilterError
 
 POLICE = "Police arrested Ko Aung in Yangon."
 TROOPS = "Troops shelled Moebye on Monday."
@@ -75,7 +79,10 @@ def seed(engine: Engine, scheme: LabelScheme, folder: Path) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
     with session_scope(engine) as session:
         workflow.import_records(
-            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+            session=session,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
 
 
@@ -114,7 +121,7 @@ def seeded(engine: Engine, scheme: LabelScheme, tmp_path: Path) -> Engine:
 
 def report_for(engine: Engine, scheme: LabelScheme, filters: AgreementFilter | None = None):
     with session_scope(engine) as session:
-        return team.agreement_report(session=session, scheme=scheme, filters=filters)
+        return team_agreement.agreement_report(session=session, scheme=scheme, filters=filters)
 
 
 def texts_of(engine: Engine, filters: AgreementFilter) -> dict[str, list[str]]:
@@ -212,26 +219,34 @@ def test_agreement_over_time_groups_sentences_by_their_last_acceptance(seeded, s
     decided_at(seeded, POLICE, datetime(2024, 3, 11, 9, tzinfo=UTC))
     decided_at(seeded, POLICE, datetime(2024, 3, 20, 9, tzinfo=UTC), reviewer="carol")
     with session_scope(seeded) as session:
-        decided = team.decisions(session=session)
-    weekly = team.agreement_over_time(decided, scheme=scheme, period="week")
+        decided = team_agreement.decisions(session=session)
+    weekly = agreement_tables.over_time_table(
+        team_agreement.agreement_over_time(decided, scheme=scheme, period="week")
+    )
     assert list(weekly["period"]) == [pd.Timestamp("2024-03-04"), pd.Timestamp("2024-03-18")]
     assert list(weekly["sentences"]) == [2, 1]
     # TROOPS 2/3 and PROTEST 1 pooled: tp 2, fp 1 -> 4/5; POLICE alone 2/3.
     assert list(weekly["entities F1"]) == [pytest.approx(4 / 5), pytest.approx(2 / 3)]
     # TROOPS: alice marked an event, bob none; PROTEST has none: pooled F1 0.
     assert weekly["events F1"].iloc[0] == 0.0
-    daily = team.agreement_over_time(decided, scheme=scheme, period="day")
+    daily = agreement_tables.over_time_table(
+        team_agreement.agreement_over_time(decided, scheme=scheme, period="day")
+    )
     assert [str(p.date()) for p in daily["period"]] == ["2024-03-04", "2024-03-10", "2024-03-20"]
-    monthly = team.agreement_over_time(decided, scheme=scheme, period="month")
+    monthly = agreement_tables.over_time_table(
+        team_agreement.agreement_over_time(decided, scheme=scheme, period="month")
+    )
     assert list(monthly["sentences"]) == [3]
 
 
 def test_undefined_figures_over_time_are_nan(seeded, scheme):
     with session_scope(seeded) as session:
-        decided = team.decisions(
+        decided = team_agreement.decisions(
             session=session, filters=AgreementFilter(report_ids=(ids(seeded)[1][PROTEST],))
         )
-    (row,) = team.agreement_over_time(decided, scheme=scheme).to_dict(orient="records")
+    (row,) = agreement_tables.over_time_table(
+        team_agreement.agreement_over_time(decided, scheme=scheme)
+    ).to_dict(orient="records")
     # PROTEST has no events and one category both chose: events F1 and kappa are undefined.
     assert row["entities F1"] == 1.0
     assert pd.isna(row["events F1"])
@@ -241,8 +256,8 @@ def test_undefined_figures_over_time_are_nan(seeded, scheme):
 def test_most_disagreed_match_the_adjudication_queue(seeded):
     sentences, _, _ = ids(seeded)
     with session_scope(seeded) as session:
-        listed = team.most_disagreed(team.decisions(session=session), limit=10)
-        queue = adjudication.disagreement_queue(session=session, include_gold=True)
+        listed = team_agreement.most_disagreed(team_agreement.decisions(session=session), limit=10)
+        queue = adjudicating.disagreement_queue(session=session, include_gold=True)
     assert {item.sentence_id for item in listed} == {
         sentences[POLICE],
         sentences[TROOPS],
@@ -255,7 +270,10 @@ def test_most_disagreed_match_the_adjudication_queue(seeded):
     assert (listed[0].sentence_id, listed[0].score) == (sentences[CLASHES], 1.0)
     assert listed[0].reviewers == ("alice", "bob")
     with session_scope(seeded) as session:
-        assert len(team.most_disagreed(team.decisions(session=session), limit=1)) == 1
+        assert (
+            len(team_agreement.most_disagreed(team_agreement.decisions(session=session), limit=1))
+            == 1
+        )
 
 
 def test_reports_with_shared_sentences_are_the_filter_options(seeded, scheme, tmp_path):
@@ -264,10 +282,13 @@ def test_reports_with_shared_sentences_are_the_filter_options(seeded, scheme, tm
     lone.write_text(json.dumps(record("A lone sentence.", "alice")) + "\n", encoding="utf-8")
     with session_scope(seeded) as session:
         workflow.import_records(
-            session=session, records=read_records([lone], scheme=scheme), scheme=scheme
+            session=session,
+            records=read_records([lone], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
     with session_scope(seeded) as session:
-        options = team.filter_options(session=session)
+        options = team_agreement.filter_options(session=session)
     assert [report_id for report_id, _ in options.reports] == sorted(
         reports[text] for text in (POLICE, TROOPS, PROTEST, CLASHES)
     )
@@ -276,17 +297,17 @@ def test_reports_with_shared_sentences_are_the_filter_options(seeded, scheme, tm
 
 def test_tables_and_csv_carry_the_report_figures(seeded, scheme):
     report = report_for(seeded, scheme)
-    figures = team.figure_table(report)
+    figures = agreement_tables.figure_table(report)
     entities = figures[(figures["section"] == "entities")].set_index("figure")
     assert (
         entities.loc["Pairwise F1, strict", "value"] == report["entities"]["pairwise_f1"]["value"]
     )
     assert entities.loc["Pairwise F1, strict", "items"] == 3
 
-    table = pd.read_csv(io.StringIO(team.figures_csv(report)))
-    overall = table[(table["label"] == team.OVERALL)].set_index(["section", "figure"])
-    for section in team.SECTIONS:
-        for name in team.SECTION_FIGURES[section]:
+    table = pd.read_csv(io.StringIO(agreement_tables.figures_csv(report)))
+    overall = table[(table["label"] == agreement_tables.OVERALL)].set_index(["section", "figure"])
+    for section in team_agreement.SECTIONS:
+        for name in team_agreement.SECTION_FIGURES[section]:
             figure = report[section][name]
             row = overall.loc[(section, name)]
             if figure["value"] is None:
@@ -302,7 +323,7 @@ def test_tables_and_csv_carry_the_report_figures(seeded, scheme):
         report["entities"]["per_label"]["GPE"]["pairwise_f1"]["value"]
     )
 
-    pairs = pd.read_csv(io.StringIO(team.pairs_csv(report)))
+    pairs = pd.read_csv(io.StringIO(agreement_tables.pairs_csv(report)))
     strict = pairs[(pairs["section"] == "entities") & (pairs["figure"] == "pairwise_f1")]
     assert list(
         zip(strict["reviewer"], strict["other reviewer"], strict["value"], strict=True)
@@ -311,13 +332,15 @@ def test_tables_and_csv_carry_the_report_figures(seeded, scheme):
         ("alice", "carol", 1.0),
         ("bob", "carol", 0.5),
     ]
-    matrix = team.pair_matrix(team.pair_table(report), section="entities", figure="pairwise_f1")
+    matrix = agreement_tables.pair_matrix(
+        agreement_tables.pair_table(report), section="entities", figure="pairwise_f1"
+    )
     assert matrix.loc["carol", "bob"] == matrix.loc["bob", "carol"] == 0.5
     assert pd.isna(matrix.loc["alice", "alice"])
 
 
 def test_the_confusion_table_lists_only_labels_on_shared_bounds(seeded, scheme):
-    confusion = team.confusion_table(report_for(seeded, scheme), "entities")
+    confusion = agreement_tables.confusion_table(report_for(seeded, scheme), "entities")
     assert list(confusion.index) == ["PERSON", "ARMED_GROUP", "GPE", "LOC"]
     assert confusion.loc["GPE", "LOC"] == confusion.loc["LOC", "GPE"] == 2
     assert confusion.loc["PERSON", "PERSON"] == 3

@@ -13,12 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-from annotator import repository, training
+from annotator import repository
 from annotator.cli import app
 from annotator.config import Settings
 from annotator.db import make_engine, migrate, session_scope
 from annotator.models import ModelVersion, Sentence, Suggestion, utc_now
 from annotator.nlp.train import TrainSettings
+from annotator.workflow import training
 
 DATA = Path(__file__).resolve().parent / "data"
 # Small and from scratch: these tests are about the loop's bookkeeping, not the scores.

@@ -10,11 +10,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from annotator import repository, workflow
+from annotator.config import Settings
 from annotator.db import session_scope
 from annotator.formats.records import ImportFailed, read_records
 from annotator.labels import LabelScheme
 from annotator.models import Annotation, AnnotationVersion, Gold, Sentence
 from annotator.spans import Span
+from annotator.workflow import GoldPolicy
 
 REPORT = (
     "Fighting broke out in Hpakant on Monday. The Kachin Independence Army said "
@@ -35,7 +37,10 @@ def import_text(
     path.write_text(text, encoding="utf-8")
     with session_scope(engine) as session:
         return workflow.import_records(
-            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+            session=session,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
 
 
@@ -66,6 +71,7 @@ def decide(
             draft=draft or workflow.Draft(),
             scheme=scheme,
             seconds=3.5,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
 
 
@@ -101,7 +107,10 @@ def test_a_bad_record_rolls_back_the_whole_import(engine, scheme, tmp_path):
     with pytest.raises(ImportFailed) as failed:
         with session_scope(engine) as session:
             workflow.import_records(
-                session=session, records=read_records([good, bad], scheme=scheme), scheme=scheme
+                session=session,
+                records=read_records([good, bad], scheme=scheme),
+                scheme=scheme,
+                policy=GoldPolicy.of(Settings.from_env()),
             )
     assert [error.line for error in failed.value.errors] == [2]
     with session_scope(engine) as session:
@@ -160,7 +169,9 @@ def test_undo_restores_the_earlier_decision_and_its_gold(engine, scheme, tmp_pat
     decide(engine, scheme, second, ana, "reject")
     with session_scope(engine) as session:
         assert repository.gold_of(session=session, sentence_id=second) is None
-        undone = workflow.undo_last(session=session, reviewer_id=ana)
+        undone = workflow.undo_last(
+            session=session, reviewer_id=ana, policy=GoldPolicy.of(Settings.from_env())
+        )
     assert undone.sentence_id == second and undone.status == "reject"
     with session_scope(engine) as session:
         current = repository.annotation_of(session=session, sentence_id=second, reviewer_id=ana)
@@ -178,7 +189,9 @@ def test_undo_of_a_first_decision_serves_the_sentence_again(engine, scheme, tmp_
     decide(engine, scheme, first, ana, "accept", workflow.Draft(categories=("BATTLES",)))
     with session_scope(engine) as session:
         assert workflow.next_sentence_id(session=session, reviewer_id=ana) == second
-        undone = workflow.undo_last(session=session, reviewer_id=ana)
+        undone = workflow.undo_last(
+            session=session, reviewer_id=ana, policy=GoldPolicy.of(Settings.from_env())
+        )
         assert undone.draft.categories == ("BATTLES",)
     with session_scope(engine) as session:
         assert workflow.next_sentence_id(session=session, reviewer_id=ana) == first
@@ -187,7 +200,12 @@ def test_undo_of_a_first_decision_serves_the_sentence_again(engine, scheme, tmp_
         # The undone decision is still on record.
         assert len(session.exec(select(AnnotationVersion)).all()) == 1
     with session_scope(engine) as session:
-        assert workflow.undo_last(session=session, reviewer_id=ana) is None
+        assert (
+            workflow.undo_last(
+                session=session, reviewer_id=ana, policy=GoldPolicy.of(Settings.from_env())
+            )
+            is None
+        )
 
 
 def test_next_sentence_follows_report_order_per_reviewer(engine, scheme, tmp_path):
@@ -214,7 +232,9 @@ def test_each_sentence_counts_the_reviewers_who_decided_it(engine, scheme, tmp_p
     decide(engine, scheme, first, ben, "skip")
     decide(engine, scheme, second, ben, "accept")
     with session_scope(engine) as session:
-        workflow.undo_last(session=session, reviewer_id=ben)
+        workflow.undo_last(
+            session=session, reviewer_id=ben, policy=GoldPolicy.of(Settings.from_env())
+        )
 
     def counts() -> list[int]:
         with session_scope(engine) as session:
@@ -278,7 +298,10 @@ def test_imported_annotations_belong_to_their_annotator_and_accepted_ones_are_go
     path.write_text(json.dumps(accepted) + "\n" + json.dumps(rejected) + "\n", encoding="utf-8")
     with session_scope(engine) as session:
         summary = workflow.import_records(
-            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+            session=session,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
     assert (summary.reports, summary.duplicates, summary.annotations, summary.gold) == (1, 1, 2, 1)
     with session_scope(engine) as session:

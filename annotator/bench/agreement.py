@@ -13,7 +13,7 @@ from annotator import agreement
 from annotator.bench.corpus import GoldSentence, second_reviewer, sentences
 from annotator.bench.results import Row, Target, short_count, timed
 from annotator.bench.runner import BenchContext, BenchError
-from annotator.nlp.text import token_bounds
+from annotator.tokens import token_bounds
 
 REVIEWERS = ("first", "second")
 Spans = dict[int, dict[str, list[tuple[int, int, str]]]]

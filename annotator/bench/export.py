@@ -14,10 +14,10 @@ from sqlalchemy.engine import Engine
 from annotator.bench.results import Row, Target, short_count, timed
 from annotator.bench.runner import BenchContext, BenchError
 from annotator.db import session_scope
-from annotator.exports import ExportChoice, write_export
 from annotator.formats import spacy_docbin
 from annotator.models import Gold, Report, Sentence
-from annotator.nlp.text import blank_english
+from annotator.tokens import blank_english
+from annotator.workflow.exporting import ExportChoice, write_export
 
 DEV_SHARE = 0.2
 SEED = 0

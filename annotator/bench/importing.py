@@ -16,7 +16,7 @@ from annotator.bench.runner import BenchContext, BenchError
 from annotator.db import session_scope
 from annotator.formats.records import Record
 from annotator.models import Report, Sentence, utc_now
-from annotator.nlp.text import blank_english
+from annotator.tokens import blank_english
 
 
 def bare_import(engine: Engine, texts: list[str]) -> int:
@@ -96,7 +96,7 @@ def rows(context: BenchContext) -> list[Row]:
         def run() -> int:
             with session_scope(engine) as session:
                 summary = workflow.import_records(
-                    session=session, records=records, scheme=context.scheme
+                    session=session, records=records, scheme=context.scheme, policy=context.policy
                 )
             return summary.sentences
 

@@ -16,8 +16,17 @@ from typing import TYPE_CHECKING
 from annotator.bench.corpus import event_categories
 from annotator.bench.database import BenchDatabases
 from annotator.bench.results import Row, markdown_table, write_json
-from annotator.config import DEFAULT_LABELS, DEFAULT_MODEL, DEFAULT_PATTERNS, PROJECT_ROOT
+from annotator.config import (
+    DEFAULT_AUTO_GOLD,
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_LABELS,
+    DEFAULT_MODEL,
+    DEFAULT_OVERLAP,
+    DEFAULT_PATTERNS,
+    PROJECT_ROOT,
+)
 from annotator.labels import LabelScheme, load_scheme
+from annotator.workflow.gold import GoldPolicy
 
 if TYPE_CHECKING:
     from annotator.nlp.suggest import Suggester
@@ -84,8 +93,10 @@ class BenchContext:
     databases: BenchDatabases
     workdir: Path
     model: str = DEFAULT_MODEL
-    batch_size: int = 64
+    batch_size: int = DEFAULT_BATCH_SIZE
     notes: list[str] = field(default_factory=list)
+    # The app's default gold policy: the one a team meets without any settings.
+    policy: GoldPolicy = GoldPolicy(overlap=DEFAULT_OVERLAP, auto_gold=DEFAULT_AUTO_GOLD)
 
     @property
     def categories(self) -> dict[str, str]:

@@ -30,7 +30,9 @@ def rows(context: BenchContext) -> list[Row]:
     def stored(processes: int) -> float:
         engine = context.databases.fresh(f"suggest-{processes}")
         with session_scope(engine) as session:
-            workflow.import_records(session=session, records=records, scheme=context.scheme)
+            workflow.import_records(
+                session=session, records=records, scheme=context.scheme, policy=context.policy
+            )
         seconds, done = timed(
             lambda: workflow.suggest_pending(
                 engine=engine,

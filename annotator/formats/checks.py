@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from annotator.errors import AnnotatorError
 from annotator.formats.records import RecordAnnotation, Status
 from annotator.labels import LabelScheme
-from annotator.nlp.text import token_bounds
-from annotator.spans import Span, SpanError, check_spans
+from annotator.spans import Draft, Span, SpanError, check_draft
 
 
-class AnnotationProblem(ValueError):
+class AnnotationProblem(AnnotatorError, ValueError):
     """Why an annotation cannot be imported; a reader adds the file and line."""
 
 
@@ -25,42 +25,15 @@ def build_annotation(
     scheme: LabelScheme,
 ) -> RecordAnnotation:
     """A checked annotation of ``text``; raise AnnotationProblem saying what does not fit."""
-    entity_spans = tuple(sorted(entities))
-    event_spans = tuple(sorted(events))
-    if entity_spans or event_spans:
-        bounds = token_bounds(text)
-        try:
-            check_spans(
-                entity_spans,
-                text=text,
-                token_bounds=bounds,
-                labels=scheme.names("entities"),
-                kind="entity",
-                allow_overlap=False,
-            )
-            check_spans(
-                event_spans,
-                text=text,
-                token_bounds=bounds,
-                labels=scheme.names("events"),
-                kind="event",
-                allow_overlap=True,
-            )
-        except SpanError as error:
-            raise AnnotationProblem(str(error)) from None
-    names = tuple(dict.fromkeys(categories))
-    known = scheme.names("categories")
-    for name in names:
-        if name not in known:
-            raise AnnotationProblem(f"unknown category label {name!r}")
-    if scheme.categories_exclusive and len(names) > 1:
-        raise AnnotationProblem(
-            f"{len(names)} categories ({', '.join(names)}) but the scheme allows one per sentence"
-        )
+    draft = Draft(tuple(sorted(entities)), tuple(sorted(events)), tuple(dict.fromkeys(categories)))
+    try:
+        check_draft(draft, text=text, scheme=scheme)
+    except SpanError as error:
+        raise AnnotationProblem(str(error)) from None
     return RecordAnnotation(
-        entities=entity_spans,
-        events=event_spans,
-        categories=names,
+        entities=draft.entities,
+        events=draft.events,
+        categories=draft.categories,
         annotator=annotator,
         status=status,
     )

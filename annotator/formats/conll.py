@@ -25,8 +25,8 @@ from annotator.formats.records import (
     report_of,
 )
 from annotator.labels import LabelScheme
-from annotator.nlp.text import blank_english
 from annotator.spans import Span
+from annotator.tokens import blank_english
 
 DOCSTART = "-DOCSTART- -X- O O"
 NO_SPACE = "SpaceAfter=No"

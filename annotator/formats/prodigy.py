@@ -18,8 +18,8 @@ from annotator.formats.records import (
     describe_decode_error,
 )
 from annotator.labels import LabelScheme
-from annotator.nlp.text import blank_english
-from annotator.spans import Span, SpanError, check_layers
+from annotator.spans import Span, SpanError, check_categories, check_layer
+from annotator.tokens import blank_english
 
 ANSWERS: dict[str, Status] = {"accept": "accept", "reject": "reject", "ignore": "skip"}
 STATUS_ANSWERS: dict[Status, str] = {"accept": "accept", "reject": "reject", "skip": "ignore"}
@@ -111,13 +111,8 @@ def _annotation_of(
     entities = _spans_of(data, "spans", text=text)
     events = _spans_of(data, "events", text=text)
     try:
-        check_layers(
-            entities,
-            events,
-            text=text,
-            entity_labels=scheme.names("entities"),
-            event_labels=scheme.names("events"),
-        )
+        check_layer(entities, layer="entities", text=text, scheme=scheme)
+        check_layer(events, layer="events", text=text, scheme=scheme)
     except SpanError as error:
         raise _Problem(str(error)) from None
     return RecordAnnotation(
@@ -156,17 +151,11 @@ def _categories_of(data: dict[str, Any], *, scheme: LabelScheme) -> tuple[str, .
     raw = data.get("accept", [])
     if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
         raise _Problem(f'"accept" must be a list of category names, got {raw!r}')
-    known = scheme.names("categories")
-    for name in raw:
-        if name not in known:
-            raise _Problem(f'"accept": unknown category label {name!r}')
-    categories = tuple(dict.fromkeys(raw))
-    if scheme.categories_exclusive and len(categories) > 1:
-        raise _Problem(
-            f'"accept" has {len(categories)} categories ({", ".join(categories)}) '
-            "but the scheme allows one per sentence"
-        )
-    return categories
+    try:
+        check_categories(raw, scheme=scheme)
+    except SpanError as error:
+        raise _Problem(f'"accept": {error}') from None
+    return tuple(dict.fromkeys(raw))
 
 
 def _status_of(data: dict[str, Any]) -> Status:

@@ -7,14 +7,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from annotator.errors import AnnotatorError
 from annotator.labels import LabelScheme
-from annotator.spans import Span
+from annotator.spans import Span, Status
 
 logger = logging.getLogger(__name__)
-
-Status = Literal["accept", "reject", "skip"]
 
 SUFFIXES = (".txt", ".csv", ".jsonl", ".conll", ".iob", ".ann", ".spacy")
 # Names for ``read_file(format=...)``; export uses the same names for the same layouts.
@@ -61,7 +60,7 @@ def report_of(record: Record) -> str:
     return record.report_key if record.report_key is not None else record.text
 
 
-class InvalidRecord(ValueError):
+class InvalidRecord(AnnotatorError, ValueError):
     """A record (or a whole file, at line 0) that cannot be imported, and why."""
 
     def __init__(self, source: str, line: int, reason: str) -> None:
@@ -81,7 +80,7 @@ class InvalidRecord(ValueError):
         return hash(self.args)
 
 
-class ImportFailed(ValueError):
+class ImportFailed(AnnotatorError, ValueError):
     """Every invalid record of an import; nothing of it should be kept."""
 
     def __init__(self, errors: list[InvalidRecord]) -> None:

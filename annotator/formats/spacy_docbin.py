@@ -20,8 +20,8 @@ from annotator.formats.checks import AnnotationProblem, build_annotation
 from annotator.formats.files import replacing_file
 from annotator.formats.records import InvalidRecord, Record, report_of
 from annotator.labels import LabelScheme
-from annotator.nlp.text import blank_english
 from annotator.spans import Span
+from annotator.tokens import blank_english
 
 SPANS_KEY = "events"
 TRAIN = "train.spacy"

@@ -28,8 +28,8 @@ from annotator.formats import spacy_docbin
 from annotator.formats.records import Record, report_of
 from annotator.labels import LabelScheme
 from annotator.nlp.evaluate import EvaluationReport, GoldRecord, evaluate
-from annotator.nlp.text import blank_english
 from annotator.spans import Span
+from annotator.tokens import blank_english
 
 logger = logging.getLogger(__name__)
 

@@ -22,14 +22,15 @@ from typing import Any
 import streamlit as st
 from sqlmodel import Session
 
-from annotator import adjudication, repository
-from annotator.adjudication import Comparison, QueueItem, Version
+from annotator import repository
+from annotator.comparison import Comparison, Version
 from annotator.labels import LabelScheme
 from annotator.models import Gold, Report, Sentence
-from annotator.nlp.text import token_bounds
-from annotator.spans import Span
+from annotator.spans import LAYERS, Draft, Span
+from annotator.tokens import token_bounds
 from annotator.ui import resources, span_editor
-from annotator.workflow import AnnotationError, Draft
+from annotator.workflow import AnnotationError, adjudicating
+from annotator.workflow.adjudicating import QueueItem
 
 OPEN = "adjudicate_open"
 PAGES = "adjudicate_pages"
@@ -40,7 +41,6 @@ EDITOR = "adjudicate_editor"
 NOTICE = "adjudicate_notice"
 ERROR = "adjudicate_error"
 PAGE_SIZE = 50
-LAYERS = ("entities", "events")
 DIFF_MARK = "≠"
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
@@ -173,7 +173,7 @@ def queue_filters(*, auto_gold: bool, overlap: int) -> Filters:
 def queue_page(*, session: Session) -> list[QueueItem]:
     """The page of the queue on screen, with the sidebar's filters."""
     chosen = filters()
-    return adjudication.disagreement_queue(
+    return adjudicating.disagreement_queue(
         session=session,
         only_disagreements=chosen.only_disagreements,
         include_gold=chosen.include_gold,
@@ -314,8 +314,8 @@ def load(*, session: Session, sentence_id: int) -> Scene | None:
         report=repository.report_of(session=session, report_id=sentence.report_id),
         before=[n for n in context if n.position < sentence.position],
         after=[n for n in context if n.position > sentence.position],
-        comparison=adjudication.compare(
-            adjudication.versions_of(session=session, sentence_id=sentence_id)
+        comparison=adjudicating.compare(
+            adjudicating.versions_of(session=session, sentence_id=sentence_id)
         ),
         gold=gold,
         gold_by=decider.name if decider is not None else None,
@@ -801,7 +801,7 @@ def take(
         return
     _store(
         sentence_id,
-        lambda session: adjudication.take_version(
+        lambda session: adjudicating.take_version(
             session=session,
             annotation_id=annotation_id,
             adjudicator_id=adjudicator_id,
@@ -821,7 +821,7 @@ def save(sentence_id: int, compared: Sequence[int], *, adjudicator_id: int) -> N
     draft = draft_of(state)
     _store(
         sentence_id,
-        lambda session: adjudication.adjudicate(
+        lambda session: adjudicating.adjudicate(
             session=session,
             sentence_id=sentence_id,
             adjudicator_id=adjudicator_id,
@@ -839,7 +839,7 @@ def _store(sentence_id: int, store: Callable[[Session], Gold], *, how: str) -> N
     try:
         with resources.session() as session:
             version = store(session).version
-    except adjudication.StaleGold as error:
+    except adjudicating.StaleGold as error:
         # Nothing was written; the draft stays, so the adjudicator can compare and reload.
         st.session_state[ERROR] = str(error)
         return
@@ -856,7 +856,7 @@ def _next_in_queue(*, after: int) -> int | None:
     chosen = filters()
     with resources.session() as session:
         for start in (after, 0):
-            found = adjudication.disagreement_queue(
+            found = adjudicating.disagreement_queue(
                 session=session,
                 only_disagreements=chosen.only_disagreements,
                 include_gold=chosen.include_gold,

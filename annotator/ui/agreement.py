@@ -1,7 +1,7 @@
 """The agreement page's views: filters, figure tables with their guidance, the reviewer-by-
 reviewer heatmap, the confusion matrix, agreement over time and the sentences most disagreed on.
 
-Each view takes data shaped by :mod:`annotator.team` and a ``key`` that prefixes its widgets.
+Each view takes data shaped by :mod:`annotator.workflow.agreement` (and :mod:`annotator.ui.agreement_tables`) and a ``key`` that prefixes its widgets.
 """
 
 from __future__ import annotations
@@ -13,20 +13,24 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from annotator import agreement, team
+from annotator import agreement
+from annotator.ui import agreement_tables
+from annotator.workflow import agreement as team_agreement
 
 NOT_ENOUGH_DATA = agreement.NOT_ENOUGH_DATA.capitalize()
 FIGURE = st.column_config.NumberColumn(format="%.3f")
 ADJUDICATE_PAGE = "pages/adjudicate.py"
-SECTION_TITLES: dict[team.Section, str] = {
+SECTION_TITLES: dict[team_agreement.Section, str] = {
     "categories": "Categories",
     "entities": "Entities",
     "events": "Events",
 }
 
 
-def filter_bar(options: team.FilterOptions, *, key: str) -> team.AgreementFilter:
-    """Report, reviewer and day filters in one row; raises team.FilterError on a bad range."""
+def filter_bar(
+    options: team_agreement.FilterOptions, *, key: str
+) -> team_agreement.AgreementFilter:
+    """Report, reviewer and day filters in one row; raises team_agreement.FilterError on a bad range."""
     reports = dict(options.reports)
     reviewers = dict(options.reviewers)
     report_column, reviewer_column, first_column, last_column = st.columns([3, 3, 2, 2])
@@ -49,7 +53,7 @@ def filter_bar(options: team.FilterOptions, *, key: str) -> team.AgreementFilter
         "Decided from", value=None, help="Day (UTC) of the last decision.", key=f"{key}_from"
     )
     last_day = last_column.date_input("to", value=None, key=f"{key}_to")
-    return team.AgreementFilter(
+    return team_agreement.AgreementFilter(
         report_ids=tuple(report_ids),
         reviewer_ids=tuple(reviewer_ids),
         first_day=first_day,
@@ -60,14 +64,17 @@ def filter_bar(options: team.FilterOptions, *, key: str) -> team.AgreementFilter
 def guidance(names: Sequence[str]) -> None:
     """One sentence on how to read each of these figures."""
     st.markdown(
-        "\n".join(f"- **{team.FIGURE_TITLES[name]}**: {team.GUIDANCE[name]}" for name in names)
+        "\n".join(
+            f"- **{agreement_tables.FIGURE_TITLES[name]}**: {agreement_tables.GUIDANCE[name]}"
+            for name in names
+        )
     )
 
 
 def figures(report: Mapping[str, Any], *, key: str) -> None:
     """The overall figures, with what each rests on, how to read them and the downloads."""
     st.dataframe(
-        team.figure_table(report),
+        agreement_tables.figure_table(report),
         hide_index=True,
         column_config={"value": FIGURE},
         placeholder=NOT_ENOUGH_DATA,
@@ -80,7 +87,7 @@ def figures(report: Mapping[str, Any], *, key: str) -> None:
     buttons = st.container(horizontal=True)
     buttons.download_button(
         "Download every figure (CSV)",
-        team.figures_csv(report),
+        agreement_tables.figures_csv(report),
         file_name="agreement.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -89,7 +96,7 @@ def figures(report: Mapping[str, Any], *, key: str) -> None:
     )
     buttons.download_button(
         "Download the pairwise figures (CSV)",
-        team.pairs_csv(report),
+        agreement_tables.pairs_csv(report),
         file_name="agreement_pairs.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -97,19 +104,20 @@ def figures(report: Mapping[str, Any], *, key: str) -> None:
         key=f"{key}_download_pairs",
     )
     st.subheader("How to read them", divider="gray")
-    guidance(list(team.FIGURE_TITLES))
+    guidance(list(agreement_tables.FIGURE_TITLES))
 
 
 def per_label(report: Mapping[str, Any], *, key: str) -> None:
     """Per label of each section, its figures as a table and a bar chart."""
-    for section in team.SECTIONS:
-        table = team.label_table(report, section)
+    for section in team_agreement.SECTIONS:
+        table = agreement_tables.label_table(report, section)
         st.subheader(SECTION_TITLES[section])
         st.dataframe(
             table,
             hide_index=True,
             column_config={
-                team.FIGURE_TITLES[name]: FIGURE for name in team.SECTION_FIGURES[section]
+                agreement_tables.FIGURE_TITLES[name]: FIGURE
+                for name in team_agreement.SECTION_FIGURES[section]
             },
             placeholder=NOT_ENOUGH_DATA,
             height="content",
@@ -140,25 +148,25 @@ def _label_chart(table: pd.DataFrame) -> alt.Chart | None:
 
 def reviewer_pairs(report: Mapping[str, Any], *, key: str) -> None:
     """One pairwise figure as a reviewer-by-reviewer heatmap, and every pair as a table."""
-    pairs = team.pair_table(report)
+    pairs = agreement_tables.pair_table(report)
     if pairs.empty:
         st.info(f"{NOT_ENOUGH_DATA}: no two reviewers accepted the same sentence.")
         return
     choice = st.selectbox(
         "Figure",
-        list(team.PAIRWISE),
-        format_func=lambda pair: f"{SECTION_TITLES[pair[0]]}: {team.FIGURE_TITLES[pair[1]]}",
+        list(agreement_tables.PAIRWISE),
+        format_func=lambda pair: f"{SECTION_TITLES[pair[0]]}: {agreement_tables.FIGURE_TITLES[pair[1]]}",
         key=f"{key}_pair_figure",
     )
     section, name = choice
-    matrix = team.pair_matrix(pairs, section=section, figure=name)
+    matrix = agreement_tables.pair_matrix(pairs, section=section, figure=name)
     if matrix.empty:
         st.info(f"{NOT_ENOUGH_DATA} for this figure.")
     else:
         st.altair_chart(_heatmap(matrix), height=80 + 40 * len(matrix), key=f"{key}_heatmap")
-    st.caption(team.GUIDANCE[name])
+    st.caption(agreement_tables.GUIDANCE[name])
     st.dataframe(
-        pairs.assign(figure=pairs["figure"].map(team.FIGURE_TITLES)),
+        pairs.assign(figure=pairs["figure"].map(agreement_tables.FIGURE_TITLES)),
         hide_index=True,
         column_config={"value": FIGURE, "precision": FIGURE, "recall": FIGURE},
         placeholder=NOT_ENOUGH_DATA,
@@ -195,7 +203,7 @@ def _heatmap(matrix: pd.DataFrame) -> alt.LayerChart:
 
 def confusion(report: Mapping[str, Any], *, key: str) -> None:
     """The label confusion matrix on spans with equal bounds, for entities or events."""
-    layers: list[team.Section] = ["entities", "events"]
+    layers: list[team_agreement.Section] = ["entities", "events"]
     section = st.radio(
         "Layer",
         layers,
@@ -203,7 +211,7 @@ def confusion(report: Mapping[str, Any], *, key: str) -> None:
         horizontal=True,
         key=f"{key}_confusion_layer",
     )
-    table = team.confusion_table(report, section)
+    table = agreement_tables.confusion_table(report, section)
     if table.empty:
         st.info(f"{NOT_ENOUGH_DATA}: no span has the same bounds for two reviewers.")
         return
@@ -247,7 +255,7 @@ def over_time(table: pd.DataFrame, *, key: str) -> None:
     )
 
 
-def disagreements(items: Sequence[team.Disagreement]) -> None:
+def disagreements(items: Sequence[team_agreement.Disagreement]) -> None:
     """The sentences most disagreed on, each with a link that opens it for adjudication."""
     if not items:
         st.info("No sentence within these filters has reviewers who disagree.")

@@ -12,17 +12,17 @@ from typing import Any
 import streamlit as st
 
 from annotator import repository, workflow
-from annotator.labels import LabelScheme, Layer
-from annotator.nlp.text import token_bounds
-from annotator.spans import Span
+from annotator.labels import LabelScheme
+from annotator.spans import LAYERS, Layer, Span
+from annotator.tokens import token_bounds
 from annotator.ui import auth, resources, span_editor
+from annotator.workflow import GoldPolicy
 
 DRAFT = "annotate_draft"
 LAST_SERVED = "annotate_last_served"
 NOTICE = "annotate_notice"
 ERROR = "annotate_error"
 EDITOR = "annotate_editor"
-LAYERS = ("entities", "events")
 
 
 def draft() -> dict[str, Any] | None:
@@ -226,6 +226,7 @@ def decide(status: str, scheme: LabelScheme) -> None:
                 status=status,
                 draft=as_workflow_draft(state),
                 scheme=scheme,
+                policy=GoldPolicy.of(resources.settings()),
                 seconds=time.monotonic() - float(state["shown_at"]),
                 suggestion_id=state.get("suggestion_id"),
             )
@@ -246,7 +247,9 @@ def undo() -> None:
     if not isinstance(reviewer, int):
         return
     with resources.session() as session:
-        undone = workflow.undo_last(session=session, reviewer_id=reviewer)
+        undone = workflow.undo_last(
+            session=session, reviewer_id=reviewer, policy=GoldPolicy.of(resources.settings())
+        )
         if undone is not None:
             workflow.hold_sentence(
                 session=session,

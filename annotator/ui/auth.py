@@ -1,7 +1,7 @@
 """The login gate: who is logged in (an id in the server-side session state), and the checks
 every page runs before it shows anything.
 
-Password logins go through :func:`annotator.accounts.authenticate`; where ``.streamlit/
+Password logins go through :func:`annotator.workflow.accounts.authenticate`; where ``.streamlit/
 secrets.toml`` has an ``[auth]`` section, ``st.login`` (OpenID Connect) is offered as well.
 """
 
@@ -11,8 +11,8 @@ from typing import Any
 
 import streamlit as st
 
-from annotator import accounts
 from annotator.ui import resources
+from annotator.workflow import accounts
 
 ACCOUNT = "auth_reviewer_id"
 

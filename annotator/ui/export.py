@@ -1,5 +1,5 @@
 """The export page's views: counts, the choice of export, and the file to download, written by
-:mod:`annotator.exports` exactly as ``annotator export`` writes it.
+:mod:`annotator.workflow.exporting` exactly as ``annotator export`` writes it.
 """
 
 from __future__ import annotations
@@ -12,10 +12,16 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from annotator.exports import FORMATS, ExportChoice, ExportFailed, write_export, zip_folder
 from annotator.formats import spacy_docbin
 from annotator.labels import LabelScheme
 from annotator.ui import resources
+from annotator.workflow.exporting import (
+    FORMATS,
+    ExportChoice,
+    ExportFailed,
+    write_export,
+    zip_folder,
+)
 
 __all__ = ["FORMATS", "ExportChoice", "ExportFailed", "ExportFile", "build_export"]
 

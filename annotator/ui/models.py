@@ -12,12 +12,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from annotator import training
 from annotator.config import Settings
 from annotator.models import ModelVersion
 from annotator.nlp import train as nlp_train
 from annotator.nlp.suggest import SuggesterError
 from annotator.ui import resources
+from annotator.workflow import training
 
 LAYERS = ("entities", "events", "categories")
 SCRATCH = "scratch"

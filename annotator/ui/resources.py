@@ -68,7 +68,7 @@ def suggester_for(model: str, labels_path: str, patterns_dir: str) -> Suggester:
 
 def suggester() -> Suggester:
     """The suggester of the active model version, else of the configured model."""
-    from annotator import training
+    from annotator.workflow import training
 
     # Keyed by the pipeline path: making another version active switches every page at once.
     current = settings()

@@ -1,7 +1,7 @@
 """The users page's views: the reviewer table, the form that adds an account, and the changes to
 one account (role, password, deactivation, unlocking).
 
-Every change runs in a widget callback, in its own session, through :mod:`annotator.accounts`
+Every change runs in a widget callback, in its own session, through :mod:`annotator.workflow.accounts`
 (which holds the rules: the last active admin stays, an admin cannot lock themselves out); the
 page that follows shows the stored state and the outcome.
 """
@@ -16,9 +16,9 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
-from annotator import accounts
 from annotator.models import Reviewer, utc_now
 from annotator.ui import resources
+from annotator.workflow import accounts
 
 
 def reviewer_rows(

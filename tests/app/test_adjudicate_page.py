@@ -14,12 +14,13 @@ import streamlit as st
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from annotator import accounts, adjudication, repository, workflow
+from annotator import repository, workflow
+from annotator.config import Settings
 from annotator.db import make_engine, migrate, session_scope
 from annotator.formats.records import read_records
 from annotator.models import Gold, Sentence
-from annotator.spans import Span
-from annotator.workflow import Draft
+from annotator.spans import Draft, Span
+from annotator.workflow import GoldPolicy, accounts, adjudicating
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = (
@@ -62,7 +63,10 @@ def database(tmp_path, monkeypatch, scheme):
             accounts.create_reviewer(session=session, name=name, password=PASSWORD, role=role)
         accounts.create_reviewer(session=session, name="zoe", password=PASSWORD, role="admin")
         workflow.import_records(
-            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+            session=session,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
         ids = [s.id for s in session.exec(select(Sentence).order_by(Sentence.id))]
     assert len(ids) == 4
@@ -91,6 +95,7 @@ def save(engine, scheme, sentence_id: int, name: str, draft: Draft) -> None:
             status="accept",
             draft=draft,
             scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
 
 
@@ -299,7 +304,7 @@ def test_a_save_after_another_adjudicators_is_refused_and_overwrites_nothing(dat
     ana = annotation_id(database, first, "ana")
     at = open_page()  # mia opens the sentence: no gold yet
     with session_scope(database) as session:  # meanwhile zoe decides it
-        adjudication.take_version(
+        adjudicating.take_version(
             session=session,
             annotation_id=ana,
             adjudicator_id=reviewer_id("zoe"),
@@ -360,7 +365,10 @@ def test_report_text_and_names_are_escaped(database, scheme, tmp_path):
     path.write_text(hostile, encoding="utf-8")
     with session_scope(database) as session:
         workflow.import_records(
-            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+            session=session,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
         accounts.create_reviewer(
             session=session, name="<i>eve</i>", password=PASSWORD, role="annotator"

@@ -19,11 +19,15 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from annotator import accounts, adjudication, team, workflow
+from annotator import workflow
 from annotator.cli import app as cli
+from annotator.config import Settings
 from annotator.db import make_engine, migrate, session_scope
 from annotator.formats.records import read_records
 from annotator.models import Annotation, Reviewer, Sentence
+from annotator.ui import agreement_tables
+from annotator.workflow import GoldPolicy, accounts, adjudicating
+from annotator.workflow import agreement as team_agreement
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -96,7 +100,10 @@ def seeded(database, scheme, tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
     with session_scope(database) as session:
         workflow.import_records(
-            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+            session=session,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
     return database
 
@@ -181,9 +188,9 @@ def test_the_figures_shown_equal_the_cli(seeded):
     assert not at.exception
     report = cli_report()
     shown = shown_figures(at)
-    for section in team.SECTIONS:
-        for name in team.SECTION_FIGURES[section]:
-            assert_same(shown[section, team.FIGURE_TITLES[name]], report[section][name])
+    for section in team_agreement.SECTIONS:
+        for name in team_agreement.SECTION_FIGURES[section]:
+            assert_same(shown[section, agreement_tables.FIGURE_TITLES[name]], report[section][name])
     assert any(c.value == "3 sentences, 3 reviewers." for c in at.caption)
 
     labels = table(at, "Per label", 1).set_index("label")
@@ -206,8 +213,8 @@ def test_the_figures_shown_equal_the_cli(seeded):
 
     # Every coefficient comes with its sentence of guidance.
     guidance = " ".join(m.value for m in at.markdown)
-    for name, sentence_text in team.GUIDANCE.items():
-        assert f"**{team.FIGURE_TITLES[name]}**: {sentence_text}" in guidance
+    for name, sentence_text in agreement_tables.GUIDANCE.items():
+        assert f"**{agreement_tables.FIGURE_TITLES[name]}**: {sentence_text}" in guidance
 
 
 def test_filtering_by_a_report_shows_its_figures_only(seeded):
@@ -267,7 +274,7 @@ def test_the_most_disagreed_sentences_link_to_adjudication(seeded):
     at = open_page(seeded)
     links = at.page_link
     with session_scope(seeded) as session:
-        queue = adjudication.disagreement_queue(session=session, include_gold=True)
+        queue = adjudicating.disagreement_queue(session=session, include_gold=True)
     by_score = sorted(queue, key=lambda item: (-item.score, item.sentence_id))
     assert [link.proto.query_string for link in links] == [
         f"sentence={item.sentence_id}" for item in by_score
@@ -300,10 +307,13 @@ def test_the_csv_download_holds_every_figure(seeded, monkeypatch):
     report = cli_report()
     figures = pd.read_csv(io.BytesIO(downloads["agreement.csv"]))
     rows = figures.set_index(["section", "label", "figure"])
-    for section in team.SECTIONS:
-        scopes = [(team.OVERALL, report[section]), *report[section]["per_label"].items()]
+    for section in team_agreement.SECTIONS:
+        scopes = [
+            (agreement_tables.OVERALL, report[section]),
+            *report[section]["per_label"].items(),
+        ]
         for label, by_name in scopes:
-            for name in team.SECTION_FIGURES[section]:
+            for name in team_agreement.SECTION_FIGURES[section]:
                 row, figure = rows.loc[(section, label, name)], by_name[name]
                 if figure["value"] is None:
                     assert pd.isna(row["value"]) and row["note"] == "not enough data"
@@ -312,8 +322,8 @@ def test_the_csv_download_holds_every_figure(seeded, monkeypatch):
                 assert row["items"] == figure["n_items"]
                 assert row["reviewers"] == figure["n_annotators"]
     assert len(figures) == sum(
-        (1 + len(report[section]["per_label"])) * len(team.SECTION_FIGURES[section])
-        for section in team.SECTIONS
+        (1 + len(report[section]["per_label"])) * len(team_agreement.SECTION_FIGURES[section])
+        for section in team_agreement.SECTIONS
     )
     pairs = pd.read_csv(io.BytesIO(downloads["agreement_pairs.csv"]))
     kappa = pairs[(pairs["section"] == "categories") & (pairs["figure"] == "cohen_kappa")]

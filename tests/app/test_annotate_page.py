@@ -12,10 +12,12 @@ import streamlit as st
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from annotator import accounts, repository, workflow
+from annotator import repository, workflow
+from annotator.config import Settings
 from annotator.db import make_engine, migrate, session_scope
 from annotator.formats.records import read_records
 from annotator.models import Sentence, Suggestion
+from annotator.workflow import GoldPolicy, accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = (
@@ -48,7 +50,10 @@ def database(tmp_path, monkeypatch, scheme):
     path.write_text(REPORT, encoding="utf-8")
     with session_scope(engine) as session:
         workflow.import_records(
-            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+            session=session,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
         first = session.exec(select(Sentence).order_by(Sentence.id)).first()
         session.add(
@@ -358,6 +363,7 @@ def test_an_annotator_sees_the_suggestions_never_another_reviewers_annotation(
                 ["PROTESTS"],
             ),
             scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
     at = open_page(fallback=True)
     assert not at.exception
@@ -386,6 +392,7 @@ def test_a_sentence_with_enough_annotations_is_not_served(database, scheme):
             status="skip",
             draft=workflow.Draft(),
             scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
     at = open_page()
     assert editor_data(at)["sentence_id"] == second

@@ -18,10 +18,11 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 from typer.testing import CliRunner
 
-from annotator import accounts, repository
+from annotator import repository
 from annotator.cli import app
 from annotator.db import make_engine, migrate, session_scope
 from annotator.ui.export import FORMATS
+from annotator.workflow import accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"

@@ -12,11 +12,12 @@ from sqlmodel import col, select
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from annotator import accounts, repository
+from annotator import repository
 from annotator.cli import app
 from annotator.db import make_engine, migrate, session_scope
 from annotator.models import ModelVersion, Sentence, Suggestion
 from annotator.ui import models as view
+from annotator.workflow import accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"

@@ -10,8 +10,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from annotator import accounts, repository
+from annotator import repository
 from annotator.db import make_engine, migrate, session_scope
+from annotator.workflow import accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 

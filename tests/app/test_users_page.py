@@ -13,10 +13,11 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from annotator import accounts, repository
+from annotator import repository
 from annotator.cli import app
 from annotator.db import make_engine, migrate, session_scope
 from annotator.models import utc_now
+from annotator.workflow import accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"

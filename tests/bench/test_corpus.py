@@ -9,8 +9,8 @@ from itertools import islice
 import pytest
 
 from annotator.bench import corpus
-from annotator.nlp.text import split_sentences
-from annotator.spans import check_layers
+from annotator.spans import LAYERS, check_layer
+from annotator.tokens import split_sentences
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +58,8 @@ def test_reports_hold_the_sentences_in_order_and_split_back_into_them(categories
 
 def test_gold_spans_are_on_token_boundaries_with_labels_of_the_scheme(sample, scheme):
     for sentence in sample:
-        check_layers(
-            sentence.entities,
-            sentence.events,
-            text=sentence.text,
-            entity_labels=scheme.names("entities"),
-            event_labels=scheme.names("events"),
-        )
+        for layer in LAYERS:
+            check_layer(getattr(sentence, layer), layer=layer, text=sentence.text, scheme=scheme)
         implied = {scheme.category_for_event(span.label) for span in sentence.events} - {None}
         assert sentence.categories == tuple(sorted(implied))
     rows = sample[0].rows()
@@ -104,13 +99,8 @@ def test_a_second_reviewer_mostly_agrees_and_stays_valid(sample, scheme):
     assert others == [corpus.second_reviewer(sentence, rng=rng) for sentence in sample]
     shared = total = 0
     for sentence, other in zip(sample, others, strict=True):
-        check_layers(
-            other.entities,
-            other.events,
-            text=other.text,
-            entity_labels=scheme.names("entities"),
-            event_labels=scheme.names("events"),
-        )
+        for layer in LAYERS:
+            check_layer(getattr(other, layer), layer=layer, text=other.text, scheme=scheme)
         shared += len(set(sentence.entities) & set(other.entities))
         total += len(sentence.entities)
     assert 0.7 < shared / total < 0.97

@@ -9,10 +9,12 @@ from sqlmodel import select
 
 from annotator import repository, workflow
 from annotator.bench import corpus
+from annotator.config import Settings
 from annotator.db import session_scope
 from annotator.formats.records import Record, RecordAnnotation
 from annotator.models import Gold, Report, Sentence, Suggestion
-from annotator.nlp.text import split_reports, split_sentences
+from annotator.tokens import split_reports, split_sentences
+from annotator.workflow import GoldPolicy, importing
 
 
 def record(text: str, *, source: str = "report.txt", split: bool = True) -> Record:
@@ -22,7 +24,13 @@ def record(text: str, *, source: str = "report.txt", split: bool = True) -> Reco
 
 def import_all(engine: Engine, scheme, records: list[Record], **options) -> workflow.ImportSummary:  # type: ignore[no-untyped-def]
     with session_scope(engine) as session:
-        return workflow.import_records(session=session, records=records, scheme=scheme, **options)
+        return workflow.import_records(
+            session=session,
+            records=records,
+            scheme=scheme,
+            **options,
+            policy=GoldPolicy.of(Settings.from_env()),
+        )
 
 
 def stored_reports(engine: Engine) -> list[tuple[str, str, int, list[str]]]:
@@ -47,7 +55,7 @@ def stored_reports(engine: Engine) -> list[tuple[str, str, int, list[str]]]:
 
 
 def test_an_import_in_chunks_stores_each_report_once_in_order(engine, scheme, monkeypatch):
-    monkeypatch.setattr(workflow, "IMPORT_CHUNK", 3)
+    monkeypatch.setattr(importing, "IMPORT_CHUNK", 3)
     texts = [report.text for report in corpus.reports(60, seed=4, sizes=(2, 6))]
     # Duplicates inside a chunk, across chunks, and of reports stored by an earlier import.
     records = [record(text, source=f"r{i}.txt") for i, text in enumerate(texts)]
@@ -70,7 +78,7 @@ def test_an_import_in_chunks_stores_each_report_once_in_order(engine, scheme, mo
 
 
 def test_gold_imported_in_chunks_lands_on_its_own_sentence(engine, scheme, monkeypatch):
-    monkeypatch.setattr(workflow, "IMPORT_CHUNK", 2)
+    monkeypatch.setattr(importing, "IMPORT_CHUNK", 2)
     sentences = list(corpus.sentences(7, seed=2, categories=corpus.event_categories(scheme)))
     records = [
         Record(

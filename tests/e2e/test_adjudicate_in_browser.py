@@ -10,11 +10,12 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from annotator import repository, workflow
+from annotator.config import Settings
 from annotator.db import make_engine, session_scope
 from annotator.formats.records import read_records
 from annotator.models import Sentence
-from annotator.spans import Span
-from annotator.workflow import Draft
+from annotator.spans import Draft, Span
+from annotator.workflow import GoldPolicy
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +38,10 @@ def disagreement(database_url: str, tmp_path: Path, scheme, monkeypatch) -> int:
     engine = make_engine(database_url)
     with session_scope(engine) as session:
         workflow.import_records(
-            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+            session=session,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
         first = session.exec(select(Sentence).order_by(Sentence.id)).first()
         assert first is not None and first.id is not None
@@ -51,6 +55,7 @@ def disagreement(database_url: str, tmp_path: Path, scheme, monkeypatch) -> int:
                 status="accept",
                 draft=draft,
                 scheme=scheme,
+                policy=GoldPolicy.of(Settings.from_env()),
             )
     engine.dispose()
     return first.id

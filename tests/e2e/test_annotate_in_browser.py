@@ -10,9 +10,11 @@ from playwright.sync_api import Locator, Page, expect
 from sqlmodel import select
 
 from annotator import repository, workflow
+from annotator.config import Settings
 from annotator.db import make_engine, session_scope
 from annotator.formats.records import read_records
 from annotator.models import AnnotationVersion, Sentence, Suggestion
+from annotator.workflow import GoldPolicy
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +47,10 @@ def three_sentences(database_url: str, tmp_path: Path, scheme) -> list[int]:  # 
     engine = make_engine(database_url)
     with session_scope(engine) as session:
         workflow.import_records(
-            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+            session=session,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
         ids = [s.id for s in session.exec(select(Sentence).order_by(Sentence.id))]
         for sentence_id, suggestion in zip(ids, SUGGESTIONS, strict=True):

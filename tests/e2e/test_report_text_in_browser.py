@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotator import accounts, repository, workflow
+from annotator import repository, workflow
+from annotator.config import Settings
 from annotator.db import make_engine, session_scope
 from annotator.formats.records import read_records
-from annotator.nlp.text import token_bounds
 from annotator.spans import Span
+from annotator.tokens import token_bounds
+from annotator.workflow import GoldPolicy, accounts
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +39,10 @@ def hostile_report(database_url: str, tmp_path: Path, scheme) -> None:  # type: 
     engine = make_engine(database_url)
     with session_scope(engine) as session:
         workflow.import_records(
-            session=session, records=read_records([path], scheme=scheme), scheme=scheme
+            session=session,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
     engine.dispose()
 
@@ -171,6 +176,7 @@ def second_opinion(database_url: str, scheme) -> None:  # type: ignore[no-untype
                 status="accept",
                 draft=workflow.Draft(entities=(Span(start, end, "LOC"),)),
                 scheme=scheme,
+                policy=GoldPolicy.of(Settings.from_env()),
             )
     engine.dispose()
 

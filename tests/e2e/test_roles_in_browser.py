@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotator import accounts
 from annotator.db import make_engine, session_scope
+from annotator.workflow import accounts
 
 pytestmark = pytest.mark.e2e
 ANNOTATOR = "ana"

@@ -13,14 +13,15 @@ import pytest
 from spacy.tokens import Doc, DocBin
 
 from annotator import workflow
-from annotator.config import DEFAULT_LABELS
+from annotator.config import DEFAULT_LABELS, Settings
 from annotator.db import make_engine, session_scope
 from annotator.formats import Record, RecordAnnotation
 from annotator.formats.records import read_records
 from annotator.formats.spacy_docbin import split_reports
 from annotator.labels import LabelScheme, load_scheme
-from annotator.nlp.text import blank_english
 from annotator.spans import Span
+from annotator.tokens import blank_english
+from annotator.workflow import GoldPolicy
 
 Reader = Callable[..., tuple[list[Record], list[Any]]]
 
@@ -105,7 +106,10 @@ def reports_db(
     migrate(engine)
     with session_scope(engine) as session:
         summary = workflow.import_records(
-            session=session, records=read_records(paths, scheme=scheme), scheme=scheme
+            session=session,
+            records=read_records(paths, scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
         )
     with session_scope(engine) as session:
         from annotator import repository
@@ -123,6 +127,7 @@ def reports_db(
                     status="accept",
                     draft=workflow.Draft(categories=("BATTLES",)),
                     scheme=scheme,
+                    policy=GoldPolicy.of(Settings.from_env()),
                 )
     engine.dispose()
     return url

@@ -22,8 +22,8 @@ from annotator.nlp.evaluate import (
     score_spans,
 )
 from annotator.nlp.suggest import Suggestion
-from annotator.nlp.text import token_bounds
 from annotator.spans import Span, check_spans
+from annotator.tokens import token_bounds
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_DATA = ROOT / "tests" / "data" / "suggester_dev.jsonl"

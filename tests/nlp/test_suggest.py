@@ -21,8 +21,8 @@ from annotator.nlp.suggest import (
     read_jsonl,
     with_curly_apostrophes,
 )
-from annotator.nlp.text import blank_english
-from annotator.spans import check_layers
+from annotator.spans import LAYERS, check_layer
+from annotator.tokens import blank_english
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_DATA = ROOT / "tests" / "data" / "suggester_dev.jsonl"
@@ -206,13 +206,8 @@ def test_suggestions_are_valid_spans_on_every_sentence(
     suggestions = list(suggester.suggest(texts, batch_size=16))
     assert len(suggestions) == len(texts)
     for text, suggestion in zip(texts, suggestions, strict=True):
-        check_layers(
-            suggestion.entities,
-            suggestion.events,
-            text=text,
-            entity_labels=scheme.names("entities"),
-            event_labels=scheme.names("events"),
-        )
+        for layer in LAYERS:
+            check_layer(getattr(suggestion, layer), layer=layer, text=text, scheme=scheme)
         assert set(suggestion.categories) <= set(scheme.names("categories"))
 
 

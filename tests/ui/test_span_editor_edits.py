@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from annotator.nlp.text import token_bounds
+from annotator.tokens import token_bounds
 from annotator.ui.span_editor.edits import EditError, apply_edit, parse_edit
 
 TEXT = "Junta troops clashed with the Arakan Army near Sittwe."

@@ -11,17 +11,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from annotator.errors import AnnotatorError
 from annotator.labels import LabelScheme
-from annotator.spans import Span, SpanError, check_spans
+from annotator.spans import LAYERS, Layer, Span, SpanError, check_layer
 
 ACTIONS = ("add", "relabel", "remove")
-LAYERS = ("entities", "events")
-KINDS = {"entities": "entity", "events": "event"}
 
 Rows = dict[str, list[dict[str, Any]]]
 
 
-class EditError(ValueError):
+class EditError(AnnotatorError, ValueError):
     """An edit that cannot be applied; the message is shown to the reviewer."""
 
 
@@ -100,7 +99,7 @@ def apply_edit(
     if edit.action == "add":
         layer = layer_of(edit.label, scheme)
         added = Span(edit.start, edit.end, edit.label)
-        _check(layer, [added], text=text, token_bounds=token_bounds, scheme=scheme)
+        _check(layer, [added], text=text, scheme=scheme)
         if layer == "entities":
             for row in new[layer]:
                 if added.overlaps(Span(row["start"], row["end"], row["label"])):
@@ -130,26 +129,12 @@ def apply_edit(
     for layer in touched:
         new[layer].sort(key=lambda r: (r["start"], r["end"], r["label"]))
         spans = [Span(r["start"], r["end"], r["label"]) for r in new[layer]]
-        _check(layer, spans, text=text, token_bounds=token_bounds, scheme=scheme)
+        _check(layer, spans, text=text, scheme=scheme)
     return new, notice
 
 
-def _check(
-    layer: str,
-    spans: Sequence[Span],
-    *,
-    text: str,
-    token_bounds: Sequence[tuple[int, int]],
-    scheme: LabelScheme,
-) -> None:
+def _check(layer: Layer, spans: Sequence[Span], *, text: str, scheme: LabelScheme) -> None:
     try:
-        check_spans(
-            spans,
-            text=text,
-            token_bounds=token_bounds,
-            labels=scheme.names("entities") if layer == "entities" else scheme.names("events"),
-            kind=KINDS[layer],
-            allow_overlap=layer == "events",
-        )
+        check_layer(spans, layer=layer, text=text, scheme=scheme)
     except SpanError as error:
         raise EditError(str(error)) from error

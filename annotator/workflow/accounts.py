@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session
 
 from annotator import repository
+from annotator.errors import AnnotatorError
 from annotator.models import Reviewer, utc_now
 
 log = logging.getLogger(__name__)
@@ -50,11 +51,11 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
-class AccountError(ValueError):
+class AccountError(AnnotatorError, ValueError):
     """An account that cannot be created or changed (a taken name, an unknown role...)."""
 
 
-class LoginFailed(ValueError):
+class LoginFailed(AnnotatorError, ValueError):
     """A wrong name or password; the message never says which."""
 
 

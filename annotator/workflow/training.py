@@ -21,35 +21,36 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from annotator import repository, workflow
-from annotator.config import PROJECT_ROOT, Settings
+from annotator import config, repository
+from annotator.config import Settings
 from annotator.db import session_scope
+from annotator.errors import AnnotatorError
 from annotator.formats import spacy_docbin
 from annotator.formats.records import Record, report_of
 from annotator.labels import LabelScheme, load_scheme
 from annotator.models import ModelVersion, utc_now
 from annotator.nlp import train as nlp_train
+from annotator.workflow.exporting import export_records, export_report_keys
+from annotator.workflow.suggesting import Progress, suggest_pending
 
 if TYPE_CHECKING:
     from annotator.nlp.suggest import Suggester
 
 logger = logging.getLogger(__name__)
 
-MODELS_DIR = PROJECT_ROOT / "data" / "models"
 MODEL_NAME = "conflict_suggester"
 # A training older than this that never finished died with its process.
 STALE_AFTER = timedelta(hours=6)
-DEV_SHARE = 0.2
 CURVE_SHARES = (0.25, 0.5, 0.75, 1.0)
 
 _lock = threading.Lock()
 
 
-class TrainingBusy(RuntimeError):
+class TrainingBusy(AnnotatorError, RuntimeError):
     """Another training is running."""
 
 
-class TrainingFailed(RuntimeError):
+class TrainingFailed(AnnotatorError, RuntimeError):
     """A training that failed; its version is marked failed with the same error."""
 
     def __init__(self, number: int, error: str) -> None:
@@ -58,7 +59,7 @@ class TrainingFailed(RuntimeError):
         self.error = error
 
 
-class ModelNotReady(ValueError):
+class ModelNotReady(AnnotatorError, ValueError):
     """A model version that does not exist or did not finish training."""
 
 
@@ -89,10 +90,10 @@ def gold_corpus(*, engine: Engine, scheme: LabelScheme, directory: Path, seed: i
     how many gold sentences there are."""
     with session_scope(engine) as session:
         dev_reports = spacy_docbin.split_reports(
-            workflow.export_report_keys(session=session), dev_share=DEV_SHARE, seed=seed
+            export_report_keys(session=session), dev_share=config.DEFAULT_DEV_SHARE, seed=seed
         )
         counts = spacy_docbin.write(
-            workflow.export_records(session=session),
+            export_records(session=session),
             directory,
             categories=scheme.names("categories"),
             dev_reports=dev_reports,
@@ -100,7 +101,9 @@ def gold_corpus(*, engine: Engine, scheme: LabelScheme, directory: Path, seed: i
     return counts.train + counts.dev
 
 
-def _claim(*, engine: Engine, base: str | None, path: Path | None) -> ModelVersion:
+def _claim(
+    *, engine: Engine, base: str | None, path: Path | None, models_dir: Path
+) -> ModelVersion:
     now = utc_now()
     with session_scope(engine) as session:
         repository.fail_stale_trainings(
@@ -112,7 +115,7 @@ def _claim(*, engine: Engine, base: str | None, path: Path | None) -> ModelVersi
         number = repository.next_model_number(session=session)
         version = ModelVersion(
             number=number,
-            path=str(path or MODELS_DIR / f"v{number}"),
+            path=str(path or models_dir / f"v{number}"),
             base_model=base,
             status="training",
             created_at=now,
@@ -167,7 +170,12 @@ def train_from_gold(
     if not _lock.acquire(blocking=False):
         raise TrainingBusy("a training is running in this process")
     try:
-        version = _claim(engine=engine, base=train_settings.base, path=output)
+        version = _claim(
+            engine=engine,
+            base=train_settings.base,
+            path=output,
+            models_dir=settings.models_dir,
+        )
         number = version.number
         if on_claim is not None:
             on_claim(version)
@@ -357,7 +365,7 @@ def resuggest(
     engine: Engine,
     settings: Settings,
     number: int,
-    progress: workflow.Progress | None = None,
+    progress: Progress | None = None,
     suggester: Suggester | None = None,
 ) -> int:
     """Suggest with a model version for every sentence without an annotation or gold yet.
@@ -380,7 +388,7 @@ def resuggest(
             scheme=load_scheme(settings.labels_path),
             patterns_dir=settings.patterns_dir,
         )
-    return workflow.suggest_pending(
+    return suggest_pending(
         engine=engine,
         suggester=suggester,
         batch_size=settings.batch_size,
@@ -467,9 +475,9 @@ def _curve(
 ) -> list[CurvePoint]:
     scheme = load_scheme(settings.labels_path)
     with session_scope(engine) as session:
-        records = list(workflow.export_records(session=session))
+        records = list(export_records(session=session))
         dev_reports = spacy_docbin.split_reports(
-            workflow.export_report_keys(session=session), dev_share=DEV_SHARE, seed=0
+            export_report_keys(session=session), dev_share=config.DEFAULT_DEV_SHARE, seed=0
         )
     dev = [record for record in records if report_of(record) in dev_reports]
     train = [record for record in records if report_of(record) not in dev_reports]

@@ -10,13 +10,18 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
-from annotator import workflow
+from annotator import config, repository
+from annotator.errors import AnnotatorError
 from annotator.formats import brat, conll, doccano, prodigy, spacy_docbin, spans_csv
-from annotator.formats.records import Record
+from annotator.formats.prodigy import record_to_json
+from annotator.formats.records import Record, RecordAnnotation
 from annotator.labels import LabelScheme
+from annotator.models import Report, Sentence
+from annotator.spans import Status, spans_from_dicts
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,7 @@ FORMATS: dict[str, Format] = {
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-class ExportFailed(ValueError):
+class ExportFailed(AnnotatorError, ValueError):
     """An export that could not be written; nothing is offered for download."""
 
 
@@ -55,7 +60,7 @@ class ExportChoice:
     format: str = "jsonl"
     reviewer: str | None = None
     all_reviewers: bool = False
-    dev_share: float = 0.2
+    dev_share: float = config.DEFAULT_DEV_SHARE
     seed: int = 0
     spans_key: str = spacy_docbin.SPANS_KEY
     tokens: bool = False
@@ -110,7 +115,7 @@ def write_export(
         raise ExportFailed(problem)
     try:
         return _write(choice, session=session, scheme=scheme, output=output, progress=progress)
-    except (workflow.ExportError, spacy_docbin.DocBinError, conll.ConllError, OSError) as error:
+    except (ExportError, spacy_docbin.DocBinError, conll.ConllError, OSError) as error:
         raise ExportFailed(str(error)) from error
 
 
@@ -122,14 +127,14 @@ def _write(
     output: Path,
     progress: Callable[[int], None] | None,
 ) -> str:
-    records: Iterable[Record] = workflow.export_records(
+    records: Iterable[Record] = export_records(
         session=session, reviewer=choice.reviewer, all_reviewers=choice.all_reviewers
     )
     if progress is not None:
         records = _counted(records, progress)
     if choice.format == "spacy":
         dev_reports = spacy_docbin.split_reports(
-            workflow.export_report_keys(session=session, reviewer=choice.reviewer),
+            export_report_keys(session=session, reviewer=choice.reviewer),
             dev_share=choice.dev_share,
             seed=choice.seed,
         )
@@ -177,3 +182,105 @@ def zip_folder(folder: Path) -> bytes:
                 archive.writestr(entry, path.read_bytes())
         buffer.seek(0)
         return buffer.read()
+
+
+# --- records from the database ---------------------------------------------------------
+
+
+class ExportError(AnnotatorError, ValueError):
+    """An export that cannot be made (an unknown reviewer...)."""
+
+
+def _record_for(
+    sentence: Sentence,
+    report: Report,
+    *,
+    entities: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    categories: list[str],
+    annotator: str | None,
+    status: Status,
+) -> Record:
+    meta = dict(report.meta)
+    meta.update({"report": report.source, "sentence": sentence.position})
+    return Record(
+        text=sentence.text,
+        source=report.source,
+        line=sentence.position + 1,
+        meta=meta,
+        split=False,
+        annotation=RecordAnnotation(
+            entities=tuple(spans_from_dicts(entities)),
+            events=tuple(spans_from_dicts(events)),
+            categories=tuple(categories),
+            annotator=annotator,
+            status=status,
+        ),
+        report_key=report.content_hash,
+        position=sentence.position,
+    )
+
+
+def _reviewer_id(*, session: Session, name: str) -> int:
+    reviewer = repository.reviewer_named(session=session, name=name)
+    if reviewer is None or reviewer.id is None:
+        raise ExportError(f"no reviewer named {name!r}")
+    return reviewer.id
+
+
+def export_records(
+    *, session: Session, reviewer: str | None = None, all_reviewers: bool = False
+) -> Iterator[Record]:
+    """The gold (by default), one reviewer's annotations, or every reviewer's, as records in
+    sentence order, streamed from the database."""
+    if reviewer is None and not all_reviewers:
+        for gold, sentence, report in repository.iter_gold(session=session):
+            yield _record_for(
+                sentence,
+                report,
+                entities=gold.entities,
+                events=gold.events,
+                categories=gold.categories,
+                annotator=None,
+                status="accept",
+            )
+        return
+    reviewer_id = None if reviewer is None else _reviewer_id(session=session, name=reviewer)
+    for annotation, who, sentence, report in repository.iter_annotations(
+        session=session, reviewer_id=reviewer_id
+    ):
+        status: Status = annotation.status  # type: ignore[assignment]
+        yield _record_for(
+            sentence,
+            report,
+            entities=annotation.entities,
+            events=annotation.events,
+            categories=annotation.categories,
+            annotator=who.name,
+            status=status,
+        )
+
+
+def export_report_keys(*, session: Session, reviewer: str | None = None) -> list[str]:
+    """The reports an export of the gold (or of one reviewer) draws on, for a train/dev split."""
+    if reviewer is None:
+        return repository.gold_report_keys(session=session)
+    reviewer_id = _reviewer_id(session=session, name=reviewer)
+    return repository.annotated_report_keys(session=session, reviewer_id=reviewer_id)
+
+
+def gold_records(*, session: Session, tokens: bool = False) -> Iterator[dict[str, Any]]:
+    """The gold as Prodigy-style records, in report order."""
+    for gold, sentence, report in repository.iter_gold(session=session):
+        meta = dict(report.meta)
+        meta.update({"report": report.source, "sentence": sentence.position})
+        yield record_to_json(
+            sentence.text,
+            meta=meta,
+            entities=spans_from_dicts(gold.entities),
+            events=spans_from_dicts(gold.events),
+            categories=tuple(gold.categories),
+            annotator=None,
+            status="accept",
+            tokens=tokens,
+        )

@@ -1,0 +1,193 @@
+"""Adjudicating: the sentences reviewers disagree on, their versions side by side, and the
+adjudicator's decision stored as gold.
+
+Gold is saved optimistically (``annotator.workflow.gold``): an adjudicator names the gold
+version they saw (None for none), and the database refuses the write when the gold changed
+meanwhile, so of two adjudicators saving the same sentence at once exactly one wins; the other
+gets ``StaleGold``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from annotator import repository
+from annotator.comparison import Comparison, Version, compare
+from annotator.labels import LabelScheme
+from annotator.models import Gold
+from annotator.spans import Draft, SpanError, check_draft
+from annotator.workflow.annotating import AnnotationError
+from annotator.workflow.gold import StaleGold, adjudicate_gold, versions_of
+
+log = logging.getLogger(__name__)
+
+ADJUDICATOR_ROLES = frozenset({"adjudicator", "admin"})
+
+__all__ = [
+    "ADJUDICATOR_ROLES",
+    "AdjudicationError",
+    "Comparison",
+    "QueueItem",
+    "StaleGold",
+    "Version",
+    "adjudicate",
+    "compare",
+    "disagreement_queue",
+    "take_version",
+    "versions_of",
+]
+
+
+class AdjudicationError(AnnotationError):
+    """An adjudication that cannot be stored (not an adjudicator, a rejected version...)."""
+
+
+# --- the queue --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A sentence in the adjudication queue."""
+
+    sentence_id: int
+    text: str
+    n_reviewers: int
+    score: float
+    has_gold: bool
+
+
+def disagreement_queue(
+    *,
+    session: Session,
+    only_disagreements: bool = True,
+    include_gold: bool = False,
+    limit: int = 50,
+    after_id: int = 0,
+) -> list[QueueItem]:
+    """Up to ``limit`` sentences after ``after_id`` (pass the last item's ``sentence_id`` for
+    the next page) that two or more reviewers decided, in report order.
+
+    By default only those whose reviewers disagree and that have no gold yet (the work left);
+    ``only_disagreements=False`` lists every multiply-decided one, ``include_gold=True`` those
+    with gold too. Candidates come from an indexed query; their few versions are compared here.
+    """
+    items: list[QueueItem] = []
+    batch = max(4 * limit, 100)
+    cursor = after_id
+    while len(items) < limit:
+        candidates = repository.adjudication_candidates(
+            session=session, after_id=cursor, limit=batch, include_gold=include_gold
+        )
+        if not candidates:
+            break
+        versions: dict[int, list[Version]] = {}
+        for annotation, name in repository.decided_annotations(
+            session=session, sentence_ids=[sentence_id for sentence_id, _, _ in candidates]
+        ):
+            versions.setdefault(annotation.sentence_id, []).append(
+                Version.of(annotation, reviewer=name)
+            )
+        for sentence_id, text, has_gold in candidates:
+            found = versions.get(sentence_id, [])
+            if len(found) < 2:
+                continue
+            comparison = compare(found)
+            if only_disagreements and comparison.agreed:
+                continue
+            items.append(QueueItem(sentence_id, text, len(found), comparison.score, has_gold))
+            if len(items) == limit:
+                break
+        if len(candidates) < batch:
+            break
+        cursor = candidates[-1][0]
+    return items
+
+
+# --- deciding ---------------------------------------------------------------------------------
+
+
+def adjudicate(
+    *,
+    session: Session,
+    sentence_id: int,
+    adjudicator_id: int,
+    draft: Draft,
+    from_annotations: Iterable[int],
+    expected_version: int | None,
+    scheme: LabelScheme,
+) -> Gold:
+    """Store an adjudicator's decision as the sentence's gold (source "adjudicated").
+
+    ``expected_version`` is the gold version the adjudicator saw (None: they saw no gold);
+    when the stored gold is at another version the save is refused with ``StaleGold`` and
+    nothing is written. The caller's session decides when it is committed.
+    """
+    sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
+    if sentence is None:
+        raise AnnotationError(f"sentence {sentence_id} does not exist")
+    try:
+        check_draft(draft, text=sentence.text, scheme=scheme)
+    except SpanError as error:
+        raise AnnotationError(str(error)) from error
+    adjudicator = repository.get_reviewer(session=session, reviewer_id=adjudicator_id)
+    if adjudicator is None or adjudicator.role not in ADJUDICATOR_ROLES or not adjudicator.active:
+        raise AdjudicationError(
+            f"reviewer {adjudicator_id} may not adjudicate (an active adjudicator or admin may)"
+        )
+    sources = sorted(set(from_annotations))
+    unknown = set(sources) - repository.annotation_ids_of(session=session, sentence_id=sentence_id)
+    if unknown:
+        raise AdjudicationError(
+            f"annotation {min(unknown)} is not an annotation of sentence {sentence_id}"
+        )
+    gold = adjudicate_gold(
+        session=session,
+        sentence_id=sentence_id,
+        adjudicator_id=adjudicator_id,
+        draft=draft,
+        from_annotations=sources,
+        expected_version=expected_version,
+    )
+    log.info(
+        "sentence %s adjudicated by %s (gold version %s)",
+        sentence_id,
+        adjudicator.name,
+        gold.version,
+    )
+    return gold
+
+
+def take_version(
+    *,
+    session: Session,
+    annotation_id: int,
+    adjudicator_id: int,
+    expected_version: int | None,
+    scheme: LabelScheme,
+    from_annotations: Iterable[int] = (),
+) -> Gold:
+    """Adjudicate a sentence by taking one reviewer's accepted version as it is.
+
+    The gold records that annotation and any others the adjudicator compared it with.
+    """
+    annotation = repository.get_annotation(session=session, annotation_id=annotation_id)
+    if annotation is None:
+        raise AdjudicationError(f"annotation {annotation_id} does not exist")
+    if annotation.status != "accept":
+        raise AdjudicationError(
+            f"annotation {annotation_id} is a {annotation.status}, not an accepted version; "
+            "there are no spans to take from it"
+        )
+    return adjudicate(
+        session=session,
+        sentence_id=annotation.sentence_id,
+        adjudicator_id=adjudicator_id,
+        draft=Draft.from_rows(annotation.entities, annotation.events, annotation.categories),
+        from_annotations=[annotation_id, *from_annotations],
+        expected_version=expected_version,
+        scheme=scheme,
+    )

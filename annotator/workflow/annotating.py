@@ -1,0 +1,252 @@
+"""Annotating: serve a reviewer the next sentence, store their decision, undo it, and what
+the annotate screen shows.
+
+Functions here decide what is written; the caller's session decides when it is committed
+(``annotator.db.session_scope``), so a decision is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from annotator import config, repository
+from annotator.errors import AnnotatorError
+from annotator.labels import LabelScheme
+from annotator.models import Annotation, AnnotationVersion, utc_now
+from annotator.spans import STATUSES, Draft, SpanError, check_draft
+from annotator.workflow import gold
+from annotator.workflow.gold import GoldPolicy
+
+
+class AnnotationError(AnnotatorError, ValueError):
+    """A decision that cannot be stored (unknown sentence, bad span, unknown label...)."""
+
+
+def next_sentence_id(
+    *,
+    session: Session,
+    reviewer_id: int,
+    after_id: int = 0,
+    overlap: int = config.DEFAULT_OVERLAP,
+    claim_minutes: float = config.DEFAULT_CLAIM_MINUTES,
+    now: datetime | None = None,
+) -> int | None:
+    """Serve and claim the next sentence in report order that this reviewer has not decided
+    and that still needs annotations (fewer than ``overlap``, counting others' live claims).
+
+    The reviewer's earlier claims are released: one sentence is worked on at a time. A claim
+    lapses after ``claim_minutes``, so a sentence left by an idle reviewer is served again.
+    Sentences passed over (before ``after_id``) are offered again once the end is reached.
+    """
+    now = now or utc_now()
+    expires_at = now + timedelta(minutes=claim_minutes)
+    # On SQLite this first write takes the database's write lock, so the search and the claim
+    # below see no other reviewer's claim arrive in between.
+    repository.release_claims(session=session, reviewer_id=reviewer_id)
+    cursor, wrapped = after_id, after_id <= 0
+    while True:
+        found = repository.next_routed_id(
+            session=session, reviewer_id=reviewer_id, overlap=overlap, now=now, after_id=cursor
+        )
+        if found is None:
+            if wrapped:
+                return None
+            cursor, wrapped = 0, True
+            continue
+        if repository.claim_sentence(
+            session=session,
+            sentence_id=found,
+            reviewer_id=reviewer_id,
+            now=now,
+            expires_at=expires_at,
+            overlap=overlap,
+        ):
+            return found
+        cursor = found  # claimed by others in the meantime: look further on
+
+
+def hold_sentence(
+    *,
+    session: Session,
+    sentence_id: int,
+    reviewer_id: int,
+    claim_minutes: float = config.DEFAULT_CLAIM_MINUTES,
+) -> None:
+    """Claim a sentence the reviewer returns to (after an undo), whatever its count."""
+    now = utc_now()
+    repository.release_claims(session=session, reviewer_id=reviewer_id)
+    repository.claim_sentence(
+        session=session,
+        sentence_id=sentence_id,
+        reviewer_id=reviewer_id,
+        now=now,
+        expires_at=now + timedelta(minutes=claim_minutes),
+    )
+
+
+def save_decision(
+    *,
+    session: Session,
+    sentence_id: int,
+    reviewer_id: int,
+    status: str,
+    draft: Draft,
+    scheme: LabelScheme,
+    policy: GoldPolicy,
+    seconds: float = 0.0,
+    suggestion_id: int | None = None,
+) -> Annotation:
+    """Store a reviewer's decision; the earlier state stays in the history; gold follows by
+    ``policy``."""
+    if status not in STATUSES:
+        raise AnnotationError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
+    if sentence is None:
+        raise AnnotationError(f"sentence {sentence_id} does not exist")
+    try:
+        check_draft(draft, text=sentence.text, scheme=scheme)
+    except SpanError as error:
+        raise AnnotationError(str(error)) from error
+    seconds = max(0.0, float(seconds))
+    rows = draft.rows()
+    now = utc_now()
+    annotation = repository.annotation_of(
+        session=session, sentence_id=sentence_id, reviewer_id=reviewer_id
+    )
+    repository.release_claims(session=session, reviewer_id=reviewer_id, sentence_id=sentence_id)
+    if annotation is None:
+        repository.count_annotation(session=session, sentence_id=sentence_id, change=1)
+        annotation = Annotation(
+            sentence_id=sentence_id,
+            reviewer_id=reviewer_id,
+            suggestion_id=suggestion_id,
+            status=status,
+            seconds=seconds,
+            version=1,
+            created_at=now,
+            updated_at=now,
+            **rows,
+        )
+    else:
+        annotation.status = status
+        annotation.entities = rows["entities"]
+        annotation.events = rows["events"]
+        annotation.categories = rows["categories"]
+        annotation.seconds = seconds
+        annotation.version += 1
+        annotation.updated_at = now
+    session.add(annotation)
+    session.add(
+        AnnotationVersion(
+            sentence_id=sentence_id,
+            reviewer_id=reviewer_id,
+            version=annotation.version,
+            status=status,
+            seconds=seconds,
+            saved_at=now,
+            **rows,
+        )
+    )
+    session.flush()
+    assert annotation.id is not None
+    gold.settle_gold(
+        session=session, sentence_id=sentence_id, saved_id=annotation.id, policy=policy
+    )
+    return annotation
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What an undo took back: the sentence, and the decision it had."""
+
+    sentence_id: int
+    status: str
+    draft: Draft
+
+
+def undo_last(*, session: Session, reviewer_id: int, policy: GoldPolicy) -> Undone | None:
+    """Take back the reviewer's most recent decision that still stands.
+
+    The annotation returns to its state before that decision (or is removed when it was the
+    first); the history keeps the undone decision, marked with the time it was undone; gold
+    follows by ``policy``.
+    """
+    last = repository.last_live_save(session=session, reviewer_id=reviewer_id)
+    if last is None:
+        return None
+    last.undone_at = utc_now()
+    session.add(last)
+    annotation = repository.annotation_of(
+        session=session, sentence_id=last.sentence_id, reviewer_id=reviewer_id
+    )
+    previous = repository.previous_live_save(
+        session=session,
+        sentence_id=last.sentence_id,
+        reviewer_id=reviewer_id,
+        before_id=last.id or 0,
+    )
+    if annotation is not None:
+        assert annotation.id is not None
+        if previous is None:
+            gold.remove_gold_of(
+                session=session, sentence_id=last.sentence_id, annotation_id=annotation.id
+            )
+            session.delete(annotation)
+            repository.count_annotation(session=session, sentence_id=last.sentence_id, change=-1)
+            session.flush()
+        else:
+            _restore(annotation, previous)
+            session.add(annotation)
+            session.flush()
+        # With an overlap above 1 the gold may rest on the agreement this decision was part of.
+        gold.settle_gold(
+            session=session, sentence_id=last.sentence_id, saved_id=annotation.id, policy=policy
+        )
+    session.flush()
+    return Undone(
+        sentence_id=last.sentence_id,
+        status=last.status,
+        draft=Draft.from_rows(last.entities, last.events, last.categories),
+    )
+
+
+def _restore(annotation: Annotation, version: AnnotationVersion) -> None:
+    annotation.status = version.status
+    annotation.entities = list(version.entities)
+    annotation.events = list(version.events)
+    annotation.categories = list(version.categories)
+    annotation.seconds = version.seconds
+    annotation.version = version.version
+    annotation.updated_at = utc_now()
+
+
+# The sentence count of each database at its highest sentence id, counted when that changes.
+_SENTENCE_TOTALS: dict[str, tuple[int, int]] = {}
+
+
+def progress_of(*, session: Session, reviewer_id: int) -> tuple[int, int]:
+    """(sentences this reviewer decided, sentences in all)."""
+    return (
+        repository.count_decided(session=session, reviewer_id=reviewer_id),
+        count_sentences(session=session),
+    )
+
+
+def count_sentences(*, session: Session) -> int:
+    """How many sentences there are, counted again only when sentences were added.
+
+    Counting walks a whole index (30 ms at a million sentences, on every rerun of the annotate
+    page); the highest id is one index step. Sentences are only ever added, never removed
+    (reports are not deleted), so the count changes exactly when the highest id does.
+    """
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    highest = repository.highest_sentence_id(session=session)
+    known = _SENTENCE_TOTALS.get(database)
+    if known is not None and known[0] == highest:
+        return known[1]
+    total = repository.count_sentences(session=session)
+    _SENTENCE_TOTALS[database] = (highest, total)
+    return total

@@ -1,0 +1,208 @@
+"""Suggesting: run the suggester over the sentences that lack its suggestion and store them.
+
+Each batch commits on its own, so an interrupted run resumes where it stopped; the pipeline
+runs outside any transaction, so reviewers saving meanwhile never wait on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import queue
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
+
+from annotator import config, repository
+from annotator.db import make_engine, session_scope
+from annotator.errors import AnnotatorError
+from annotator.spans import Draft
+
+if TYPE_CHECKING:
+    from annotator.nlp.suggest import Suggester
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+class SuggestionWorkerFailed(AnnotatorError, RuntimeError):
+    """A worker process of a multi-process suggestion run failed; its batches stay stored."""
+
+
+def suggest_pending(
+    *,
+    engine: Engine,
+    suggester: Suggester,
+    batch_size: int = config.DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+    unannotated_only: bool = False,
+    processes: int = 1,
+) -> int:
+    """Suggest for every sentence that lacks this model version's suggestion; return how many.
+
+    Each batch is committed on its own, so an interrupted run resumes where it stopped. With
+    ``unannotated_only`` sentences that have an annotation or gold are left alone. With
+    ``processes`` above 1, that many forked worker processes share the sentences (by id modulo
+    ``processes``), each with the loaded pipeline and a connection of its own; where processes
+    cannot fork, or the database lives in memory, one process does it all.
+    """
+    with session_scope(engine) as session:
+        total = repository.count_unsuggested(
+            session=session,
+            model_name=suggester.model_name,
+            model_version=suggester.model_version,
+            unannotated_only=unannotated_only,
+        )
+    if progress is not None:
+        progress(0, total)
+    if processes > 1 and total > 0 and _can_fork_workers(engine):
+        return _suggest_in_workers(
+            engine=engine,
+            suggester=suggester,
+            batch_size=batch_size,
+            progress=progress,
+            unannotated_only=unannotated_only,
+            processes=processes,
+            total=total,
+        )
+    done = 0
+    for stored in _suggest_batches(
+        engine=engine, suggester=suggester, batch_size=batch_size, unannotated_only=unannotated_only
+    ):
+        done += stored
+        if progress is not None:
+            progress(done, max(total, done))
+    return done
+
+
+def _suggest_batches(
+    *,
+    engine: Engine,
+    suggester: Suggester,
+    batch_size: int,
+    unannotated_only: bool,
+    stripe: tuple[int, int] | None = None,
+) -> Iterator[int]:
+    """Suggest and store batch after batch (of one stripe of the ids); yield each batch's size."""
+    after_id = 0
+    while True:
+        with session_scope(engine) as session:
+            batch = repository.unsuggested_sentences(
+                session=session,
+                model_name=suggester.model_name,
+                model_version=suggester.model_version,
+                after_id=after_id,
+                limit=batch_size * 8,
+                stripe=stripe,
+                unannotated_only=unannotated_only,
+            )
+        if not batch:
+            return
+        # The pipeline runs outside any transaction: no read snapshot goes stale while it
+        # works, and no lock is held.
+        texts = [text for _, text in batch]
+        rows = [
+            {
+                "sentence_id": sentence_id,
+                "model_name": suggester.model_name,
+                "model_version": suggester.model_version,
+                **Draft(s.entities, s.events, s.categories).rows(),
+            }
+            for (sentence_id, _), s in zip(
+                batch, suggester.suggest(texts, batch_size=batch_size), strict=True
+            )
+        ]
+        with session_scope(engine) as session:
+            repository.insert_suggestions(session=session, rows=rows)
+        after_id = batch[-1][0]
+        yield len(batch)
+
+
+def _can_fork_workers(engine: Engine) -> bool:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    url = engine.url
+    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    return not in_memory
+
+
+def _suggest_in_workers(
+    *,
+    engine: Engine,
+    suggester: Suggester,
+    batch_size: int,
+    progress: Progress | None,
+    unannotated_only: bool,
+    processes: int,
+    total: int,
+) -> int:
+    context = multiprocessing.get_context("fork")
+    reports: multiprocessing.Queue[int | str | None] = context.Queue()
+    url = engine.url.render_as_string(hide_password=False)
+    # No pooled connection may be shared across the fork: the workers open their own.
+    engine.dispose()
+    workers = [
+        context.Process(
+            target=_suggest_worker,
+            args=(url, suggester, batch_size, unannotated_only, (index, processes), reports),
+            daemon=True,
+        )
+        for index in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    done, running, failures = 0, len(workers), []
+    try:
+        while running:
+            try:
+                item = reports.get(timeout=1.0)
+            except queue.Empty:
+                if any(worker.is_alive() for worker in workers):
+                    continue
+                failures.append("a worker process ended without reporting")
+                break
+            if item is None:
+                running -= 1
+            elif isinstance(item, str):
+                failures.append(item)
+            else:
+                done += item
+                if progress is not None:
+                    progress(done, max(total, done))
+    finally:
+        for worker in workers:
+            worker.join(timeout=10)
+            if worker.is_alive():
+                worker.kill()
+    if failures:
+        raise SuggestionWorkerFailed(f"suggestion worker failed: {failures[0]}")
+    return done
+
+
+def _suggest_worker(
+    url: str,
+    suggester: Suggester,
+    batch_size: int,
+    unannotated_only: bool,
+    stripe: tuple[int, int],
+    reports: multiprocessing.Queue[int | str | None],
+) -> None:
+    """One worker process: its stripe of the sentences, through its own engine."""
+    engine = make_engine(url)
+    try:
+        for stored in _suggest_batches(
+            engine=engine,
+            suggester=suggester,
+            batch_size=batch_size,
+            unannotated_only=unannotated_only,
+            stripe=stripe,
+        ):
+            reports.put(stored)
+    except Exception as error:  # reported to the parent, which raises it
+        log.exception("suggestion worker %s failed", stripe)
+        reports.put(f"{type(error).__name__}: {error}")
+    finally:
+        engine.dispose()
+        reports.put(None)
