@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from annotator import agreement
+from annotator.bench.context import BenchContext, BenchError
 from annotator.bench.corpus import GoldSentence, second_reviewer, sentences
 from annotator.bench.results import Row, Target, short_count, timed
-from annotator.bench.runner import BenchContext, BenchError
 from annotator.tokens import token_bounds
 
 REVIEWERS = ("first", "second")

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from annotator import repository
+from annotator.bench.context import BenchContext, BenchError
 from annotator.bench.database import clear_decisions
 from annotator.bench.results import Row, Target, median, percentile, short_count
-from annotator.bench.runner import BenchContext, BenchError
 from annotator.config import PROJECT_ROOT
 from annotator.db import session_scope
 

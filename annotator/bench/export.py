@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from spacy.tokens import DocBin
 from sqlalchemy.engine import Engine
 
+from annotator.bench.context import BenchContext, BenchError
 from annotator.bench.results import Row, Target, short_count, timed
-from annotator.bench.runner import BenchContext, BenchError
 from annotator.db import session_scope
 from annotator.formats import spacy_docbin
 from annotator.models import Gold, Report, Sentence

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from annotator import workflow
+from annotator.bench.context import BenchContext, BenchError
 from annotator.bench.corpus import reports
 from annotator.bench.results import Row, Target, short_count, timed
-from annotator.bench.runner import BenchContext, BenchError
 from annotator.db import session_scope
 from annotator.formats.records import Record
 from annotator.models import Report, Sentence, utc_now

@@ -4,9 +4,9 @@ two worker processes against one."""
 from __future__ import annotations
 
 from annotator import workflow
+from annotator.bench.context import BenchContext, BenchError
 from annotator.bench.corpus import reports
 from annotator.bench.results import Row, Target, timed
-from annotator.bench.runner import BenchContext, BenchError
 from annotator.db import session_scope
 from annotator.formats.records import Record
 
