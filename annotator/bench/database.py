@@ -24,15 +24,18 @@ import sqlalchemy as sa
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from annotator.bench.corpus import GENERATOR_VERSION, GeneratedReport, reports
 from annotator.db import MIGRATIONS_DIR, make_engine, migrate
 from annotator.models import utc_now  # also registers the tables on SQLModel.metadata
-from annotator.workflow import content_hash
+from annotator.workflow.gold import import_gold_rows
+from annotator.workflow.importing import content_hash
 
 log = logging.getLogger(__name__)
 
+# How fill() builds a database; a change makes cached databases be built again.
+FILL_VERSION = 2
 MODEL_NAME = "bench_model"
 MODEL_VERSION = "1.0"
 
@@ -110,7 +113,10 @@ class BenchDatabases:
         """A database holding ``count`` generated sentences (with suggestions or gold), and a
         note on where it came from; reused from the cache when it was built before."""
         contents = "-".join(part for part, on in (("sug", suggestions), ("gold", gold)) if on)
-        key = f"{name}-{count}-s{seed}-{contents}-r{schema_head()}-g{GENERATOR_VERSION}"
+        key = (
+            f"{name}-{count}-s{seed}-{contents}-r{schema_head()}"
+            f"-g{GENERATOR_VERSION}-f{FILL_VERSION}"
+        )
 
         def build(engine: Engine) -> None:
             fill(
@@ -271,20 +277,10 @@ def fill(
                     ],
                 )
             if gold:
-                connection.execute(
-                    sa.insert(_table("gold")),
-                    [
-                        {
-                            **row,
-                            "source": "imported",
-                            "from_annotations": [],
-                            "version": 1,
-                            "created_at": now,
-                            "updated_at": now,
-                        }
-                        for row in span_rows
-                    ],
-                )
+                # Through the one writer of gold, which also closes the sentences to routing.
+                with Session(bind=connection) as session:
+                    import_gold_rows(session=session, rows=span_rows)
+                    session.flush()
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             # Ids were given explicitly: move the sequences past them, then gather statistics.

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from annotator import repository, workflow
 from annotator.bench import corpus
+from annotator.bench.database import fill
 from annotator.config import Settings
 from annotator.db import session_scope
 from annotator.formats.records import Record, RecordAnnotation
@@ -161,3 +162,16 @@ def test_the_progress_total_follows_imports_and_is_not_recounted_meanwhile(engin
         assert len(counts) == 2
     finally:
         sa.event.remove(engine, "before_cursor_execute", watch)
+
+
+def test_a_benchmark_database_with_gold_serves_its_sentences_to_nobody(engine, scheme):
+    """Generated gold goes through the one gold writer, which closes its sentences to routing,
+    as ``annotator import --gold`` does."""
+    fill(engine, count=30, seed=0, categories=corpus.event_categories(scheme), gold=True)
+    with session_scope(engine) as session:
+        sentences = session.exec(select(Sentence)).all()
+        reviewer = repository.ensure_reviewer(session=session, name="ana")
+        assert reviewer.id is not None
+        served = workflow.next_sentence_id(session=session, reviewer_id=reviewer.id)
+    assert len(sentences) == 30 and all(sentence.closed for sentence in sentences)
+    assert served is None
