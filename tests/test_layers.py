@@ -183,3 +183,29 @@ def test_the_repository_is_called_by_use_cases_only():
         if "annotator.repository" in targets and not is_within(name, allowed)
     )
     assert offenders == []
+
+
+GOLD_WRITES = frozenset(
+    {
+        "insert_gold_if_absent",
+        "update_gold_if_version",
+        "delete_gold_if_version",
+        "insert_gold_rows",
+    }
+)
+
+
+def test_gold_has_one_writer():
+    """Only annotator.workflow.gold calls the repository's gold writes, and nothing else builds
+    a Gold row (to add it through the ORM)."""
+    writers = set()
+    for name, path in module_files().items():
+        if name in ("annotator.workflow.gold", "annotator.repository"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            called = node.func if isinstance(node, ast.Call) else None
+            if isinstance(called, ast.Attribute) and called.attr in GOLD_WRITES:
+                writers.add(name)
+            if isinstance(called, ast.Name) and called.id in GOLD_WRITES | {"Gold"}:
+                writers.add(name)
+    assert sorted(writers) == []
