@@ -209,3 +209,17 @@ def test_gold_has_one_writer():
             if isinstance(called, ast.Name) and called.id in GOLD_WRITES | {"Gold"}:
                 writers.add(name)
     assert sorted(writers) == []
+
+
+def test_settings_are_read_from_the_environment_at_the_edges_only():
+    """The core gets its settings passed in (the gold policy as a GoldPolicy value): only the
+    configuration itself, the CLI, the app's resources and the benchmark's page driver read
+    the environment."""
+    edges = {"annotator.config", "annotator.cli", "annotator.ui.resources"}
+    edges.add("annotator.bench.app_driver")
+    readers = set()
+    for name, path in module_files().items():
+        source = path.read_text("utf-8")
+        if name not in edges and ("from_env(" in source or "environ" in source):
+            readers.add(name)
+    assert sorted(readers) == []
