@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from annotator.labels import LabelScheme
-from annotator.ui.span_editor.edits import LAYERS, Edit, EditError, apply_edit, parse_edit
+from annotator.spans import LAYERS
+from annotator.ui.span_editor.edits import Edit, EditError, apply_edit, parse_edit
 
 if TYPE_CHECKING:
     from streamlit.components.v2.types import ComponentRenderer
