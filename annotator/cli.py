@@ -18,7 +18,7 @@ from annotator import repository, workflow
 from annotator.bench.command import bench as bench_command
 from annotator.config import PROJECT_ROOT, Settings
 from annotator.db import DatabaseError, make_engine, migrate, session_scope
-from annotator.formats.records import ImportFailed, InvalidRecord, read_records
+from annotator.formats import ImportFailed, InvalidRecord, read_records
 from annotator.labels import LabelScheme, SchemeError, load_scheme
 from annotator.workflow import GoldPolicy
 

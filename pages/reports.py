@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from annotator import repository, workflow
-from annotator.formats.records import ImportFailed, read_records
+from annotator.formats import ImportFailed, read_records
 from annotator.ui import auth, resources
 
 auth.require_page("reports")

@@ -17,7 +17,7 @@ from sqlmodel import select
 from annotator import repository, workflow
 from annotator.config import Settings
 from annotator.db import session_scope
-from annotator.formats.records import read_records
+from annotator.formats import read_records
 from annotator.labels import LabelScheme
 from annotator.models import Annotation, Reviewer, Sentence
 from annotator.ui import agreement_tables

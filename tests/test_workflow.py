@@ -12,7 +12,7 @@ from sqlmodel import select
 from annotator import repository, workflow
 from annotator.config import Settings
 from annotator.db import session_scope
-from annotator.formats.records import ImportFailed, read_records
+from annotator.formats import ImportFailed, read_records
 from annotator.labels import LabelScheme
 from annotator.models import Annotation, AnnotationVersion, Gold, Sentence
 from annotator.spans import Span

@@ -6,10 +6,8 @@ from annotator.formats.records import (
     Record,
     RecordAnnotation,
     Status,
-    read_file,
-    read_records,
-    validate_records,
 )
+from annotator.formats.registry import read_file, read_records, validate_records
 
 __all__ = [
     "ImportFailed",

@@ -12,7 +12,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, get_args
 
-from annotator.formats import prodigy
+# By its full name: ``from annotator.formats import prodigy`` also reads as an import of the
+# package, whose registry imports this module.
+import annotator.formats.prodigy as prodigy
 from annotator.formats.checks import AnnotationProblem, build_annotation, layer_of
 from annotator.formats.records import InvalidRecord, Record, Status
 from annotator.labels import LabelScheme

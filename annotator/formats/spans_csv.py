@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
 
-from annotator.formats import table
+# By its full name: ``from annotator.formats import table`` also reads as an import of the
+# package, whose registry imports this module.
+import annotator.formats.table as table
 from annotator.formats.checks import AnnotationProblem, build_annotation
 from annotator.formats.files import replacing_file
 from annotator.formats.records import (

@@ -343,7 +343,7 @@ def compare_with_default(
 ) -> Comparison:
     """Train on ``train_files`` (a fifth of them chooses model-best) and score it and the
     default suggester on the held-out gold, which training never sees."""
-    from annotator.formats.records import read_records
+    from annotator.formats import read_records
     from annotator.nlp.evaluate import read_gold
     from annotator.nlp.suggest import load_suggester
 

@@ -23,7 +23,7 @@ from annotator import workflow
 from annotator.cli import app as cli
 from annotator.config import Settings
 from annotator.db import make_engine, migrate, session_scope
-from annotator.formats.records import read_records
+from annotator.formats import read_records
 from annotator.models import Annotation, Reviewer, Sentence
 from annotator.ui import agreement_tables
 from annotator.workflow import GoldPolicy, accounts, adjudicating

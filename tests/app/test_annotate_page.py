@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from annotator import repository, workflow
 from annotator.config import Settings
 from annotator.db import make_engine, migrate, session_scope
-from annotator.formats.records import read_records
+from annotator.formats import read_records
 from annotator.models import Sentence, Suggestion
 from annotator.workflow import GoldPolicy, accounts
 

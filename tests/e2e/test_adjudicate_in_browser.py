@@ -12,7 +12,7 @@ from sqlmodel import select
 from annotator import repository, workflow
 from annotator.config import Settings
 from annotator.db import make_engine, session_scope
-from annotator.formats.records import read_records
+from annotator.formats import read_records
 from annotator.models import Sentence
 from annotator.spans import Draft, Span
 from annotator.workflow import GoldPolicy

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from annotator import repository, workflow
 from annotator.config import Settings
 from annotator.db import make_engine, session_scope
-from annotator.formats.records import read_records
+from annotator.formats import read_records
 from annotator.spans import Span
 from annotator.tokens import token_bounds
 from annotator.workflow import GoldPolicy, accounts

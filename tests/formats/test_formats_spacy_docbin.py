@@ -15,8 +15,7 @@ from spacy.tokens import Doc, DocBin
 from annotator import workflow
 from annotator.config import DEFAULT_LABELS, Settings
 from annotator.db import make_engine, session_scope
-from annotator.formats import Record, RecordAnnotation
-from annotator.formats.records import read_records
+from annotator.formats import Record, RecordAnnotation, read_records
 from annotator.formats.spacy_docbin import split_reports
 from annotator.labels import LabelScheme, load_scheme
 from annotator.spans import Span

@@ -50,7 +50,7 @@ def test_config_sources_tok2vec_and_ner_from_the_statistical_pipeline(
 
 
 def test_training_without_dev_gold_is_refused(scheme: LabelScheme, tmp_path: Path) -> None:
-    from annotator.formats.records import read_records
+    from annotator.formats import read_records
 
     records = list(read_records([LOOP_TRAIN], scheme=scheme, gold=True))
     write_corpus(records, [], tmp_path / "corpus", scheme=scheme)

@@ -1,0 +1,181 @@
+"""Every format by its name and file suffix: the reader of each, the writers exports use, and
+the all-or-nothing reader over files.
+
+This is the only module that imports every format module; they take the record types from
+``records`` and nothing from here, so the imports point one way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+# Submodules by their full name: ``from annotator.formats import brat`` would also read as an
+# import of the package, whose __init__ imports this module.
+import annotator.formats.brat as brat
+import annotator.formats.conll as conll
+import annotator.formats.doccano as doccano
+import annotator.formats.prodigy as prodigy
+import annotator.formats.spacy_docbin as spacy_docbin
+import annotator.formats.spans_csv as spans_csv
+import annotator.formats.table as table
+import annotator.formats.text as text
+from annotator.formats.records import ImportFailed, InvalidRecord, Record
+from annotator.labels import LabelScheme
+
+logger = logging.getLogger(__name__)
+
+Reader = Callable[[Path, str, LabelScheme], Iterator[Record | InvalidRecord]]
+
+# The names of ``read_file(format=...)``; export uses the same names for the same layouts.
+READERS: dict[str, Reader] = {
+    "txt": text.read_txt,
+    "table": table.read_csv,
+    "jsonl": prodigy.read_jsonl,
+    "doccano": doccano.read,
+    "conll": conll.read,
+    "brat": brat.read,
+    "spacy": spacy_docbin.read,
+    "csv": spans_csv.read,
+}
+FORMATS = tuple(READERS)
+# The reader a suffix stands for; a .jsonl or .csv is looked into to tell its two formats apart.
+SUFFIX_READERS: dict[str, Reader] = {
+    ".txt": text.read_txt,
+    ".csv": spans_csv.read_any_csv,
+    ".jsonl": doccano.read_any_jsonl,
+    ".conll": conll.read,
+    ".iob": conll.read,
+    ".ann": brat.read,
+    ".spacy": spacy_docbin.read,
+}
+SUFFIXES = tuple(SUFFIX_READERS)
+# The export formats written record by record. spacy is not one of them: its train/dev split is
+# decided before ``spacy_docbin.write`` sees a record.
+WRITTEN_FORMATS = ("jsonl", "doccano", "conll", "brat", "csv")
+
+
+def read_records(
+    paths: Iterable[Path | str],
+    *,
+    scheme: LabelScheme,
+    format: str | None = None,
+    gold: bool = False,
+) -> Iterator[Record]:
+    """Yield the valid records of every file in order; then raise ImportFailed if any was invalid.
+
+    Records stream one at a time, so a caller can insert them inside one transaction and roll
+    it back when ImportFailed arrives after the last one. ``format`` overrides the choice by
+    suffix; with ``gold`` every record must carry an accepted annotation.
+    """
+    errors: list[InvalidRecord] = []
+    count = 0
+    for path in paths:
+        for item in read_file(path, scheme=scheme, format=format, gold=gold):
+            if isinstance(item, InvalidRecord):
+                errors.append(item)
+            else:
+                count += 1
+                yield item
+    logger.info("read %d valid and %d invalid records", count, len(errors))
+    if errors:
+        raise ImportFailed(errors)
+
+
+def validate_records(
+    paths: Iterable[Path | str],
+    *,
+    scheme: LabelScheme,
+    format: str | None = None,
+    gold: bool = False,
+) -> list[InvalidRecord]:
+    """Every problem in the files, in order; an empty list when all of them can be imported."""
+    return [
+        item
+        for path in paths
+        for item in read_file(path, scheme=scheme, format=format, gold=gold)
+        if isinstance(item, InvalidRecord)
+    ]
+
+
+def read_file(
+    path: Path | str,
+    *,
+    scheme: LabelScheme,
+    format: str | None = None,
+    gold: bool = False,
+) -> Iterator[Record | InvalidRecord]:
+    """The records and problems of one file (or brat folder), in order.
+
+    The reader is ``format`` when given, else chosen by the suffix (a folder is brat); a .jsonl
+    line is doccano or Prodigy by its fields, a .csv is spans or reports by its header.
+    """
+    source = str(path)
+    path = Path(path)
+    if format is not None and format not in FORMATS:
+        yield InvalidRecord(source, 0, f"unknown format {format!r}; use " + ", ".join(FORMATS))
+        return
+    reader: Reader | None
+    if format is not None:
+        reader = READERS[format]
+    else:
+        reader = SUFFIX_READERS.get(path.suffix.lower())
+        if reader is None and path.is_dir():
+            reader = brat.read
+    if reader is None:
+        shown = repr(path.suffix) if path.suffix else "no suffix"
+        yield InvalidRecord(
+            source,
+            0,
+            f"unsupported file type ({shown}); use a brat folder or " + ", ".join(SUFFIXES),
+        )
+        return
+    try:
+        for item in reader(path, source, scheme):
+            yield _as_gold(item) if gold else item
+    except OSError as error:
+        yield InvalidRecord(source, 0, f"cannot be read ({error.strerror or error})")
+
+
+def _as_gold(item: Record | InvalidRecord) -> Record | InvalidRecord:
+    if isinstance(item, InvalidRecord):
+        return item
+    if item.annotation is None:
+        return InvalidRecord(
+            item.source, item.line, "no annotation; a gold import needs one on every record"
+        )
+    if item.annotation.status != "accept":
+        return InvalidRecord(
+            item.source,
+            item.line,
+            f"the answer is {item.annotation.status!r}; a gold import takes accepted records only",
+        )
+    return item
+
+
+def write_records(
+    records: Iterable[Record],
+    path: Path | str,
+    *,
+    format: str,
+    scheme: LabelScheme,
+    by_annotator: bool = False,
+    tokens: bool = False,
+) -> int:
+    """Write records in one of WRITTEN_FORMATS, atomically; return how many were written.
+
+    ``by_annotator`` gives each reviewer a brat folder; ``tokens`` adds Prodigy's tokens to jsonl.
+    """
+    match format:
+        case "jsonl":
+            return prodigy.write(records, path, tokens=tokens)
+        case "doccano":
+            return doccano.write(records, path)
+        case "conll":
+            return conll.write(records, path)
+        case "brat":
+            return brat.write(records, path, scheme=scheme, by_annotator=by_annotator)
+        case "csv":
+            return spans_csv.write(records, path)
+    raise ValueError(f"no record writer for {format!r}; use " + ", ".join(WRITTEN_FORMATS))
