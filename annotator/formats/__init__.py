@@ -5,9 +5,9 @@ from annotator.formats.records import (
     InvalidRecord,
     Record,
     RecordAnnotation,
-    Status,
 )
 from annotator.formats.registry import read_file, read_records, validate_records
+from annotator.spans import Status
 
 __all__ = [
     "ImportFailed",

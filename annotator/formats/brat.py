@@ -18,13 +18,12 @@ from annotator.formats.files import replacing_directory
 from annotator.formats.records import (
     InvalidRecord,
     Record,
-    Status,
     decode_line,
     describe_decode_error,
     document_name,
 )
 from annotator.labels import LabelScheme
-from annotator.spans import Span
+from annotator.spans import Span, Status
 
 CONFIG = "annotation.conf"
 CATEGORIES_NOTE = "Categories"

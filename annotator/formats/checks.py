@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from annotator.errors import AnnotatorError
-from annotator.formats.records import RecordAnnotation, Status
+from annotator.formats.records import RecordAnnotation
 from annotator.labels import LabelScheme
-from annotator.spans import Draft, Span, SpanError, check_draft
+from annotator.spans import Draft, Span, SpanError, Status, check_draft
 
 
 class AnnotationProblem(AnnotatorError, ValueError):

@@ -16,9 +16,9 @@ from typing import Any, get_args
 # package, whose registry imports this module.
 import annotator.formats.prodigy as prodigy
 from annotator.formats.checks import AnnotationProblem, build_annotation, layer_of
-from annotator.formats.records import InvalidRecord, Record, Status
+from annotator.formats.records import InvalidRecord, Record
 from annotator.labels import LabelScheme
-from annotator.spans import Span
+from annotator.spans import Span, Status
 
 LABEL_KEYS = ("label", "labels")
 

@@ -13,12 +13,11 @@ from annotator.formats.records import (
     InvalidRecord,
     Record,
     RecordAnnotation,
-    Status,
     decode_line,
     describe_decode_error,
 )
 from annotator.labels import LabelScheme
-from annotator.spans import Span, SpanError, check_categories, check_layer
+from annotator.spans import Span, SpanError, Status, check_categories, check_layer
 from annotator.tokens import blank_english
 
 ANSWERS: dict[str, Status] = {"accept": "accept", "reject": "reject", "ignore": "skip"}

@@ -22,12 +22,11 @@ from annotator.formats.files import replacing_file
 from annotator.formats.records import (
     InvalidRecord,
     Record,
-    Status,
     decode_line,
     document_name,
 )
 from annotator.labels import LabelScheme
-from annotator.spans import Span
+from annotator.spans import Span, Status
 
 COLUMNS = (
     "sentence",
