@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,31 +17,62 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from annotator.errors import AnnotatorError
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-class DatabaseError(RuntimeError):
-    """The database cannot be reached or is not at a schema version this code knows."""
+class DatabaseError(AnnotatorError, RuntimeError):
+    """A database URL that names no usable database, or a database that cannot be reached or is
+    not at a schema version this code knows; the message never shows a password."""
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
-    parsed = sa.engine.make_url(url)
+    try:
+        parsed = sa.engine.make_url(url)
+    except (sa.exc.ArgumentError, ValueError) as error:  # ValueError: a port that is no number
+        raise DatabaseError(
+            f"{_without_password(url)!r} is not a database URL "
+            "(use sqlite:///PATH or postgresql://USER@HOST/NAME)"
+        ) from error
     if parsed.drivername == "postgresql":
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(parsed, **kwargs)
+        kwargs.setdefault("pool_pre_ping", True)
+        return sa.create_engine(parsed, **kwargs)
+    except sa.exc.NoSuchModuleError as error:
+        raise DatabaseError(
+            f"unknown kind of database {parsed.drivername!r} in {parsed!r} "
+            "(use sqlite:///PATH or postgresql://USER@HOST/NAME)"
+        ) from error
+    except ImportError as error:
+        raise DatabaseError(f"no driver installed for the database {parsed!r} ({error})") from error
+
+
+def _sqlite_engine(url: sa.URL, **kwargs: Any) -> Engine:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        try:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
-        engine = sa.create_engine(parsed, **kwargs)
-        sa.event.listen(engine, "connect", _configure_sqlite)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return sa.create_engine(parsed, **kwargs)
+        except OSError as error:
+            raise DatabaseError(
+                f"cannot create the folder of the database {url!r} ({error.strerror or error})"
+            ) from error
+    kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
+    engine = sa.create_engine(url, **kwargs)
+    sa.event.listen(engine, "connect", _configure_sqlite)
+    return engine
+
+
+def _without_password(url: str) -> str:
+    # A string make_url cannot parse has no URL object to hide the password with.
+    return re.sub(r"^([^:/]*://[^:/@]*):.*@", r"\1:***@", url)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -67,7 +99,10 @@ def migrate(engine: Engine) -> None:
     if is_current(engine):
         return
     log.info("migrating %s to the newest schema", engine.url.render_as_string())
-    command.upgrade(alembic_config(engine), "head")
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except sa.exc.DBAPIError as error:
+        raise DatabaseError(f"cannot migrate the database {engine.url!r}: {error.orig}") from error
 
 
 def is_current(engine: Engine) -> bool:
@@ -76,7 +111,7 @@ def is_current(engine: Engine) -> bool:
     try:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
-    except sa.exc.OperationalError as error:
+    except sa.exc.DBAPIError as error:  # an unreachable server, bad credentials, a locked file...
         raise DatabaseError(f"cannot open the database {engine.url!r}: {error.orig}") from error
     return current == head
 

@@ -28,6 +28,7 @@ from sqlmodel import Session, SQLModel
 
 from annotator.bench.corpus import GENERATOR_VERSION, GeneratedReport, reports
 from annotator.db import MIGRATIONS_DIR, make_engine, migrate
+from annotator.errors import AnnotatorError
 from annotator.models import utc_now  # also registers the tables on SQLModel.metadata
 from annotator.workflow.gold import import_gold_rows
 from annotator.workflow.importing import content_hash
@@ -44,7 +45,7 @@ def _table(name: str) -> sa.Table:
     return SQLModel.metadata.tables[name]
 
 
-class BenchDatabaseError(RuntimeError):
+class BenchDatabaseError(AnnotatorError, RuntimeError):
     """A database the benchmark cannot create or use."""
 
 

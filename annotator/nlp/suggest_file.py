@@ -9,18 +9,24 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from annotator.config import DEFAULT_BATCH_SIZE
+from annotator.errors import AnnotatorError
 from annotator.spans import Span
 
 if TYPE_CHECKING:
     from annotator.nlp.suggest import Suggester
 
 
-class SuggestFileError(ValueError):
+class SuggestFileError(AnnotatorError, ValueError):
     """Records of the input that cannot be suggested for; one line per problem."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+class UnreadableInput(AnnotatorError, OSError):
+    """An input file that cannot be opened or read at all."""
 
 
 def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
@@ -51,19 +57,25 @@ def _span_record(span: Span, text: str) -> dict[str, Any]:
     return {**span.to_dict(), "text": span.text_in(text)}
 
 
-def suggest_file(source: Path, target: Path, *, suggester: Suggester, batch_size: int = 64) -> int:
+def check_input(source: Path) -> None:
+    """Raise UnreadableInput, or SuggestFileError naming every record that cannot be suggested
+    for; cheap next to suggesting, so a caller can check before it loads a pipeline."""
+    try:
+        problems = [f"{source}:{n}: {problem}" for n, _, problem in _records(source) if problem]
+    except OSError as error:
+        raise UnreadableInput(f"cannot read {source} ({error.strerror or error})") from error
+    if problems:
+        raise SuggestFileError(problems)
+
+
+def suggest_file(
+    source: Path, target: Path, *, suggester: Suggester, batch_size: int = DEFAULT_BATCH_SIZE
+) -> int:
     """Write every record of ``source`` to ``target`` with ``spans``, ``events`` and ``accept``.
 
     The input is checked first; on any bad record nothing is written. Returns the record count.
     """
-    try:
-        problems = [f"{source}:{n}: {problem}" for n, _, problem in _records(source) if problem]
-    except OSError as error:
-        raise SuggestFileError(
-            [f"{source}:0: cannot be read ({error.strerror or error})"]
-        ) from error
-    if problems:
-        raise SuggestFileError(problems)
+    check_input(source)
     records = (record for _, record, _ in _records(source) if record is not None)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(

