@@ -16,9 +16,10 @@ from sqlmodel import Session
 
 from annotator import config, repository
 from annotator.errors import AnnotatorError
-from annotator.formats import brat, conll, doccano, prodigy, spacy_docbin, spans_csv
+from annotator.formats import conll, spacy_docbin
 from annotator.formats.prodigy import record_to_json
 from annotator.formats.records import Record, RecordAnnotation
+from annotator.formats.registry import write_records
 from annotator.labels import LabelScheme
 from annotator.models import Report, Sentence
 from annotator.spans import Status, spans_from_dicts
@@ -146,17 +147,14 @@ def _write(
             spans_key=choice.spans_key,
         )
         return f"{counts.train} train and {counts.dev} dev {choice.whose} sentence(s)"
-    if choice.format == "brat":
-        by_annotator = choice.reviewer is not None or choice.all_reviewers
-        count = brat.write(records, output, scheme=scheme, by_annotator=by_annotator)
-    elif choice.format == "doccano":
-        count = doccano.write(records, output)
-    elif choice.format == "conll":
-        count = conll.write(records, output)
-    elif choice.format == "csv":
-        count = spans_csv.write(records, output)
-    else:
-        count = prodigy.write(records, output, tokens=choice.tokens)
+    count = write_records(
+        records,
+        output,
+        format=choice.format,
+        scheme=scheme,
+        by_annotator=choice.reviewer is not None or choice.all_reviewers,
+        tokens=choice.tokens,
+    )
     return f"{count} {choice.whose} record(s)"
 
 
