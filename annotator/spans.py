@@ -160,6 +160,13 @@ class Draft:
 _KIND: dict[Layer, str] = {"entities": "entity", "events": "event"}
 
 
+def layer_of(label: str, *, scheme: LabelScheme) -> Layer | None:
+    """The span layer of one of the scheme's labels; None for a role, a category or a name the
+    scheme does not have."""
+    found = scheme.get(label)
+    return next((layer for layer in LAYERS if found is not None and found.layer == layer), None)
+
+
 def check_layer(spans: Sequence[Span], *, layer: Layer, text: str, scheme: LabelScheme) -> None:
     """Raise SpanError for the first span of one layer that does not fit the text or the
     scheme: out of range, off token boundaries, an unknown label, overlapping entities."""

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import get_args
 
-from annotator.formats.checks import AnnotationProblem, build_annotation, layer_of
+from annotator.formats.checks import AnnotationProblem, build_annotation
 from annotator.formats.files import replacing_directory
 from annotator.formats.records import (
     InvalidRecord,
@@ -23,7 +23,7 @@ from annotator.formats.records import (
     document_name,
 )
 from annotator.labels import LabelScheme
-from annotator.spans import Span, Status
+from annotator.spans import Layer, Span, SpanError, Status, check_layer, layer_of
 
 CONFIG = "annotation.conf"
 CATEGORIES_NOTE = "Categories"
@@ -78,7 +78,7 @@ def _read_document(
 
 def _parse(ann: Path, *, text: str, annotator: str | None, scheme: LabelScheme) -> Record:
     source = str(ann)
-    textbounds: dict[str, tuple[Span, str, int]] = {}  # id -> span, layer, line
+    textbounds: dict[str, tuple[Span, Layer, int]] = {}  # id -> span, layer, line
     triggers: list[tuple[str, str, int]] = []  # trigger id, event label, line
     categories: list[str] = []
     status: Status = "accept"
@@ -154,7 +154,7 @@ def _parse(ann: Path, *, text: str, annotator: str | None, scheme: LabelScheme) 
 
 def _textbound(
     fields: list[str], *, text: str, scheme: LabelScheme, where: tuple[str, int]
-) -> tuple[Span, str]:
+) -> tuple[Span, Layer]:
     source, number = where
     match = _TEXTBOUND.match(fields[1]) if len(fields) >= 2 else None
     if match is None:
@@ -168,17 +168,9 @@ def _textbound(
         raise InvalidRecord(source, number, f"unknown entity or event label {label!r}")
     span = Span(start, end, label)
     try:
-        build_annotation(
-            text,
-            entities=[span] if layer == "entities" else [],
-            events=[span] if layer == "events" else [],
-            categories=(),
-            annotator=None,
-            status="accept",
-            scheme=scheme,
-        )
-    except AnnotationProblem as problem:
-        raise InvalidRecord(source, number, str(problem)) from None
+        check_layer([span], layer=layer, text=text, scheme=scheme)
+    except SpanError as error:
+        raise InvalidRecord(source, number, str(error)) from None
     quoted = fields[2] if len(fields) >= 3 else None
     if quoted is not None and quoted != _one_line(span.text_in(text)):
         raise InvalidRecord(

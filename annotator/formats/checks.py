@@ -37,11 +37,3 @@ def build_annotation(
         annotator=annotator,
         status=status,
     )
-
-
-def layer_of(label: str, *, scheme: LabelScheme) -> str | None:
-    """ "entities" or "events" for a span label of the scheme, None for any other name."""
-    found = scheme.get(label)
-    if found is None or found.layer not in ("entities", "events"):
-        return None
-    return found.layer

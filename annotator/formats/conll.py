@@ -25,7 +25,7 @@ from annotator.formats.records import (
     report_of,
 )
 from annotator.labels import LabelScheme
-from annotator.spans import Span
+from annotator.spans import Span, layer_of
 from annotator.tokens import blank_english
 
 DOCSTART = "-DOCSTART- -X- O O"
@@ -120,7 +120,6 @@ def _record_of(tokens: list[_Token], *, source: str, scheme: LabelScheme) -> Rec
         pieces.append(token.text + after)
         position += len(token.text) + len(after)
     text = "".join(pieces)
-    entity_labels = set(scheme.names("entities"))
     entities: list[Span] = []
     current: tuple[int, int, str] | None = None  # start, end, label
     for token, (start, end) in zip(tokens, offsets, strict=True):
@@ -131,7 +130,8 @@ def _record_of(tokens: list[_Token], *, source: str, scheme: LabelScheme) -> Rec
             prefix, label = tag[0], tag[2:]
         else:
             return InvalidRecord(source, token.line, f"bad tag {tag!r}; use O, B-LABEL or I-LABEL")
-        if label and label not in entity_labels:
+        # Said at the tag's own line; the check of the whole sentence below names its first line.
+        if label and layer_of(label, scheme=scheme) != "entities":
             return InvalidRecord(source, token.line, f"unknown entity label {label!r}")
         if prefix == "I" and current is not None and current[2] == label:
             current = (current[0], end, label)

@@ -15,10 +15,10 @@ from typing import Any, get_args
 # By its full name: ``from annotator.formats import prodigy`` also reads as an import of the
 # package, whose registry imports this module.
 import annotator.formats.prodigy as prodigy
-from annotator.formats.checks import AnnotationProblem, build_annotation, layer_of
+from annotator.formats.checks import AnnotationProblem, build_annotation
 from annotator.formats.records import InvalidRecord, Record
 from annotator.labels import LabelScheme
-from annotator.spans import Span, Status
+from annotator.spans import Span, Status, layer_of
 
 LABEL_KEYS = ("label", "labels")
 

@@ -20,7 +20,7 @@ from annotator.formats.checks import AnnotationProblem, build_annotation
 from annotator.formats.files import replacing_file
 from annotator.formats.records import InvalidRecord, Record, report_of
 from annotator.labels import LabelScheme
-from annotator.spans import Span
+from annotator.spans import Span, SpanError, check_categories
 from annotator.tokens import blank_english
 
 SPANS_KEY = "events"
@@ -117,14 +117,17 @@ def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | Inva
     except (ValueError, KeyError, TypeError) as error:
         yield InvalidRecord(source, 0, f"not a spaCy DocBin ({error})")
         return
-    known = set(scheme.names("categories"))
     for number, doc in enumerate(docs.get_docs(blank_english().vocab), start=1):
         groups = list(doc.spans)
         key = SPANS_KEY if SPANS_KEY in groups else groups[0] if len(groups) == 1 else None
         events = [Span(s.start_char, s.end_char, s.label_) for s in doc.spans[key]] if key else []
-        unknown = sorted(set(doc.cats) - known)
-        if unknown:
-            yield InvalidRecord(source, number, f"unknown category label {unknown[0]!r}")
+        try:
+            # doc.cats names every category, chosen (1.0) or not (0.0), and each must be the
+            # scheme's; one name at a time, as an exclusive scheme limits the chosen ones only.
+            for name in sorted(doc.cats):
+                check_categories([name], scheme=scheme)
+        except SpanError as error:
+            yield InvalidRecord(source, number, str(error))
             continue
         try:
             annotation = build_annotation(

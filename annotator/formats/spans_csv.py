@@ -26,7 +26,7 @@ from annotator.formats.records import (
     document_name,
 )
 from annotator.labels import LabelScheme
-from annotator.spans import Span, Status
+from annotator.spans import Layer, Span, SpanError, Status, check_layer
 
 COLUMNS = (
     "sentence",
@@ -41,7 +41,8 @@ COLUMNS = (
     "span_text",
 )
 REQUIRED = ("sentence", "text", "layer", "label", "start_char", "end_char")
-LAYERS = {"entity": "entities", "event": "events"}
+# The values of the "layer" column, and the span layer each stands for.
+LAYER_BY_VALUE: dict[str, Layer] = {"entity": "entities", "event": "events"}
 
 
 def read_any_csv(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
@@ -177,13 +178,14 @@ def _add_row(sentence: _Sentence, values: dict[str, str], *, scheme: LabelScheme
         raise AnnotationProblem(
             f"the categories differ from the sentence's first row {sentence.line}"
         )
-    layer = values["layer"].strip()
-    if not layer:
+    value = values["layer"].strip()
+    if not value:
         if values["label"] or values["start_char"] or values["end_char"]:
             raise AnnotationProblem("a row without a layer has no label, start_char or end_char")
         return
-    if layer not in LAYERS:
-        raise AnnotationProblem(f"layer must be entity, event or empty; got {layer!r}")
+    layer = LAYER_BY_VALUE.get(value)
+    if layer is None:
+        raise AnnotationProblem(f"layer must be entity, event or empty; got {value!r}")
     try:
         start, end = int(values["start_char"]), int(values["end_char"])
     except ValueError:
@@ -192,23 +194,17 @@ def _add_row(sentence: _Sentence, values: dict[str, str], *, scheme: LabelScheme
             f"{values['end_char']!r}"
         ) from None
     span = Span(start, end, values["label"])
-    kind = LAYERS[layer]
-    build_annotation(
-        sentence.text,
-        entities=[span] if kind == "entities" else [],
-        events=[span] if kind == "events" else [],
-        categories=(),
-        annotator=None,
-        status="accept",
-        scheme=scheme,
-    )
+    try:
+        check_layer([span], layer=layer, text=sentence.text, scheme=scheme)
+    except SpanError as error:
+        raise AnnotationProblem(str(error)) from None
     quoted = values.get("span_text")
     if quoted and quoted != span.text_in(sentence.text):
         raise AnnotationProblem(
             f"span {start}-{end} {span.label} says {quoted!r} but the text there is "
             f"{span.text_in(sentence.text)!r}"
         )
-    (sentence.entities if kind == "entities" else sentence.events).append(span)
+    (sentence.entities if layer == "entities" else sentence.events).append(span)
 
 
 def _finish(
