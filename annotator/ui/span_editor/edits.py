@@ -13,7 +13,7 @@ from typing import Any
 
 from annotator.errors import AnnotatorError
 from annotator.labels import LabelScheme
-from annotator.spans import LAYERS, Layer, Span, SpanError, check_layer
+from annotator.spans import LAYERS, Layer, Span, SpanError, check_layer, layer_of
 
 ACTIONS = ("add", "relabel", "remove")
 
@@ -73,12 +73,12 @@ def parse_edit(value: Any) -> Edit:
     )
 
 
-def layer_of(label: str, scheme: LabelScheme) -> str:
+def span_layer(label: str, scheme: LabelScheme) -> Layer:
     """The span layer a label belongs to; EditError for roles, categories and unknown names."""
-    found = scheme.get(label)
-    if found is None or found.layer not in LAYERS:
+    layer = layer_of(label, scheme=scheme)
+    if layer is None:
         raise EditError(f"unknown span label {label!r}")
-    return found.layer
+    return layer
 
 
 def apply_edit(
@@ -97,7 +97,7 @@ def apply_edit(
     new: Rows = {layer: [dict(row) for row in rows.get(layer, ())] for layer in LAYERS}
     snippet = text[edit.start : edit.end] if 0 <= edit.start < edit.end <= len(text) else ""
     if edit.action == "add":
-        layer = layer_of(edit.label, scheme)
+        layer = span_layer(edit.label, scheme)
         added = Span(edit.start, edit.end, edit.label)
         _check(layer, [added], text=text, scheme=scheme)
         if layer == "entities":
@@ -122,7 +122,7 @@ def apply_edit(
         if edit.action == "remove":
             notice = f"Removed {row['label']} “{snippet}”."
         else:
-            layer = layer_of(edit.label, scheme)
+            layer = span_layer(edit.label, scheme)
             new[layer].append({**row, "label": edit.label, "suggested": False})
             touched.add(layer)
             notice = f"{row['label']} “{snippet}” is now {edit.label}."
