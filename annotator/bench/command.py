@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from annotator.config import PROJECT_ROOT
+from annotator.errors import AnnotatorError
 
 DEFAULT_MARKDOWN = PROJECT_ROOT / "artifacts" / "bench.md"
 DEFAULT_CACHE = PROJECT_ROOT / ".bench-cache"
@@ -63,8 +64,7 @@ def bench(
     ] = False,
 ) -> None:
     """Measure the annotator against its baselines and print one Markdown table."""
-    from annotator.bench.database import BenchDatabaseError
-    from annotator.bench.runner import FULL, QUICK, BenchError, run, save
+    from annotator.bench.runner import FULL, QUICK, run, save
 
     if scale is not None and scale <= 0:
         raise _fail(f"--scale must be above 0, got {scale}")
@@ -82,7 +82,7 @@ def bench(
             use_cache=not no_cache,
             progress=lambda message: typer.echo(message, err=True),
         )
-    except (BenchError, BenchDatabaseError) as error:
+    except AnnotatorError as error:  # BenchError, a database it cannot use (--db)...
         raise _fail(f"benchmark failed: {error}") from None
     save(outcome, markdown=markdown, json_path=json_path)
     typer.echo(outcome.markdown())

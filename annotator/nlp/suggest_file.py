@@ -63,7 +63,7 @@ def check_input(source: Path) -> None:
     try:
         problems = [f"{source}:{n}: {problem}" for n, _, problem in _records(source) if problem]
     except OSError as error:
-        raise UnreadableInput(f"cannot read {source} ({error.strerror or error})") from error
+        raise UnreadableInput(f"{source}: cannot be read ({error.strerror or error})") from error
     if problems:
         raise SuggestFileError(problems)
 
