@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from annotator.errors import AnnotatorError
 from annotator.formats.checks import AnnotationProblem, build_annotation
 from annotator.formats.files import replacing_file
 from annotator.formats.records import (
@@ -35,7 +36,7 @@ _ESCAPES = {" ": "\\s", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\\": "\\\\"}
 _UNESCAPES = {"s": " ", "t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
 
 
-class ConllError(ValueError):
+class ConllError(AnnotatorError, ValueError):
     """A sentence that this format cannot hold."""
 
 

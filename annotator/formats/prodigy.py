@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from annotator.formats.checks import AnnotationProblem
 from annotator.formats.records import (
     InvalidRecord,
     Record,
@@ -24,10 +25,6 @@ ANSWERS: dict[str, Status] = {"accept": "accept", "reject": "reject", "ignore": 
 STATUS_ANSWERS: dict[Status, str] = {"accept": "accept", "reject": "reject", "skip": "ignore"}
 # Any of these keys means the line carries a decision, not only a text to annotate.
 ANNOTATION_KEYS = ("spans", "events", "accept", "answer")
-
-
-class _Problem(ValueError):
-    """Why one record is invalid; becomes an InvalidRecord once the line is known."""
 
 
 def read_jsonl(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
@@ -75,18 +72,20 @@ def parse_record(data: Any, *, source: str, line: int, scheme: LabelScheme) -> R
     """A decoded Prodigy task as a Record; raise InvalidRecord saying what is wrong with it."""
     try:
         if not isinstance(data, dict):
-            raise _Problem(f"a record must be a JSON object, got {json_type(data)}")
+            raise AnnotationProblem(f"a record must be a JSON object, got {json_type(data)}")
         text = _text_of(data)
         meta = data.get("meta", {})
         if not isinstance(meta, dict):
-            raise _Problem(f'"meta" must be an object, got {json_type(meta)}')
+            raise AnnotationProblem(f'"meta" must be an object, got {json_type(meta)}')
         annotator = data.get("_annotator_id")
         if "_annotator_id" in data and (not isinstance(annotator, str) or not annotator):
-            raise _Problem(f'"_annotator_id" must be a non-empty string, got {annotator!r}')
+            raise AnnotationProblem(
+                f'"_annotator_id" must be a non-empty string, got {annotator!r}'
+            )
         annotation = None
         if any(key in data for key in ANNOTATION_KEYS):
             annotation = _annotation_of(data, text=text, annotator=annotator, scheme=scheme)
-    except _Problem as problem:
+    except AnnotationProblem as problem:
         raise InvalidRecord(source, line, str(problem)) from None
     return Record(
         text=text, source=source, line=line, meta=meta, split=False, annotation=annotation
@@ -95,12 +94,12 @@ def parse_record(data: Any, *, source: str, line: int, scheme: LabelScheme) -> R
 
 def _text_of(data: dict[str, Any]) -> str:
     if "text" not in data:
-        raise _Problem('missing "text"')
+        raise AnnotationProblem('missing "text"')
     text = data["text"]
     if not isinstance(text, str):
-        raise _Problem(f'"text" must be a string, got {json_type(text)}')
+        raise AnnotationProblem(f'"text" must be a string, got {json_type(text)}')
     if not text.strip():
-        raise _Problem('"text" is empty')
+        raise AnnotationProblem('"text" is empty')
     return text
 
 
@@ -113,7 +112,7 @@ def _annotation_of(
         check_layer(entities, layer="entities", text=text, scheme=scheme)
         check_layer(events, layer="events", text=text, scheme=scheme)
     except SpanError as error:
-        raise _Problem(str(error)) from None
+        raise AnnotationProblem(str(error)) from None
     return RecordAnnotation(
         entities=entities,
         events=events,
@@ -126,19 +125,19 @@ def _annotation_of(
 def _spans_of(data: dict[str, Any], key: str, *, text: str) -> tuple[Span, ...]:
     raw = data.get(key, [])
     if not isinstance(raw, list):
-        raise _Problem(f'"{key}" must be a list, got {json_type(raw)}')
+        raise AnnotationProblem(f'"{key}" must be a list, got {json_type(raw)}')
     spans = []
     for index, item in enumerate(raw):
         try:
             span = Span.from_dict(item)
         except SpanError as error:
-            raise _Problem(f"{key}[{index}]: {error}") from None
+            raise AnnotationProblem(f"{key}[{index}]: {error}") from None
         # A "text" that disagrees with the offsets means they were counted in something other
         # than characters (bytes, UTF-16 units) or against another version of the text.
         quoted = item.get("text")
         if quoted is not None and 0 <= span.start_char < span.end_char <= len(text):
             if quoted != span.text_in(text):
-                raise _Problem(
+                raise AnnotationProblem(
                     f"{key}[{index}]: span {span.start_char}-{span.end_char} {span.label} "
                     f"says {quoted!r} but the text there is {span.text_in(text)!r}"
                 )
@@ -149,18 +148,18 @@ def _spans_of(data: dict[str, Any], key: str, *, text: str) -> tuple[Span, ...]:
 def _categories_of(data: dict[str, Any], *, scheme: LabelScheme) -> tuple[str, ...]:
     raw = data.get("accept", [])
     if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-        raise _Problem(f'"accept" must be a list of category names, got {raw!r}')
+        raise AnnotationProblem(f'"accept" must be a list of category names, got {raw!r}')
     try:
         check_categories(raw, scheme=scheme)
     except SpanError as error:
-        raise _Problem(f'"accept": {error}') from None
+        raise AnnotationProblem(f'"accept": {error}') from None
     return tuple(dict.fromkeys(raw))
 
 
 def _status_of(data: dict[str, Any]) -> Status:
     answer = data.get("answer", "accept")
     if not isinstance(answer, str) or answer not in ANSWERS:
-        raise _Problem(f'"answer" must be one of accept, reject, ignore; got {answer!r}')
+        raise AnnotationProblem(f'"answer" must be one of accept, reject, ignore; got {answer!r}')
     return ANSWERS[answer]
 
 

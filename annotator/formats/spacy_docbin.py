@@ -16,6 +16,7 @@ from pathlib import Path
 from spacy.tokens import Doc, DocBin
 from spacy.tokens import Span as DocSpan
 
+from annotator.errors import AnnotatorError
 from annotator.formats.checks import AnnotationProblem, build_annotation
 from annotator.formats.files import replacing_file
 from annotator.formats.records import InvalidRecord, Record, report_of
@@ -30,7 +31,7 @@ DEV = "dev.spacy"
 ATTRS = ("ENT_IOB", "ENT_TYPE")
 
 
-class DocBinError(ValueError):
+class DocBinError(AnnotatorError, ValueError):
     """A record that cannot become a training Doc."""
 
 
