@@ -382,8 +382,7 @@ def test_more_than_one_category_when_exclusive(
     assert [(error.line, error.reason) for error in errors] == [
         (
             2,
-            '"accept": 2 categories (BATTLES, EXPLOSIONS) '
-            "but the scheme allows one per sentence",
+            '"accept": 2 categories (BATTLES, EXPLOSIONS) but the scheme allows one per sentence',
         )
     ]
 
