@@ -22,6 +22,7 @@ from annotator.config import (
     DEFAULT_LABELS,
     DEFAULT_MODEL,
     DEFAULT_MODELS_DIR,
+    DEFAULT_SEEDS,
     PROJECT_ROOT,
     Settings,
 )
@@ -344,8 +345,7 @@ def init(
     db: DbOption = None,
     labels: LabelsOption = None,
     model: ModelOption = None,
-    seeds: Annotated[Path, typer.Option(help="Folder of seed reports to import.")] = PROJECT_ROOT
-    / "seeds",
+    seeds: Annotated[Path, typer.Option(help="Folder of seed reports to import.")] = DEFAULT_SEEDS,
 ) -> None:
     """Create or migrate the database, import the seed reports and suggest for them."""
     settings = settings_for(db, labels, model)

@@ -22,6 +22,10 @@ DEFAULT_AUTO_GOLD = True
 DEFAULT_MODELS_DIR = PROJECT_ROOT / "data" / "models"
 # The share of reports held out as the dev set of a training run and of a spaCy export.
 DEFAULT_DEV_SHARE = 0.2
+# The reports ``annotator init`` imports into a new database.
+DEFAULT_SEEDS = PROJECT_ROOT / "seeds"
+# Where the benchmark keeps the big databases it builds, to reuse them on the next run.
+DEFAULT_BENCH_CACHE = PROJECT_ROOT / ".bench-cache"
 
 
 def default_database_url() -> str:

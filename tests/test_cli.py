@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from annotator.cli import app
-from annotator.config import Settings
+from annotator.config import PROJECT_ROOT, Settings
 from annotator.workflow import GoldPolicy
 
 runner = CliRunner()
@@ -274,3 +277,24 @@ def test_export_refuses_what_it_cannot_do(sqlite_url, tmp_path, args, message):
     result = run("export", "--output", str(out), "--db", sqlite_url, *args)
     assert result.exit_code == 1 and message in result.stderr
     assert not out.exists()
+
+
+def command_parameters(command: Any, path: str = "annotator") -> Iterator[tuple[str, Any]]:
+    """(``annotator users add --role``, parameter) for every option and argument of every
+    command, subcommands included."""
+    for param in command.params:
+        yield f"{path} {param.opts[0] if param.opts else param.name}", param
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from command_parameters(sub, f"{path} {name}")
+
+
+def test_no_command_default_points_into_the_tests():
+    parameters = dict(command_parameters(typer.main.get_command(app)))
+    assert "annotator users add --role" in parameters  # subcommands are walked too
+    into_tests = [
+        where
+        for where, param in parameters.items()
+        if isinstance(param.default, Path)
+        and param.default.resolve().is_relative_to(PROJECT_ROOT / "tests")
+    ]
+    assert into_tests == []

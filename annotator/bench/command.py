@@ -11,11 +11,10 @@ from typing import Annotated
 
 import typer
 
-from annotator.config import PROJECT_ROOT
+from annotator.config import DEFAULT_BENCH_CACHE, PROJECT_ROOT
 from annotator.errors import AnnotatorError
 
 DEFAULT_MARKDOWN = PROJECT_ROOT / "artifacts" / "bench.md"
-DEFAULT_CACHE = PROJECT_ROOT / ".bench-cache"
 
 
 def bench(
@@ -55,7 +54,7 @@ def bench(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the generated corpus.")] = 0,
     cache_dir: Annotated[
         Path, typer.Option("--cache-dir", help="Where big generated databases are kept.")
-    ] = DEFAULT_CACHE,
+    ] = DEFAULT_BENCH_CACHE,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Build every database afresh, keep none.")
     ] = False,

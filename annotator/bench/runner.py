@@ -17,7 +17,7 @@ from pathlib import Path
 from annotator.bench.context import FULL, QUICK, BenchContext, BenchError, Sizes
 from annotator.bench.database import BenchDatabases
 from annotator.bench.results import Row, markdown_table, write_json
-from annotator.config import DEFAULT_LABELS, PROJECT_ROOT
+from annotator.config import DEFAULT_BENCH_CACHE, DEFAULT_LABELS
 from annotator.labels import load_scheme
 
 __all__ = ["FULL", "QUICK", "BenchContext", "BenchError", "Outcome", "Sizes", "run", "save"]
@@ -84,7 +84,7 @@ def run(
     seed: int = 0,
     db: str | None = None,
     only: Sequence[str] = (),
-    cache_dir: Path = PROJECT_ROOT / ".bench-cache",
+    cache_dir: Path = DEFAULT_BENCH_CACHE,
     use_cache: bool = True,
     labels: Path = DEFAULT_LABELS,
     progress: Callable[[str], None] | None = None,
