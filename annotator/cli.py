@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from sqlalchemy.engine import Engine
@@ -28,9 +28,12 @@ from annotator.config import (
 )
 from annotator.db import make_engine, migrate, session_scope
 from annotator.errors import AnnotatorError
-from annotator.formats import ImportFailed, InvalidRecord, read_records
+from annotator.formats import ImportFailed, InvalidRecord, read_records, spacy_docbin
 from annotator.labels import LabelScheme, load_scheme
 from annotator.workflow import GoldPolicy
+
+if TYPE_CHECKING:
+    from annotator.nlp.suggest import Suggester
 
 
 def fail(message: str) -> typer.Exit:
@@ -101,7 +104,7 @@ def open_database(settings: Settings) -> Engine:
     return engine
 
 
-def open_suggester(settings: Settings, scheme: LabelScheme) -> Any:
+def open_suggester(settings: Settings, scheme: LabelScheme) -> Suggester:
     """The configured pipeline plus rules, loaded once for the command."""
     from annotator.nlp.suggest import load_suggester
 
@@ -291,7 +294,7 @@ def export(
     seed: Annotated[int, typer.Option("--seed", help="spacy: seed of the train/dev split.")] = 0,
     spans_key: Annotated[
         str, typer.Option("--spans-key", help="spacy: the doc.spans key for event triggers.")
-    ] = "events",
+    ] = spacy_docbin.SPANS_KEY,
     tokens: Annotated[bool, typer.Option(help="jsonl: include Prodigy-style tokens.")] = False,
     db: DbOption = None,
     labels: LabelsOption = None,
