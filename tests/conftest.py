@@ -1,5 +1,5 @@
 """Shared fixtures: the label scheme, real SQLite and PostgreSQL databases, the real pipeline,
-Debian's Chromium for the browser tests."""
+Debian's Chromium for the browser tests, and cheap password hashes."""
 
 from __future__ import annotations
 
@@ -11,16 +11,21 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 
 from annotator.config import DEFAULT_LABELS, DEFAULT_MODEL, DEFAULT_PATTERNS
 from annotator.db import make_engine, migrate
 from annotator.labels import LabelScheme, load_scheme
+from annotator.workflow import accounts
 
 POSTGRES_SERVER = os.environ.get(
     "ANNOTATOR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 ROOT = Path(__file__).resolve().parent.parent
+# The cheapest argon2id: the production cost (about 0.1 s a hash) times the hundreds of accounts the
+# tests create and log in to would be minutes of hashing.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def in_ci() -> bool:
@@ -33,6 +38,13 @@ def skip_or_fail(reason: str) -> None:
     if in_ci():
         pytest.fail(f"{reason} (CI must run this test)")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash passwords with CHEAP_HASHER, except in tests marked ``production_hashes``."""
+    if request.node.get_closest_marker("production_hashes") is None:
+        monkeypatch.setattr(accounts, "password_hasher", CHEAP_HASHER)
 
 
 @pytest.fixture(scope="session")

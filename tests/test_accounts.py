@@ -24,6 +24,17 @@ def test_a_hash_verifies_its_password_only():
     assert not accounts.verify_password("not a hash", PASSWORD)
 
 
+@pytest.mark.production_hashes
+def test_passwords_are_hashed_with_argon2id_at_rfc_9106_low_memory_cost():
+    stored = accounts.hash_password(PASSWORD)
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert accounts.verify_password(stored, PASSWORD)
+
+
+def test_the_other_tests_hash_cheaply():
+    assert accounts.hash_password(PASSWORD).startswith("$argon2id$v=19$m=8,t=1,p=1$")
+
+
 def test_each_role_opens_its_pages():
     assert accounts.can("annotator", "annotate")
     for page in ("adjudicate", "export", "reports", "users", "models"):

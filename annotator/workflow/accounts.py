@@ -6,6 +6,7 @@ No Streamlit here: the pages ask ``can(role, page)`` through ``annotator.ui.auth
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from dataclasses import dataclass
@@ -46,9 +47,10 @@ LOCK_SECONDS = 30
 MAX_LOCK_SECONDS = 3600
 MIN_PASSWORD_LENGTH = 8
 
-_hasher = PasswordHasher()
-# Verified against when the name is unknown, so that a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# argon2id at argon2-cffi's defaults (RFC 9106's low-memory profile: 3 passes over 64 MiB in
+# 4 lanes), about 0.1 s a hash: what makes guessing slow. The tests swap in a cheap hasher here
+# (tests/conftest.py); verifying reads the cost from the stored hash, whichever hasher made it.
+password_hasher = PasswordHasher()
 
 
 class AccountError(AnnotatorError, ValueError):
@@ -78,15 +80,22 @@ class Account:
 
 def hash_password(password: str) -> str:
     """An argon2id hash of the password (salted; the parameters are part of the hash)."""
-    return _hasher.hash(password)
+    return password_hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """True when the password matches the hash."""
     try:
-        return _hasher.verify(password_hash, password)
+        return password_hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Verified against when the name is unknown, so that a wrong name costs as long as a wrong
+    # password; made on first use rather than at import, which would cost every command a hash.
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 def can(role: str, page: str) -> bool:
@@ -226,7 +235,7 @@ def authenticate(
     now = now or utc_now()
     reviewer = repository.reviewer_named(session=session, name=name.strip())
     if reviewer is None or reviewer.password_hash is None or not reviewer.active:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(password_hasher), password)
         raise LoginFailed("wrong name or password")
     assert reviewer.id is not None
     if reviewer.locked_until is not None and _aware(reviewer.locked_until) > now:
