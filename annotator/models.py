@@ -170,6 +170,11 @@ class Gold(SQLModel, table=True):
     )
     decided_by: int | None = Field(default=None, foreign_key="reviewer.id", ondelete="SET NULL")
     source: str = Field(max_length=20)
+    # "reject": the sentence is unfit to label (junk, a broken split); export and training
+    # leave it out.
+    status: str = Field(
+        default="accept", max_length=10, sa_column_kwargs={"server_default": "accept"}
+    )
     entities: list[dict[str, Any]] = _json_list()
     events: list[dict[str, Any]] = _json_list()
     categories: list[str] = _json_list()
@@ -182,6 +187,7 @@ class Gold(SQLModel, table=True):
 
     __table_args__ = (
         sa.CheckConstraint("source IN ('accepted', 'imported', 'adjudicated')", name="gold_source"),
+        sa.CheckConstraint("status IN ('accept', 'reject')", name="gold_status"),
     )
 
 
@@ -218,9 +224,31 @@ class ModelVersion(SQLModel, table=True):
     active: bool = Field(default=False)
     created_at: datetime = _timestamp()
     finished_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # The process training it (with its host): a training whose process is gone died.
+    pid: int | None = Field(default=None)
+    host: str | None = Field(default=None, max_length=255)
 
     __table_args__ = (
         sa.CheckConstraint(
             "status IN ('training', 'ready', 'failed')", name="model_version_status"
         ),
+    )
+
+
+class LoginSession(SQLModel, table=True):
+    """A signed-in browser: the hash of the token its cookie holds, until it expires or is
+    revoked (logging out, deactivating the account)."""
+
+    __tablename__ = "login_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64)
+    reviewer_id: int = Field(foreign_key="reviewer.id", ondelete="CASCADE", index=False)
+    created_at: datetime = _timestamp()
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+    __table_args__ = (
+        sa.UniqueConstraint("token_hash", name="login_session_token"),
+        sa.Index("login_session_reviewer", "reviewer_id"),
     )
