@@ -300,3 +300,19 @@ def _aware(moment: datetime) -> datetime:
 def has_admin(*, session: Session) -> bool:
     """True when an active admin with a password exists (someone can manage accounts)."""
     return bool(repository.count_login_admins(session=session))
+
+
+@dataclass(frozen=True)
+class UsersOverview:
+    """What the users page lists: every reviewer by name, and their annotations by name."""
+
+    reviewers: list[Reviewer]
+    annotations: dict[str, int]
+
+
+def users_overview(*, session: Session) -> UsersOverview:
+    """Every reviewer and how many current annotations each has."""
+    return UsersOverview(
+        reviewers=repository.list_reviewers(session=session),
+        annotations=repository.annotation_counts(session=session),
+    )

@@ -20,7 +20,7 @@ from annotator.comparison import Comparison, Version, compare
 from annotator.labels import LabelScheme
 from annotator.models import Gold
 from annotator.spans import Draft, SpanError, check_draft
-from annotator.workflow.annotating import AnnotationError
+from annotator.workflow.annotating import AnnotationError, Passage, passage_of
 from annotator.workflow.gold import StaleGold, adjudicate_gold, versions_of
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,13 @@ ADJUDICATOR_ROLES = frozenset({"adjudicator", "admin"})
 __all__ = [
     "ADJUDICATOR_ROLES",
     "AdjudicationError",
+    "AdjudicationScene",
     "Comparison",
     "QueueItem",
     "StaleGold",
     "Version",
     "adjudicate",
+    "adjudication_scene",
     "compare",
     "disagreement_queue",
     "take_version",
@@ -105,6 +107,54 @@ def disagreement_queue(
             break
         cursor = candidates[-1][0]
     return items
+
+
+# --- one sentence -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdjudicationScene:
+    """What the adjudication page shows of one sentence: the sentence in its report, its
+    reviewers' versions compared, and its current gold with the name of who decided it."""
+
+    passage: Passage
+    comparison: Comparison
+    gold: Gold | None
+    gold_by: str | None
+
+    @property
+    def sentence_id(self) -> int:
+        """The sentence's id."""
+        assert self.passage.sentence.id is not None
+        return self.passage.sentence.id
+
+    @property
+    def annotation_ids(self) -> tuple[int, ...]:
+        """The annotations on screen: those a decision is made from."""
+        return tuple(version.annotation_id for version in self.comparison.versions)
+
+    def reviewer_names(self) -> dict[int, str]:
+        """Reviewer name by annotation id."""
+        return {version.annotation_id: version.reviewer for version in self.comparison.versions}
+
+
+def adjudication_scene(*, session: Session, sentence_id: int) -> AdjudicationScene | None:
+    """The sentence, its neighbours, its reviewers' versions and its gold; None if missing."""
+    passage = passage_of(session=session, sentence_id=sentence_id)
+    if passage is None:
+        return None
+    gold = repository.current_gold(session=session, sentence_id=sentence_id)
+    decider = (
+        repository.get_reviewer(session=session, reviewer_id=gold.decided_by)
+        if gold is not None and gold.decided_by is not None
+        else None
+    )
+    return AdjudicationScene(
+        passage=passage,
+        comparison=compare(versions_of(session=session, sentence_id=sentence_id)),
+        gold=gold,
+        gold_by=decider.name if decider is not None else None,
+    )
 
 
 # --- deciding ---------------------------------------------------------------------------------

@@ -15,7 +15,14 @@ from sqlmodel import Session
 from annotator import config, repository
 from annotator.errors import AnnotatorError
 from annotator.labels import LabelScheme
-from annotator.models import Annotation, AnnotationVersion, utc_now
+from annotator.models import (
+    Annotation,
+    AnnotationVersion,
+    Report,
+    Sentence,
+    Suggestion,
+    utc_now,
+)
 from annotator.spans import STATUSES, Draft, SpanError, check_draft
 from annotator.workflow import gold
 from annotator.workflow.gold import GoldPolicy
@@ -250,3 +257,63 @@ def count_sentences(*, session: Session) -> int:
     total = repository.count_sentences(session=session)
     _SENTENCE_TOTALS[database] = (highest, total)
     return total
+
+
+# --- what the annotate screen shows ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A sentence as a screen shows it: in its report, between its neighbours."""
+
+    sentence: Sentence
+    report: Report
+    before: tuple[Sentence, ...]
+    after: tuple[Sentence, ...]
+
+
+def passage_of(*, session: Session, sentence_id: int) -> Passage | None:
+    """The sentence with its report and one neighbour on each side; None if it does not exist."""
+    sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
+    if sentence is None:
+        return None
+    context = repository.context_of(session=session, sentence=sentence)
+    report = repository.report_of(session=session, report_id=sentence.report_id)
+    if report is None:  # a sentence keeps its report (a foreign key); never in a sound database
+        return None
+    return Passage(
+        sentence=sentence,
+        report=report,
+        before=tuple(n for n in context if n.position < sentence.position),
+        after=tuple(n for n in context if n.position > sentence.position),
+    )
+
+
+@dataclass(frozen=True)
+class AnnotateScreen:
+    """What the annotate page shows on one run: the reviewer's progress, and the sentence on
+    screen (None when there is none)."""
+
+    done: int
+    total: int
+    passage: Passage | None
+
+
+def annotate_screen(
+    *, session: Session, reviewer_id: int, sentence_id: int | None
+) -> AnnotateScreen:
+    """The reviewer's progress and the sentence they were served, read for one page run."""
+    done, total = progress_of(session=session, reviewer_id=reviewer_id)
+    passage = passage_of(session=session, sentence_id=sentence_id) if sentence_id else None
+    return AnnotateScreen(done=done, total=total, passage=passage)
+
+
+def latest_suggestion(*, session: Session, sentence_id: int) -> Suggestion | None:
+    """The newest stored suggestion for the sentence: what a reviewer is served first."""
+    return repository.latest_suggestion(session=session, sentence_id=sentence_id)
+
+
+def sentence_text(*, session: Session, sentence_id: int) -> str | None:
+    """The sentence's text (what a span edit is checked against); None if it does not exist."""
+    sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
+    return sentence.text if sentence is not None else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -282,3 +282,36 @@ def gold_records(*, session: Session, tokens: bool = False) -> Iterator[dict[str
             status="accept",
             tokens=tokens,
         )
+
+
+# --- what the export page shows -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportCounts:
+    """What there is to export: the gold sentences, and each reviewer's annotations by name
+    (0 for none, in name order)."""
+
+    gold: int
+    annotations: Mapping[str, int]
+
+    @property
+    def reviewers(self) -> list[str]:
+        """The reviewers who annotated something, by name: those whose work can be exported."""
+        return [name for name, count in self.annotations.items() if count]
+
+    def records_of(self, choice: ExportChoice) -> int:
+        """How many records this export reads (the length of its progress bar)."""
+        if choice.all_reviewers:
+            return sum(self.annotations.values())
+        if choice.reviewer is not None:
+            return self.annotations.get(choice.reviewer, 0)
+        return self.gold
+
+
+def export_counts(*, session: Session) -> ExportCounts:
+    """The gold and every reviewer's annotations, counted."""
+    return ExportCounts(
+        gold=repository.count_gold(session=session),
+        annotations=repository.annotation_counts(session=session),
+    )

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from annotator import repository
 from annotator.formats.records import InvalidRecord, Record
 from annotator.labels import LabelScheme
+from annotator.models import Report
 from annotator.spans import Draft, SpanError, check_draft
 from annotator.tokens import split_reports
 from annotator.workflow.annotating import save_decision
@@ -190,3 +191,23 @@ def _import_gold(*, session: Session, record: Record, report_id: int, scheme: La
     except SpanError as error:
         raise InvalidRecord(record.source, record.line, str(error)) from error
     import_gold(session=session, sentence_id=sentence_id, draft=draft)
+
+
+# --- what the reports page shows ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportsOverview:
+    """What is stored (reports, sentences, suggestions, annotations, gold: counted) and the
+    most recently imported reports, newest first."""
+
+    counts: dict[str, int]
+    reports: list[Report]
+
+
+def reports_overview(*, session: Session, limit: int) -> ReportsOverview:
+    """The stored rows counted, and the latest ``limit`` reports."""
+    return ReportsOverview(
+        counts=repository.count_rows(session=session),
+        reports=repository.recent_reports(session=session, limit=limit),
+    )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from annotator import config, repository
 from annotator.config import Settings
@@ -535,3 +536,28 @@ def _share_of(records: Sequence[Record], share: float) -> list[Record]:
     count = max(1, round(len(keys) * share))
     chosen = set(keys[:count])
     return [record for record in records if report_of(record) in chosen]
+
+
+# --- what the models page shows -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelsOverview:
+    """What the models page shows: how much gold there is to train on, and every model
+    version, newest first."""
+
+    gold: int
+    versions: list[ModelVersion]
+
+    @property
+    def active(self) -> ModelVersion | None:
+        """The version the app suggests with; None for the default suggester."""
+        return next((version for version in self.versions if version.active), None)
+
+
+def models_overview(*, session: Session) -> ModelsOverview:
+    """The gold count and the model versions, read in the caller's session."""
+    return ModelsOverview(
+        gold=repository.count_gold(session=session),
+        versions=repository.model_versions(session=session),
+    )
