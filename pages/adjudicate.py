@@ -4,6 +4,8 @@ import streamlit as st
 
 from annotator.ui import adjudicate as view
 from annotator.ui import auth, render, resources
+from annotator.ui.errors import show_error
+from annotator.workflow import adjudicating
 
 adjudicator = auth.require_page("adjudicate").id
 scheme = resources.scheme()
@@ -15,12 +17,16 @@ view.queue_filters(auto_gold=settings.auto_gold, overlap=settings.overlap)
 with resources.session() as session:
     queue = view.queue_page(session=session)
     sentence_id = view.requested_sentence(queue)
-    scene = view.load(session=session, sentence_id=sentence_id) if sentence_id else None
+    scene = (
+        adjudicating.adjudication_scene(session=session, sentence_id=sentence_id)
+        if sentence_id
+        else None
+    )
 
 view.queue_list(queue, current=sentence_id)
 if scene is None:
     if sentence_id is not None:
-        st.error(f"Sentence {sentence_id} does not exist.")
+        show_error(f"Sentence {sentence_id} does not exist.")
     elif not queue:
         st.success("Nothing to adjudicate: no sentence in the queue needs a decision.")
     st.stop()
@@ -30,21 +36,19 @@ if not scene.comparison.versions:
     st.stop()
 
 state = view.ensure_open(scene)
-if scene.report is not None:
-    st.html(
-        render.STYLE
-        + render.source_html(
-            scene.report.source,
-            position=scene.sentence.position,
-            total=scene.report.n_sentences,
-        )
-        + "".join(render.context_html(n.text) for n in scene.before)
+passage = scene.passage
+st.html(
+    render.STYLE
+    + render.source_html(
+        passage.report.source, position=passage.sentence.position, total=passage.report.n_sentences
     )
+    + "".join(render.context_html(n.text) for n in passage.before)
+)
 view.gold_panel(scene, state, scheme)
 
 st.subheader("The reviewers' versions")
 st.caption(
-    f"What not every reviewer marked is outlined in red and marked {view.DIFF_MARK}. "
+    f"What not every reviewer marked is outlined in red and marked {render.DIFF_MARK}. "
     "Take one version as it is, or decide span by span below."
 )
 view.versions_side_by_side(scene, scheme, adjudicator_id=adjudicator)

@@ -5,32 +5,28 @@ that other pages can link to one. What the adjudicator decides is kept per sente
 state together with the gold version they saw when they opened it; every save names that
 version, and the core refuses it when someone saved the sentence meanwhile.
 
-Report text and reviewer names reach the browser only escaped, in HTML built here (or as data
-for the span editor), never inside a Markdown label.
+Report text and reviewer names reach the browser only escaped, in HTML that
+:mod:`annotator.ui.render` draws (or as data for the span editor), never inside a Markdown label.
 """
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from html import escape
 from typing import Any
 
 import streamlit as st
 from sqlmodel import Session
 
-from annotator import repository
-from annotator.comparison import Comparison, Version
 from annotator.labels import LabelScheme
-from annotator.models import Gold, Report, Sentence
+from annotator.models import Gold
 from annotator.spans import LAYERS, Draft, Span
 from annotator.tokens import token_bounds
-from annotator.ui import resources, span_editor
-from annotator.workflow import AnnotationError, adjudicating
-from annotator.workflow.adjudicating import QueueItem
+from annotator.ui import render, resources, span_editor
+from annotator.ui.errors import show_error
+from annotator.workflow import AnnotationError, adjudicating, annotating
+from annotator.workflow.adjudicating import AdjudicationScene, QueueItem
 
 OPEN = "adjudicate_open"
 PAGES = "adjudicate_pages"
@@ -41,57 +37,6 @@ EDITOR = "adjudicate_editor"
 NOTICE = "adjudicate_notice"
 ERROR = "adjudicate_error"
 PAGE_SIZE = 50
-DIFF_MARK = "≠"
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-
-STYLE = """
-<style>
-.adj-card { border: 1px solid #d0d7de; border-radius: 10px; padding: 10px 14px 12px;
-  background: #fff; font-family: system-ui, sans-serif; }
-.adj-gold { border-color: #d4a72c; background: #fffdf5; }
-.adj-head { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; font-size: 0.9rem; }
-.adj-name { font-weight: 700; }
-.adj-meta { color: #6b7280; font-size: 0.8rem; }
-.adj-status { padding: 0 8px; border-radius: 999px; font-size: 0.72rem; font-weight: 700;
-  color: #fff; background: #15803d; }
-.adj-status-rejected { background: #b42318; }
-.adj-text { font-family: Georgia, "Times New Roman", serif; font-size: 1.12rem; line-height: 2.6;
-  white-space: pre-wrap; word-break: break-word; margin: 4px 0; }
-.adj-ent { background: color-mix(in srgb, var(--c) 22%, transparent); border: 2px solid var(--c);
-  border-radius: 6px; padding: 2px 2px 2px 4px; -webkit-box-decoration-break: clone;
-  box-decoration-break: clone; }
-.adj-badge { display: inline-block; margin-left: 4px; padding: 0 5px; border-radius: 4px;
-  font: 700 0.62rem/1.6 system-ui, sans-serif; letter-spacing: 0.03em; vertical-align: 0.28em; }
-.adj-badge-ent { color: #fff; background: var(--c); text-shadow: 0 0 2px rgba(0, 0, 0, 0.5); }
-.adj-badge-ev { color: var(--c); background: #fff; border: 1.5px solid var(--c);
-  font-style: italic; vertical-align: -0.35em; }
-.adj-diff { outline: 2.5px dashed #b42318; outline-offset: 2px; }
-.adj-mark { color: #b42318; font-weight: 800; margin-right: 2px; font-style: normal; }
-.adj-badge-ent .adj-mark { color: #fff; }
-.adj-cats { display: flex; flex-wrap: wrap; gap: 5px; margin-top: 2px; }
-.adj-cat { padding: 1px 7px; border: 1px solid var(--c); border-radius: 6px;
-  background: color-mix(in srgb, var(--c) 14%, white); font-size: 0.74rem; font-weight: 600; }
-.adj-none { color: #6b7280; font-size: 0.8rem; font-style: italic; }
-.adj-note { margin-top: 8px; color: #6b7280; font-size: 0.8rem; }
-.adj-row { font-family: system-ui, sans-serif; font-size: 0.92rem; line-height: 1.9; }
-.adj-row .adj-badge { margin: 0 6px 0 0; vertical-align: 0.1em; }
-.adj-quote { font-family: Georgia, serif; }
-.adj-who { color: #6b7280; font-size: 0.8rem; margin-left: 6px; }
-</style>
-"""
-
-
-def literal(text: str) -> str:
-    """Text to show through a Markdown element (st.error, st.success) exactly as it is."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
-
-
-def _utc_text(moment: datetime | None) -> str:
-    if moment is None:
-        return "an unknown time"
-    # SQLite hands timestamps back without their zone; they were stored in UTC.
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 # --- the queue ------------------------------------------------------------------------------
@@ -192,7 +137,7 @@ def requested_sentence(queue: Sequence[QueueItem]) -> int | None:
         return queue[0].sentence_id
     if not raw.isdigit() or int(raw) < 1:
         # Not echoed: the address is anyone's to write.
-        st.error("The address names no sentence: `sentence` must be a sentence id (1, 2, ...).")
+        show_error("The address names no sentence: `sentence` must be a sentence id (1, 2, ...).")
         return None
     return int(raw)
 
@@ -269,59 +214,6 @@ def queue_list(queue: Sequence[QueueItem], *, current: int | None) -> None:
 # --- one sentence -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Scene:
-    """Everything the page shows of one sentence, read in one session."""
-
-    sentence: Sentence
-    report: Report | None
-    before: list[Sentence]
-    after: list[Sentence]
-    comparison: Comparison
-    gold: Gold | None
-    gold_by: str | None
-
-    @property
-    def sentence_id(self) -> int:
-        """The sentence's id."""
-        assert self.sentence.id is not None
-        return self.sentence.id
-
-    @property
-    def annotation_ids(self) -> tuple[int, ...]:
-        """The annotations on screen: those a decision is made from."""
-        return tuple(version.annotation_id for version in self.comparison.versions)
-
-    def reviewer_names(self) -> dict[int, str]:
-        """Reviewer name by annotation id."""
-        return {version.annotation_id: version.reviewer for version in self.comparison.versions}
-
-
-def load(*, session: Session, sentence_id: int) -> Scene | None:
-    """The sentence, its neighbours, its reviewers' versions and its gold; None if missing."""
-    sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
-    if sentence is None:
-        return None
-    context = repository.context_of(session=session, sentence=sentence)
-    gold = repository.current_gold(session=session, sentence_id=sentence_id)
-    decider = (
-        repository.get_reviewer(session=session, reviewer_id=gold.decided_by)
-        if gold is not None and gold.decided_by is not None
-        else None
-    )
-    return Scene(
-        sentence=sentence,
-        report=repository.report_of(session=session, report_id=sentence.report_id),
-        before=[n for n in context if n.position < sentence.position],
-        after=[n for n in context if n.position > sentence.position],
-        comparison=adjudicating.compare(
-            adjudicating.versions_of(session=session, sentence_id=sentence_id)
-        ),
-        gold=gold,
-        gold_by=decider.name if decider is not None else None,
-    )
-
-
 def _opened() -> dict[int, dict[str, Any]]:
     opened = st.session_state.get(OPEN)
     if not isinstance(opened, dict):
@@ -334,7 +226,7 @@ def _state_of(sentence_id: int) -> dict[str, Any] | None:
     return _opened().get(sentence_id)
 
 
-def ensure_open(scene: Scene) -> dict[str, Any]:
+def ensure_open(scene: AdjudicationScene) -> dict[str, Any]:
     """The adjudicator's draft of this sentence; on first opening, the majority of the versions
     and the gold version seen now (which the save will name)."""
     opened = _opened()
@@ -361,188 +253,22 @@ def draft_of(state: Mapping[str, Any]) -> Draft:
     )
 
 
-# --- HTML: sentences with their spans, every piece of text escaped ---------------------------
-
-
-def _colour(label: str, scheme: LabelScheme) -> str:
-    found = scheme.get(label)
-    return escape(found.colour if found is not None else "#888888", quote=True)
-
-
-def _badge(
-    span: Span, layer: str, scheme: LabelScheme, *, differs: bool, boxed: bool = False
-) -> str:
-    """A span's label; ``boxed``: it sits in its entity's box, which carries the outline."""
-    kind = "ent" if layer == "entities" else "ev"
-    mark = f'<span class="adj-mark">{DIFF_MARK}</span>' if differs else ""
-    outline = " adj-diff" if differs and not boxed else ""
-    title = "not every reviewer marked this" if differs else "every reviewer marked this"
-    return (
-        f'<span class="adj-badge adj-badge-{kind}{outline}" '
-        f'style="--c:{_colour(span.label, scheme)}" title="{title}">'
-        f"{mark}{escape(span.label)}</span>"
-    )
-
-
-def _tracks(events: Sequence[Span]) -> dict[Span, int]:
-    """An underline track per event, so that overlapping triggers stay apart."""
-    ends: list[int] = []
-    tracks: dict[Span, int] = {}
-    for span in sorted(events, key=lambda s: (s.start_char, -s.end_char, s.label)):
-        track = next((t for t, end in enumerate(ends) if end <= span.start_char), len(ends))
-        if track == len(ends):
-            ends.append(span.end_char)
-        else:
-            ends[track] = span.end_char
-        tracks[span] = track
-    return tracks
-
-
-def sentence_html(
-    text: str,
-    draft: Draft,
-    scheme: LabelScheme,
-    *,
-    differing: frozenset[tuple[str, Span]] = frozenset(),
-) -> str:
-    """The sentence with its entities as tinted boxes and its events as underlines, each with
-    its label; spans in ``differing`` (layer, span) are outlined and marked."""
-
-    def fits(span: Span) -> bool:
-        return 0 <= span.start_char < span.end_char <= len(text)
-
-    entities: list[Span] = []
-    for span in sorted(filter(fits, set(draft.entities))):
-        # Stored entities never overlap; should one, it is left out rather than nested.
-        if not entities or entities[-1].end_char <= span.start_char:
-            entities.append(span)
-    events = sorted(filter(fits, set(draft.events)))
-    tracks = _tracks(events)
-    cuts = sorted(
-        {0, len(text)}
-        | {s.start_char for s in (*entities, *events)}
-        | {s.end_char for s in (*entities, *events)}
-    )
-    parts: list[str] = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
-        for span in (e for e in entities if e.start_char == start):
-            outline = " adj-diff" if ("entities", span) in differing else ""
-            parts.append(
-                f'<span class="adj-ent{outline}" style="--c:{_colour(span.label, scheme)}">'
-            )
-        piece = escape(text[start:end])
-        over = sorted(
-            (e for e in events if e.start_char <= start and end <= e.end_char),
-            key=tracks.__getitem__,
-        )
-        if over:
-            lines = ", ".join(
-                f"inset 0 -{3 * (tracks[e] + 1)}px 0 0 {_colour(e.label, scheme)}" for e in over
-            )
-            depth = 3 * (max(tracks[e] for e in over) + 1) + 1
-            piece = f'<span style="box-shadow:{lines};padding-bottom:{depth}px">{piece}</span>'
-        parts.append(piece)
-        for span in (e for e in events if e.end_char == end):
-            parts.append(_badge(span, "events", scheme, differs=("events", span) in differing))
-        for span in (e for e in entities if e.end_char == end):
-            differs = ("entities", span) in differing
-            parts.append(_badge(span, "entities", scheme, differs=differs, boxed=True))
-            parts.append("</span>")
-    return f'<div class="adj-text">{"".join(parts)}</div>'
-
-
-def categories_html(
-    categories: Sequence[str], scheme: LabelScheme, *, differing: frozenset[str] = frozenset()
-) -> str:
-    """The sentence's categories as chips; those in ``differing`` outlined and marked."""
-    if not categories:
-        return '<div class="adj-cats"><span class="adj-none">no categories</span></div>'
-    chips = "".join(
-        f'<span class="adj-cat{" adj-diff" if name in differing else ""}" '
-        f'style="--c:{_colour(name, scheme)}">'
-        f"{f'<span class=adj-mark>{DIFF_MARK}</span>' if name in differing else ''}"
-        f"{escape(name)}</span>"
-        for name in sorted(set(categories))
-    )
-    return f'<div class="adj-cats">{chips}</div>'
-
-
-def _differences(comparison: Comparison) -> tuple[frozenset[tuple[str, Span]], frozenset[str]]:
-    spans = frozenset((vote.layer, vote.span) for vote in comparison.spans if not vote.unanimous)
-    categories = frozenset(vote.category for vote in comparison.categories if not vote.unanimous)
-    return spans, categories
-
-
-def version_html(version: Version, comparison: Comparison, text: str, scheme: LabelScheme) -> str:
-    """One reviewer's version as a card: who, their decision, the sentence with their spans and
-    their categories; what not every reviewer has is outlined and marked."""
-    spans, categories = _differences(comparison)
-    status = "accepted" if version.status == "accept" else "rejected"
-    statuses = {v.status for v in comparison.versions}
-    status_outline = " adj-diff" if len(statuses) > 1 else ""
-    own = [
-        f"{vote.span.label} “{vote.span.text_in(text)}”"
-        for vote in comparison.spans
-        if not vote.unanimous and version.annotation_id in vote.annotation_ids
-    ] + [
-        vote.category
-        for vote in comparison.categories
-        if not vote.unanimous and version.annotation_id in vote.annotation_ids
-    ]
-    missing = sum(
-        not vote.unanimous and version.annotation_id not in vote.annotation_ids
-        for vote in comparison.spans
-    ) + sum(
-        not vote.unanimous and version.annotation_id not in vote.annotation_ids
-        for vote in comparison.categories
-    )
-    note = " ".join(
-        part
-        for part in (
-            f"{DIFF_MARK} Not shared by every reviewer: {escape('; '.join(own))}." if own else "",
-            f"Missing {missing} that others gave." if missing else "",
-        )
-        if part
-    )
-    return (
-        f'<div class="adj-card" data-annotation="{version.annotation_id}">'
-        f'<div class="adj-head"><span class="adj-name">{escape(version.reviewer)}</span>'
-        f'<span class="adj-status adj-status-{status}{status_outline}">{status}</span></div>'
-        f"{sentence_html(text, version.draft, scheme, differing=spans)}"
-        f"{categories_html(version.draft.categories, scheme, differing=categories)}"
-        f'<div class="adj-note">{note}</div></div>'
-    )
-
-
-def gold_html(scene: Scene, scheme: LabelScheme) -> str:
-    """The sentence's current gold as a card: version, source, who, when, from which versions."""
-    gold = scene.gold
-    assert gold is not None
-    names = scene.reviewer_names()
-    sources = ", ".join(names.get(i, f"annotation {i}") for i in gold.from_annotations)
-    who = f" by {scene.gold_by}" if scene.gold_by else ""
-    meta = f"{gold.source}{who} · {_utc_text(gold.updated_at)}" + (
-        f" · from {sources}" if sources else ""
-    )
-    draft = Draft.from_rows(gold.entities, gold.events, gold.categories)
-    return (
-        f'<div class="adj-card adj-gold" data-gold-version="{gold.version}">'
-        f'<div class="adj-head"><span class="adj-name">Current gold, version {gold.version}'
-        f'</span><span class="adj-meta">{escape(meta)}</span></div>'
-        f"{sentence_html(scene.sentence.text, draft, scheme)}"
-        f"{categories_html(draft.categories, scheme)}</div>"
-    )
-
-
 # --- sections of the page ---------------------------------------------------------------------
 
 
-def gold_panel(scene: Scene, state: Mapping[str, Any], scheme: LabelScheme) -> None:
+def gold_panel(scene: AdjudicationScene, state: Mapping[str, Any], scheme: LabelScheme) -> None:
     """The current gold, if any, and a warning when it changed since the sentence was opened."""
     seen = state["gold_version"]
     now = scene.gold.version if scene.gold is not None else None
     if scene.gold is not None:
-        st.html(STYLE + gold_html(scene, scheme))
+        card = render.gold_html(
+            scene.gold,
+            scene.passage.sentence.text,
+            scheme,
+            names=scene.reviewer_names(),
+            decided_by=scene.gold_by,
+        )
+        st.html(render.VERSIONS_STYLE + card)
     else:
         st.caption("This sentence has no gold yet.")
     if seen != now:
@@ -563,14 +289,18 @@ def gold_panel(scene: Scene, state: Mapping[str, Any], scheme: LabelScheme) -> N
     )
 
 
-def versions_side_by_side(scene: Scene, scheme: LabelScheme, *, adjudicator_id: int) -> None:
+def versions_side_by_side(
+    scene: AdjudicationScene, scheme: LabelScheme, *, adjudicator_id: int
+) -> None:
     """One column per reviewer's version, each with a button to take it as gold as it is."""
     versions = scene.comparison.versions
+    text = scene.passage.sentence.text
     for number, (column, version) in enumerate(
         zip(st.columns(len(versions)), versions, strict=True), start=1
     ):
         with column:
-            st.html(STYLE + version_html(version, scene.comparison, scene.sentence.text, scheme))
+            card = render.version_html(version, scene.comparison, text, scheme)
+            st.html(render.VERSIONS_STYLE + card)
             st.button(
                 "Take this version",
                 key=f"adjudicate_take_{scene.sentence_id}_{version.annotation_id}",
@@ -589,9 +319,9 @@ def versions_side_by_side(scene: Scene, scheme: LabelScheme, *, adjudicator_id: 
             )
 
 
-def editor(scene: Scene, state: dict[str, Any], scheme: LabelScheme) -> None:
+def editor(scene: AdjudicationScene, state: dict[str, Any], scheme: LabelScheme) -> None:
     """The span editor on the adjudicator's draft: add, relabel and remove spans freely."""
-    text = scene.sentence.text
+    text = scene.passage.sentence.text
     span_editor.span_editor(
         span_editor.editor_data(
             sentence_id=scene.sentence_id,
@@ -604,16 +334,6 @@ def editor(scene: Scene, state: dict[str, Any], scheme: LabelScheme) -> None:
         ),
         key=EDITOR,
         on_edit=apply_editor_edit,
-    )
-
-
-def _vote_row(
-    span: Span, layer: str, text: str, scheme: LabelScheme, who: str, differs: bool
-) -> str:
-    return (
-        f'<div class="adj-row">{_badge(span, layer, scheme, differs=differs)}'
-        f'<span class="adj-quote">“{escape(span.text_in(text))}”</span>'
-        f'<span class="adj-who">{escape(who)}</span></div>'
     )
 
 
@@ -636,11 +356,11 @@ def category_key(sentence_id: int, revision: int, category: str) -> str:
     return f"adjudicate_category_{sentence_id}_{revision}_{category}"
 
 
-def draft_choices(scene: Scene, state: Mapping[str, Any], scheme: LabelScheme) -> None:
+def draft_choices(scene: AdjudicationScene, state: Mapping[str, Any], scheme: LabelScheme) -> None:
     """A checkbox per span and category (ticked: in the decision) with who gave it; it starts
     from what most reviewers gave."""
     comparison = scene.comparison
-    sid, revision, text = scene.sentence_id, int(state["revision"]), scene.sentence.text
+    sid, revision, text = scene.sentence_id, int(state["revision"]), scene.passage.sentence.text
     names = scene.reviewer_names()
     everyone = len(comparison.versions)
     draft = draft_of(state)
@@ -670,7 +390,10 @@ def draft_choices(scene: Scene, state: Mapping[str, Any], scheme: LabelScheme) -
                 label_visibility="collapsed",
             )
             with label:
-                st.html(STYLE + _vote_row(span, layer, text, scheme, who, differs))
+                st.html(
+                    render.VERSIONS_STYLE
+                    + render.span_vote_html(span, layer, text, scheme, who=who, differs=differs)
+                )
     votes = {vote.category: vote for vote in comparison.categories}
     with categories_column:
         st.markdown("**Categories**")
@@ -679,7 +402,7 @@ def draft_choices(scene: Scene, state: Mapping[str, Any], scheme: LabelScheme) -
             tick, label = st.columns([2, 1], vertical_alignment="center")
             key = category_key(sid, revision, category.name)
             tick.checkbox(
-                literal(category.name),
+                render.markdown_literal(category.name),
                 value=category.name in draft.categories,
                 key=key,
                 help=category.description,
@@ -687,14 +410,14 @@ def draft_choices(scene: Scene, state: Mapping[str, Any], scheme: LabelScheme) -
                 args=(sid, category.name, key),
             )
             if vote is not None:
-                mark = "" if vote.unanimous else f'<span class="adj-mark">{DIFF_MARK}</span>'
+                who = _who(vote.annotation_ids, names, everyone)
                 label.html(
-                    f'{STYLE}<div class="adj-row">{mark}<span class="adj-who">'
-                    f"{escape(_who(vote.annotation_ids, names, everyone))}</span></div>"
+                    render.VERSIONS_STYLE
+                    + render.category_vote_html(who=who, differs=not vote.unanimous)
                 )
 
 
-def save_button(scene: Scene, *, adjudicator_id: int) -> None:
+def save_button(scene: AdjudicationScene, *, adjudicator_id: int) -> None:
     """Store the draft as the sentence's gold."""
     st.button(
         "Save decision as gold",
@@ -711,9 +434,9 @@ def save_button(scene: Scene, *, adjudicator_id: int) -> None:
 def flash_messages() -> None:
     """Show and clear the outcome of the last save."""
     if message := st.session_state.pop(ERROR, None):
-        st.error(literal(message))
+        show_error(message)
     if message := st.session_state.pop(NOTICE, None):
-        st.success(literal(message))
+        st.success(render.markdown_literal(message))
 
 
 # --- callbacks ------------------------------------------------------------------------------
@@ -772,8 +495,7 @@ def apply_editor_edit() -> None:
         return
     state["revision"] = int(state["revision"]) + 1  # the editor redraws even on failure
     with resources.session() as session:
-        sentence = repository.get_sentence(session=session, sentence_id=edit.sentence_id)
-    text = sentence.text if sentence is not None else ""
+        text = annotating.sentence_text(session=session, sentence_id=edit.sentence_id) or ""
     try:
         rows, notice = span_editor.apply_edit(
             edit,
