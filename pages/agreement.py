@@ -5,6 +5,7 @@ import streamlit as st
 
 from annotator.ui import agreement as view
 from annotator.ui import agreement_tables, auth, resources
+from annotator.ui.errors import show_error
 from annotator.workflow import agreement as team_agreement
 
 auth.require_page("agreement")
@@ -20,7 +21,7 @@ with resources.session() as session:
     try:
         filters = view.filter_bar(options, key="agreement")
     except team_agreement.FilterError as error:
-        st.error(str(error))
+        show_error(error)
         st.stop()
     decided = team_agreement.decisions(session=session, filters=filters)
 

@@ -2,25 +2,25 @@
 
 import streamlit as st
 
-from annotator import repository
 from annotator.ui import auth, resources
 from annotator.ui import export as view
+from annotator.ui.errors import show_error
+from annotator.workflow import exporting
 
 auth.require_page("export")
 scheme = resources.scheme()
 st.header("Export")
 with resources.session() as session:
-    gold = repository.count_gold(session=session)
-    annotations = repository.annotation_counts(session=session)
-view.counts(gold=gold, annotations=annotations)
+    counts = exporting.export_counts(session=session)
+view.counts(counts)
 
-choice = view.choose(reviewers=[name for name, n in annotations.items() if n], key="export")
+choice = view.choose(reviewers=counts.reviewers, key="export")
 if choice is None:
     st.stop()
 if problem := choice.problem():
-    st.error(problem)
+    show_error(problem)
     st.stop()
-total = view.expected_records(choice, gold=gold, annotations=annotations)
+total = counts.records_of(choice)
 if not total:
     st.info("There is nothing to export yet: the file would be empty.")
 if st.button("Prepare the file", type="primary", key="export_prepare"):
@@ -35,7 +35,7 @@ if st.button("Prepare the file", type="primary", key="export_prepare"):
                 ),
             )
     except view.ExportFailed as error:
-        st.error(f"Export failed: {error}")
+        show_error(f"Export failed: {error}")
         st.stop()
     bar.progress(1.0, text=f"Wrote {export.summary}.")
     # "ignore": downloading must not rerun the page, or the prepared file would be gone.

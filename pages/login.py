@@ -3,6 +3,7 @@
 import streamlit as st
 
 from annotator.ui import auth, resources
+from annotator.ui.errors import show_error
 from annotator.workflow import accounts
 
 st.header("Log in")
@@ -16,7 +17,7 @@ if submitted:
     reason = auth.log_in(name, password)
     if reason is None:
         st.rerun()
-    st.error(reason)
+    show_error(reason)
 
 with resources.session() as session:
     ready = accounts.has_admin(session=session)

@@ -2,17 +2,16 @@
 
 import streamlit as st
 
-from annotator import repository
 from annotator.ui import auth, resources
 from annotator.ui import models as view
+from annotator.workflow import training
 
 auth.require_page("models")
 settings = resources.settings()
 job = view.job()
 with resources.session() as session:
-    gold = repository.count_gold(session=session)
-    versions = repository.model_versions(session=session)
-active = next((v for v in versions if v.active), None)
+    overview = training.models_overview(session=session)
+gold, versions, active = overview.gold, overview.versions, overview.active
 
 st.header("Models")
 st.caption(f"{gold} gold sentence(s). The app suggests with {view.version_name(active)}.")

@@ -7,9 +7,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from annotator import repository, workflow
+from annotator import workflow
 from annotator.formats import ImportFailed, read_records
 from annotator.ui import auth, resources
+from annotator.ui.errors import show_error
+from annotator.workflow import importing
 
 auth.require_page("reports")
 scheme = resources.scheme()
@@ -41,7 +43,7 @@ if uploads and st.button("Import", type="primary", key="reports_import"):
                     policy=workflow.GoldPolicy.of(resources.settings()),
                 )
         except ImportFailed as failed:
-            st.error(f"Nothing was imported: {len(failed.errors)} bad record(s).")
+            show_error(f"Nothing was imported: {len(failed.errors)} bad record(s).")
             st.code(
                 "\n".join(str(error).replace(folder + "/", "") for error in failed.errors[:200])
             )
@@ -63,14 +65,13 @@ if uploads and st.button("Import", type="primary", key="reports_import"):
 
 st.header("Reports")
 with resources.session() as session:
-    counts = repository.count_rows(session=session)
-    reports = repository.recent_reports(session=session, limit=200)
-st.caption(" · ".join(f"{value} {name}" for name, value in counts.items()))
+    overview = importing.reports_overview(session=session, limit=200)
+st.caption(" · ".join(f"{value} {name}" for name, value in overview.counts.items()))
 st.dataframe(
     pd.DataFrame(
         [
             {"id": r.id, "source": r.source, "sentences": r.n_sentences, "imported": r.created_at}
-            for r in reports
+            for r in overview.reports
         ]
     ),
     hide_index=True,

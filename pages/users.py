@@ -2,18 +2,16 @@
 
 import streamlit as st
 
-from annotator import repository
 from annotator.ui import auth, resources
 from annotator.ui import users as view
+from annotator.workflow import accounts
 
 account = auth.require_page("users")
 st.header("Users")
 # The changes run in callbacks before this run, so the table below already shows their result.
 with resources.session() as session:
-    rows = view.reviewer_rows(
-        repository.list_reviewers(session=session),
-        annotations=repository.annotation_counts(session=session),
-    )
+    overview = accounts.users_overview(session=session)
+rows = view.reviewer_rows(overview.reviewers, annotations=overview.annotations)
 view.reviewer_table(rows)
 
 add, change = st.columns(2, gap="large")

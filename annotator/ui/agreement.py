@@ -1,7 +1,8 @@
 """The agreement page's views: filters, figure tables with their guidance, the reviewer-by-
 reviewer heatmap, the confusion matrix, agreement over time and the sentences most disagreed on.
 
-Each view takes data shaped by :mod:`annotator.workflow.agreement` (and :mod:`annotator.ui.agreement_tables`) and a ``key`` that prefixes its widgets.
+Each view takes data shaped by :mod:`annotator.workflow.agreement` (and
+:mod:`annotator.ui.agreement_tables`) and a ``key`` that prefixes its widgets.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ SECTION_TITLES: dict[team_agreement.Section, str] = {
 def filter_bar(
     options: team_agreement.FilterOptions, *, key: str
 ) -> team_agreement.AgreementFilter:
-    """Report, reviewer and day filters in one row; raises team_agreement.FilterError on a bad range."""
+    """Report, reviewer and day filters in one row; FilterError on a bad range of days."""
     reports = dict(options.reports)
     reviewers = dict(options.reviewers)
     report_column, reviewer_column, first_column, last_column = st.columns([3, 3, 2, 2])
@@ -155,7 +156,9 @@ def reviewer_pairs(report: Mapping[str, Any], *, key: str) -> None:
     choice = st.selectbox(
         "Figure",
         list(agreement_tables.PAIRWISE),
-        format_func=lambda pair: f"{SECTION_TITLES[pair[0]]}: {agreement_tables.FIGURE_TITLES[pair[1]]}",
+        format_func=lambda pair: (
+            f"{SECTION_TITLES[pair[0]]}: {agreement_tables.FIGURE_TITLES[pair[1]]}"
+        ),
         key=f"{key}_pair_figure",
     )
     section, name = choice

@@ -11,12 +11,13 @@ from typing import Any
 
 import streamlit as st
 
-from annotator import repository, workflow
+from annotator import workflow
 from annotator.labels import LabelScheme
 from annotator.spans import LAYERS, Layer, Span
 from annotator.tokens import token_bounds
 from annotator.ui import auth, resources, span_editor
-from annotator.workflow import GoldPolicy
+from annotator.ui.errors import show_error
+from annotator.workflow import GoldPolicy, annotating
 
 DRAFT = "annotate_draft"
 LAST_SERVED = "annotate_last_served"
@@ -52,7 +53,7 @@ def serve(
         st.session_state[DRAFT] = {"sentence_id": None, "reviewer": reviewer}
         return
     with resources.session() as session:
-        suggestion = repository.latest_suggestion(session=session, sentence_id=sentence_id)
+        suggestion = annotating.latest_suggestion(session=session, sentence_id=sentence_id)
     state: dict[str, Any] = {
         "sentence_id": sentence_id,
         "reviewer": reviewer,
@@ -178,8 +179,7 @@ def apply_editor_edit() -> None:
         if edit.sentence_id != state["sentence_id"]:
             raise span_editor.EditError("that edit was made on another sentence; nothing changed")
         with resources.session() as session:
-            sentence = repository.get_sentence(session=session, sentence_id=edit.sentence_id)
-            text = sentence.text if sentence is not None else ""
+            text = annotating.sentence_text(session=session, sentence_id=edit.sentence_id) or ""
         rows, notice = span_editor.apply_edit(
             edit,
             {layer: state[layer] for layer in LAYERS},
@@ -446,6 +446,6 @@ def guideline_panel(scheme: LabelScheme) -> None:
 def flash_messages() -> None:
     """Show and clear the last notice or error."""
     if message := st.session_state.pop(ERROR, None):
-        st.error(message)
+        show_error(message)
     if message := st.session_state.pop(NOTICE, None):
         st.toast(message)

@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from annotator.ui import resources
+from annotator.ui.errors import show_error
 from annotator.workflow import accounts
 
 ACCOUNT = "auth_reviewer_id"
@@ -55,7 +56,7 @@ def current_account() -> accounts.Account | None:
         with resources.session() as session:
             account = accounts.identity_account(session=session, name=name)
     except accounts.LoginFailed as error:
-        st.error(str(error))
+        show_error(error)
         return None
     st.session_state[ACCOUNT] = account.id
     return account
@@ -65,7 +66,7 @@ def require_login() -> accounts.Account:
     """The logged-in reviewer; stops the page for a visitor who is not logged in."""
     account = current_account()
     if account is None:
-        st.error("Please log in first.")
+        show_error("Please log in first.")
         st.stop()
     assert account is not None
     return account
@@ -75,7 +76,7 @@ def require_role(*roles: str) -> accounts.Account:
     """The logged-in reviewer, if their role is one of ``roles``; otherwise the page stops."""
     account = require_login()
     if account.role not in roles:
-        st.error(f"This page is not open to the {account.role} role.")
+        show_error(f"This page is not open to the {account.role} role.")
         st.stop()
     return account
 

@@ -5,19 +5,21 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from annotator import config
 from annotator.formats import spacy_docbin
 from annotator.labels import LabelScheme
 from annotator.ui import resources
 from annotator.workflow.exporting import (
     FORMATS,
     ExportChoice,
+    ExportCounts,
     ExportFailed,
     write_export,
     zip_folder,
@@ -56,19 +58,10 @@ def build_export(
     return ExportFile(name=choice.file_name, mime=spec.mime, data=data, summary=summary)
 
 
-def expected_records(choice: ExportChoice, *, gold: int, annotations: Mapping[str, int]) -> int:
-    """How many records this export reads (the length of its progress bar)."""
-    if choice.all_reviewers:
-        return sum(annotations.values())
-    if choice.reviewer is not None:
-        return annotations.get(choice.reviewer, 0)
-    return gold
-
-
-def counts(*, gold: int, annotations: Mapping[str, int]) -> None:
+def counts(counts: ExportCounts) -> None:
     """The gold sentences and each reviewer's annotations."""
-    st.metric("Gold sentences", gold)
-    working = {name: count for name, count in annotations.items() if count}
+    st.metric("Gold sentences", counts.gold)
+    working = {name: count for name, count in counts.annotations.items() if count}
     if working:
         st.dataframe(
             pd.DataFrame({"reviewer": list(working), "annotations": list(working.values())}),
@@ -106,7 +99,7 @@ def choose(*, reviewers: list[str], key: str) -> ExportChoice | None:
                 "Dev share (of reports)",
                 min_value=0.0,
                 max_value=0.95,
-                value=0.2,
+                value=config.DEFAULT_DEV_SHARE,
                 step=0.05,
                 key=f"{key}_dev_share",
             ),

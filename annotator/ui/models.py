@@ -17,6 +17,7 @@ from annotator.models import ModelVersion
 from annotator.nlp import train as nlp_train
 from annotator.nlp.suggest import SuggesterError
 from annotator.ui import resources
+from annotator.ui.errors import show_error
 from annotator.workflow import training
 
 LAYERS = ("entities", "events", "categories")
@@ -96,7 +97,7 @@ def train_button(
                 train_settings=options,
             )
         except training.TrainingBusy as error:
-            st.error(f"Not started: {error}")
+            show_error(f"Not started: {error}")
             return
         st.rerun()
 
@@ -117,7 +118,7 @@ def job_status(
         message = state.error or "unknown error"
         if state.kind == training.CURVE:
             message = f"the learning curve failed: {message}"
-        st.error(
+        show_error(
             f"{message[:1].upper()}{message[1:]}. The active model is unchanged: "
             f"{version_name(active)}."
         )
@@ -252,7 +253,7 @@ def activate_button(version: ModelVersion, *, key: str) -> None:
         try:
             training.activate(engine=resources.engine(), number=version.number)
         except training.ModelNotReady as error:
-            st.error(str(error))
+            show_error(error)
             return
         st.rerun()
 
@@ -303,7 +304,7 @@ def learning_curve(
                 train_settings=options,
             )
         except training.TrainingBusy as error:
-            st.error(f"Not started: {error}")
+            show_error(f"Not started: {error}")
             return
         st.rerun()
 
@@ -319,7 +320,7 @@ def resuggest(active: ModelVersion | None, *, settings: Settings, key: str) -> N
             active.path, str(settings.labels_path), str(settings.patterns_dir)
         )
     except SuggesterError as error:
-        st.error(f"Cannot load model version {active.number}: {error}")
+        show_error(f"Cannot load model version {active.number}: {error}")
         return
     engine = resources.engine()
     pending = training.pending_resuggestion(engine=engine, suggester=suggester)

@@ -1,9 +1,9 @@
 """The users page's views: the reviewer table, the form that adds an account, and the changes to
 one account (role, password, deactivation, unlocking).
 
-Every change runs in a widget callback, in its own session, through :mod:`annotator.workflow.accounts`
-(which holds the rules: the last active admin stays, an admin cannot lock themselves out); the
-page that follows shows the stored state and the outcome.
+Every change runs in a widget callback, in its own session, through
+:mod:`annotator.workflow.accounts` (which holds the rules: the last active admin stays, an admin
+cannot lock themselves out); the page that follows shows the stored state and the outcome.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from annotator.models import Reviewer, utc_now
 from annotator.ui import resources
+from annotator.ui.errors import show_error
 from annotator.workflow import accounts
 
 
@@ -63,7 +64,10 @@ def outcome(*, key: str) -> None:
     if result is None:
         return
     ok, message = result
-    (st.success if ok else st.error)(message)
+    if ok:
+        st.success(message)
+    else:
+        show_error(message)
 
 
 def _apply(key: str, change: Callable[[Session], str]) -> None:
