@@ -1,5 +1,6 @@
-"""Shared fixtures: the label scheme, real SQLite and PostgreSQL databases, the real pipeline,
-Debian's Chromium for the browser tests, and cheap password hashes."""
+"""Shared fixtures: the label scheme, real SQLite and PostgreSQL databases (migrated ones copied
+from a template migrated once per test session), the real pipeline, Debian's Chromium for the
+browser tests, and cheap password hashes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,18 +57,40 @@ def scheme() -> LabelScheme:
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    """A fresh SQLite database file."""
+    """A new SQLite database file, not created yet: what a first run of the command sees."""
     return f"sqlite:///{tmp_path / 'annotator.db'}"
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per test session (per xdist worker), to copy from."""
+    path = tmp_path_factory.mktemp("template") / "annotator.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    # The last connection closed has written SQLite's write-ahead log into the file: it is whole.
+    assert not path.with_name(f"{path.name}-wal").exists()
+    return path
+
+
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database on the local server, dropped afterwards."""
+def migrated_sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A SQLite database at the newest schema, with no rows: a copy of the session's template."""
+    path = tmp_path / "migrated.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@contextmanager
+def _postgres_database(*, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database on the local server (a copy of ``template``), dropped after."""
     admin = sa.create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
+    # A random name, so that xdist workers and other test runs on the same server never clash.
     name = f"annotator_test_{uuid.uuid4().hex[:12]}"
+    copied = f' TEMPLATE "{template}"' if template is not None else ""
     try:
         with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"{copied}'))
     except sa.exc.OperationalError as error:
         admin.dispose()
         skip_or_fail(f"no PostgreSQL server answers at {POSTGRES_SERVER}: {error.orig}")
@@ -79,20 +103,56 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest) -> str:
-    """Each database the product supports, one after the other."""
-    if request.param == "postgres":
-        request.applymarker(pytest.mark.postgres)
-        return str(request.getfixturevalue("postgres_url"))
-    return str(request.getfixturevalue("sqlite_url"))
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database (no schema yet), dropped afterwards."""
+    with _postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """The name of a PostgreSQL database migrated once per test session, to copy from."""
+    with _postgres_database() as url:
+        engine = make_engine(url)
+        migrate(engine)
+        # CREATE DATABASE ... TEMPLATE refuses a template anyone is connected to.
+        engine.dispose()
+        yield str(sa.engine.make_url(url).database)
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """An engine on a migrated, empty database."""
-    engine = make_engine(db_url)
-    migrate(engine)
+def migrated_postgres_url(postgres_template: str) -> Iterator[str]:
+    """A PostgreSQL database at the newest schema, with no rows: a copy of the session's
+    template, dropped afterwards."""
+    with _postgres_database(template=postgres_template) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """Each database the product supports, one after the other."""
+    if request.param == "postgres":
+        request.applymarker(pytest.mark.postgres)
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(database_kind: str, request: pytest.FixtureRequest) -> str:
+    """A new, empty database of each kind: what a first run sees (migrating is left to the test)."""
+    return str(request.getfixturevalue(f"{database_kind}_url"))
+
+
+@pytest.fixture
+def migrated_db_url(database_kind: str, request: pytest.FixtureRequest) -> str:
+    """A database of each kind at the newest schema, with no rows (copied from a template)."""
+    return str(request.getfixturevalue(f"migrated_{database_kind}_url"))
+
+
+@pytest.fixture
+def engine(migrated_db_url: str) -> Iterator[Engine]:
+    """An engine on a migrated, empty database of each kind."""
+    engine = make_engine(migrated_db_url)
     yield engine
     engine.dispose()
 
