@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import streamlit as st
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from annotator import repository, workflow
 from annotator.config import Settings
-from annotator.db import make_engine, migrate, session_scope
+from annotator.db import make_engine, session_scope
 from annotator.formats import read_records
 from annotator.models import Gold, Sentence
 from annotator.spans import Draft, Span
@@ -46,29 +45,20 @@ BEN_THIRD = Draft()
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch, scheme):
+def database(app_database, monkeypatch, scheme, tmp_path):
     """Four sentences: one disagreement, one agreement, one more disagreement, one single
-    annotation; reviewers ana and ben (annotators), mia and zoe (adjudicators)."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("ANNOTATOR_DATABASE_URL", url)
+    annotation; reviewers ana and ben (annotators), mia (adjudicator) and zoe (admin)."""
     monkeypatch.setenv("ANNOTATOR_OVERLAP", "2")
     monkeypatch.setenv("ANNOTATOR_AUTO_GOLD", "1")
-    st.cache_resource.clear()
-    engine = make_engine(url)
-    migrate(engine)
+    app_database.add_accounts(
+        {"ana": "annotator", "ben": "annotator", "mia": "adjudicator", "zoe": "admin"},
+        password=PASSWORD,
+    )
     path = tmp_path / "myanmar.txt"
     path.write_text(REPORT, encoding="utf-8")
-    with session_scope(engine) as session:
-        for name, role in (("ana", "annotator"), ("ben", "annotator"), ("mia", "adjudicator")):
-            accounts.create_reviewer(session=session, name=name, password=PASSWORD, role=role)
-        accounts.create_reviewer(session=session, name="zoe", password=PASSWORD, role="admin")
-        workflow.import_records(
-            session=session,
-            records=read_records([path], scheme=scheme),
-            scheme=scheme,
-            policy=GoldPolicy.of(Settings.from_env()),
-        )
-        ids = [s.id for s in session.exec(select(Sentence).order_by(Sentence.id))]
+    app_database.import_file(path, scheme=scheme)
+    engine = app_database.engine
+    ids = sentence_ids(engine)
     assert len(ids) == 4
     first, second, third, fourth = ids
     for sentence_id, name, draft in (
@@ -81,9 +71,18 @@ def database(tmp_path, monkeypatch, scheme):
         (fourth, "ana", Draft()),
     ):
         save(engine, scheme, sentence_id, name, draft)
-    yield engine
-    engine.dispose()
-    st.cache_resource.clear()
+    return engine
+
+
+@pytest.fixture
+def open_page(run_page):
+    """The adjudicate page, logged in; ``sentence`` is the query parameter a link carries."""
+
+    def open_adjudicate(reviewer: str = "mia", *, sentence: int | str | None = None) -> AppTest:
+        query = {} if sentence is None else {"sentence": sentence}
+        return run_page("pages/adjudicate.py", reviewer, query=query)
+
+    return open_adjudicate
 
 
 def save(engine, scheme, sentence_id: int, name: str, draft: Draft) -> None:
@@ -125,15 +124,6 @@ def annotation_id(engine, sentence_id: int, name: str) -> int:
 def gold_of(engine, sentence_id: int) -> Gold | None:
     with session_scope(engine) as session:
         return repository.gold_of(session=session, sentence_id=sentence_id)
-
-
-def open_page(reviewer: str = "mia", *, sentence: int | str | None = None) -> AppTest:
-    """The adjudicate page, logged in; ``sentence`` is the query parameter a link carries."""
-    at = AppTest.from_file(str(ROOT / "pages" / "adjudicate.py"), default_timeout=60)
-    at.session_state["auth_reviewer_id"] = reviewer_id(reviewer)
-    if sentence is not None:
-        at.query_params["sentence"] = str(sentence)
-    return at.run()
 
 
 def queue_ids(at: AppTest) -> list[int]:
@@ -195,7 +185,7 @@ def spans_of(rows: list[dict[str, Any]]) -> list[Span]:
 # --- tests ------------------------------------------------------------------------------------
 
 
-def test_queue_shows_disagreements_and_both_versions_side_by_side(database):
+def test_queue_shows_disagreements_and_both_versions_side_by_side(database, open_page):
     first, second, third, _ = sentence_ids(database)
     at = open_page()
     assert not at.exception and not at.error
@@ -218,7 +208,7 @@ def test_queue_shows_disagreements_and_both_versions_side_by_side(database):
     assert "DISPLACEMENT “fled”" in version_cards(at)["ana"]
 
 
-def test_agreed_sentences_appear_only_with_the_filters(database):
+def test_agreed_sentences_appear_only_with_the_filters(database, open_page):
     first, second, third, fourth = sentence_ids(database)
     # Auto gold: the agreeing reviewers already made the second sentence gold.
     assert gold_of(database, second).source == "accepted"
@@ -232,7 +222,7 @@ def test_agreed_sentences_appear_only_with_the_filters(database):
     assert queue_ids(at) == [first, third]
 
 
-def test_taking_a_version_stores_adjudicated_gold_and_opens_the_next(database):
+def test_taking_a_version_stores_adjudicated_gold_and_opens_the_next(database, open_page):
     first, _, third, _ = sentence_ids(database)
     ana, ben = annotation_id(database, first, "ana"), annotation_id(database, first, "ben")
     at = open_page()
@@ -251,7 +241,7 @@ def test_taking_a_version_stores_adjudicated_gold_and_opens_the_next(database):
     assert at.query_params["sentence"] == str(third)
 
 
-def test_deciding_span_by_span_stores_exactly_the_chosen_spans(database):
+def test_deciding_span_by_span_stores_exactly_the_chosen_spans(database, open_page):
     first = sentence_ids(database)[0]
     at = open_page()
     # It starts from what both gave; "Arakan Army" is undecided.
@@ -278,7 +268,7 @@ def test_deciding_span_by_span_stores_exactly_the_chosen_spans(database):
     )
 
 
-def test_the_span_editor_edits_the_decision(database):
+def test_the_span_editor_edits_the_decision(database, open_page):
     first = sentence_ids(database)[0]
     at = open_page()
     send_edit(at, action="add", sentence_id=first, start=57, end=63, label="DATE")
@@ -299,7 +289,9 @@ def test_the_span_editor_edits_the_decision(database):
     assert spans_of(gold_of(database, first).entities) == [TROOPS, SITTWE, Span(57, 63, "DATE")]
 
 
-def test_a_save_after_another_adjudicators_is_refused_and_overwrites_nothing(database, scheme):
+def test_a_save_after_another_adjudicators_is_refused_and_overwrites_nothing(
+    database, scheme, open_page
+):
     first = sentence_ids(database)[0]
     ana = annotation_id(database, first, "ana")
     at = open_page()  # mia opens the sentence: no gold yet
@@ -334,7 +326,7 @@ def test_a_save_after_another_adjudicators_is_refused_and_overwrites_nothing(dat
     assert spans_of(gold.entities) == list(BEN_FIRST.entities)
 
 
-def test_a_link_opens_a_sentence_with_its_gold(database):
+def test_a_link_opens_a_sentence_with_its_gold(database, open_page):
     first, second, _, _ = sentence_ids(database)
     at = open_page(sentence=second)
     assert not at.exception and not at.error
@@ -350,7 +342,7 @@ def test_a_link_opens_a_sentence_with_its_gold(database):
     assert at.selectbox(key="adjudicate_pick").value == first
 
 
-def test_a_bad_link_says_so(database):
+def test_a_bad_link_says_so(database, open_page):
     at = open_page(sentence="<b>x</b>")
     assert not at.exception
     assert any("must be a sentence id" in e.value for e in at.error)
@@ -359,7 +351,7 @@ def test_a_bad_link_says_so(database):
     assert any("Sentence 999 does not exist" in e.value for e in at.error)
 
 
-def test_report_text_and_names_are_escaped(database, scheme, tmp_path):
+def test_report_text_and_names_are_escaped(database, scheme, tmp_path, open_page):
     hostile = "<img src=x onerror=alert(1)> fled <b>Kani</b>."
     path = tmp_path / "hostile.txt"
     path.write_text(hostile, encoding="utf-8")
@@ -386,7 +378,7 @@ def test_report_text_and_names_are_escaped(database, scheme, tmp_path):
     assert "&lt;i&gt;eve&lt;/i&gt;" in bodies and "<i>eve" not in bodies
 
 
-def test_the_queue_pages(database, monkeypatch):
+def test_the_queue_pages(database, monkeypatch, open_page):
     first, _, third, _ = sentence_ids(database)
     monkeypatch.setattr("annotator.ui.adjudicate.PAGE_SIZE", 1)
     at = open_page()
@@ -397,7 +389,7 @@ def test_the_queue_pages(database, monkeypatch):
     assert queue_ids(at) == [first]
 
 
-def test_an_annotator_is_refused(database):
+def test_an_annotator_is_refused(database, open_page):
     at = open_page("ana")
     assert not at.exception
     assert [e.value for e in at.error] == ["This page is not open to the annotator role."]

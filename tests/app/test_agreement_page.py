@@ -13,20 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from sqlmodel import select
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from annotator import workflow
 from annotator.cli import app as cli
-from annotator.config import Settings
-from annotator.db import make_engine, migrate, session_scope
-from annotator.formats import read_records
+from annotator.db import session_scope
 from annotator.models import Annotation, Reviewer, Sentence
 from annotator.ui import agreement_tables
-from annotator.workflow import GoldPolicy, accounts, adjudicating
+from annotator.workflow import adjudicating
 from annotator.workflow import agreement as team_agreement
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,32 +76,29 @@ RECORDS = [
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("ANNOTATOR_DATABASE_URL", url)
-    st.cache_resource.clear()
-    engine = make_engine(url)
-    migrate(engine)
-    with session_scope(engine) as session:
-        for name, role in (("judge", "adjudicator"), ("ana", "annotator")):
-            accounts.create_reviewer(session=session, name=name, password=PASSWORD, role=role)
-    yield engine
-    engine.dispose()
-    st.cache_resource.clear()
+def database(app_database):
+    """No reports yet; judge (adjudicator) and ana (annotator) can log in."""
+    app_database.add_accounts({"judge": "adjudicator", "ana": "annotator"}, password=PASSWORD)
+    return app_database.engine
 
 
 @pytest.fixture
-def seeded(database, scheme, tmp_path):
+def seeded(database, app_database, scheme, tmp_path):
+    """RECORDS imported: four reports, decided by two or three reviewers each."""
     path = tmp_path / "team.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
-    with session_scope(database) as session:
-        workflow.import_records(
-            session=session,
-            records=read_records([path], scheme=scheme),
-            scheme=scheme,
-            policy=GoldPolicy.of(Settings.from_env()),
-        )
+    app_database.import_file(path, scheme=scheme)
     return database
+
+
+@pytest.fixture
+def open_page(run_page):
+    """The agreement page as the app's navigation serves it (so that its links resolve)."""
+
+    def open_agreement(name: str = "judge") -> AppTest:
+        return run_page("pages/agreement.py", name, navigation=True)
+
+    return open_agreement
 
 
 def reviewer_id(engine, name: str) -> int:
@@ -118,14 +111,6 @@ def sentence(engine, text: str) -> Sentence:
         found = session.exec(select(Sentence).where(Sentence.text == text)).one()
         session.expunge(found)
         return found
-
-
-def open_page(engine, name: str = "judge") -> AppTest:
-    """The agreement page as the app's navigation serves it (so that its links resolve)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["auth_reviewer_id"] = reviewer_id(engine, name)
-    at.switch_page("pages/agreement.py")
-    return at.run()
 
 
 def cli_report() -> dict:
@@ -160,15 +145,15 @@ def assert_same(shown: dict, figure: dict) -> None:
     assert (shown["items"], shown["reviewers"]) == (figure["n_items"], figure["n_annotators"])
 
 
-def test_an_annotator_is_refused_and_sees_no_figures(seeded):
-    at = open_page(seeded, "ana")
+def test_an_annotator_is_refused_and_sees_no_figures(seeded, open_page):
+    at = open_page("ana")
     assert not at.exception
     assert [e.value for e in at.error] == ["This page is not open to the annotator role."]
     assert len(at.dataframe) == 0 and len(at.download_button) == 0
 
 
-def test_an_empty_database_shows_not_enough_data(database):
-    at = open_page(database)
+def test_an_empty_database_shows_not_enough_data(database, open_page):
+    at = open_page()
     assert not at.exception
     assert at.info[0].value.startswith("Not enough data: no sentence within these filters")
     figures = table(at, "Figures")
@@ -183,8 +168,8 @@ def test_an_empty_database_shows_not_enough_data(database):
     assert "Not enough data: no sentence was accepted by two or more reviewers." in infos
 
 
-def test_the_figures_shown_equal_the_cli(seeded):
-    at = open_page(seeded)
+def test_the_figures_shown_equal_the_cli(seeded, open_page):
+    at = open_page()
     assert not at.exception
     report = cli_report()
     shown = shown_figures(at)
@@ -217,8 +202,8 @@ def test_the_figures_shown_equal_the_cli(seeded):
         assert f"**{agreement_tables.FIGURE_TITLES[name]}**: {sentence_text}" in guidance
 
 
-def test_filtering_by_a_report_shows_its_figures_only(seeded):
-    at = open_page(seeded)
+def test_filtering_by_a_report_shows_its_figures_only(seeded, open_page):
+    at = open_page()
     police = sentence(seeded, POLICE)
     at.multiselect(key="agreement_reports").select(police.report_id).run()
     assert not at.exception
@@ -230,8 +215,8 @@ def test_filtering_by_a_report_shows_its_figures_only(seeded):
     assert any(c.value == "1 sentences, 3 reviewers." for c in at.caption)
 
 
-def test_filtering_by_reviewers_compares_only_them(seeded):
-    at = open_page(seeded)
+def test_filtering_by_reviewers_compares_only_them(seeded, open_page):
+    at = open_page()
     chosen = [reviewer_id(seeded, "alice"), reviewer_id(seeded, "carol")]
     at.multiselect(key="agreement_reviewers").set_value(chosen).run()
     assert not at.exception
@@ -241,14 +226,14 @@ def test_filtering_by_reviewers_compares_only_them(seeded):
     assert set(zip(pairs["reviewer"], pairs["other reviewer"], strict=True)) == {("alice", "carol")}
 
 
-def test_filtering_by_days_and_agreement_over_time(seeded):
+def test_filtering_by_days_and_agreement_over_time(seeded, open_page):
     troops = sentence(seeded, TROOPS)
     with session_scope(seeded) as session:
         for annotation in session.exec(
             select(Annotation).where(Annotation.sentence_id == troops.id)
         ):
             annotation.updated_at = datetime(2024, 3, 5, 10, tzinfo=UTC)
-    at = open_page(seeded)
+    at = open_page()
     over_time = table(at, "Over time")
     assert list(over_time["sentences"])[0] == 1
     assert over_time["period"].iloc[0] == pd.Timestamp("2024-03-04")  # the week's Monday
@@ -270,8 +255,8 @@ def test_filtering_by_days_and_agreement_over_time(seeded):
     assert len(at.dataframe) == 0
 
 
-def test_the_most_disagreed_sentences_link_to_adjudication(seeded):
-    at = open_page(seeded)
+def test_the_most_disagreed_sentences_link_to_adjudication(seeded, open_page):
+    at = open_page()
     links = at.page_link
     with session_scope(seeded) as session:
         queue = adjudicating.disagreement_queue(session=session, include_gold=True)
@@ -289,7 +274,7 @@ def test_the_most_disagreed_sentences_link_to_adjudication(seeded):
     }
 
 
-def test_the_csv_download_holds_every_figure(seeded, monkeypatch):
+def test_the_csv_download_holds_every_figure(seeded, monkeypatch, open_page):
     downloads: dict[str, bytes] = {}
     original = MediaFileManager.add
 
@@ -298,7 +283,7 @@ def test_the_csv_download_holds_every_figure(seeded, monkeypatch):
         return original(self, path_or_data, mimetype, coordinates, file_name, **kwargs)
 
     monkeypatch.setattr(MediaFileManager, "add", keep)
-    at = open_page(seeded)
+    at = open_page()
     assert not at.exception
     assert {b.label for b in at.download_button} == {
         "Download every figure (CSV)",

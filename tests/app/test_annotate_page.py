@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-import streamlit as st
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from annotator import repository, workflow
 from annotator.config import Settings
-from annotator.db import make_engine, migrate, session_scope
-from annotator.formats import read_records
+from annotator.db import session_scope
 from annotator.models import Sentence, Suggestion
-from annotator.workflow import GoldPolicy, accounts
+from annotator.workflow import GoldPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = (
@@ -36,25 +33,15 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch, scheme):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("ANNOTATOR_DATABASE_URL", url)
+def database(app_database, monkeypatch, scheme, tmp_path):
+    """One report of three sentences, the first with a suggestion; ana (annotator) reviews."""
     # One reviewer per sentence: an accepted annotation is the gold at once.
     monkeypatch.setenv("ANNOTATOR_OVERLAP", "1")
-    st.cache_resource.clear()
-    engine = make_engine(url)
-    migrate(engine)
-    with session_scope(engine) as session:
-        accounts.create_reviewer(session=session, name="ana", password=PASSWORD, role="annotator")
+    app_database.add_accounts({"ana": "annotator"}, password=PASSWORD)
     path = tmp_path / "report.txt"
     path.write_text(REPORT, encoding="utf-8")
-    with session_scope(engine) as session:
-        workflow.import_records(
-            session=session,
-            records=read_records([path], scheme=scheme),
-            scheme=scheme,
-            policy=GoldPolicy.of(Settings.from_env()),
-        )
+    app_database.import_file(path, scheme=scheme)
+    with session_scope(app_database.engine) as session:
         first = session.exec(select(Sentence).order_by(Sentence.id)).first()
         session.add(
             Suggestion(
@@ -66,32 +53,23 @@ def database(tmp_path, monkeypatch, scheme):
                 categories=["BATTLES"],
             )
         )
-    yield engine
-    engine.dispose()
-    st.cache_resource.clear()
+    return app_database.engine
+
+
+@pytest.fixture
+def open_page(run_page):
+    """The annotate page, logged in; ``fallback`` opens the span list and word picker."""
+
+    def open_annotate(*, fallback: bool = False, reviewer: str = "ana") -> AppTest:
+        state = {"annotate_fallback": True} if fallback else {}
+        return run_page("pages/annotate.py", reviewer, state=state)
+
+    return open_annotate
 
 
 def sentence_ids(engine) -> list[int]:
     with session_scope(engine) as session:
         return [s.id for s in session.exec(select(Sentence).order_by(Sentence.id))]
-
-
-def logged_in_as(name: str) -> int:
-    """The id the login gate keeps for a reviewer who logged in (see tests/app/test_login.py)."""
-    engine = make_engine(os.environ["ANNOTATOR_DATABASE_URL"])
-    with session_scope(engine) as session:
-        reviewer = repository.reviewer_named(session=session, name=name)
-    engine.dispose()
-    return int(reviewer.id)
-
-
-def open_page(*, fallback: bool = False, reviewer: str = "ana") -> AppTest:
-    """The annotate page, logged in; ``fallback`` opens the span list and word picker."""
-    at = AppTest.from_file(str(ROOT / "pages" / "annotate.py"), default_timeout=60)
-    at.session_state["auth_reviewer_id"] = logged_in_as(reviewer)
-    if fallback:
-        at.session_state["annotate_fallback"] = True
-    return at.run()
 
 
 def editor(at: AppTest) -> Any:
@@ -126,7 +104,7 @@ def progress_text(at: AppTest) -> str:
     return at.get("progress")[0].proto.text
 
 
-def test_review_a_sentence_and_undo(database, monkeypatch):
+def test_review_a_sentence_and_undo(database, monkeypatch, open_page):
     monkeypatch.setenv("ANNOTATOR_OVERLAP", "1")  # one reviewer's accept is the gold
     first, second, _ = sentence_ids(database)
     at = open_page(fallback=True)
@@ -187,7 +165,7 @@ def test_review_a_sentence_and_undo(database, monkeypatch):
     assert editor_data(at)["sentence_id"] == second
 
 
-def test_editor_edits_are_validated_and_stored(database):
+def test_editor_edits_are_validated_and_stored(database, open_page):
     first = sentence_ids(database)[0]
     at = open_page()
     # Relabel the wrong ORG with the editor, add an event over an entity, remove the GPE.
@@ -258,7 +236,7 @@ def test_editor_edits_are_validated_and_stored(database):
         ),  # an entity becomes an event: allowed
     ],
 )
-def test_editor_rejects_what_cannot_be_stored(database, edit, reason):
+def test_editor_rejects_what_cannot_be_stored(database, edit, reason, open_page):
     first = sentence_ids(database)[0]
     at = open_page()
     before = editor_data(at)
@@ -278,7 +256,7 @@ def test_editor_rejects_what_cannot_be_stored(database, edit, reason):
     assert stored.entities == SUGGESTED_ENTITIES and stored.events == SUGGESTED_EVENTS
 
 
-def test_an_edit_for_another_sentence_changes_nothing(database):
+def test_an_edit_for_another_sentence_changes_nothing(database, open_page):
     first, second, _ = sentence_ids(database)
     at = open_page()
     send_edit(at, action="add", sentence_id=second, start=57, end=63, label="DATE")
@@ -287,7 +265,7 @@ def test_an_edit_for_another_sentence_changes_nothing(database):
     del first
 
 
-def test_remove_a_span_and_confirm_suggestions(database):
+def test_remove_a_span_and_confirm_suggestions(database, open_page):
     first = sentence_ids(database)[0]
     at = open_page(fallback=True)
     at.button(key=f"annotate_remove_{first}_entities_2_47_53").click().run()
@@ -302,13 +280,13 @@ def test_remove_a_span_and_confirm_suggestions(database):
     assert [e["label"] for e in skipped.entities] == ["ARMED_GROUP", "ORG"]
 
 
-def test_adding_a_span_needs_picked_words(database):
+def test_adding_a_span_needs_picked_words(database, open_page):
     at = open_page(fallback=True)
     at.button(key="annotate_add_entities_PERSON").click().run()
     assert any("Select the words" in e.value for e in at.error)
 
 
-def test_report_html_is_shown_as_text(database):
+def test_report_html_is_shown_as_text(database, open_page):
     at = open_page()
     # The next sentence (with a script tag) is context: escaped HTML.
     assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in body for body in html_bodies(at))
@@ -319,7 +297,9 @@ def test_report_html_is_shown_as_text(database):
     assert not any("<script>alert" in body for body in html_bodies(at))
 
 
-def test_decision_buttons_have_shortcuts_and_label_keys_belong_to_the_editor(database, scheme):
+def test_decision_buttons_have_shortcuts_and_label_keys_belong_to_the_editor(
+    database, scheme, open_page
+):
     at = open_page(fallback=True)
     shortcuts = {b.key: b.proto.shortcut for b in at.button}
     assert {
@@ -337,7 +317,7 @@ def test_decision_buttons_have_shortcuts_and_label_keys_belong_to_the_editor(dat
     assert set(keys) == set(scheme.names("entities")) | set(scheme.names("events"))
 
 
-def test_everything_done_says_so(database):
+def test_everything_done_says_so(database, open_page):
     at = open_page()
     for _ in range(3):
         at.button(key="annotate_accept").click().run()
@@ -346,7 +326,7 @@ def test_everything_done_says_so(database):
 
 
 def test_an_annotator_sees_the_suggestions_never_another_reviewers_annotation(
-    database, scheme, monkeypatch
+    database, scheme, monkeypatch, open_page
 ):
     monkeypatch.setenv("ANNOTATOR_OVERLAP", "2")
     first = sentence_ids(database)[0]
@@ -381,7 +361,7 @@ def test_an_annotator_sees_the_suggestions_never_another_reviewers_annotation(
     assert "ben" not in shown and "PERSON" not in {s["label"] for s in data["entities"]}
 
 
-def test_a_sentence_with_enough_annotations_is_not_served(database, scheme):
+def test_a_sentence_with_enough_annotations_is_not_served(database, scheme, open_page):
     first, second, _ = sentence_ids(database)
     with session_scope(database) as session:
         ben = repository.ensure_reviewer(session=session, name="ben")
