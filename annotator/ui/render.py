@@ -295,15 +295,13 @@ _COLON = re.compile(":")
 _SHORTCODE_BEFORE = re.compile(r":[\w+/-]+$")
 # Streamlit turns ":material/" into an icon's name before Markdown reads the text.
 _MATERIAL = re.compile(r"(?<=:material)/")
-# GitHub's bare links (www.example.org); https:// is taken apart by its colon.
-_WWW = re.compile(r"(?i)(?<![\w.])(www)\.")
 
 
 def _colon(match: re.Match[str]) -> str:
-    """A colon touching what follows opens a Streamlit directive (:red[...], :name), a
-    shortcode (:smile:, :material/home:) or a link (https://); one that closes a shortcode is
-    escaped too, since Streamlit looks for shortcodes before Markdown reads its escapes. The
-    colon of "Not saved: why" stays as it is."""
+    """A colon touching what follows opens a Streamlit directive (:red[...], :name) or a
+    shortcode (:smile:, :material/home:); one that closes a shortcode is escaped too, since
+    Streamlit looks for shortcodes before Markdown reads its escapes. The colon of
+    "Not saved: why" stays as it is."""
     text, at = match.string, match.start()
     opens = at + 1 < len(text) and not text[at + 1].isspace()
     closes = _SHORTCODE_BEFORE.search(text, 0, at) is not None
@@ -313,7 +311,6 @@ def _colon(match: re.Match[str]) -> str:
 def _literal_line(line: str) -> str:
     line = _INLINE.sub(r"\\\1", line.lstrip())
     line = _MATERIAL.sub(r"\\/", _COLON.sub(_colon, line))
-    line = _WWW.sub(r"\1\\.", line)
     return _NUMBERED.sub(r"\1\\\2", _LINE_START.sub(r"\\\g<0>", line))
 
 
@@ -322,8 +319,8 @@ def markdown_literal(text: str) -> str:
 
     What Markdown or Streamlit would read as syntax is backslash-escaped; other punctuation is
     left as written, so "Wrong name or password." stays that string. Each line stays a line;
-    leading indentation is dropped (Markdown would make it a code block). Two things cannot be
-    escaped: an e-mail address is still shown as a mail link, and Streamlit draws its logo for
-    the word streamlit between colons.
+    leading indentation is dropped (Markdown would make it a code block). What Streamlit finds
+    in the text once Markdown has read it cannot be escaped: a bare address (https://..., www...,
+    an e-mail address) is still a link, and the word streamlit between colons its logo.
     """
     return "  \n".join(_literal_line(line) for line in text.splitlines() or [""])
