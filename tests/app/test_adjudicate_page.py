@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from annotator.models import Gold, Sentence
 from annotator.spans import Draft, Span
 from annotator.workflow import GoldPolicy, accounts, adjudicating
 
-ROOT = Path(__file__).resolve().parents[2]
 REPORT = (
     "Junta troops clashed with the Arakan Army near Sittwe on Monday.\n"
     "Police arrested 12 protesters in Yangon.\n"

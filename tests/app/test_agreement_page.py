@@ -9,7 +9,6 @@ import json
 import math
 import os
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -25,7 +24,6 @@ from annotator.ui import agreement_tables
 from annotator.workflow import adjudicating
 from annotator.workflow import agreement as team_agreement
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
 POLICE = "Police arrested Ko Aung in Yangon."
 TROOPS = "Troops shelled Moebye on Monday."

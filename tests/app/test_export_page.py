@@ -5,26 +5,20 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
 from pathlib import Path
 
 import pytest
 import spacy
-import streamlit as st
 from spacy.tokens import DocBin
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 from typer.testing import CliRunner
 
-from annotator import repository
 from annotator.cli import app
-from annotator.db import make_engine, migrate, session_scope
 from annotator.ui.export import FORMATS
-from annotator.workflow import accounts
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
 TEXTS = (
     "Police arrested Ko Aung in Yangon.",
@@ -75,17 +69,11 @@ def cli(*args: str) -> None:
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch):
+def database(app_database, scheme, tmp_path):
     """Three one-sentence reports: gold for all, annotations by ana (3) and ben (2)."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("ANNOTATOR_DATABASE_URL", url)
-    st.cache_resource.clear()
-    engine = make_engine(url)
-    migrate(engine)
-    with session_scope(engine) as session:
-        for name, role in (("ana", "annotator"), ("judy", "adjudicator"), ("root", "admin")):
-            accounts.create_reviewer(session=session, name=name, password=PASSWORD, role=role)
-    engine.dispose()
+    app_database.add_accounts(
+        {"ana": "annotator", "judy": "adjudicator", "root": "admin"}, password=PASSWORD
+    )
     annotations = [record(text, annotator="ana") for text in TEXTS]
     annotations += [record(TEXTS[0], annotator="ben"), record(TEXTS[1], annotator="ben")]
     annotations[-1]["answer"] = "reject"
@@ -96,10 +84,8 @@ def database(tmp_path, monkeypatch):
     ):
         path = tmp_path / name
         path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-        extra = ["--gold"] if name == "gold.jsonl" else []
-        cli("import", "--db", url, "--no-suggest", *extra, str(path))
-    yield url
-    st.cache_resource.clear()
+        app_database.import_file(path, scheme=scheme, gold=name == "gold.jsonl")
+    return app_database.url
 
 
 @pytest.fixture
@@ -116,16 +102,14 @@ def media(monkeypatch) -> list[MemoryMediaFileStorage]:
     return stores
 
 
-def open_page(name: str) -> AppTest:
+@pytest.fixture
+def open_page(run_page):
     """The export page, logged in as ``name``."""
-    at = AppTest.from_file(str(ROOT / "pages" / "export.py"), default_timeout=120)
-    engine = make_engine(os.environ["ANNOTATOR_DATABASE_URL"])
-    with session_scope(engine) as session:
-        reviewer = repository.reviewer_named(session=session, name=name)
-        assert reviewer is not None
-        at.session_state["auth_reviewer_id"] = reviewer.id
-    engine.dispose()
-    return at.run()
+
+    def open_export(name: str) -> AppTest:
+        return run_page("pages/export.py", name)
+
+    return open_export
 
 
 def prepare(at: AppTest, *, format: str, whose: str = "The gold", reviewer: str | None = None):
@@ -160,14 +144,14 @@ def members(data: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def test_the_page_offers_every_format_of_the_command(database):
+def test_the_page_offers_every_format_of_the_command(database, open_page):
     at = open_page("judy")
     assert at.selectbox(key="export_format").options == [f.title for f in FORMATS.values()]
     assert list(FORMATS) == ["jsonl", "spacy", "doccano", "conll", "brat", "csv"]
 
 
 @pytest.mark.parametrize("format", list(FORMATS))
-def test_the_gold_download_is_what_the_command_writes(database, media, tmp_path, format):
+def test_the_gold_download_is_what_the_command_writes(database, media, tmp_path, format, open_page):
     at = prepare(open_page("judy"), format=format)
     data = downloaded(at, media)
     expected = cli_export(database, tmp_path / f"cli-{format}", "--format", format)
@@ -188,7 +172,7 @@ def test_the_gold_download_is_what_the_command_writes(database, media, tmp_path,
     ],
 )
 def test_a_reviewers_download_is_what_the_command_writes(
-    database, media, tmp_path, format, whose, reviewer, args
+    database, media, tmp_path, format, whose, reviewer, args, open_page
 ):
     at = prepare(open_page("root"), format=format, whose=whose, reviewer=reviewer)
     data = downloaded(at, media)
@@ -196,7 +180,7 @@ def test_a_reviewers_download_is_what_the_command_writes(
     assert (members(data) if FORMATS[format].folder else {"cli-export": data}) == expected
 
 
-def test_one_reviewers_jsonl_holds_only_their_annotations(database, media):
+def test_one_reviewers_jsonl_holds_only_their_annotations(database, media, open_page):
     at = prepare(open_page("judy"), format="jsonl", whose="One reviewer", reviewer="ben")
     lines = [json.loads(line) for line in downloaded(at, media).decode().splitlines()]
     assert [(line["text"], line["answer"]) for line in lines] == [
@@ -206,7 +190,7 @@ def test_one_reviewers_jsonl_holds_only_their_annotations(database, media):
     assert {line["_annotator_id"] for line in lines} == {"ben"}
 
 
-def test_the_spacy_zip_holds_docbins_that_load(database, media):
+def test_the_spacy_zip_holds_docbins_that_load(database, media, open_page):
     at = open_page("judy")
     at.selectbox(key="export_format").set_value("spacy").run()
     at.number_input(key="export_dev_share").set_value(0.35).run()
@@ -227,7 +211,7 @@ def test_the_spacy_zip_holds_docbins_that_load(database, media):
     assert arrest.cats["STRATEGIC_DEVELOPMENTS"] == 1.0 and arrest.cats["BATTLES"] == 0.0
 
 
-def test_the_page_shows_the_gold_and_each_reviewers_count(database):
+def test_the_page_shows_the_gold_and_each_reviewers_count(database, open_page):
     at = open_page("judy")
     assert not at.exception
     assert [m.value for m in at.metric] == ["3"]
@@ -235,7 +219,7 @@ def test_the_page_shows_the_gold_and_each_reviewers_count(database):
     assert dict(zip(table["reviewer"], table["annotations"], strict=True)) == {"ana": 3, "ben": 2}
 
 
-def test_a_spacy_export_of_every_reviewer_is_refused_as_the_command_does(database):
+def test_a_spacy_export_of_every_reviewer_is_refused_as_the_command_does(database, open_page):
     at = open_page("judy")
     at.selectbox(key="export_format").set_value("spacy").run()
     at.radio(key="export_whose").set_value("Every reviewer").run()
@@ -245,7 +229,7 @@ def test_a_spacy_export_of_every_reviewer_is_refused_as_the_command_does(databas
     assert not at.button and not at.get("download_button")
 
 
-def test_an_annotator_gets_no_export(database):
+def test_an_annotator_gets_no_export(database, open_page):
     at = open_page("ana")
     assert not at.exception
     assert [e.value for e in at.error] == ["This page is not open to the annotator role."]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from annotator import repository
-from annotator.db import make_engine, migrate, session_scope
+from annotator.db import session_scope
 from annotator.workflow import accounts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,18 +16,10 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("ANNOTATOR_DATABASE_URL", url)
-    st.cache_resource.clear()
-    engine = make_engine(url)
-    migrate(engine)
-    with session_scope(engine) as session:
-        for name, role in (("ana", "annotator"), ("root", "admin")):
-            accounts.create_reviewer(session=session, name=name, password=PASSWORD, role=role)
-    yield engine
-    engine.dispose()
-    st.cache_resource.clear()
+def database(app_database):
+    """No reports yet; ana (annotator) and root (admin) can log in."""
+    app_database.add_accounts({"ana": "annotator", "root": "admin"}, password=PASSWORD)
+    return app_database.engine
 
 
 def open_app() -> AppTest:

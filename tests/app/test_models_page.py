@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlmodel import col, select
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from annotator import repository
 from annotator.cli import app
-from annotator.db import make_engine, migrate, session_scope
+from annotator.db import session_scope
 from annotator.models import ModelVersion, Sentence, Suggestion
 from annotator.ui import models as view
-from annotator.workflow import accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -26,33 +23,24 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("ANNOTATOR_DATABASE_URL", url)
-    st.cache_resource.clear()
-    engine = make_engine(url)
-    migrate(engine)
-    with session_scope(engine) as session:
-        accounts.create_reviewer(session=session, name="root", password=PASSWORD, role="admin")
-        accounts.create_reviewer(session=session, name="ana", password=PASSWORD, role="annotator")
-    yield engine
+def database(app_database):
+    """No reports yet; root (admin) and ana (annotator) can log in."""
+    app_database.add_accounts({"root": "admin", "ana": "annotator"}, password=PASSWORD)
+    yield app_database.engine
     # A job still running would hold the process-wide training lock for the next test.
-    thread = view.job_for(url).thread
+    thread = view.job_for(app_database.url).thread
     if thread is not None:
         thread.join(timeout=300)
-    engine.dispose()
-    st.cache_resource.clear()
 
 
-def open_page(name: str, page: str = "models") -> AppTest:
-    """A page, logged in as ``name`` (the login gate keeps the reviewer's id)."""
-    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=300)
-    engine = make_engine(os.environ["ANNOTATOR_DATABASE_URL"])
-    with session_scope(engine) as session:
-        reviewer = repository.reviewer_named(session=session, name=name)
-    engine.dispose()
-    at.session_state["auth_reviewer_id"] = reviewer.id
-    return at.run()
+@pytest.fixture
+def open_page(run_page):
+    """A page, logged in as ``name`` (training takes a while: a run may take minutes)."""
+
+    def open_models(name: str, page: str = "models") -> AppTest:
+        return run_page(f"pages/{page}.py", name, timeout=300)
+
+    return open_models
 
 
 def import_file(engine, path: Path, *options: str) -> None:
@@ -104,13 +92,13 @@ def wait_for_job(at: AppTest) -> AppTest:
     return at
 
 
-def test_an_annotator_is_refused(database):
+def test_an_annotator_is_refused(database, open_page):
     at = open_page("ana")
     assert any("not open to the annotator role" in e.value for e in at.error)
     assert not at.button
 
 
-def test_the_admin_sees_every_version_with_its_scores(database):
+def test_the_admin_sees_every_version_with_its_scores(database, open_page):
     add_version(database, 1, active=True, entity_f=0.5)
     add_version(database, 2, entity_f=0.75)
     at = open_page("root")
@@ -125,7 +113,7 @@ def test_the_admin_sees_every_version_with_its_scores(database):
     assert "model version 1" in at.caption[0].value
 
 
-def test_make_active_switches_the_suggesting_version(database):
+def test_make_active_switches_the_suggesting_version(database, open_page):
     add_version(database, 1, active=True)
     add_version(database, 2)
     at = open_page("root")
@@ -136,7 +124,9 @@ def test_make_active_switches_the_suggesting_version(database):
     assert "The app suggests with model version 2" in at.caption[0].value
 
 
-def test_a_failed_training_shows_its_error_and_keeps_the_active_model(database, tmp_path):
+def test_a_failed_training_shows_its_error_and_keeps_the_active_model(
+    database, tmp_path, open_page
+):
     add_version(database, 1, active=True)
     # Gold from one report only: there is nothing to hold out as dev gold.
     one = tmp_path / "one.jsonl"
@@ -159,14 +149,14 @@ def test_a_failed_training_shows_its_error_and_keeps_the_active_model(database, 
         assert failed is not None and failed.status == "failed"
 
 
-def test_without_gold_the_train_button_is_disabled(database):
+def test_without_gold_the_train_button_is_disabled(database, open_page):
     at = open_page("root")
     assert at.button(key="models_train").disabled
     assert any("No gold yet" in c.value for c in at.caption)
 
 
 @pytest.mark.slow
-def test_train_activate_and_resuggest_from_the_page(database, tmp_path):
+def test_train_activate_and_resuggest_from_the_page(database, tmp_path, open_page):
     # The plain report first: it is the sentence the annotate page serves.
     plain = tmp_path / "plain.txt"
     plain.write_text("Junta troops shelled Kani on Monday.", encoding="utf-8")

@@ -3,34 +3,29 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from annotator import repository
-from annotator.db import make_engine, migrate, session_scope
-from annotator.workflow import accounts
-
-ROOT = Path(__file__).resolve().parents[2]
+from annotator.db import make_engine, session_scope
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("ANNOTATOR_DATABASE_URL", url)
-    st.cache_resource.clear()
-    engine = make_engine(url)
-    migrate(engine)
-    with session_scope(engine) as session:
-        accounts.create_reviewer(
-            session=session, name="root", password="correct horse battery", role="admin"
-        )
-    engine.dispose()
-    yield url
-    st.cache_resource.clear()
+def database(app_database):
+    """No reports yet; root (admin) can log in."""
+    app_database.add_accounts({"root": "admin"}, password="correct horse battery")
+    return app_database.url
+
+
+@pytest.fixture
+def open_page(run_page):
+    """The import page, logged in as an admin (the role it needs)."""
+
+    def open_reports() -> AppTest:
+        return run_page("pages/reports.py", "root")
+
+    return open_reports
 
 
 def counts(url: str) -> dict[str, int]:
@@ -41,18 +36,7 @@ def counts(url: str) -> dict[str, int]:
     return result
 
 
-def open_page() -> AppTest:
-    """The import page, logged in as an admin (the role it needs)."""
-    at = AppTest.from_file(str(ROOT / "pages" / "reports.py"), default_timeout=120)
-    engine = make_engine(os.environ["ANNOTATOR_DATABASE_URL"])
-    with session_scope(engine) as session:
-        root = repository.reviewer_named(session=session, name="root")
-    engine.dispose()
-    at.session_state["auth_reviewer_id"] = root.id
-    return at.run()
-
-
-def test_a_bad_upload_imports_nothing_and_lists_the_bad_lines(database):
+def test_a_bad_upload_imports_nothing_and_lists_the_bad_lines(database, open_page):
     at = open_page()
     good = b"Clashes broke out in Lashio."
     bad = b'{"text": "fine"}\n{"text": 3}\n'
@@ -68,7 +52,7 @@ def test_a_bad_upload_imports_nothing_and_lists_the_bad_lines(database):
 
 
 @pytest.mark.slow
-def test_an_upload_is_imported_and_suggested_with_progress(database):
+def test_an_upload_is_imported_and_suggested_with_progress(database, open_page):
     at = open_page()
     report = "Junta troops clashed with the Arakan Army near Sittwe. Three civilians were killed."
     record = json.dumps({"text": "<img src=x onerror=alert(1)> Police arrested 12 students."})

@@ -6,44 +6,37 @@ from __future__ import annotations
 import json
 import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from annotator import repository
 from annotator.cli import app
-from annotator.db import make_engine, migrate, session_scope
+from annotator.db import session_scope
 from annotator.models import utc_now
 from annotator.workflow import accounts
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def engine(tmp_path, monkeypatch):
+def engine(app_database):
     """A database with one account per role: ana (annotator), judy (adjudicator), root (admin)."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("ANNOTATOR_DATABASE_URL", url)
-    st.cache_resource.clear()
-    engine = make_engine(url)
-    migrate(engine)
-    with session_scope(engine) as session:
-        for name, role in (("ana", "annotator"), ("judy", "adjudicator"), ("root", "admin")):
-            accounts.create_reviewer(session=session, name=name, password=PASSWORD, role=role)
-    yield engine
-    engine.dispose()
-    st.cache_resource.clear()
+    app_database.add_accounts(
+        {"ana": "annotator", "judy": "adjudicator", "root": "admin"}, password=PASSWORD
+    )
+    return app_database.engine
 
 
-def open_page(engine, name: str = "root") -> AppTest:
+@pytest.fixture
+def open_page(run_page):
     """The users page, logged in as ``name``."""
-    at = AppTest.from_file(str(ROOT / "pages" / "users.py"), default_timeout=60)
-    at.session_state["auth_reviewer_id"] = stored(engine, name).id
-    return at.run()
+
+    def open_users(name: str = "root") -> AppTest:
+        return run_page("pages/users.py", name)
+
+    return open_users
 
 
 def stored(engine, name: str):
@@ -78,8 +71,8 @@ def pick(at: AppTest, name: str) -> AppTest:
     return at.selectbox(key="users_change_reviewer").set_value(name).run()
 
 
-def test_an_added_account_stores_an_argon2_hash_that_logs_in(engine):
-    at = add(open_page(engine), "ben", "adjudicator", "a long enough password")
+def test_an_added_account_stores_an_argon2_hash_that_logs_in(engine, open_page):
+    at = add(open_page(), "ben", "adjudicator", "a long enough password")
     assert [s.value for s in at.success] == ["Created ben (adjudicator)."]
     assert not at.error
     ben = stored(engine, "ben")
@@ -91,8 +84,8 @@ def test_an_added_account_stores_an_argon2_hash_that_logs_in(engine):
     assert at.text_input(key="users_add_password").value == ""
 
 
-def test_a_short_password_is_refused_and_nothing_is_stored(engine):
-    at = add(open_page(engine), "ben", "annotator", "short")
+def test_a_short_password_is_refused_and_nothing_is_stored(engine, open_page):
+    at = add(open_page(), "ben", "annotator", "short")
     assert [e.value for e in at.error] == [
         f"A password needs at least {accounts.MIN_PASSWORD_LENGTH} characters; nothing changed."
     ]
@@ -101,23 +94,23 @@ def test_a_short_password_is_refused_and_nothing_is_stored(engine):
     assert "ben" not in table(at)
 
 
-def test_a_mistyped_confirmation_is_refused(engine):
-    at = add(open_page(engine), "ben", "annotator", "a long enough password", "a long enough pass")
+def test_a_mistyped_confirmation_is_refused(engine, open_page):
+    at = add(open_page(), "ben", "annotator", "a long enough password", "a long enough pass")
     assert [e.value for e in at.error] == ["The two passwords differ; nothing changed."]
     with session_scope(engine) as session:
         assert repository.reviewer_named(session=session, name="ben") is None
 
 
-def test_a_taken_name_is_refused(engine):
-    at = add(open_page(engine), "Ben", "annotator", "a long enough password")
+def test_a_taken_name_is_refused(engine, open_page):
+    at = add(open_page(), "Ben", "annotator", "a long enough password")
     at = add(at, "Ben", "admin", "another long password")
     assert [e.value for e in at.error] == ["Reviewer 'Ben' already exists; nothing changed."]
     assert stored(engine, "Ben").role == "annotator"
     assert log_in(engine, "Ben", "a long enough password").name == "Ben"
 
 
-def test_demoting_the_last_admin_is_refused(engine):
-    at = pick(open_page(engine), "root")
+def test_demoting_the_last_admin_is_refused(engine, open_page):
+    at = pick(open_page(), "root")
     at.selectbox(key="users_change_role_root").set_value("annotator")
     at.button(key="users_change_set_role").click().run()
     assert not at.exception
@@ -129,8 +122,8 @@ def test_demoting_the_last_admin_is_refused(engine):
     assert stored(engine, "root").active
 
 
-def test_an_admin_cannot_lock_themselves_out_but_can_remove_another_admin(engine):
-    at = add(open_page(engine), "ada", "admin", "a long enough password")
+def test_an_admin_cannot_lock_themselves_out_but_can_remove_another_admin(engine, open_page):
+    at = add(open_page(), "ada", "admin", "a long enough password")
     pick(at, "root")
     at.selectbox(key="users_change_role_root").set_value("adjudicator")
     at.button(key="users_change_set_role").click().run()
@@ -150,8 +143,8 @@ def test_an_admin_cannot_lock_themselves_out_but_can_remove_another_admin(engine
     assert log_in(engine, "ada", "a long enough password").role == "admin"
 
 
-def test_a_role_change_applies_at_once(engine):
-    at = pick(open_page(engine), "ana")
+def test_a_role_change_applies_at_once(engine, open_page):
+    at = pick(open_page(), "ana")
     at.selectbox(key="users_change_role_ana").set_value("adjudicator")
     at.button(key="users_change_set_role").click().run()
     assert [s.value for s in at.success] == ["ana is now adjudicator."]
@@ -159,7 +152,7 @@ def test_a_role_change_applies_at_once(engine):
     assert log_in(engine, "ana", PASSWORD).role == "adjudicator"
 
 
-def test_unlocking_forgets_failed_logins(engine):
+def test_unlocking_forgets_failed_logins(engine, open_page):
     with session_scope(engine) as session:
         ana = repository.reviewer_named(session=session, name="ana")
         for _ in range(accounts.MAX_FAILURES):
@@ -167,7 +160,7 @@ def test_unlocking_forgets_failed_logins(engine):
         repository.lock_reviewer(
             session=session, reviewer_id=ana.id, until=utc_now() + timedelta(minutes=5)
         )
-    at = pick(open_page(engine), "ana")
+    at = pick(open_page(), "ana")
     row = table(at)["ana"]
     assert row["failed logins"] == accounts.MAX_FAILURES and row["locked until"] is not None
     with pytest.raises(accounts.LockedOut):
@@ -180,8 +173,8 @@ def test_unlocking_forgets_failed_logins(engine):
     assert log_in(engine, "ana", PASSWORD).name == "ana"
 
 
-def test_a_reset_password_replaces_the_old_one(engine):
-    at = pick(open_page(engine), "judy")
+def test_a_reset_password_replaces_the_old_one(engine, open_page):
+    at = pick(open_page(), "judy")
     at.text_input(key="users_change_password").input("a brand new password")
     at.text_input(key="users_change_confirm").input("a brand new password")
     at.button(key="users_change_set_password").click().run()
@@ -193,7 +186,7 @@ def test_a_reset_password_replaces_the_old_one(engine):
         log_in(engine, "judy", PASSWORD)
 
 
-def test_the_table_counts_each_reviewers_annotations(engine, tmp_path):
+def test_the_table_counts_each_reviewers_annotations(engine, tmp_path, open_page):
     lines = [
         {"text": text, "answer": "accept", "_annotator_id": "ana"}
         for text in ("Troops fled Bago.", "Police arrested 12 students.")
@@ -203,7 +196,7 @@ def test_the_table_counts_each_reviewers_annotations(engine, tmp_path):
     url = os.environ["ANNOTATOR_DATABASE_URL"]
     result = CliRunner().invoke(app, ["import", "--db", url, "--no-suggest", str(path)])
     assert result.exit_code == 0, result.output
-    rows = table(open_page(engine))
+    rows = table(open_page())
     assert {name: row["annotations"] for name, row in rows.items()} == {
         "ana": 2,
         "judy": 0,
@@ -212,8 +205,8 @@ def test_the_table_counts_each_reviewers_annotations(engine, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["ana", "judy"])
-def test_only_admins_get_the_page(engine, name):
-    at = open_page(engine, name)
+def test_only_admins_get_the_page(engine, name, open_page):
+    at = open_page(name)
     assert not at.exception
     role = stored(engine, name).role
     assert [e.value for e in at.error] == [f"This page is not open to the {role} role."]
