@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from annotator.db import make_engine, migrate, session_scope
+from annotator.db import make_engine, session_scope
 from annotator.workflow import accounts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 START_TIMEOUT = 60.0
+PORT_ATTEMPTS = 5
 # The browser tests log in as this admin (admins may open every page, the annotate page too).
 REVIEWER = "e2e"
 PASSWORD = "e2e password, long enough"
@@ -49,35 +50,77 @@ class App:
 
 
 def _free_port() -> int:
+    # A port the kernel picks at random, not one counted up from a base: xdist workers, and other
+    # test runs on the machine, do not all reach for the same ones.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
+class _PortTaken(RuntimeError):
+    """Another process bound the port between choosing it and the app binding it."""
+
+
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
+        output = log.read_text(errors="replace")
         if process.poll() is not None:
-            raise RuntimeError(f"the app exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
+            if "is not available" in output:
+                raise _PortTaken(output)
+            raise RuntimeError(f"the app exited with {process.returncode}:\n{output}")
+        # Until this app says it listens, whatever answers on the port is some other server.
+        if "Local URL:" in output:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+        time.sleep(0.2)
     raise RuntimeError(f"the app did not answer within {START_TIMEOUT:.0f}s:\n{log.read_text()}")
 
 
+def _run_streamlit(*, port: int, database_url: str, log: Path) -> subprocess.Popen[bytes]:
+    """``streamlit run app.py`` on a port over a database, its output written to ``log``."""
+    env = {
+        **os.environ,
+        "ANNOTATOR_DATABASE_URL": database_url,
+        # One reviewer per sentence: an accepted annotation is the gold at once.
+        "ANNOTATOR_OVERLAP": "1",
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        # The log is read while the app starts: it says when the app listens.
+        "PYTHONUNBUFFERED": "1",
+    }
+    streamlit = Path(sys.executable).parent / "streamlit"
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [
+                str(streamlit),
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(migrated_sqlite_url: str) -> str:
     """A migrated SQLite database for one app, with no reports and one account (REVIEWER)."""
-    url = f"sqlite:///{tmp_path / 'e2e.db'}"
-    engine = make_engine(url)
-    migrate(engine)
+    engine = make_engine(migrated_sqlite_url)
     with session_scope(engine) as session:
         accounts.create_reviewer(session=session, name=REVIEWER, password=PASSWORD, role="admin")
     engine.dispose()
-    return url
+    return migrated_sqlite_url
 
 
 @pytest.fixture
@@ -86,38 +129,18 @@ def start_app(tmp_path: Path, database_url: str) -> Iterator[Callable[[], App]]:
     processes: list[subprocess.Popen[bytes]] = []
 
     def start() -> App:
-        port = _free_port()
-        log = tmp_path / f"streamlit-{port}.log"
-        env = {
-            **os.environ,
-            "ANNOTATOR_DATABASE_URL": database_url,
-            # One reviewer per sentence: an accepted annotation is the gold at once.
-            "ANNOTATOR_OVERLAP": "1",
-            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        }
-        streamlit = Path(sys.executable).parent / "streamlit"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [
-                    str(streamlit),
-                    "run",
-                    "app.py",
-                    "--server.port",
-                    str(port),
-                    "--server.headless",
-                    "true",
-                    "--server.fileWatcherType",
-                    "none",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        processes.append(process)
-        url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, process, log)
-        return App(url=url, database_url=database_url, log=log)
+        for _ in range(PORT_ATTEMPTS):
+            port = _free_port()
+            log = tmp_path / f"streamlit-{port}.log"
+            process = _run_streamlit(port=port, database_url=database_url, log=log)
+            processes.append(process)
+            url = f"http://127.0.0.1:{port}"
+            try:
+                _wait_healthy(url, process, log)
+            except _PortTaken:
+                continue
+            return App(url=url, database_url=database_url, log=log)
+        raise RuntimeError(f"no free port for the app in {PORT_ATTEMPTS} attempts")
 
     yield start
     for process in processes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -176,11 +177,13 @@ def cli() -> Callable[..., Any]:
 
 
 @pytest.fixture
-def new_db(tmp_path: Path) -> Callable[[str], str]:
-    """The URL of a new SQLite database file under tmp_path."""
+def new_db(tmp_path: Path, sqlite_template: Path) -> Callable[[str], str]:
+    """The URL of a new, migrated SQLite database under tmp_path (a copy of the template)."""
 
     def make(name: str) -> str:
-        return f"sqlite:///{tmp_path / (name + '.db')}"
+        path = tmp_path / f"{name}.db"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite:///{path}"
 
     return make
 
