@@ -14,7 +14,8 @@ Every figure says how many items and reviewers it rests on, and where it is unde
 compare, or every rating the same so that chance agreement is total) its value is ``None`` with
 the note "not enough data". Krippendorff's alpha is nominal throughout.
 
-No database and no Streamlit here; ``annotator.workflow.agreement`` turns stored annotations into these inputs.
+No database and no Streamlit here; ``annotator.workflow.agreement`` turns stored annotations
+into these inputs.
 """
 
 from __future__ import annotations

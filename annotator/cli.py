@@ -15,7 +15,7 @@ import typer
 from sqlalchemy.engine import Engine
 from typer.core import TyperGroup
 
-from annotator import repository, workflow
+from annotator import workflow
 from annotator.bench.command import bench as bench_command
 from annotator.config import (
     DEFAULT_DEV_SHARE,
@@ -30,7 +30,7 @@ from annotator.db import make_engine, migrate, session_scope
 from annotator.errors import AnnotatorError
 from annotator.formats import ImportFailed, InvalidRecord, read_records, spacy_docbin
 from annotator.labels import LabelScheme, load_scheme
-from annotator.workflow import GoldPolicy
+from annotator.workflow import GoldPolicy, accounts, importing, suggesting
 
 if TYPE_CHECKING:
     from annotator.nlp.suggest import Suggester
@@ -131,10 +131,7 @@ def suggesting_settings(settings: Settings, engine: Engine, model: str | None) -
 def run_suggestions(settings: Settings, engine: Engine, scheme: LabelScheme) -> int:
     """Suggest for every sentence lacking the configured model's suggestion, with a progress bar."""
     suggester = open_suggester(settings, scheme)
-    with session_scope(engine) as session:
-        pending = repository.count_unsuggested(
-            session=session, model_name=suggester.model_name, model_version=suggester.model_version
-        )
+    pending = suggesting.count_pending(engine=engine, suggester=suggester)
     if not pending:
         return 0
     with progress_bar(f"Suggesting with {suggester.model_name}", pending) as bar:
@@ -256,7 +253,7 @@ def stats(
     """Counts of reports, sentences, suggestions, annotations and gold."""
     engine = open_database(settings_for(db))
     with session_scope(engine) as session:
-        counts = repository.count_rows(session=session)
+        counts = importing.stored_counts(session=session)
     if as_json:
         typer.echo(json.dumps(counts))
     else:
@@ -424,8 +421,6 @@ app.add_typer(users_app, name="users")
 
 def create_first_admin(settings: Settings, engine: Engine) -> None:
     """Create ``admin`` when no admin can log in, and print its password this once."""
-    from annotator.workflow import accounts
-
     with session_scope(engine) as session:
         password = accounts.ensure_admin(session=session, password=settings.admin_password)
     if password is None:
@@ -456,8 +451,6 @@ def users_add(
     db: DbOption = None,
 ) -> None:
     """Create a reviewer; the password is read from a prompt or stdin, never from arguments."""
-    from annotator.workflow import accounts
-
     accounts.check_role(role)  # before the password prompt
     password = read_password()
     engine = open_database(settings_for(db))
@@ -472,8 +465,6 @@ def users_password(
     db: DbOption = None,
 ) -> None:
     """Set a reviewer's password (from a prompt or stdin) and lift a lock after failed logins."""
-    from annotator.workflow import accounts
-
     password = read_password()
     engine = open_database(settings_for(db))
     with session_scope(engine) as session:
@@ -486,7 +477,7 @@ def users_list(db: DbOption = None) -> None:
     """Every reviewer with role, whether they can log in, and failed logins."""
     engine = open_database(settings_for(db))
     with session_scope(engine) as session:
-        reviewers = repository.list_reviewers(session=session)
+        reviewers = accounts.list_reviewers(session=session)
     for reviewer in reviewers:
         login = "login" if reviewer.password_hash and reviewer.active else "no login"
         typer.echo(f"{reviewer.name:<24} {reviewer.role:<12} {login:<9} {reviewer.failed_logins}")

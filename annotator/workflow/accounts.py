@@ -310,9 +310,14 @@ class UsersOverview:
     annotations: dict[str, int]
 
 
+def list_reviewers(*, session: Session) -> list[Reviewer]:
+    """Every reviewer, by name."""
+    return repository.list_reviewers(session=session)
+
+
 def users_overview(*, session: Session) -> UsersOverview:
     """Every reviewer and how many current annotations each has."""
     return UsersOverview(
-        reviewers=repository.list_reviewers(session=session),
+        reviewers=list_reviewers(session=session),
         annotations=repository.annotation_counts(session=session),
     )

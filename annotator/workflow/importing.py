@@ -205,9 +205,14 @@ class ReportsOverview:
     reports: list[Report]
 
 
+def stored_counts(*, session: Session) -> dict[str, int]:
+    """How many reports, sentences, suggestions, annotations and gold rows are stored."""
+    return repository.count_rows(session=session)
+
+
 def reports_overview(*, session: Session, limit: int) -> ReportsOverview:
     """The stored rows counted, and the latest ``limit`` reports."""
     return ReportsOverview(
-        counts=repository.count_rows(session=session),
+        counts=stored_counts(session=session),
         reports=repository.recent_reports(session=session, limit=limit),
     )

@@ -31,6 +31,18 @@ class SuggestionWorkerFailed(AnnotatorError, RuntimeError):
     """A worker process of a multi-process suggestion run failed; its batches stay stored."""
 
 
+def count_pending(*, engine: Engine, suggester: Suggester, unannotated_only: bool = False) -> int:
+    """How many sentences lack this suggester's suggestion (only those without an annotation
+    or gold, with ``unannotated_only``)."""
+    with session_scope(engine) as session:
+        return repository.count_unsuggested(
+            session=session,
+            model_name=suggester.model_name,
+            model_version=suggester.model_version,
+            unannotated_only=unannotated_only,
+        )
+
+
 def suggest_pending(
     *,
     engine: Engine,

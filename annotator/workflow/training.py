@@ -32,7 +32,7 @@ from annotator.labels import LabelScheme, load_scheme
 from annotator.models import ModelVersion, utc_now
 from annotator.nlp import train as nlp_train
 from annotator.workflow.exporting import export_records, export_report_keys
-from annotator.workflow.suggesting import Progress, suggest_pending
+from annotator.workflow.suggesting import Progress, count_pending, suggest_pending
 
 if TYPE_CHECKING:
     from annotator.nlp.suggest import Suggester
@@ -352,13 +352,7 @@ def suggester_model(*, engine: Engine, settings: Settings) -> str:
 
 def pending_resuggestion(*, engine: Engine, suggester: Suggester) -> int:
     """How many sentences without an annotation or gold lack this suggester's suggestion."""
-    with session_scope(engine) as session:
-        return repository.count_unsuggested(
-            session=session,
-            model_name=suggester.model_name,
-            model_version=suggester.model_version,
-            unannotated_only=True,
-        )
+    return count_pending(engine=engine, suggester=suggester, unannotated_only=True)
 
 
 def resuggest(
