@@ -37,7 +37,7 @@ class Edit:
     start: int
     end: int
     label: str = ""
-    layer: str = ""
+    layer: Layer | None = None
     index: int = -1
 
 
@@ -58,8 +58,11 @@ def parse_edit(value: Any) -> Edit:
     layer = value.get("layer") or ""
     if not isinstance(label, str) or not isinstance(layer, str):
         raise EditError("malformed edit: label and layer must be strings")
-    if action != "add" and layer not in LAYERS:
-        raise EditError(f"malformed edit: unknown layer {layer!r}")
+    named: Layer | None = None
+    if action != "add":
+        named = next((known for known in LAYERS if known == layer), None)
+        if named is None:
+            raise EditError(f"malformed edit: unknown layer {layer!r}")
     if action != "remove" and not label:
         raise EditError("malformed edit: a label is needed")
     return Edit(
@@ -68,7 +71,7 @@ def parse_edit(value: Any) -> Edit:
         start=_int(value.get("start"), "start"),
         end=_int(value.get("end"), "end"),
         label=label,
-        layer=layer,
+        layer=named,
         index=_int(value.get("index", -1), "index"),
     )
 
@@ -112,6 +115,7 @@ def apply_edit(
         touched = {layer}
         notice = f"Added {edit.label} “{snippet}”."
     else:
+        assert edit.layer is not None  # parse_edit names the layer of every relabel and remove
         current = new[edit.layer]
         if not 0 <= edit.index < len(current) or (
             (current[edit.index]["start"], current[edit.index]["end"]) != (edit.start, edit.end)
