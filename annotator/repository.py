@@ -605,6 +605,25 @@ def count_rows(*, session: Session) -> dict[str, int]:
     }
 
 
+def count_kept_rows(*, session: Session) -> dict[str, int]:
+    """How many reviewers, reports, annotation versions, gold rows and model versions are
+    stored (what a backup must bring back); a table an older schema lacks counts 0."""
+    tables: dict[str, Any] = {
+        "reviewers": Reviewer,
+        "reports": Report,
+        "annotation_versions": AnnotationVersion,
+        "gold": Gold,
+        "model_versions": ModelVersion,
+    }
+    inspector = sa.inspect(session.connection())
+    return {
+        name: int(session.exec(select(func.count()).select_from(table)).one())
+        if inspector.has_table(table.__table__.name)
+        else 0
+        for name, table in tables.items()
+    }
+
+
 def count_sentences(*, session: Session) -> int:
     """How many sentences there are."""
     return int(session.exec(select(func.count()).select_from(Sentence)).one())
