@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import yaml
 
+from annotator.colours import AA_TEXT, WHITE, contrast_ratio
 from annotator.errors import AnnotatorError
 
 # The sections of a scheme file; the span layers of a decision are ``annotator.spans.LAYERS``.
@@ -24,6 +25,9 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _LABEL_KEYS = {"description", "colour", "shortcut", "guideline"}
 _EVENT_KEYS = _LABEL_KEYS | {"category"}
 _CATEGORY_KEYS = {"exclusive", "labels"}
+# The span editor and the adjudication cards draw these layers' labels as badges: white text on
+# an entity's colour, an event's colour as text on white.
+_BADGE_LAYERS = frozenset({"entities", "events"})
 
 
 class SchemeError(AnnotatorError, ValueError):
@@ -211,6 +215,13 @@ def _parse_layer(
         colour = spec["colour"]
         if not _COLOUR.match(colour):
             raise SchemeError(path, f"{entry}.colour", f"bad colour {colour!r}; use #rrggbb")
+        if layer in _BADGE_LAYERS and (ratio := contrast_ratio(colour, WHITE)) < AA_TEXT:
+            raise SchemeError(
+                path,
+                f"{entry}.colour",
+                f"{colour} has a contrast of {ratio:.2f}:1 against white, under the {AA_TEXT}:1 "
+                "of WCAG AA that its badge's text needs; pick a darker colour",
+            )
         shortcut = spec["shortcut"]
         if len(shortcut) != 1 or not shortcut.isprintable():
             raise SchemeError(path, f"{entry}.shortcut", f"must be one key, got {shortcut!r}")

@@ -7,8 +7,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from annotator.config import DEFAULT_LABELS
-from annotator.labels import SchemeError, load_scheme
+from annotator.colours import AA_TEXT, WHITE, contrast_ratio, delta_e, mix
+from annotator.config import DEFAULT_LABELS, PROJECT_ROOT
+from annotator.labels import Label, SchemeError, load_scheme
+from annotator.ui.render import VERSIONS_STYLE
+
+EDITOR_CSS = PROJECT_ROOT / "annotator" / "ui" / "span_editor" / "editor.css"
+# The text colours a label's tint sits under: the editor's own ink and, where the editor takes
+# the theme's, Streamlit's light theme text colour.
+INKS = ("#1f2328", "#31333f")
+# CIEDE2000 difference under which two labels of one layer count as looking alike. The closest
+# pair of matplotlib's tab10 is 16.2 apart and of Tableau 10 18.1 (#e15759, #ff9da7); a label is
+# often told apart in a badge a few pixels high, so the scheme keeps its colours farther apart.
+LOOK_ALIKE = 20.0
 
 
 def test_default_scheme_has_the_documented_labels(scheme):
@@ -56,6 +67,68 @@ def test_every_label_has_description_colour_shortcut_and_guideline(scheme):
         assert len(label.shortcut) == 1
 
 
+def drawn_with(label: Label) -> list[tuple[str, str, str]]:
+    """(what, text colour, background) for everything the span editor and the adjudication
+    cards draw with a label's colour (editor.css, ui/render.py)."""
+    colour = label.colour
+    if label.layer == "entities":
+        return [
+            ("filled badge", WHITE, colour),
+            *((f"tinted box, ink {ink}", ink, mix(colour, WHITE, share=0.22)) for ink in INKS),
+            *((f"palette chip, ink {ink}", ink, mix(colour, WHITE, share=0.18)) for ink in INKS),
+        ]
+    if label.layer == "events":
+        return [("outlined badge", colour, WHITE)]
+    if label.layer == "categories":
+        return [(f"category chip, ink {ink}", ink, mix(colour, WHITE, share=0.14)) for ink in INKS]
+    return []  # roles are not drawn yet
+
+
+def test_the_editor_draws_label_colours_as_the_contrast_test_assumes():
+    css = EDITOR_CSS.read_text(encoding="utf-8")
+    assert ".ca-badge-ent { color: #fff; background: var(--c); }" in css
+    assert ".ca-badge-ev {\n  color: var(--c);\n  background: #fff;" in css
+    assert "background: color-mix(in srgb, var(--c) 22%, transparent);" in css
+    assert "background: color-mix(in srgb, var(--c) 18%, white)" in css
+    assert "color: var(--ca-ink);" in css and "--ca-ink: var(--st-text-color, #1f2328);" in css
+    cards = VERSIONS_STYLE
+    assert ".adj-badge-ent { color: #fff; background: var(--c);" in cards
+    assert ".adj-badge-ev { color: var(--c); background: #fff;" in cards
+    assert "background: color-mix(in srgb, var(--c) 22%, transparent)" in cards
+    assert "background: color-mix(in srgb, var(--c) 14%, white)" in cards
+
+
+def test_every_label_colour_the_editor_draws_passes_wcag_aa(scheme):
+    failing = [
+        f"{label.layer}.{label.name} {what}: {text} on {background} is "
+        f"{contrast_ratio(text, background):.2f}:1"
+        for label in scheme.all_labels()
+        for what, text, background in drawn_with(label)
+        if contrast_ratio(text, background) < AA_TEXT
+    ]
+    assert not failing, "\n".join(failing)
+
+
+@pytest.mark.parametrize("layer", ["entities", "events", "roles", "categories"])
+def test_no_two_labels_of_one_layer_look_alike(scheme, layer):
+    labels = scheme.layer(layer)
+    alike = [
+        f"{first.name} {first.colour} and {second.name} {second.colour}: "
+        f"{delta_e(first.colour, second.colour):.1f}"
+        for number, first in enumerate(labels)
+        for second in labels[number + 1 :]
+        if delta_e(first.colour, second.colour) < LOOK_ALIKE
+    ]
+    assert not alike, "\n".join(alike)
+
+
+def test_categories_keep_the_colour_of_their_events(scheme):
+    for event in scheme.events:
+        if event.category is not None and event.category != "STRATEGIC_DEVELOPMENTS":
+            assert scheme.get(event.category).colour == event.colour, event.name
+    assert scheme.get("STRATEGIC_DEVELOPMENTS").colour == scheme.get("MEETING").colour
+
+
 def test_guidelines_write_down_the_person_and_armed_group_conventions(scheme):
     person = scheme.get("PERSON").guideline
     assert "Senior General" in person and "Lieutenant Colonel" in person
@@ -94,6 +167,16 @@ def write_variant(tmp_path: Path, change) -> Path:
         (lambda d: d["entities"]["ORG"].update(shortcut="p"), "entities.ORG", "duplicate shortcut"),
         (lambda d: d["entities"]["ORG"].update(colour="blue"), "entities.ORG.colour", "bad colour"),
         (lambda d: d["entities"]["ORG"].update(shortcut="a"), "entities.ORG.shortcut", "reserved"),
+        (
+            lambda d: d["entities"]["ORG"].update(colour="#8ecae6"),
+            "entities.ORG.colour",
+            "1.79:1 against white",
+        ),
+        (
+            lambda d: d["events"]["MEETING"].update(colour="#777777"),
+            "events.MEETING.colour",
+            "4.48:1 against white",
+        ),
         (lambda d: d["entities"]["ORG"].pop("guideline"), "entities.ORG.guideline", "missing"),
         (
             lambda d: d["events"]["ARREST"].update(category="ARRESTS"),
