@@ -413,6 +413,59 @@ def agreement(
     typer.echo(json.dumps(report, indent=2, allow_nan=False) if as_json else format_report(report))
 
 
+# --- backups ------------------------------------------------------------------------------
+
+
+def file_size(size: int) -> str:
+    """A size in bytes as people read it (``12.3 MB``)."""
+    value, unit = float(size), "bytes"
+    for larger in ("kB", "MB", "GB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, larger
+    return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+
+
+@app.command("backup")
+def backup_database(
+    path: Annotated[Path, typer.Argument(help="The backup file to write (replaced if it exists).")],
+    db: DbOption = None,
+) -> None:
+    """Back up the whole database into one file, consistent while reviewers keep saving (never
+    copy the live SQLite file: its latest commits are in the -wal file beside it)."""
+    from annotator.workflow import backup
+
+    # Not migrated: a backup keeps the schema it finds (the one to go back to after an upgrade).
+    engine = make_engine(settings_for(db).database_url)
+    summary = backup.backup(engine=engine, path=path)
+    typer.echo(
+        f"wrote {summary.path} ({file_size(summary.size)}, {backup.KIND_NAMES[summary.kind]}, "
+        f"schema {summary.revision}): {summary.contents.describe()}"
+    )
+
+
+@app.command("restore")
+def restore_database(
+    path: Annotated[Path, typer.Argument(help="A file written by annotator backup.")],
+    db: DbOption = None,
+) -> None:
+    """Restore a backup into an empty database of its kind, then migrate it to the newest
+    schema; a database that holds anything is refused and left as it was."""
+    from annotator.workflow import backup
+
+    engine = make_engine(settings_for(db).database_url)
+    summary = backup.restore(engine=engine, path=path)
+    schema = (
+        summary.revision
+        if summary.revision == summary.from_revision
+        else f"{summary.from_revision}, migrated to {summary.revision}"
+    )
+    typer.echo(
+        f"restored {summary.path} into {summary.database} (schema {schema}): "
+        f"{summary.contents.describe()}"
+    )
+
+
 # --- accounts -----------------------------------------------------------------------------
 
 users_app = typer.Typer(help="Reviewer accounts: create them, list them, set passwords.")
