@@ -422,7 +422,15 @@ def _libpq_address(url: sa.URL) -> Iterator[str]:
     """The database URL as libpq reads it, without the password: that goes into a passfile
     only this user can read, for as long as the block runs (a command line is anyone's to
     read in the process list)."""
-    address = url.set(drivername="postgresql", password=None)
+    # Built anew: URL.set keeps the password when given None.
+    address = sa.URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
     if url.password is None:
         yield address.render_as_string(hide_password=False)
         return
