@@ -3,7 +3,9 @@
 Columns: sentence (a key shared by the rows of one sentence), annotator, status, text,
 categories (``;``-separated), layer (``entity``, ``event``, or empty on the one row of a
 sentence without spans), label, start_char, end_char, span_text. A sentence's rows are
-together; ``pandas.read_csv`` and ``groupby("sentence")`` give the sentences back.
+together; ``pandas.read_csv`` and ``groupby("sentence")`` give the sentences back. A cell a
+spreadsheet would run as a formula is written with a leading apostrophe (``spreadsheet``), which
+``read`` takes off again.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from annotator.formats.records import (
     decode_line,
     document_name,
 )
+from annotator.formats.spreadsheet import escape_cell, unescape_cell
 from annotator.labels import LabelScheme
 from annotator.spans import Layer, Span, SpanError, Status, check_layer
 
@@ -122,7 +125,7 @@ def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | Inva
                 if current is not None:
                     current.bad = True
                 continue
-            values = dict(zip(header, row, strict=True))
+            values = dict(zip(header, map(unescape_cell, row), strict=True))
             key = (values["sentence"], values.get("annotator") or None)
             if current is None or (current.key, current.annotator) != key:
                 if current is not None:
@@ -272,6 +275,9 @@ def write(records: Iterable[Record], path: Path | str) -> int:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS)
             writer.writeheader()
             for record in records:
-                writer.writerows(rows_of(record))
+                writer.writerows(
+                    {name: escape_cell(value) for name, value in row.items()}
+                    for row in rows_of(record)
+                )
                 count += 1
     return count

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from annotator.formats.spreadsheet import escape_cell
 from annotator.workflow.agreement import (
     SECTION_FIGURES,
     SECTIONS,
@@ -226,9 +227,16 @@ def figures_csv(report: Mapping[str, Any]) -> str:
                     }
                 )
     columns = ["section", "label", "figure", "value", "items", "reviewers", "note"]
-    return str(pd.DataFrame.from_records(records, columns=columns).to_csv(index=False))
+    return safe_csv(pd.DataFrame.from_records(records, columns=columns))
 
 
 def pairs_csv(report: Mapping[str, Any]) -> str:
     """Every pairwise figure as CSV (the columns of ``pair_table``)."""
-    return str(pair_table(report).to_csv(index=False))
+    return safe_csv(pair_table(report))
+
+
+def safe_csv(frame: pd.DataFrame) -> str:
+    """A table as CSV that a spreadsheet opens without running any cell (a reviewer or label
+    named ``=HYPERLINK(...)``) as a formula; numbers stay numbers."""
+    escaped = frame.map(escape_cell).rename(columns=escape_cell)
+    return str(escaped.to_csv(index=False))
