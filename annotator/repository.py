@@ -633,7 +633,11 @@ _HIGHEST_SENTENCE_ID = sa.select(func.coalesce(func.max(col(Sentence.id)), 0))
 _COUNT_DECIDED = (
     select(func.count())
     .select_from(Annotation)
-    .where(Annotation.reviewer_id == sa.bindparam("p_reviewer_id"))
+    .where(
+        Annotation.reviewer_id == sa.bindparam("p_reviewer_id"),
+        # A skip leaves the sentence to someone else: it is not done.
+        col(Annotation.status).in_(("accept", "reject")),
+    )
 )
 
 
@@ -643,7 +647,7 @@ def highest_sentence_id(*, session: Session) -> int:
 
 
 def count_decided(*, session: Session, reviewer_id: int) -> int:
-    """How many sentences this reviewer has decided."""
+    """How many sentences this reviewer has decided (accepted or rejected; skips are not)."""
     return int(session.exec(_COUNT_DECIDED, params={"p_reviewer_id": reviewer_id}).one())
 
 

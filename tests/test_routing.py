@@ -58,17 +58,32 @@ def serve(engine: Engine, reviewer_id: int, after_id: int = 0, **kwargs) -> int 
         )
 
 
-def decide(engine: Engine, scheme: LabelScheme, sentence_id: int, reviewer_id: int) -> None:
+def decide(
+    engine: Engine, scheme: LabelScheme, sentence_id: int, reviewer_id: int, status: str = "reject"
+) -> None:
     with session_scope(engine) as session:
         workflow.save_decision(
             session=session,
             sentence_id=sentence_id,
             reviewer_id=reviewer_id,
-            status="skip",
+            status=status,
             draft=workflow.Draft(),
             scheme=scheme,
             policy=GoldPolicy.of(Settings.from_env()),
         )
+
+
+def undo(engine: Engine, reviewer_id: int) -> None:
+    with session_scope(engine) as session:
+        workflow.undo_last(
+            session=session, reviewer_id=reviewer_id, policy=GoldPolicy.of(Settings.from_env())
+        )
+
+
+def counts(engine: Engine) -> list[int]:
+    """Each sentence's stored count of deciding reviewers, in order."""
+    with session_scope(engine) as session:
+        return [int(n) for n in session.exec(select(Sentence.n_annotations).order_by(Sentence.id))]
 
 
 def test_a_claimed_sentence_is_not_served_beyond_the_overlap(engine):
@@ -116,6 +131,54 @@ def test_undo_brings_a_finished_sentence_back_to_its_reviewer(engine, scheme):
         workflow.hold_sentence(session=session, sentence_id=undone.sentence_id, reviewer_id=ana)
     assert undone.sentence_id == only
     assert serve(engine, ana, overlap=2) == only
+
+
+def test_a_skip_is_served_to_another_reviewer_and_never_again_to_the_skipper(engine, scheme):
+    first, second = add_sentences(engine, 2)
+    ana, ben, cy = reviewers(engine, "ana", "ben", "cy")
+    assert serve(engine, ana, overlap=1) == first
+    decide(engine, scheme, first, ana, "skip")
+    # A skip asks someone else: the sentence still needs its one annotation.
+    assert counts(engine) == [0, 0]
+    assert serve(engine, ben, overlap=1) == first
+    assert serve(engine, ana, overlap=1) == second  # never the skipped one again
+    decide(engine, scheme, first, ben, "accept")
+    assert counts(engine) == [1, 0]
+    assert serve(engine, cy, overlap=1) is None  # ana holds the second
+
+
+def test_only_accepts_and_rejects_count_toward_the_overlap(engine, scheme):
+    (only,) = add_sentences(engine, 1)
+    ana, ben = reviewers(engine, "ana", "ben")
+    decide(engine, scheme, only, ana, "skip")
+    assert counts(engine) == [0]
+    decide(engine, scheme, only, ana, "accept")  # skip -> accept adds one
+    assert counts(engine) == [1]
+    decide(engine, scheme, only, ana, "reject")  # a change of mind, not another reviewer
+    assert counts(engine) == [1]
+    decide(engine, scheme, only, ana, "skip")  # accept -> skip takes it back
+    assert counts(engine) == [0]
+    decide(engine, scheme, only, ben, "accept")
+    assert counts(engine) == [1]
+    undo(engine, ana)  # back to ana's reject: counts again
+    assert counts(engine) == [2]
+    undo(engine, ana)  # back to her accept
+    undo(engine, ana)  # back to her first skip
+    assert counts(engine) == [1]
+    undo(engine, ana)  # ana's skip, gone: it counted for nothing
+    assert counts(engine) == [1]
+    with session_scope(engine) as session:
+        assert repository.count_annotations_of(session=session, sentence_id=only) == 1
+
+
+def test_progress_counts_decisions_not_skips(engine, scheme):
+    first, second, third = add_sentences(engine, 3)
+    (ana,) = reviewers(engine, "ana")
+    decide(engine, scheme, first, ana, "skip")
+    decide(engine, scheme, second, ana, "accept")
+    decide(engine, scheme, third, ana, "reject")
+    with session_scope(engine) as session:
+        assert workflow.progress_of(session=session, reviewer_id=ana) == (2, 3)
 
 
 def test_sentences_with_imported_gold_are_served_to_nobody(engine, scheme):

@@ -124,8 +124,13 @@ def save_decision(
         session=session, sentence_id=sentence_id, reviewer_id=reviewer_id
     )
     repository.release_claims(session=session, reviewer_id=reviewer_id, sentence_id=sentence_id)
+    _count(
+        session=session,
+        sentence_id=sentence_id,
+        before=None if annotation is None else annotation.status,
+        after=status,
+    )
     if annotation is None:
-        repository.count_annotation(session=session, sentence_id=sentence_id, change=1)
         annotation = Annotation(
             sentence_id=sentence_id,
             reviewer_id=reviewer_id,
@@ -197,12 +202,17 @@ def undo_last(*, session: Session, reviewer_id: int, policy: GoldPolicy) -> Undo
     )
     if annotation is not None:
         assert annotation.id is not None
+        _count(
+            session=session,
+            sentence_id=last.sentence_id,
+            before=annotation.status,
+            after=None if previous is None else previous.status,
+        )
         if previous is None:
             gold.remove_gold_of(
                 session=session, sentence_id=last.sentence_id, annotation_id=annotation.id
             )
             session.delete(annotation)
-            repository.count_annotation(session=session, sentence_id=last.sentence_id, change=-1)
             session.flush()
         else:
             _restore(annotation, previous)
@@ -218,6 +228,18 @@ def undo_last(*, session: Session, reviewer_id: int, policy: GoldPolicy) -> Undo
         status=last.status,
         draft=Draft.from_rows(last.entities, last.events, last.categories),
     )
+
+
+# What counts toward a sentence's overlap: a skip asks someone else to decide.
+COUNTED_STATUSES = frozenset({"accept", "reject"})
+
+
+def _count(*, session: Session, sentence_id: int, before: str | None, after: str | None) -> None:
+    """Keep the sentence's count of deciding reviewers as a reviewer's status goes from
+    ``before`` to ``after`` (None: no annotation)."""
+    change = int(after in COUNTED_STATUSES) - int(before in COUNTED_STATUSES)
+    if change:
+        repository.count_annotation(session=session, sentence_id=sentence_id, change=change)
 
 
 def _restore(annotation: Annotation, version: AnnotationVersion) -> None:

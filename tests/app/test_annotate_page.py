@@ -369,7 +369,7 @@ def test_a_sentence_with_enough_annotations_is_not_served(database, scheme, open
             session=session,
             sentence_id=first,
             reviewer_id=ben.id,
-            status="skip",
+            status="reject",  # a decision (a skip would leave it to others)
             draft=workflow.Draft(),
             scheme=scheme,
             policy=GoldPolicy.of(Settings.from_env()),
