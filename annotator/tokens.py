@@ -1,23 +1,46 @@
 """Tokens and sentences from a blank English pipeline: fast, deterministic, no model needed.
 
-The statistical pipelines use the same English tokenizer, so offsets that are on token
-boundaries here are on token boundaries there too.
+The statistical pipelines use the same English tokenizer, less the Burmese punctuation that this
+one also splits off (``BURMESE_PUNCTUATION``): every token boundary there is one here too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import cast
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import Sentencizer
+from spacy.tokenizer import Tokenizer
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+
+# The section (full stop) and the little section (comma). spaCy's punctuation knows the Hindi
+# danda and the Urdu full stop but not these, so "သည်။" stayed one token: its sentence never
+# ended and its last word could not be marked alone. Burmese puts no space between words, so
+# they are split off inside a chunk too.
+BURMESE_PUNCTUATION = ("။", "၊")
+# spaCy's sentencizer ends a sentence at the little section too, but it is Burmese's comma.
+SENTENCE_ENDS = tuple(sorted(set(Sentencizer.default_punct_chars) - {"၊"}))
 
 
 @lru_cache(maxsize=1)
 def blank_english() -> Language:
     """A blank English pipeline with a rule-based sentencizer, built once per process."""
     nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
+    defaults = nlp.Defaults
+    tokenizer = cast(Tokenizer, nlp.tokenizer)  # spacy.blank's is always spaCy's own
+    tokenizer.prefix_search = compile_prefix_regex(
+        [*(defaults.prefixes or ()), *BURMESE_PUNCTUATION]
+    ).search
+    tokenizer.suffix_search = compile_suffix_regex(
+        [*(defaults.suffixes or ()), *BURMESE_PUNCTUATION]
+    ).search
+    tokenizer.infix_finditer = compile_infix_regex(
+        [*(defaults.infixes or ()), *BURMESE_PUNCTUATION]
+    ).finditer
+    nlp.add_pipe("sentencizer", config={"punct_chars": list(SENTENCE_ENDS)})
     return nlp
 
 
