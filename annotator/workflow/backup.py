@@ -371,7 +371,12 @@ def _load_postgres(path: Path, engine: Engine) -> None:
     # An empty annotator schema goes first, by its own migrations: the archive brings its own,
     # and tables of a newer schema would stand in the way of migrating an older one.
     if _has_tables(engine):
-        command.downgrade(alembic_config(engine), "base")
+        try:
+            command.downgrade(alembic_config(engine), "base")
+        except sa.exc.DBAPIError as error:
+            raise BackupError(
+                f"cannot empty the schema of {engine.url!r} to restore into: {error.orig}"
+            ) from error
     with _libpq_address(engine.url) as address:
         _run(
             [
