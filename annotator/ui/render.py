@@ -32,14 +32,15 @@ STYLE = """
 
 def context_html(text: str) -> str:
     """A neighbouring sentence, dimmed and escaped."""
-    return f'<div class="ca-context">{escape(text)}</div>'
+    return f'<div class="ca-context" dir="auto">{escape(text)}</div>'
 
 
 def source_html(source: str, *, position: int, total: int) -> str:
     """Where the sentence comes from (the report's source may be hostile: escaped)."""
     name = PurePath(source).name or source
     return (
-        f'<div class="ca-source" title="{escape(source, quote=True)}"><b>{escape(name)}</b>'
+        f'<div class="ca-source" title="{escape(source, quote=True)}">'
+        f'<b dir="auto">{escape(name)}</b>'
         f" · sentence {position + 1} of {total}</div>"
     )
 
@@ -60,7 +61,7 @@ VERSIONS_STYLE = """
 .adj-ent { background: color-mix(in srgb, var(--c) 22%, transparent); border: 2px solid var(--c);
   border-radius: 6px; padding: 2px 2px 2px 4px; -webkit-box-decoration-break: clone;
   box-decoration-break: clone; }
-.adj-badge { display: inline-block; margin-left: 4px; padding: 0 5px; border-radius: 4px;
+.adj-badge { display: inline-block; margin-inline-start: 4px; padding: 0 5px; border-radius: 4px;
   font: 700 0.62rem/1.6 system-ui, sans-serif; letter-spacing: 0.03em; vertical-align: 0.28em; }
 .adj-badge-ent { color: #fff; background: var(--c); text-shadow: 0 0 2px rgba(0, 0, 0, 0.5); }
 .adj-badge-ev { color: var(--c); background: #fff; border: 1.5px solid var(--c);
@@ -167,7 +168,7 @@ def sentence_html(
             differs = ("entities", span) in differing
             parts.append(_badge(span, "entities", scheme, differs=differs, boxed=True))
             parts.append("</span>")
-    return f'<div class="adj-text">{"".join(parts)}</div>'
+    return f'<div class="adj-text" dir="auto">{"".join(parts)}</div>'
 
 
 def categories_html(

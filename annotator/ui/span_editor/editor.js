@@ -50,6 +50,8 @@ class Editor {
     this.root.dataset.testid = "span-editor";
     this.palette = el("div", "ca-palette");
     this.text = el("div", "ca-text");
+    // Arabic, Hebrew or Urdu report text runs right to left: its first strong letter decides.
+    this.text.dir = "auto";
     this.text.setAttribute("aria-hidden", "false");
     this.bar = el("div", "ca-bar");
     this.status = el("div", "ca-status");
@@ -253,7 +255,11 @@ class Editor {
     const badge = el("span", span.layer === "entities" ? "ca-badge ca-badge-ent" : "ca-badge ca-badge-ev");
     badge.style.setProperty("--c", this.colour(span.label));
     badge.dataset.span = `${span.layer}:${span.index}`;
-    badge.textContent = span.label + (span.suggested ? "?" : "");
+    // The label is English whatever the sentence: its own run, so "?" stays after it and the
+    // label's letters do not count towards the sentence's direction.
+    const name = el("span", "ca-badge-name", span.label + (span.suggested ? "?" : ""));
+    name.dir = "ltr";
+    badge.append(name);
     badge.title = `${span.layer === "entities" ? "Entity" : "Event"} ${span.label}` +
       (span.suggested ? " (suggested, not confirmed)" : "");
     if (isSelected) badge.classList.add("ca-selected");
@@ -274,7 +280,7 @@ class Editor {
       const kind = span.layer === "entities" ? "entity" : "event";
       this.status.append(
         el("span", "ca-pill", span.label),
-        el("q", "ca-quote", text.slice(span.start, span.end)),
+        this.quote(text.slice(span.start, span.end)),
         el("span", "ca-hint", `${kind}${span.suggested ? ", suggested" : ""}: a label key relabels, Delete removes, Esc deselects`),
       );
       const remove = el("button", "ca-remove", "Delete span");
@@ -290,13 +296,19 @@ class Editor {
       const [a, b] = [Math.min(this.sel.a, this.sel.b), Math.max(this.sel.a, this.sel.b)];
       this.status.append(
         el("span", "ca-pill ca-pill-new", "new span"),
-        el("q", "ca-quote", text.slice(this.tokens[a][0], this.tokens[b][1])),
+        this.quote(text.slice(this.tokens[a][0], this.tokens[b][1])),
         el("span", "ca-hint", "press a label key or click a label · Shift+← → resizes · Esc cancels"),
       );
     } else {
       this.status.append(el("span", "ca-hint", HINT_IDLE));
     }
     this.actions.append(el("span", "ca-hint ca-decide", HINT_DECIDE));
+  }
+
+  quote(words) {
+    const quote = el("q", "ca-quote", words);
+    quote.dir = "auto";
+    return quote;
   }
 
   // --- edits ----------------------------------------------------------------------------
@@ -344,10 +356,13 @@ class Editor {
     }
     switch (e.key) {
       case "ArrowRight":
-      case "ArrowLeft":
+      case "ArrowLeft": {
         stop();
-        this.moveCursor(e.key === "ArrowRight" ? 1 : -1, e.shiftKey);
+        // The arrows move the way they point: in a right-to-left sentence, left is onwards.
+        const onwards = (e.key === "ArrowRight") !== this.rightToLeft();
+        this.moveCursor(onwards ? 1 : -1, e.shiftKey);
         break;
+      }
       case "Home":
       case "End":
         if (!this.tokens.length) return;
@@ -379,6 +394,10 @@ class Editor {
         break;
       default:
     }
+  }
+
+  rightToLeft() {
+    return getComputedStyle(this.text).direction === "rtl";
   }
 
   setTokens(i, extend) {
