@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from annotator.ui import auth
+from annotator.ui import auth, errors
 from annotator.workflow.accounts import can
 
 st.set_page_config(page_title="Conflict Annotator", page_icon="📝", layout="wide")
 account = auth.current_account()
 if account is None:
-    st.navigation([st.Page("pages/login.py", title="Log in", icon=":material/login:")]).run()
+    with errors.boundary():
+        st.navigation([st.Page("pages/login.py", title="Log in", icon=":material/login:")]).run()
     st.stop()
 auth.logout_button(account)
 # Each page checks the role again itself: leaving a page out here only tidies the menu.
@@ -25,4 +26,6 @@ pages = {
     "models": st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
     "users": st.Page("pages/users.py", title="Users", icon=":material/manage_accounts:"),
 }
-st.navigation([page for name, page in pages.items() if can(account.role, name)]).run()
+# Whatever a page did not expect becomes a short message; its traceback goes to the log.
+with errors.boundary():
+    st.navigation([page for name, page in pages.items() if can(account.role, name)]).run()

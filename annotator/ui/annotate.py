@@ -16,7 +16,7 @@ from annotator.labels import LabelScheme
 from annotator.spans import LAYERS, Layer, Span
 from annotator.tokens import token_bounds
 from annotator.ui import auth, resources, span_editor
-from annotator.ui.errors import show_error
+from annotator.ui.errors import guarded, show_error, show_pending
 from annotator.workflow import GoldPolicy, annotating
 
 DRAFT = "annotate_draft"
@@ -114,6 +114,7 @@ def _row_at(state: dict[str, Any], layer: str, index: int, bounds: tuple[int, in
     return 0 <= index < len(rows) and (rows[index]["start"], rows[index]["end"]) == bounds
 
 
+@guarded
 def accept_suggestions() -> None:
     """Confirm every suggested span."""
     state = draft()
@@ -123,6 +124,7 @@ def accept_suggestions() -> None:
                 row["suggested"] = False
 
 
+@guarded
 def remove_span(sentence_id: int, layer: str, index: int, bounds: tuple[int, int]) -> None:
     """Remove one span from the draft."""
     state = _draft_of(sentence_id)
@@ -131,6 +133,7 @@ def remove_span(sentence_id: int, layer: str, index: int, bounds: tuple[int, int
         st.session_state[NOTICE] = f"Removed {removed['label']} span."
 
 
+@guarded
 def relabel_span(
     sentence_id: int, layer: str, index: int, bounds: tuple[int, int], key: str
 ) -> None:
@@ -141,6 +144,7 @@ def relabel_span(
         state[layer][index].update(label=label, suggested=False)
 
 
+@guarded
 def add_span(sentence_id: int, label: str, layer: str, words_key: str, text: str) -> None:
     """Add a span over the selected words; a new entity replaces entities it overlaps."""
     state = _draft_of(sentence_id)
@@ -167,6 +171,7 @@ def add_span(sentence_id: int, label: str, layer: str, words_key: str, text: str
     state["nonce"] += 1  # a fresh word picker, emptied
 
 
+@guarded
 def apply_editor_edit() -> None:
     """Apply the edit the span editor sent, once it has been validated; else say why not."""
     state = draft()
@@ -198,6 +203,7 @@ def apply_editor_edit() -> None:
     st.session_state[NOTICE] = notice
 
 
+@guarded
 def toggle_category(sentence_id: int, label: str, key: str) -> None:
     """Set a category on or off from its toggle."""
     state = _draft_of(sentence_id)
@@ -211,6 +217,7 @@ def toggle_category(sentence_id: int, label: str, key: str) -> None:
     state["categories"] = sorted(chosen)
 
 
+@guarded
 def decide(status: str, scheme: LabelScheme) -> None:
     """Store accept / reject / skip for the sentence on screen, then serve the next one."""
     state = draft()
@@ -240,6 +247,7 @@ def decide(status: str, scheme: LabelScheme) -> None:
     serve(reviewer=reviewer, sentence_id=following)
 
 
+@guarded
 def undo() -> None:
     """Take back the last decision and show that sentence again, as it was decided."""
     state = draft()
@@ -323,6 +331,7 @@ def label_buttons(state: dict[str, Any], text: str, words_key: str, scheme: Labe
             )
 
 
+@guarded
 def _add_and_focus(sentence_id: int, label: str, layer: str, words_key: str, text: str) -> None:
     set_active_label(label)
     add_span(sentence_id, label, layer, words_key, text)
@@ -445,6 +454,7 @@ def guideline_panel(scheme: LabelScheme) -> None:
 
 def flash_messages() -> None:
     """Show and clear the last notice or error."""
+    show_pending()
     if message := st.session_state.pop(ERROR, None):
         show_error(message)
     if message := st.session_state.pop(NOTICE, None):

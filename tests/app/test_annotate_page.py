@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
@@ -14,6 +16,7 @@ from annotator import repository, workflow
 from annotator.config import Settings
 from annotator.db import session_scope
 from annotator.models import Sentence, Suggestion
+from annotator.ui import errors
 from annotator.workflow import GoldPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -383,3 +386,57 @@ def test_the_page_stops_for_a_visitor_who_is_not_logged_in(database):
     assert not at.exception
     assert [e.value for e in at.error] == ["Please log in first."]
     assert not at.get("bidi_component") and not at.button
+
+
+def decide(at: AppTest, status: str) -> AppTest:
+    """Accept, reject or skip the sentence on screen, as the reviewer's press does."""
+    return at.button(key=f"annotate_{status}").click().run()
+
+
+def screen_text(at: AppTest) -> str:
+    """Everything the page wrote as text, of every kind of element."""
+    kinds = ("markdown", "caption", "error", "text", "html", "toast", "exception", "success")
+    return " ".join(str(getattr(e, "value", "")) for kind in kinds for e in at.get(kind))
+
+
+def stored(engine, sentence_id: int, name: str = "ana"):  # type: ignore[no-untyped-def]
+    with session_scope(engine) as session:
+        reviewer = repository.reviewer_named(session=session, name=name)
+        return repository.annotation_of(
+            session=session, sentence_id=sentence_id, reviewer_id=reviewer.id
+        )
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        OperationalError("UPDATE sentence", {}, sqlite3.OperationalError("database is locked")),
+        IntegrityError(
+            "INSERT INTO annotation",
+            {},
+            sqlite3.IntegrityError(
+                "UNIQUE constraint failed: annotation.sentence_id, annotation.reviewer_id"
+            ),
+        ),
+    ],
+)
+def test_a_database_error_while_deciding_is_a_short_message_and_the_page_recovers(
+    database, monkeypatch, open_page, caplog, failure
+):
+    first = sentence_ids(database)[0]
+    at = open_page()
+
+    def fail(**_: Any) -> None:
+        raise failure
+
+    with monkeypatch.context() as patched:
+        patched.setattr(workflow, "save_decision", fail)
+        decide(at, "accept")
+    assert not at.exception
+    assert [e.value for e in at.error] == [errors.BUSY]
+    assert "constraint" not in screen_text(at)
+    assert editor_data(at)["sentence_id"] == first and stored(database, first) is None
+    assert any(r.exc_info and r.exc_info[1] is failure for r in caplog.records)
+    decide(at, "accept")  # the next press saves: nothing is stuck
+    assert not at.exception and not at.error
+    assert stored(database, first).status == "accept"

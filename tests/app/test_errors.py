@@ -1,0 +1,56 @@
+"""The one error boundary: whatever a page or a callback did not expect reaches the reviewer as a
+short plain message and the server's log with its traceback, never the screen as a traceback."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
+from streamlit.config import ShowErrorDetailsConfigOptions
+
+from annotator.spans import SpanError
+from annotator.ui import errors
+from annotator.workflow import annotating
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_page_that_fails_shows_a_short_message_and_logs_the_traceback(
+    app_database, monkeypatch, run_page, caplog
+):
+    app_database.add_accounts({"ana": "annotator"}, password="correct horse battery")
+
+    def broken(**_: Any) -> None:
+        raise RuntimeError("secret detail of the failure")
+
+    monkeypatch.setattr(annotating, "annotate_screen", broken)
+    with caplog.at_level(logging.ERROR):
+        at = run_page("app.py", "ana")  # through app.py: its default page is the annotate page
+    assert not at.exception
+    assert [e.value for e in at.error] == [errors.BROKEN]
+    kinds = ("markdown", "caption", "error")
+    shown = " ".join(str(e.value) for kind in kinds for e in at.get(kind))
+    assert "secret detail" not in shown
+    assert any("secret detail" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (OperationalError("UPDATE", {}, sqlite3.OperationalError("locked")), errors.BUSY),
+        (SpanError("span 3-9 is not on token boundaries"), "span 3-9 is not on token boundaries"),
+        (KeyError("entities"), errors.BROKEN),
+    ],
+)
+def test_the_reviewer_reads_a_domain_error_as_written_and_anything_else_short(error, message):
+    assert errors.message_for(error) == message
+
+
+def test_should_an_error_pass_the_boundary_the_browser_gets_no_details():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["showErrorDetails"] == ShowErrorDetailsConfigOptions.NONE.value
