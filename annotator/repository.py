@@ -528,14 +528,19 @@ def insert_suggestions(*, session: Session, rows: Sequence[dict[str, Any]]) -> N
         session.execute(sa.insert(Suggestion), list(rows))
 
 
-_ANNOTATION_OF = select(Annotation).where(
-    Annotation.sentence_id == sa.bindparam("p_sentence_id"),
-    Annotation.reviewer_id == sa.bindparam("p_reviewer_id"),
+_ANNOTATION_OF = (
+    select(Annotation)
+    .where(
+        Annotation.sentence_id == sa.bindparam("p_sentence_id"),
+        Annotation.reviewer_id == sa.bindparam("p_reviewer_id"),
+    )
+    .execution_options(populate_existing=True)
 )
 
 
 def annotation_of(*, session: Session, sentence_id: int, reviewer_id: int) -> Annotation | None:
-    """A reviewer's current annotation of a sentence."""
+    """A reviewer's current annotation of a sentence, as stored now (not as this session last
+    saw it)."""
     params = {"p_sentence_id": sentence_id, "p_reviewer_id": reviewer_id}
     return session.exec(_ANNOTATION_OF, params=params).first()
 
@@ -842,13 +847,23 @@ _LOCK_SENTENCE = (
     .where(col(Sentence.id) == sa.bindparam("p_sentence_id"))
     .with_for_update(key_share=True)
 )
+# SQLite ignores FOR UPDATE; a write that changes nothing takes its one write lock.
+_LOCK_SENTENCE_SQLITE = (
+    sa.update(_SENTENCES)
+    .where(_SENTENCES.c.id == sa.bindparam("p_sentence_id"))
+    .values(n_annotations=_SENTENCES.c.n_annotations)
+)
 
 
 def lock_sentence(*, session: Session, sentence_id: int) -> None:
-    """Hold a sentence's row until the transaction ends, so that gold decisions on it take
-    turns: ``FOR NO KEY UPDATE`` on PostgreSQL (it does not block the key-share locks that
-    inserting its annotations takes); SQLite has one writer at a time anyway."""
-    session.execute(_LOCK_SENTENCE, {"p_sentence_id": sentence_id})
+    """Hold a sentence's row until the transaction ends, so that decisions on it (saves,
+    undos, the gold they settle) take turns and read what the one before left: ``FOR NO KEY
+    UPDATE`` on PostgreSQL (it does not block the key-share locks that inserting its
+    annotations takes); on SQLite the database's write lock."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().execute(_LOCK_SENTENCE_SQLITE, {"p_sentence_id": sentence_id})
+    else:
+        session.execute(_LOCK_SENTENCE, {"p_sentence_id": sentence_id})
 
 
 _DECIDED_ANNOTATIONS = (

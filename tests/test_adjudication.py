@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from sqlmodel import select
 from annotator import repository, workflow
 from annotator.comparison import Version, compare
 from annotator.config import Settings
-from annotator.db import session_scope
+from annotator.db import make_engine, session_scope
 from annotator.formats import read_records
 from annotator.labels import LabelScheme
 from annotator.models import Annotation, AnnotationVersion, Gold, Sentence
@@ -606,3 +606,83 @@ def test_undoing_an_agreeing_first_decision_takes_the_agreement_gold_away(
         )
     with session_scope(engine) as session:
         assert repository.gold_of(session=session, sentence_id=sentence_id) is None
+
+
+# --- saves racing undos (PostgreSQL takes row locks; SQLite has one writer) -------------------
+
+
+def undo(engine: Engine, reviewer_id: int) -> None:
+    with session_scope(engine) as session:
+        workflow.undo_last(
+            session=session, reviewer_id=reviewer_id, policy=GoldPolicy.of(Settings.from_env())
+        )
+
+
+@pytest.fixture
+def postgres_engine(migrated_postgres_url: str) -> Iterator[Engine]:
+    """An engine on a migrated, empty PostgreSQL database (row locks, deadlock detection)."""
+    engine = make_engine(migrated_postgres_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_save_racing_an_undo_on_one_sentence_never_deadlocks(
+    postgres_engine, scheme, tmp_path, monkeypatch
+):
+    """ana's first save (count, then gold) and ben's undo of his first decision (his gold, then
+    the count) on one sentence, many times over: both lock the sentence first, so neither
+    waits for the other in a circle (PostgreSQL would abort one with DeadlockDetected)."""
+    monkeypatch.setenv("ANNOTATOR_OVERLAP", "1")  # each accept is the gold: both touch it
+    engine = postgres_engine
+    (sentence_id,) = import_sentences(engine, scheme, tmp_path, 1)
+    ana, ben = person(engine, "ana"), person(engine, "ben")
+    for round_ in range(40):
+        save(engine, scheme, sentence_id, ben)
+        errors = run_threads(
+            [
+                lambda: save(engine, scheme, sentence_id, ana, draft_for(round_)),
+                lambda: undo(engine, ben),
+            ]
+        )
+        assert errors == [], f"round {round_}: {errors}"
+        with session_scope(engine) as session:
+            annotations = session.exec(select(Annotation)).all()
+            stored = repository.gold_of(session=session, sentence_id=sentence_id)
+            count = repository.get_sentence(session=session, sentence_id=sentence_id).n_annotations
+        assert [a.reviewer_id for a in annotations] == [ana] and count == 1
+        assert stored is not None and stored.annotation_id == annotations[0].id
+        undo(engine, ana)
+
+
+@pytest.mark.postgres
+def test_a_save_racing_an_undo_of_the_same_reviewer_never_deadlocks(
+    postgres_engine, scheme, tmp_path, monkeypatch
+):
+    """ana in two tabs: a save of her accepted annotation (the annotation, then the gold) and
+    an undo of that accept back to her skip (the count, then the annotation), many times over."""
+    monkeypatch.setenv("ANNOTATOR_OVERLAP", "1")
+    engine = postgres_engine
+    (sentence_id,) = import_sentences(engine, scheme, tmp_path, 1)
+    ana = person(engine, "ana")
+    for round_ in range(40):
+        save(engine, scheme, sentence_id, ana, Draft(), status="skip")
+        save(engine, scheme, sentence_id, ana, AS_GROUP)
+        errors = run_threads(
+            [
+                lambda: save(engine, scheme, sentence_id, ana, draft_for(round_)),
+                lambda: undo(engine, ana),
+            ]
+        )
+        assert errors == [], f"round {round_}: {errors}"
+        with session_scope(engine) as session:
+            (annotation,) = session.exec(select(Annotation)).all()
+            count = repository.get_sentence(session=session, sentence_id=sentence_id).n_annotations
+            stored = repository.gold_of(session=session, sentence_id=sentence_id)
+        assert count == int(annotation.status == "accept")
+        assert (stored is not None) == (annotation.status == "accept")
+        while True:  # back to no annotation for the next round
+            with session_scope(engine) as session:
+                policy = GoldPolicy.of(Settings.from_env())
+                if workflow.undo_last(session=session, reviewer_id=ana, policy=policy) is None:
+                    break

@@ -120,10 +120,15 @@ def save_decision(
     seconds = max(0.0, float(seconds))
     rows = draft.rows()
     now = utc_now()
+    # Claims first, then the sentence, as serving the next sentence takes them.
+    repository.release_claims(session=session, reviewer_id=reviewer_id, sentence_id=sentence_id)
+    # The sentence's row before its annotations and gold, in every writer (undo, settle_gold):
+    # one order, so no two decisions on it ever wait for each other in a circle; and what is
+    # read from here on is what the last decision before this one left.
+    repository.lock_sentence(session=session, sentence_id=sentence_id)
     annotation = repository.annotation_of(
         session=session, sentence_id=sentence_id, reviewer_id=reviewer_id
     )
-    repository.release_claims(session=session, reviewer_id=reviewer_id, sentence_id=sentence_id)
     _count(
         session=session,
         sentence_id=sentence_id,
@@ -186,7 +191,7 @@ def undo_last(*, session: Session, reviewer_id: int, policy: GoldPolicy) -> Undo
     first); the history keeps the undone decision, marked with the time it was undone; gold
     follows by ``policy``.
     """
-    last = repository.last_live_save(session=session, reviewer_id=reviewer_id)
+    last = _last_live_save_locked(session=session, reviewer_id=reviewer_id)
     if last is None:
         return None
     last.undone_at = utc_now()
@@ -240,6 +245,19 @@ def _count(*, session: Session, sentence_id: int, before: str | None, after: str
     change = int(after in COUNTED_STATUSES) - int(before in COUNTED_STATUSES)
     if change:
         repository.count_annotation(session=session, sentence_id=sentence_id, change=change)
+
+
+def _last_live_save_locked(*, session: Session, reviewer_id: int) -> AnnotationVersion | None:
+    """The reviewer's most recent standing save, with its sentence's row locked (the order
+    ``save_decision`` takes too), read again under the lock: a save or undo of the same
+    reviewer in another tab may have landed while this one waited."""
+    locked: set[int] = set()
+    while True:
+        last = repository.last_live_save(session=session, reviewer_id=reviewer_id)
+        if last is None or last.sentence_id in locked:
+            return last
+        repository.lock_sentence(session=session, sentence_id=last.sentence_id)
+        locked.add(last.sentence_id)
 
 
 def _restore(annotation: Annotation, version: AnnotationVersion) -> None:
