@@ -7,6 +7,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -175,9 +176,7 @@ def test_gold_policy_by_overlap_and_auto_gold():
     adjudicated = StoredGold("adjudicated", None, (1, 2), AS_ORG)
     assert gold_change([ana, ben], saved_id=2, gold=adjudicated, policy=base) is None
     single = replace(base, overlap=1)
-    assert gold_change([ana], saved_id=1, gold=None, policy=single) == PutGold(
-        AS_GROUP, 1, 1, (1,)
-    )
+    assert gold_change([ana], saved_id=1, gold=None, policy=single) == PutGold(AS_GROUP, 1, 1, (1,))
     rejected = version(1, Draft(), status="reject")
     mine = StoredGold("accepted", 1, (1,), AS_GROUP)
     assert gold_change([rejected], saved_id=1, gold=mine, policy=single) == RemoveGold()
@@ -641,8 +640,8 @@ def test_a_save_racing_an_undo_on_one_sentence_never_deadlocks(
         save(engine, scheme, sentence_id, ben)
         errors = run_threads(
             [
-                lambda: save(engine, scheme, sentence_id, ana, draft_for(round_)),
-                lambda: undo(engine, ben),
+                partial(save, engine, scheme, sentence_id, ana, draft_for(round_)),
+                partial(undo, engine, ben),
             ]
         )
         assert errors == [], f"round {round_}: {errors}"
@@ -670,8 +669,8 @@ def test_a_save_racing_an_undo_of_the_same_reviewer_never_deadlocks(
         save(engine, scheme, sentence_id, ana, AS_GROUP)
         errors = run_threads(
             [
-                lambda: save(engine, scheme, sentence_id, ana, draft_for(round_)),
-                lambda: undo(engine, ana),
+                partial(save, engine, scheme, sentence_id, ana, draft_for(round_)),
+                partial(undo, engine, ana),
             ]
         )
         assert errors == [], f"round {round_}: {errors}"
