@@ -685,3 +685,38 @@ def test_a_save_racing_an_undo_of_the_same_reviewer_never_deadlocks(
                 policy = GoldPolicy.of(Settings.from_env())
                 if workflow.undo_last(session=session, reviewer_id=ana, policy=policy) is None:
                     break
+
+
+@pytest.mark.postgres
+def test_an_adjudication_landing_during_an_undo_survives_it(
+    postgres_engine, scheme, tmp_path, monkeypatch
+):
+    """ana's accept is the gold; she undoes it, and between the undo's read of that gold and
+    its delete an adjudicator decides the sentence: the undo removes only the gold it read
+    (of her annotation, source "accepted"), so the adjudication stands."""
+    monkeypatch.setenv("ANNOTATOR_OVERLAP", "1")
+    engine = postgres_engine
+    (sentence_id,) = import_sentences(engine, scheme, tmp_path, 1)
+    ana, judge = person(engine, "ana"), person(engine, "judge", "adjudicator")
+    save(engine, scheme, sentence_id, ana, AS_GROUP)
+    seen = gold(engine, sentence_id)
+    assert seen is not None and seen.source == "accepted"
+    delete = repository.delete_gold_if_version
+    landed: list[Gold] = []
+
+    def adjudication_first(**kwargs: object) -> bool:
+        if not landed:  # another connection, committed before the undo deletes
+            errors = run_threads(
+                [lambda: landed.append(adjudicate(engine, scheme, sentence_id, judge, AS_ORG, 1))]
+            )
+            assert errors == []
+        return delete(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(repository, "delete_gold_if_version", adjudication_first)
+    undo(engine, ana)
+    assert landed, "the undo never tried to delete the gold"
+    kept = gold(engine, sentence_id)
+    assert kept is not None and (kept.source, kept.decided_by) == ("adjudicated", judge)
+    assert kept.entities == [ORG.to_dict()] and kept.version == 2
+    with session_scope(engine) as session:
+        assert session.exec(select(Annotation)).all() == []  # the undo itself went through
