@@ -15,6 +15,7 @@ from annotator.models import (
     AnnotationVersion,
     Claim,
     Gold,
+    LoginSession,
     ModelVersion,
     Report,
     Reviewer,
@@ -75,15 +76,25 @@ def count_login_admins(*, session: Session) -> int:
     return int(session.exec(query).one())
 
 
-def count_failed_login(*, session: Session, reviewer_id: int) -> int:
-    """Add one to a reviewer's failed logins, in the database (racing attempts all count)."""
-    session.execute(
+def count_login_attempt(*, session: Session, reviewer_id: int, now: datetime) -> int | None:
+    """Count a login attempt of a reviewer as failed, unless they are locked at ``now``: the new
+    count of failed logins in a row, or None for a locked reviewer.
+
+    One UPDATE ... RETURNING: racing attempts each get a count of their own, and the row stays
+    locked until the caller commits (PostgreSQL locks the row, SQLite the database), so that an
+    attempt that locks the reviewer has done so before the next one is counted.
+    """
+    unlocked = sa.or_(col(Reviewer.locked_until).is_(None), col(Reviewer.locked_until) <= now)
+    result = session.execute(
         sa.update(Reviewer)
-        .where(col(Reviewer.id) == reviewer_id)
+        .where(col(Reviewer.id) == reviewer_id, unlocked)
         .values(failed_logins=Reviewer.failed_logins + 1)
+        .returning(col(Reviewer.failed_logins))
+        # The count comes from RETURNING: no loaded reviewer is compared in Python.
+        .execution_options(synchronize_session=False)
     )
-    query = select(Reviewer.failed_logins).where(Reviewer.id == reviewer_id)
-    return int(session.exec(query).one())
+    count = result.scalar_one_or_none()
+    return None if count is None else int(count)
 
 
 def lock_reviewer(*, session: Session, reviewer_id: int, until: datetime) -> None:
@@ -99,6 +110,79 @@ def reset_failed_logins(*, session: Session, reviewer_id: int) -> None:
         sa.update(Reviewer)
         .where(col(Reviewer.id) == reviewer_id)
         .values(failed_logins=0, locked_until=None)
+    )
+
+
+def insert_login_session(
+    *,
+    session: Session,
+    token_hash: str,
+    reviewer_id: int,
+    created_at: datetime,
+    expires_at: datetime,
+) -> None:
+    """Store a new login session by the hash of its token."""
+    session.execute(
+        sa.insert(LoginSession),
+        {
+            "token_hash": token_hash,
+            "reviewer_id": reviewer_id,
+            "created_at": created_at,
+            "expires_at": expires_at,
+        },
+    )
+
+
+def reviewer_of_session(*, session: Session, token_hash: str, now: datetime) -> Reviewer | None:
+    """The active reviewer whose login session has this token hash and is live at ``now`` (not
+    expired, not revoked); None otherwise. One lookup on the unique token hash."""
+    query = (
+        select(Reviewer)
+        .join(LoginSession, col(LoginSession.reviewer_id) == col(Reviewer.id))
+        .where(
+            LoginSession.token_hash == token_hash,
+            col(LoginSession.revoked_at).is_(None),
+            col(LoginSession.expires_at) > now,
+            col(Reviewer.active).is_(True),
+        )
+    )
+    return session.exec(query).first()
+
+
+def revoke_login_session(*, session: Session, token_hash: str, now: datetime) -> None:
+    """End the login session with this token hash (a no-op when it has ended already)."""
+    session.execute(
+        sa.update(LoginSession)
+        .where(col(LoginSession.token_hash) == token_hash, col(LoginSession.revoked_at).is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def revoke_login_sessions_of(*, session: Session, reviewer_id: int, now: datetime) -> int:
+    """End every login session of a reviewer that has not ended; how many were live."""
+    result = session.execute(
+        sa.update(LoginSession)
+        .where(
+            col(LoginSession.reviewer_id) == reviewer_id,
+            col(LoginSession.revoked_at).is_(None),
+            col(LoginSession.expires_at) > now,
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def delete_ended_login_sessions(*, session: Session, reviewer_id: int, now: datetime) -> None:
+    """Drop a reviewer's login sessions that expired or were revoked: they can never be used."""
+    session.execute(
+        sa.delete(LoginSession)
+        .where(
+            col(LoginSession.reviewer_id) == reviewer_id,
+            sa.or_(col(LoginSession.revoked_at).is_not(None), col(LoginSession.expires_at) <= now),
+        )
+        .execution_options(synchronize_session=False)
     )
 
 

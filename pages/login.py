@@ -18,6 +18,10 @@ if submitted:
     if reason is None:
         st.rerun()
     show_error(reason)
+st.caption(
+    f"After {accounts.MAX_FAILURES} wrong passwords in a row an account is locked for a while "
+    "(longer with each further one); an admin can unlock it on the Users page."
+)
 
 with resources.session() as session:
     ready = accounts.has_admin(session=session)

@@ -1,4 +1,5 @@
-"""Accounts: argon2 password hashes, logging in with a rate limit, roles and what each may open.
+"""Accounts: argon2 password hashes, logging in with a rate limit, login sessions, roles and what
+each may open.
 
 No Streamlit here: the pages ask ``can(role, page)`` through ``annotator.ui.auth``, and the
 ``annotator users`` command creates accounts through :func:`create_reviewer`.
@@ -7,7 +8,9 @@ No Streamlit here: the pages ask ``can(role, page)`` through ``annotator.ui.auth
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,6 +49,13 @@ MAX_FAILURES = 5
 LOCK_SECONDS = 30
 MAX_LOCK_SECONDS = 3600
 MIN_PASSWORD_LENGTH = 8
+# What every failed login says, whether the name is unknown, the password wrong, or the account
+# locked or deactivated: a different answer would tell a guesser which names exist.
+LOGIN_FAILED = "wrong name or password"
+# A login session's token: 32 random bytes, URL-safe base64 (43 characters), kept by the browser
+# in a cookie and stored only as its SHA-256; anything else a cookie holds is not looked up.
+SESSION_TOKEN_BYTES = 32
+SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 # argon2id at argon2-cffi's defaults (RFC 9106's low-memory profile: 3 passes over 64 MiB in
 # 4 lanes), about 0.1 s a hash: what makes guessing slow. The tests swap in a cheap hasher here
@@ -62,11 +72,14 @@ class LoginFailed(AnnotatorError, ValueError):
 
 
 class LockedOut(LoginFailed):
-    """Too many wrong passwords: no login is tried until ``until``."""
+    """A login of an account locked after too many wrong passwords: the password was not tried.
 
-    def __init__(self, until: datetime) -> None:
-        super().__init__(f"too many failed logins; try again after {until:%H:%M:%S} UTC")
-        self.until = until
+    The message is LoginFailed's own, so that the screen cannot tell a locked name from an
+    unknown one; the type is for the code and the log.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(LOGIN_FAILED)
 
 
 @dataclass(frozen=True)
@@ -111,9 +124,11 @@ def check_role(role: str) -> Role:
 
 
 def check_password(password: str) -> None:
-    """Raise AccountError for a password too short to protect anything."""
+    """Raise AccountError for a password too short, or too blank, to protect anything."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if not password.strip():
+        raise AccountError("a password cannot be only spaces")
 
 
 def account_of(reviewer: Reviewer) -> Account:
@@ -156,6 +171,9 @@ def set_password(*, session: Session, name: str, password: str) -> None:
     reviewer.locked_until = None
     session.add(reviewer)
     session.flush()
+    # Whoever knew the old password may be logged in somewhere: those sessions end with it.
+    assert reviewer.id is not None
+    end_sessions_of(session=session, reviewer_id=reviewer.id)
 
 
 def set_role(*, session: Session, name: str, role: str, acting_id: int | None = None) -> Account:
@@ -181,6 +199,9 @@ def set_active(
     reviewer.active = active
     session.add(reviewer)
     session.flush()
+    if not active:
+        assert reviewer.id is not None
+        end_sessions_of(session=session, reviewer_id=reviewer.id)
     log.info("reviewer %s %s", reviewer.name, "reactivated" if active else "deactivated")
     return account_of(reviewer)
 
@@ -222,36 +243,52 @@ def _keep_an_admin(
         raise AccountError(f"you cannot {change} your own account (ask another admin)")
 
 
+def lock_seconds(failures: int) -> int:
+    """How long the ``failures``-th wrong password in a row locks an account (from MAX_FAILURES
+    on): LOCK_SECONDS, twice as long with each further one, at most MAX_LOCK_SECONDS."""
+    doublings = max(0, failures - MAX_FAILURES)
+    return int(min(LOCK_SECONDS * 2**doublings, MAX_LOCK_SECONDS))
+
+
 def authenticate(
     *, session: Session, name: str, password: str, now: datetime | None = None
 ) -> Account:
-    """The account of this name and password; LoginFailed or LockedOut otherwise.
+    """The account of this name and password; LoginFailed (LockedOut for a locked account)
+    otherwise, always with the one message LOGIN_FAILED.
 
-    Every wrong password is counted in the database (so the limit holds across browser sessions
-    and app processes); from the MAX_FAILURES-th on, the account is locked, each time for twice
-    as long. A right password resets the count. The count is written to the session before
-    LoginFailed is raised: the caller commits it (catch inside the session block).
+    Every attempt is counted as failed in the database before its password is checked, in one
+    statement that also refuses a locked account, and the attempt that reaches MAX_FAILURES
+    locks the account before its own check: however many attempts race, no more than
+    MAX_FAILURES guesses are ever tried, and a locked account's password is never tried at all.
+    The lock lasts :func:`lock_seconds`; a right password resets the count. The count is
+    written to the session before LoginFailed is raised: the caller commits it (catch inside
+    the session block).
     """
     now = now or utc_now()
     reviewer = repository.reviewer_named(session=session, name=name.strip())
     if reviewer is None or reviewer.password_hash is None or not reviewer.active:
-        verify_password(_dummy_hash(password_hasher), password)
-        raise LoginFailed("wrong name or password")
+        _try_no_password(password)
+        raise LoginFailed(LOGIN_FAILED)
     assert reviewer.id is not None
-    if reviewer.locked_until is not None and _aware(reviewer.locked_until) > now:
-        raise LockedOut(_aware(reviewer.locked_until))
-    if not verify_password(reviewer.password_hash, password):
-        failures = repository.count_failed_login(session=session, reviewer_id=reviewer.id)
-        if failures >= MAX_FAILURES:
-            seconds = min(LOCK_SECONDS * 2 ** (failures - MAX_FAILURES), MAX_LOCK_SECONDS)
-            until = now + timedelta(seconds=seconds)
-            repository.lock_reviewer(session=session, reviewer_id=reviewer.id, until=until)
-            log.warning("reviewer %s locked until %s after %d failures", name, until, failures)
-            raise LockedOut(until)
-        raise LoginFailed("wrong name or password")
-    if reviewer.failed_logins or reviewer.locked_until is not None:
+    failures = repository.count_login_attempt(session=session, reviewer_id=reviewer.id, now=now)
+    if failures is None:
+        _try_no_password(password)
+        raise LockedOut()
+    if failures >= MAX_FAILURES:
+        until = now + timedelta(seconds=lock_seconds(failures))
+        repository.lock_reviewer(session=session, reviewer_id=reviewer.id, until=until)
+    if verify_password(reviewer.password_hash, password):
         repository.reset_failed_logins(session=session, reviewer_id=reviewer.id)
-    return account_of(reviewer)
+        return account_of(reviewer)
+    if failures >= MAX_FAILURES:
+        log.warning("reviewer %s locked until %s after %d failures", reviewer.name, until, failures)
+    raise LoginFailed(LOGIN_FAILED)
+
+
+def _try_no_password(password: str) -> None:
+    # A refusal that tries no stored password costs as long as one that does, so that the time an
+    # answer takes does not tell an unknown or locked name from a wrong password either.
+    verify_password(_dummy_hash(password_hasher), password)
 
 
 def active_account(*, session: Session, reviewer_id: int) -> Account | None:
@@ -271,6 +308,64 @@ def identity_account(*, session: Session, name: str) -> Account:
     if not reviewer.active:
         raise LoginFailed(f"the account {name!r} is deactivated")
     return account_of(reviewer)
+
+
+def open_session(
+    *, session: Session, reviewer_id: int, hours: float, now: datetime | None = None
+) -> str:
+    """Start a login session of a reviewer that lasts ``hours``; the token for the browser.
+
+    Only the token's SHA-256 is stored: whoever reads the database cannot use its sessions. The
+    reviewer's sessions that have ended are dropped here, so the table keeps only live ones and
+    a few dead ones.
+    """
+    now = now or utc_now()
+    token = secrets.token_urlsafe(SESSION_TOKEN_BYTES)
+    repository.delete_ended_login_sessions(session=session, reviewer_id=reviewer_id, now=now)
+    repository.insert_login_session(
+        session=session,
+        token_hash=_token_hash(token),
+        reviewer_id=reviewer_id,
+        created_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
+    return token
+
+
+def account_of_session(
+    *, session: Session, token: str, now: datetime | None = None
+) -> Account | None:
+    """The account a login session's token belongs to, while the session is live (not expired,
+    not revoked, its reviewer active); None otherwise, and for anything that is not a token."""
+    if not SESSION_TOKEN.fullmatch(token):
+        return None
+    reviewer = repository.reviewer_of_session(
+        session=session, token_hash=_token_hash(token), now=now or utc_now()
+    )
+    return None if reviewer is None else account_of(reviewer)
+
+
+def end_session(*, session: Session, token: str, now: datetime | None = None) -> None:
+    """End one login session (logging out); every tab and browser holding its token is out."""
+    if SESSION_TOKEN.fullmatch(token):
+        repository.revoke_login_session(
+            session=session, token_hash=_token_hash(token), now=now or utc_now()
+        )
+
+
+def end_sessions_of(*, session: Session, reviewer_id: int, now: datetime | None = None) -> int:
+    """End every live login session of a reviewer, wherever they are logged in; how many."""
+    ended = repository.revoke_login_sessions_of(
+        session=session, reviewer_id=reviewer_id, now=now or utc_now()
+    )
+    if ended:
+        log.info("ended %d login session(s) of reviewer %d", ended, reviewer_id)
+    return ended
+
+
+def _token_hash(token: str) -> str:
+    # A plain SHA-256 is enough: the token is 256 random bits, not a password to stretch.
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 def ensure_admin(*, session: Session, password: str | None = None) -> str | None:

@@ -156,7 +156,7 @@ def test_unlocking_forgets_failed_logins(engine, open_page):
     with session_scope(engine) as session:
         ana = repository.reviewer_named(session=session, name="ana")
         for _ in range(accounts.MAX_FAILURES):
-            repository.count_failed_login(session=session, reviewer_id=ana.id)
+            repository.count_login_attempt(session=session, reviewer_id=ana.id, now=utc_now())
         repository.lock_reviewer(
             session=session, reviewer_id=ana.id, until=utc_now() + timedelta(minutes=5)
         )
