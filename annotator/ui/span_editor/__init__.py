@@ -4,6 +4,10 @@ The browser gets the sentence, its token offsets, its spans and the labels as da
 with DOM text nodes only. Each change comes back as a trigger value ``edit``
 (``{action, sentence_id, start, end, label, layer, index}``) that
 :func:`annotator.ui.span_editor.edits.apply_edit` validates before the draft changes.
+
+The browser slices strings in UTF-16 code units, Python in code points: :func:`editor_data`
+sends offsets in units and :func:`~annotator.ui.span_editor.edits.apply_edit` reads an edit's
+back (:mod:`annotator.ui.span_editor.units`), so an emoji never shifts a span.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import streamlit as st
 from annotator.labels import LabelScheme
 from annotator.spans import LAYERS
 from annotator.ui.span_editor.edits import Edit, EditError, apply_edit, parse_edit
+from annotator.ui.span_editor.units import utf16_offsets
 
 if TYPE_CHECKING:
     from streamlit.components.v2.types import ComponentRenderer
@@ -49,16 +54,23 @@ def editor_data(
     revision: int,
     message: str | None = None,
 ) -> dict[str, Any]:
-    """What the editor is given: plain JSON, report text included only as a string."""
+    """What the editor is given: plain JSON, report text included only as a string, offsets
+    in the browser's UTF-16 units."""
+    units = utf16_offsets(text)
+
+    def unit(offset: int) -> int:
+        # An offset outside the text (never in a checked draft) is left for the editor to skip.
+        return units[offset] if 0 <= offset < len(units) else offset
+
     return {
         "sentence_id": sentence_id,
         "text": text,
-        "tokens": [[start, end] for start, end in token_bounds],
+        "tokens": [[unit(start), unit(end)] for start, end in token_bounds],
         **{
             layer: [
                 {
-                    "start": row["start"],
-                    "end": row["end"],
+                    "start": unit(row["start"]),
+                    "end": unit(row["end"]),
                     "label": row["label"],
                     "suggested": bool(row.get("suggested")),
                 }

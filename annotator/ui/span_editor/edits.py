@@ -8,12 +8,13 @@ off token boundaries, outside the text, with an unknown label, or over another e
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from annotator.errors import AnnotatorError
 from annotator.labels import LabelScheme
 from annotator.spans import LAYERS, Layer, Span, SpanError, check_layer, layer_of
+from annotator.ui.span_editor.units import code_point_offset, utf16_offsets
 
 ACTIONS = ("add", "relabel", "remove")
 
@@ -29,7 +30,8 @@ class Edit:
     """One change proposed by the editor: add a span, relabel one, or remove one.
 
     ``layer`` and ``index`` name the span relabelled or removed; for an added span the label's
-    own layer decides where it goes.
+    own layer decides where it goes. ``start`` and ``end`` count as the browser does, in UTF-16
+    units; :func:`apply_edit` reads them in the text's code points.
     """
 
     action: str
@@ -76,6 +78,22 @@ def parse_edit(value: Any) -> Edit:
     )
 
 
+def in_code_points(edit: Edit, text: str) -> Edit:
+    """The edit with its browser offsets read as code points of ``text``; EditError when one
+    falls inside a character. An offset outside the text is left for the checks to name."""
+    units = utf16_offsets(text)
+
+    def point(unit: int) -> int:
+        if not 0 <= unit <= units[-1]:
+            return unit
+        try:
+            return code_point_offset(text, unit, offsets=units)
+        except ValueError as error:
+            raise EditError(f"that span would split a character (at offset {unit})") from error
+
+    return replace(edit, start=point(edit.start), end=point(edit.end))
+
+
 def span_layer(label: str, scheme: LabelScheme) -> Layer:
     """The span layer a label belongs to; EditError for roles, categories and unknown names."""
     layer = layer_of(label, scheme=scheme)
@@ -97,6 +115,7 @@ def apply_edit(
     ``rows`` maps "entities" and "events" to ``{start, end, label, suggested}`` records; it is
     not changed. Added and relabelled spans are the reviewer's (``suggested`` false).
     """
+    edit = in_code_points(edit, text)
     new: Rows = {layer: [dict(row) for row in rows.get(layer, ())] for layer in LAYERS}
     snippet = text[edit.start : edit.end] if 0 <= edit.start < edit.end <= len(text) else ""
     if edit.action == "add":
