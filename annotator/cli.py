@@ -28,7 +28,7 @@ from annotator.config import (
 )
 from annotator.db import make_engine, migrate, session_scope
 from annotator.errors import AnnotatorError
-from annotator.formats import ImportFailed, InvalidRecord, read_records, spacy_docbin
+from annotator.formats import ImportFailed, InvalidRecord, Record, read_records, spacy_docbin
 from annotator.labels import LabelScheme, load_scheme
 from annotator.workflow import GoldPolicy, accounts, importing, suggesting
 
@@ -129,11 +129,13 @@ def suggesting_settings(settings: Settings, engine: Engine, model: str | None) -
 
 
 def run_suggestions(settings: Settings, engine: Engine, scheme: LabelScheme) -> int:
-    """Suggest for every sentence lacking the configured model's suggestion, with a progress bar."""
+    """Suggest for every sentence lacking the configured model's suggestion, with a progress bar;
+    the sentences the pipeline failed on are said in one line (the command goes on)."""
     suggester = open_suggester(settings, scheme)
     pending = suggesting.count_pending(engine=engine, suggester=suggester)
     if not pending:
         return 0
+    failures: list[tuple[int, str]] = []
     with progress_bar(f"Suggesting with {suggester.model_name}", pending) as bar:
         state = {"shown": 0}
 
@@ -141,9 +143,62 @@ def run_suggestions(settings: Settings, engine: Engine, scheme: LabelScheme) -> 
             bar.update(done - state["shown"])
             state["shown"] = done
 
-        return workflow.suggest_pending(
-            engine=engine, suggester=suggester, batch_size=settings.batch_size, progress=advance
+        suggested = workflow.suggest_pending(
+            engine=engine,
+            suggester=suggester,
+            batch_size=settings.batch_size,
+            progress=advance,
+            on_failure=lambda sentence_id, reason: failures.append((sentence_id, reason)),
         )
+    if failures:
+        sentence_id, reason = failures[0]
+        typer.echo(
+            f"{len(failures)} sentence(s) could not be suggested with {suggester.model_name} and "
+            f"are left without suggestions (sentence {sentence_id}: {reason[:200]})"
+        )
+    return suggested
+
+
+def import_with_progress(
+    settings: Settings,
+    engine: Engine,
+    records: Iterable[Record],
+    *,
+    scheme: LabelScheme,
+    gold: bool = False,
+    force: bool = False,
+) -> importing.ImportSummary:
+    """Import records in short transactions, counting them on stderr as they are read; every
+    bad record is listed (``FILE:LINE: reason``) and the command fails with nothing stored."""
+    counter = {"records": 0}
+
+    def count(_record: object) -> None:
+        counter["records"] += 1
+        if counter["records"] % 1000 == 0:
+            typer.echo(f"\rread {counter['records']} records", err=True, nl=False)
+
+    try:
+        summary = importing.import_in_chunks(
+            engine=engine,
+            records=records,
+            scheme=scheme,
+            policy=GoldPolicy.of(settings),
+            progress=count,
+            gold=gold,
+            force=force,
+            limits=importing.ImportLimits.of(settings),
+        )
+    except ImportFailed as failed:
+        raise fail_listing(
+            failed.errors,
+            summary=f"import aborted: {len(failed.errors)} bad record(s); nothing was stored",
+        ) from None
+    except (InvalidRecord, workflow.AnnotationError) as error:
+        raise fail(f"import aborted: {error}; nothing was stored") from None
+    finally:
+        if counter["records"] >= 1000:
+            typer.echo("", err=True)
+    return summary
 
 
 @app.command("import")
@@ -175,37 +230,31 @@ def import_(
             "(default: by suffix).",
         ),
     ] = None,
+    keep_records: Annotated[
+        bool,
+        typer.Option(
+            "--keep-records",
+            help="Store each record (a JSONL line, a CSV row, a .txt file) as one sentence "
+            "instead of splitting it (records with spans are never split).",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="--gold: replace adjudicated gold that differs, and take the last of records "
+            "that give one text different gold (without it they abort the import).",
+        ),
+    ] = False,
 ) -> None:
     """Import reports; all or nothing: any bad record aborts with its line and reason."""
     settings = settings_for(db, labels, model)
     scheme = load_scheme(settings.labels_path)
     engine = open_database(settings)
-    counter = {"records": 0}
-
-    def count(_record: object) -> None:
-        counter["records"] += 1
-        if counter["records"] % 1000 == 0:
-            typer.echo(f"\rread {counter['records']} records", err=True, nl=False)
-
-    try:
-        with session_scope(engine) as session:
-            summary = workflow.import_records(
-                session=session,
-                records=read_records(paths, scheme=scheme, format=format, gold=gold),
-                scheme=scheme,
-                policy=GoldPolicy.of(settings),
-                progress=count,
-                gold=gold,
-            )
-    except ImportFailed as failed:
-        raise fail_listing(
-            failed.errors,
-            summary=f"import aborted: {len(failed.errors)} bad record(s); nothing was stored",
-        ) from None
-    except (InvalidRecord, workflow.AnnotationError) as error:
-        raise fail(f"import aborted: {error}; nothing was stored") from None
-    if counter["records"] >= 1000:
-        typer.echo("", err=True)
+    records = read_records(
+        paths, scheme=scheme, format=format, gold=gold, keep_records=keep_records
+    )
+    summary = import_with_progress(settings, engine, records, scheme=scheme, gold=gold, force=force)
     typer.echo(
         f"imported {summary.reports} report(s), {summary.sentences} sentence(s), "
         f"{summary.annotations} annotation(s), {summary.gold} gold; "
@@ -353,13 +402,13 @@ def init(
     engine = open_database(settings)
     paths = sorted(path for path in seeds.glob("*") if path.suffix in {".txt", ".csv", ".jsonl"})
     try:
-        with session_scope(engine) as session:
-            summary = workflow.import_records(
-                session=session,
-                records=read_records(paths, scheme=scheme),
-                scheme=scheme,
-                policy=GoldPolicy.of(settings),
-            )
+        summary = importing.import_in_chunks(
+            engine=engine,
+            records=read_records(paths, scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(settings),
+            limits=importing.ImportLimits.of(settings),
+        )
     except ImportFailed as failed:
         raise fail_listing(
             failed.errors, summary=f"seed import failed: {len(failed.errors)} bad record(s)"
@@ -463,6 +512,91 @@ def restore_database(
     typer.echo(
         f"restored {summary.path} into {summary.database} (schema {schema}): "
         f"{summary.contents.describe()}"
+    )
+
+
+# --- reports ------------------------------------------------------------------------------
+
+reports_app = typer.Typer(help="Stored reports: list them with their progress, rename, delete.")
+app.add_typer(reports_app, name="reports")
+
+
+@reports_app.command("list")
+def reports_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Every report, newest first: id, name, sentences, annotated and gold sentences."""
+    from annotator.workflow import reports
+
+    engine = open_database(settings_for(db))
+    with session_scope(engine) as session:
+        found = reports.list_reports(session=session)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "id": report.id,
+                        "name": reports.display_name(report),
+                        "source": report.source,
+                        "sentences": report.sentences,
+                        "annotated": report.annotated,
+                        "gold": report.gold,
+                        "imported": report.created_at.isoformat(),
+                    }
+                    for report in found
+                ],
+                indent=2,
+            )
+        )
+        return
+    typer.echo(f"{'id':>6}  {'sentences':>9}  {'annotated':>11}  {'gold':>11}  name")
+    for report in found:
+        typer.echo(
+            f"{report.id:>6}  {report.sentences:>9}  "
+            f"{f'{report.annotated}/{report.sentences}':>11}  "
+            f"{f'{report.gold}/{report.sentences}':>11}  {reports.display_name(report)}"
+        )
+
+
+@reports_app.command("delete")
+def reports_delete(
+    ids: Annotated[list[int], typer.Argument(help="The ids of the reports (reports list).")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Delete reports that have gold, and their gold.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete reports with their sentences, suggestions, claims and annotations, in one
+    transaction; a report with gold only with --force."""
+    from annotator.workflow import reports
+
+    engine = open_database(settings_for(db))
+    with session_scope(engine) as session:
+        deleted = reports.delete_reports(session=session, report_ids=ids, force=force)
+    typer.echo(
+        f"deleted {deleted.reports} report(s) with {deleted.sentences} sentence(s) and "
+        f"{deleted.gold} gold"
+    )
+
+
+@reports_app.command("rename")
+def reports_rename(
+    report_id: Annotated[int, typer.Argument(help="The id of the report (reports list).")],
+    name: Annotated[str, typer.Argument(help="Its new name; empty: shown by its source.")],
+    db: DbOption = None,
+) -> None:
+    """Give a report the name the reports page and reports list show (its source stays)."""
+    from annotator.workflow import reports
+
+    engine = open_database(settings_for(db))
+    with session_scope(engine) as session:
+        stored = reports.rename_report(session=session, report_id=report_id, name=name)
+    typer.echo(
+        f"report {report_id} is now named {stored!r}"
+        if stored
+        else f"report {report_id} is shown by its source"
     )
 
 

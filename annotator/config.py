@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from annotator.errors import AnnotatorError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "annotator.db"
@@ -16,6 +19,8 @@ DEFAULT_BATCH_SIZE = 64
 DEFAULT_OVERLAP = 2
 # How long a served sentence stays reserved for its reviewer.
 DEFAULT_CLAIM_MINUTES = 5.0
+# How long a login lasts (a reload, a second tab or a restart keeps it): a working day.
+DEFAULT_SESSION_HOURS = 12.0
 # Sentences whose reviewers all agree become gold without an adjudicator.
 DEFAULT_AUTO_GOLD = True
 # Where trained model versions are written.
@@ -26,6 +31,19 @@ DEFAULT_DEV_SHARE = 0.2
 DEFAULT_SEEDS = PROJECT_ROOT / "seeds"
 # Where the benchmark keeps the big databases it builds, to reuse them on the next run.
 DEFAULT_BENCH_CACHE = PROJECT_ROOT / ".bench-cache"
+# spaCy refuses a text longer than this (error E088, ``nlp.max_length``): every text an import
+# stores and the suggester reads stays well below it.
+SPACY_MAX_LENGTH = 1_000_000
+# The longest sentence an import stores: a real one has a few hundred characters, a long legal
+# or tabular one a few thousand.
+DEFAULT_MAX_SENTENCE_CHARS = 10_000
+# The longest record an import reads (a .txt report, a CSV row, a JSONL line's text): a long
+# report has a few hundred thousand characters.
+DEFAULT_MAX_RECORD_CHARS = 500_000
+
+
+class SettingError(AnnotatorError, ValueError):
+    """An ``ANNOTATOR_*`` variable whose value cannot be used."""
 
 
 def default_database_url() -> str:
@@ -39,6 +57,18 @@ def _flag(value: str | None, *, default: bool) -> bool:
     return value.strip().lower() not in {"0", "false", "no", "off"}
 
 
+def _length(env: Mapping[str, str], name: str, *, default: int) -> int:
+    value = (env.get(name) or "").strip().replace("_", "").replace(",", "")
+    if not value:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= SPACY_MAX_LENGTH:
+        raise SettingError(
+            f"{name}={env[name]!r}: use a number of characters from 1 to {SPACY_MAX_LENGTH:,} "
+            "(spaCy's nlp.max_length)"
+        )
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the app and the CLI can be configured with.
@@ -48,7 +78,9 @@ class Settings:
     annotations each sentence needs), ANNOTATOR_CLAIM_MINUTES (how long a served sentence stays
     reserved for its reviewer), ANNOTATOR_ADMIN_PASSWORD (the first admin's password),
     ANNOTATOR_AUTO_GOLD (agreeing reviewers make gold without an adjudicator; 0/false/no/off
-    turn it off), ANNOTATOR_MODELS_DIR (where trained model versions are written).
+    turn it off), ANNOTATOR_MODELS_DIR (where trained model versions are written),
+    ANNOTATOR_MAX_SENTENCE_CHARS and ANNOTATOR_MAX_RECORD_CHARS (the longest sentence an import
+    stores and the longest record it reads; at most SPACY_MAX_LENGTH).
     """
 
     database_url: str
@@ -58,10 +90,14 @@ class Settings:
     batch_size: int = DEFAULT_BATCH_SIZE
     overlap: int = DEFAULT_OVERLAP
     claim_minutes: float = DEFAULT_CLAIM_MINUTES
+    # ANNOTATOR_SESSION_HOURS: how long a login session lasts before the next login.
+    session_hours: float = DEFAULT_SESSION_HOURS
     admin_password: str | None = None
     # Sentences whose reviewers (at least ``overlap`` of them) all agree become gold by themselves.
     auto_gold: bool = DEFAULT_AUTO_GOLD
     models_dir: Path = DEFAULT_MODELS_DIR
+    max_sentence_chars: int = DEFAULT_MAX_SENTENCE_CHARS
+    max_record_chars: int = DEFAULT_MAX_RECORD_CHARS
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -75,9 +111,16 @@ class Settings:
             batch_size=int(env.get("ANNOTATOR_BATCH_SIZE") or DEFAULT_BATCH_SIZE),
             overlap=max(1, int(env.get("ANNOTATOR_OVERLAP") or DEFAULT_OVERLAP)),
             claim_minutes=float(env.get("ANNOTATOR_CLAIM_MINUTES") or DEFAULT_CLAIM_MINUTES),
+            session_hours=float(env.get("ANNOTATOR_SESSION_HOURS") or DEFAULT_SESSION_HOURS),
             admin_password=env.get("ANNOTATOR_ADMIN_PASSWORD") or None,
             auto_gold=_flag(env.get("ANNOTATOR_AUTO_GOLD"), default=DEFAULT_AUTO_GOLD),
             models_dir=Path(env.get("ANNOTATOR_MODELS_DIR") or DEFAULT_MODELS_DIR),
+            max_sentence_chars=_length(
+                env, "ANNOTATOR_MAX_SENTENCE_CHARS", default=DEFAULT_MAX_SENTENCE_CHARS
+            ),
+            max_record_chars=_length(
+                env, "ANNOTATOR_MAX_RECORD_CHARS", default=DEFAULT_MAX_RECORD_CHARS
+            ),
         )
 
     def with_overrides(

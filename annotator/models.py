@@ -56,7 +56,10 @@ class Report(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     content_hash: str = Field(max_length=64, unique=True)
+    # Where it came from (the file), kept as imported: exports name the report by it.
     source: str = Field(max_length=1000)
+    # What the reports page and ``annotator reports list`` show, when someone named it.
+    name: str | None = Field(default=None, max_length=200)
     text: str = Field(sa_type=sa.Text)
     meta: dict[str, Any] = Field(
         default_factory=dict, sa_type=JSONType, sa_column_kwargs={"nullable": False}

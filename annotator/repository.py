@@ -1166,3 +1166,155 @@ def set_active_model(*, session: Session, model_version_id: int) -> None:
     session.execute(
         sa.update(ModelVersion).where(col(ModelVersion.id) == model_version_id).values(active=True)
     )
+
+
+# --- reports: progress, names, deleting -----------------------------------------------------
+
+
+class ReportProgress(NamedTuple):
+    """A report and how far along its sentences are: decided (accepted or rejected) by at
+    least one reviewer, and with gold."""
+
+    id: int
+    name: str | None
+    source: str
+    sentences: int
+    annotated: int
+    gold: int
+    created_at: datetime
+
+
+def report_progress(
+    *, session: Session, limit: int | None = None, report_ids: Collection[int] | None = None
+) -> list[ReportProgress]:
+    """Reports newest first (the latest ``limit``, or those of ``report_ids``), each with its
+    counts of annotated sentences and of sentences with gold: three queries, whatever the size."""
+    query = sa.select(
+        col(Report.id),
+        col(Report.name),
+        col(Report.source),
+        col(Report.n_sentences),
+        col(Report.created_at),
+    ).order_by(col(Report.id).desc())
+    if report_ids is not None:
+        query = query.where(col(Report.id).in_(list(report_ids)))
+    if limit is not None:
+        query = query.limit(limit)
+    reports = session.execute(query).all()
+    ids = [int(row[0]) for row in reports if row[0] is not None]
+    if not ids:
+        return []
+    in_reports = col(Sentence.report_id).in_(ids)
+    annotated = _counts_by_report(
+        session,
+        select(Sentence.report_id, func.count())
+        .where(in_reports, col(Sentence.n_annotations) > 0)
+        .group_by(col(Sentence.report_id)),
+    )
+    gold = _counts_by_report(
+        session,
+        select(Sentence.report_id, func.count())
+        .join(Gold, col(Gold.sentence_id) == col(Sentence.id))
+        .where(in_reports)
+        .group_by(col(Sentence.report_id)),
+    )
+    return [
+        ReportProgress(
+            id=int(report_id),
+            name=name,
+            source=source,
+            sentences=n_sentences,
+            annotated=annotated.get(int(report_id), 0),
+            gold=gold.get(int(report_id), 0),
+            created_at=created_at,
+        )
+        for report_id, name, source, n_sentences, created_at in reports
+        if report_id is not None
+    ]
+
+
+def _counts_by_report(session: Session, query: Any) -> dict[int, int]:
+    return {int(report_id): int(count) for report_id, count in session.exec(query)}
+
+
+def gold_of_reports(*, session: Session, report_ids: Collection[int]) -> dict[int, Gold]:
+    """The gold of the first sentence of each of these reports, by report id (a report kept
+    whole, as every record with a decision is, has that one sentence)."""
+    if not report_ids:
+        return {}
+    query = (
+        select(Sentence.report_id, Gold)
+        .join(Gold, col(Gold.sentence_id) == col(Sentence.id))
+        .where(col(Sentence.report_id).in_(list(report_ids)), Sentence.position == 0)
+        .execution_options(populate_existing=True)
+    )
+    return {int(report_id): gold for report_id, gold in session.exec(query)}
+
+
+def count_gold_of_reports(*, session: Session, report_ids: Collection[int]) -> dict[int, int]:
+    """How many sentences of each of these reports have gold, by report id (none: absent)."""
+    if not report_ids:
+        return {}
+    return _counts_by_report(
+        session,
+        select(Sentence.report_id, func.count())
+        .join(Gold, col(Gold.sentence_id) == col(Sentence.id))
+        .where(col(Sentence.report_id).in_(list(report_ids)))
+        .group_by(col(Sentence.report_id)),
+    )
+
+
+def delete_gold_of_reports(*, session: Session, report_ids: Collection[int]) -> int:
+    """Delete the gold of every sentence of these reports; return how many rows."""
+    if not report_ids:
+        return 0
+    sentences = select(Sentence.id).where(col(Sentence.report_id).in_(list(report_ids)))
+    result = session.execute(
+        sa.delete(Gold)
+        .where(col(Gold.sentence_id).in_(sentences.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def delete_reports(*, session: Session, report_ids: Collection[int]) -> int:
+    """Delete reports; return how many. Their sentences go with them, and with the sentences
+    their suggestions, claims and annotations with every earlier version (the schema's ON
+    DELETE CASCADE, indexed on every side)."""
+    if not report_ids:
+        return 0
+    result = session.execute(
+        sa.delete(Report)
+        .where(col(Report.id).in_(list(report_ids)))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def rename_report(*, session: Session, report_id: int, name: str | None) -> bool:
+    """Give a report a display name (None: shown by its source again); False when there is no
+    such report."""
+    result = session.execute(
+        sa.update(Report)
+        .where(col(Report.id) == report_id)
+        .values(name=name)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def whole_sentence_reports(*, session: Session, report_ids: Collection[int]) -> set[int]:
+    """Those of these reports whose one sentence is their whole text."""
+    if not report_ids:
+        return set()
+    query = (
+        select(Report.id)
+        .join(Sentence, col(Sentence.report_id) == col(Report.id))
+        .where(
+            col(Report.id).in_(list(report_ids)),
+            Report.n_sentences == 1,
+            Sentence.start_char == 0,
+            col(Sentence.end_char) == func.length(col(Report.text)),
+        )
+    )
+    return {int(report_id) for report_id in session.exec(query) if report_id is not None}

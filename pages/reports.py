@@ -11,7 +11,7 @@ from annotator import workflow
 from annotator.formats import ImportFailed, read_records
 from annotator.ui import auth, resources
 from annotator.ui.errors import show_error
-from annotator.workflow import importing
+from annotator.workflow import reports
 
 auth.require_page("reports")
 scheme = resources.scheme()
@@ -65,12 +65,12 @@ if uploads and st.button("Import", type="primary", key="reports_import"):
 
 st.header("Reports")
 with resources.session() as session:
-    overview = importing.reports_overview(session=session, limit=200)
+    overview = reports.reports_overview(session=session, limit=200)
 st.caption(" · ".join(f"{value} {name}" for name, value in overview.counts.items()))
 st.dataframe(
     pd.DataFrame(
         [
-            {"id": r.id, "source": r.source, "sentences": r.n_sentences, "imported": r.created_at}
+            {"id": r.id, "source": r.source, "sentences": r.sentences, "imported": r.created_at}
             for r in overview.reports
         ]
     ),

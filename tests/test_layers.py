@@ -191,6 +191,7 @@ GOLD_WRITES = frozenset(
         "update_gold_if_version",
         "delete_gold_if_version",
         "insert_gold_rows",
+        "delete_gold_of_reports",
     }
 )
 

@@ -87,8 +87,15 @@ def parse_record(data: Any, *, source: str, line: int, scheme: LabelScheme) -> R
             annotation = _annotation_of(data, text=text, annotator=annotator, scheme=scheme)
     except AnnotationProblem as problem:
         raise InvalidRecord(source, line, str(problem)) from None
+    # A text to annotate is split into sentences like a .txt report; an annotated record stays
+    # whole, because its spans' offsets count from the start of its text.
     return Record(
-        text=text, source=source, line=line, meta=meta, split=False, annotation=annotation
+        text=text,
+        source=source,
+        line=line,
+        meta=meta,
+        split=annotation is None,
+        annotation=annotation,
     )
 
 

@@ -41,6 +41,9 @@ class Record:
     # position in it. Splits keep a report together; file names stay the same across reviewers.
     report_key: str | None = None
     position: int | None = None
+    # The text's line breaks are the file's own (a .txt report): a place in the text is on
+    # ``line`` plus the line breaks before it. In a JSONL line they are escapes (``\n``).
+    text_lines: bool = False
 
 
 def document_name(record: Record) -> str:

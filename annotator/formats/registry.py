@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 # Submodules by their full name: ``from annotator.formats import brat`` would also read as an
@@ -62,17 +63,21 @@ def read_records(
     scheme: LabelScheme,
     format: str | None = None,
     gold: bool = False,
+    keep_records: bool = False,
 ) -> Iterator[Record]:
     """Yield the valid records of every file in order; then raise ImportFailed if any was invalid.
 
     Records stream one at a time, so a caller can insert them inside one transaction and roll
     it back when ImportFailed arrives after the last one. ``format`` overrides the choice by
-    suffix; with ``gold`` every record must carry an accepted annotation.
+    suffix; with ``gold`` every record must carry an accepted annotation; with ``keep_records``
+    no record is split into sentences (each .txt file, CSV row and JSONL line is one sentence).
     """
     errors: list[InvalidRecord] = []
     count = 0
     for path in paths:
-        for item in read_file(path, scheme=scheme, format=format, gold=gold):
+        for item in read_file(
+            path, scheme=scheme, format=format, gold=gold, keep_records=keep_records
+        ):
             if isinstance(item, InvalidRecord):
                 errors.append(item)
             else:
@@ -105,11 +110,14 @@ def read_file(
     scheme: LabelScheme,
     format: str | None = None,
     gold: bool = False,
+    keep_records: bool = False,
 ) -> Iterator[Record | InvalidRecord]:
     """The records and problems of one file (or brat folder), in order.
 
     The reader is ``format`` when given, else chosen by the suffix (a folder is brat); a .jsonl
-    line is doccano or Prodigy by its fields, a .csv is spans or reports by its header.
+    line is doccano or Prodigy by its fields, a .csv is spans or reports by its header. A file
+    that is no text (a PDF, a binary, another encoding) is one problem, whatever its suffix;
+    ``keep_records`` keeps every record one sentence.
     """
     source = str(path)
     path = Path(path)
@@ -123,6 +131,15 @@ def read_file(
         reader = SUFFIX_READERS.get(path.suffix.lower())
         if reader is None and path.is_dir():
             reader = brat.read
+    # A DocBin is binary by design; every other reader reads text.
+    if reader is not spacy_docbin.read and path.is_file():
+        try:
+            problem = text_problem(path)
+        except OSError as error:
+            problem = f"cannot be read ({error.strerror or error})"
+        if problem is not None:
+            yield InvalidRecord(source, 0, problem)
+            return
     if reader is None:
         shown = repr(path.suffix) if path.suffix else "no suffix"
         yield InvalidRecord(
@@ -133,9 +150,37 @@ def read_file(
         return
     try:
         for item in reader(path, source, scheme):
-            yield _as_gold(item) if gold else item
+            if gold:
+                item = _as_gold(item)
+            if keep_records and isinstance(item, Record) and item.split:
+                item = replace(item, split=False)
+            yield item
     except OSError as error:
         yield InvalidRecord(source, 0, f"cannot be read ({error.strerror or error})")
+
+
+# How much of a file is looked at to tell text from a PDF or a binary.
+SNIFF_BYTES = 64 * 1024
+# A text with more undecodable characters than this share (and at least MIN_BAD of them) is
+# in another encoding or no text at all; fewer are stray bytes, named by their line.
+BAD_SHARE = 0.1
+MIN_BAD = 16
+
+
+def text_problem(path: Path) -> str | None:
+    """Why a file is no text to import (a PDF, NUL bytes, not UTF-8), or None when it is text."""
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    # The PDF format allows a little junk before its header; files almost always start with it.
+    if b"%PDF-" in head[:1024]:
+        return "is a PDF, not text: extract its text (pdftotext) and import that"
+    if b"\0" in head:
+        return "is a binary file (it holds NUL bytes), not text"
+    decoded = head.decode("utf-8", errors="replace")
+    bad = decoded.count("\ufffd")
+    if bad >= MIN_BAD and bad > BAD_SHARE * len(decoded):
+        return "is not UTF-8 text (a binary file, or text in another encoding: save it as UTF-8)"
+    return None
 
 
 def _as_gold(item: Record | InvalidRecord) -> Record | InvalidRecord:

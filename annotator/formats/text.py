@@ -24,5 +24,11 @@ def read_txt(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | 
         yield InvalidRecord(source, 1, reason)
         return
     yield Record(
-        text=text, source=source, line=1, meta={"file": path.name}, split=True, annotation=None
+        text=text,
+        source=source,
+        line=1,
+        meta={"file": path.name},
+        split=True,
+        annotation=None,
+        text_lines=True,
     )

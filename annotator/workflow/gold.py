@@ -20,7 +20,7 @@ The gold policy after a reviewer's save (``settle_gold``), with ``GoldPolicy.ove
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -109,9 +109,35 @@ def versions_of(*, session: Session, sentence_id: int) -> list[Version]:
 # --- imported gold ----------------------------------------------------------------------------
 
 
-def import_gold(*, session: Session, sentence_id: int, draft: Draft) -> None:
+class GoldConflict(AnnotatorError, ValueError):
+    """Imported gold would replace the gold an adjudicator decided; nothing was written."""
+
+
+def _is_gold(gold: Gold, draft: Draft) -> bool:
+    stored = Draft.from_rows(gold.entities, gold.events, gold.categories)
+    return gold.status == "accept" and stored.rows() == draft.rows()
+
+
+def import_conflict(*, session: Session, gold: Gold, draft: Draft) -> str | None:
+    """Why importing ``draft`` as the gold of a sentence whose gold is ``gold`` would overwrite
+    an adjudicator's decision, or None: only adjudicated gold that says otherwise is kept."""
+    if gold.source != "adjudicated" or _is_gold(gold, draft):
+        return None
+    who = None
+    if gold.decided_by is not None:
+        adjudicator = repository.get_reviewer(session=session, reviewer_id=gold.decided_by)
+        who = adjudicator.name if adjudicator is not None else None
+    return (
+        f"the text already has adjudicated gold that differs (by {who or 'an adjudicator'} at "
+        f"{_utc_text(gold.updated_at)}); leave the record out, or import with --force to "
+        "replace that gold"
+    )
+
+
+def import_gold(*, session: Session, sentence_id: int, draft: Draft, force: bool = False) -> bool:
     """Make an imported (labelled and checked elsewhere) decision the sentence's gold, and
-    close the sentence to routing: no reviewer is asked to label it again.
+    close the sentence to routing: no reviewer is asked to label it again. Return whether gold
+    was written: gold that is already the same is left as it is.
 
     A stored gold gets a new version, so an adjudicator who read the replaced one cannot save
     over this one.
@@ -119,13 +145,23 @@ def import_gold(*, session: Session, sentence_id: int, draft: Draft) -> None:
     now = utc_now()
     values: dict[str, Any] = {
         "source": "imported",
+    Adjudicated gold that differs is replaced only with ``force`` (``GoldConflict`` otherwise).
         "annotation_id": None,
         "decided_by": None,
         "from_annotations": [],
+    gold = repository.current_gold(session=session, sentence_id=sentence_id)
+    if gold is not None and _is_gold(gold, draft):
+        repository.close_sentence(session=session, sentence_id=sentence_id)
+        return False
+    if gold is not None and not force:
+        conflict = import_conflict(session=session, gold=gold, draft=draft)
+        if conflict is not None:
+            raise GoldConflict(conflict)
         "updated_at": now,
         **draft.rows(),
     }
-    gold = repository.current_gold(session=session, sentence_id=sentence_id)
+        # Imported records are accepted ones: a rejected gold they replace becomes an accept.
+        "status": "accept",
     if gold is None:
         stored = repository.insert_gold_if_absent(
             session=session,
@@ -148,6 +184,7 @@ def import_gold_rows(*, session: Session, rows: Sequence[dict[str, Any]]) -> Non
     """Bulk-insert imported gold for sentences that have none (``sentence_id`` and the draft's
     JSON columns per row), closing those sentences to routing: for building large databases."""
     if not rows:
+    return True
         return
     now = utc_now()
     repository.insert_gold_rows(
@@ -175,6 +212,18 @@ def import_gold_rows(*, session: Session, rows: Sequence[dict[str, Any]]) -> Non
 def adjudicate_gold(
     *,
     session: Session,
+# --- gold of deleted reports -------------------------------------------------------------------
+
+
+def discard_gold_of_reports(*, session: Session, report_ids: Collection[int]) -> int:
+    """Delete the gold of every sentence of these reports, which are being deleted (the caller
+    decided that their gold may go); return how many rows."""
+    removed = repository.delete_gold_of_reports(session=session, report_ids=report_ids)
+    if removed:
+        log.info("deleted the gold of %d sentence(s) with reports %s", removed, sorted(report_ids))
+    return removed
+
+
     sentence_id: int,
     adjudicator_id: int,
     draft: Draft,

@@ -1,40 +1,90 @@
 """Importing: store reports and their sentences, and any decisions the records carry.
 
-An import is all-or-nothing: the caller's session commits it (``annotator.db.session_scope``)
-and an invalid record further on rolls everything back.
+An import is all or nothing, and checked before anything is stored: every record is read, and
+what the readers cannot see is checked against the limits and the database (a record or a
+sentence too long for the pipeline, gold that says otherwise than another record or than an
+adjudicator); any problem aborts the import with every one of them listed and nothing written.
+What passes is stored in the caller's transaction (``import_records``), or in a short transaction
+per IMPORT_CHUNK records (``import_in_chunks``, for the CLI and the reports page) so that
+reviewers saving meanwhile never wait on a long import; a failure midway deletes what that
+import stored.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from annotator import repository
-from annotator.formats.records import InvalidRecord, Record
+from annotator import config, repository
+from annotator.config import Settings
+from annotator.db import session_scope
+from annotator.formats.records import ImportFailed, InvalidRecord, Record
 from annotator.labels import LabelScheme
-from annotator.models import Report
 from annotator.spans import Draft, SpanError, check_draft
 from annotator.tokens import split_reports
+from annotator.workflow import reports
 from annotator.workflow.annotating import save_decision
-from annotator.workflow.gold import GoldPolicy, import_gold
+from annotator.workflow.gold import GoldConflict, GoldPolicy, import_conflict, import_gold
+
+log = logging.getLogger(__name__)
 
 IMPORTED_REVIEWER = "imported"
+# Records per transaction: a chunk of reports takes a fraction of a second to store, so a
+# reviewer's save waits at most that long for the write lock.
+IMPORT_CHUNK = 500
+
+Bounds = list[tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """The longest record an import reads and the longest sentence it stores (characters)."""
+
+    max_record_chars: int = config.DEFAULT_MAX_RECORD_CHARS
+    max_sentence_chars: int = config.DEFAULT_MAX_SENTENCE_CHARS
+
+    @classmethod
+    def of(cls, settings: Settings) -> ImportLimits:
+        """The limits the settings configure."""
+        return cls(
+            max_record_chars=settings.max_record_chars,
+            max_sentence_chars=settings.max_sentence_chars,
+        )
 
 
 @dataclass
 class ImportSummary:
-    """What an import added; duplicates are reports whose content was already stored."""
+    """What an import added: reports and sentences stored, reviewers' annotations saved, gold
+    created or changed; duplicates are records whose content was already stored."""
 
     reports: int = 0
     duplicates: int = 0
     sentences: int = 0
     annotations: int = 0
-    gold: int = 0
-    sentence_ids: list[int] = field(default_factory=list, repr=False)
+    # The reports this import stored, so that a failure midway can take them back.
+    report_ids: list[int] = field(default_factory=list, repr=False)
+    # The sentences whose gold this import created or changed (two records of one text: one).
+    gold_sentence_ids: set[int] = field(default_factory=set, repr=False)
+
+    @property
+    def gold(self) -> int:
+        """How many sentences' gold the import created or changed."""
+        return len(self.gold_sentence_ids)
+
+    def add(self, other: ImportSummary) -> None:
+        """Count what ``other`` (a committed chunk) added as well."""
+        self.reports += other.reports
+        self.duplicates += other.duplicates
+        self.sentences += other.sentences
+        self.annotations += other.annotations
+        self.report_ids.extend(other.report_ids)
+        self.gold_sentence_ids |= other.gold_sentence_ids
 
 
 def content_hash(text: str, *, split: bool) -> str:
@@ -43,7 +93,41 @@ def content_hash(text: str, *, split: bool) -> str:
     return hashlib.sha256(kind + text.encode("utf-8")).hexdigest()
 
 
-IMPORT_CHUNK = 500
+def _stored_reports(*, session: Session, records: Sequence[Record]) -> dict[str, int]:
+    """The stored report of each record's text, by the record's content hash (absent: new).
+
+    That is the report stored the same way (split or kept whole), or else the same text stored
+    the other way where it serves the record: any such report for a text to annotate (JSONL
+    records were kept whole by default once: importing them again adds nothing), and for a
+    record with a decision one whose single sentence is the whole text (its spans' offsets
+    count from the start of the text).
+    """
+    own = [content_hash(record.text, split=record.split) for record in records]
+    other = [content_hash(record.text, split=not record.split) for record in records]
+    found = repository.report_ids_by_hashes(session=session, content_hashes={*own, *other})
+    whole = repository.whole_sentence_reports(
+        session=session,
+        report_ids={
+            found[theirs]
+            for record, theirs in zip(records, other, strict=True)
+            if record.annotation is not None and theirs in found
+        },
+    )
+    stored: dict[str, int] = {}
+    for record, mine, theirs in zip(records, own, other, strict=True):
+        if mine in found:
+            stored[mine] = found[mine]
+        elif theirs in found and (record.annotation is None or found[theirs] in whole):
+            stored[mine] = found[theirs]
+    return stored
+
+
+@dataclass
+class _Checked:
+    """The records of an import that passed every check, and the sentences of the new ones."""
+
+    records: list[Record]
+    bounds: dict[str, Bounds]
 
 
 def import_records(
@@ -54,53 +138,319 @@ def import_records(
     policy: GoldPolicy,
     progress: Callable[[Record], None] | None = None,
     gold: bool = False,
+    force: bool = False,
+    limits: ImportLimits | None = None,
 ) -> ImportSummary:
-    """Store reports and their sentences (and any decisions they carry) in the session.
+    """Check every record, then store the reports and their sentences (and any decisions they
+    carry) in the caller's session; ImportFailed lists every problem, with nothing written.
 
     With ``gold`` each record's annotation becomes its sentence's gold (source "imported"),
-    not a reviewer's decision; a reviewer's decision makes gold by ``policy``. Re-importing the
-    same content adds nothing. The caller
-    commits; when ``records`` raises (an invalid record further on), the session is rolled
-    back and nothing is kept.
+    not a reviewer's decision; gold an adjudicator decided, or another record of the import
+    gives, that says otherwise is a problem unless ``force`` (then the last record wins). A
+    reviewer's decision makes gold by ``policy``. Re-importing the same content adds nothing.
+    ``progress`` is called with each record read. The caller commits.
     """
+    checked = _check(
+        session=session,
+        records=records,
+        limits=limits or ImportLimits(),
+        gold=gold,
+        force=force,
+        progress=progress,
+    )
     summary = ImportSummary()
-    iterator = iter(records)
-    # In chunks: one query finds the reports already stored, one statement inserts the new
-    # ones, one their sentences; a statement per report cost more than splitting the text.
-    while chunk := list(islice(iterator, IMPORT_CHUNK)):
-        report_ids = _store_reports(session=session, chunk=chunk, summary=summary)
-        for record, report_id in zip(chunk, report_ids, strict=True):
-            if gold:
-                _import_gold(session=session, record=record, report_id=report_id, scheme=scheme)
-                summary.gold += 1
-            elif record.annotation is not None:
-                _import_annotation(
-                    session=session,
-                    record=record,
-                    report_id=report_id,
-                    scheme=scheme,
-                    policy=policy,
-                    summary=summary,
-                )
-            if progress is not None:
-                progress(record)
+    for chunk in _chunks(checked.records):
+        summary.add(
+            _store_chunk(
+                session=session,
+                chunk=chunk,
+                bounds=checked.bounds,
+                scheme=scheme,
+                policy=policy,
+                gold=gold,
+                force=force,
+            )
+        )
     return summary
 
 
-def _store_reports(*, session: Session, chunk: list[Record], summary: ImportSummary) -> list[int]:
+def import_in_chunks(
+    *,
+    engine: Engine,
+    records: Iterable[Record],
+    scheme: LabelScheme,
+    policy: GoldPolicy,
+    progress: Callable[[Record], None] | None = None,
+    gold: bool = False,
+    force: bool = False,
+    limits: ImportLimits | None = None,
+) -> ImportSummary:
+    """``import_records`` in a transaction per IMPORT_CHUNK records, for imports of any size.
+
+    Everything is checked first (ImportFailed, nothing written); then each chunk commits on
+    its own, so the database's write lock is never held for more than a chunk. When a chunk
+    fails (the database went away, gold was adjudicated meanwhile), the reports this import
+    stored are deleted again, with their sentences and the decisions on them, and the error
+    is raised. Decisions the records carried for sentences stored before stay saved.
+    """
+    with session_scope(engine) as session:
+        checked = _check(
+            session=session,
+            records=records,
+            limits=limits or ImportLimits(),
+            gold=gold,
+            force=force,
+            progress=progress,
+        )
+    summary = ImportSummary()
+    try:
+        for chunk in _chunks(checked.records):
+            with session_scope(engine) as session:
+                stored = _store_chunk(
+                    session=session,
+                    chunk=chunk,
+                    bounds=checked.bounds,
+                    scheme=scheme,
+                    policy=policy,
+                    gold=gold,
+                    force=force,
+                )
+            # Counted once committed: the ids of a chunk rolled back may be another's by now.
+            summary.add(stored)
+    except BaseException:
+        log.warning("import failed after storing %d report(s); deleting them", summary.reports)
+        if summary.report_ids:
+            with session_scope(engine) as session:
+                reports.remove_reports(session=session, report_ids=summary.report_ids)
+        raise
+    return summary
+
+
+def _chunks(records: Sequence[Record]) -> Iterator[list[Record]]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, IMPORT_CHUNK)):
+        yield chunk
+
+
+# --- the checks before anything is stored ---------------------------------------------------
+
+
+def _check(
+    *,
+    session: Session,
+    records: Iterable[Record],
+    limits: ImportLimits,
+    gold: bool,
+    force: bool,
+    progress: Callable[[Record], None] | None,
+) -> _Checked:
+    """Read every record and check what the readers cannot; ImportFailed lists every problem
+    (the readers' and these, in the order of the files)."""
+    read: list[Record] = []
+    errors: list[InvalidRecord] = []
+    try:
+        for record in records:
+            read.append(record)
+            if progress is not None:
+                progress(record)
+    except ImportFailed as failed:
+        errors.extend(failed.errors)
+    bounds: dict[str, Bounds] = {}
+    for chunk in _chunks(read):
+        errors.extend(
+            _check_chunk(
+                session=session, chunk=chunk, limits=limits, gold=gold, force=force, bounds=bounds
+            )
+        )
+    if gold and not force:
+        errors.extend(_gold_disagreements(read))
+    if errors:
+        raise ImportFailed(_in_file_order(errors, records=read))
+    return _Checked(records=read, bounds=bounds)
+
+
+def _check_chunk(
+    *,
+    session: Session,
+    chunk: list[Record],
+    limits: ImportLimits,
+    gold: bool,
+    force: bool,
+    bounds: dict[str, Bounds],
+) -> Iterator[InvalidRecord]:
+    """The problems of one chunk of records; the sentences of its new reports go to ``bounds``."""
+    fits = [record for record in chunk if len(record.text) <= limits.max_record_chars]
+    for record in chunk:
+        if len(record.text) > limits.max_record_chars:
+            yield InvalidRecord(
+                record.source,
+                record.line,
+                f"the text has {len(record.text):,} characters, more than the "
+                f"{limits.max_record_chars:,} a record may have (ANNOTATOR_MAX_RECORD_CHARS); "
+                "split it into several records or files",
+            )
+    hashes: dict[str, Record] = {}
+    for record in fits:  # the first record of a text is the one stored
+        hashes.setdefault(content_hash(record.text, split=record.split), record)
+    stored = _stored_reports(session=session, records=fits)
+    new = [
+        (report_hash, record)
+        for report_hash, record in hashes.items()
+        if report_hash not in stored and report_hash not in bounds
+    ]
+    to_split = [(report_hash, record) for report_hash, record in new if record.split]
+    for (report_hash, _), found in zip(
+        to_split, split_reports([record.text for _, record in to_split]), strict=True
+    ):
+        bounds[report_hash] = found
+    for report_hash, record in new:
+        if not record.split:
+            bounds[report_hash] = [(0, len(record.text))]
+        yield from _long_sentences(record, bounds[report_hash], limits=limits)
+    if gold and not force:
+        yield from _gold_conflicts(session=session, records=fits, stored=stored)
+
+
+def _long_sentences(
+    record: Record, bounds: Bounds, *, limits: ImportLimits
+) -> Iterator[InvalidRecord]:
+    for position, (start, end) in enumerate(bounds):
+        if end - start <= limits.max_sentence_chars:
+            continue
+        line = record.line + (record.text.count("\n", 0, start) if record.text_lines else 0)
+        which = "the text" if not record.split else f"sentence {position + 1} of the text"
+        yield InvalidRecord(
+            record.source,
+            line,
+            f"{which} has {end - start:,} characters, more than the "
+            f"{limits.max_sentence_chars:,} a sentence may have "
+            "(ANNOTATOR_MAX_SENTENCE_CHARS)"
+            + (
+                "; end its sentences with full stops or line breaks"
+                if record.split
+                else "; import it without --keep-records to split it into sentences"
+                if record.annotation is None
+                else ""
+            ),
+        )
+
+
+def _draft_of(record: Record) -> Draft:
+    annotation = record.annotation
+    assert annotation is not None
+    return Draft(annotation.entities, annotation.events, annotation.categories)
+
+
+def _gold_conflicts(
+    *, session: Session, records: list[Record], stored: dict[str, int]
+) -> Iterator[InvalidRecord]:
+    """Records whose text already has gold an adjudicator decided that says otherwise."""
+    known = [
+        (record, stored[report_hash])
+        for record in records
+        if record.annotation is not None
+        and (report_hash := content_hash(record.text, split=record.split)) in stored
+    ]
+    golds = repository.gold_of_reports(session=session, report_ids=[i for _, i in known])
+    for record, report_id in known:
+        gold = golds.get(report_id)
+        if gold is None:
+            continue
+        conflict = import_conflict(session=session, gold=gold, draft=_draft_of(record))
+        if conflict is not None:
+            yield InvalidRecord(record.source, record.line, conflict)
+
+
+def _gold_disagreements(records: list[Record]) -> Iterator[InvalidRecord]:
+    """Records that give other gold for a text than an earlier record of the same import."""
+    first: dict[str, Record] = {}
+    for record in records:
+        if record.annotation is None:
+            continue
+        key = content_hash(record.text, split=record.split)
+        earlier = first.setdefault(key, record)
+        if earlier is not record and _draft_of(earlier).rows() != _draft_of(record).rows():
+            yield InvalidRecord(
+                record.source,
+                record.line,
+                f"gives other gold for the same text than {earlier.source}:{earlier.line}; "
+                "keep one of them, or import with --force to take the last",
+            )
+
+
+def _in_file_order(errors: list[InvalidRecord], *, records: list[Record]) -> list[InvalidRecord]:
+    """The problems by file (in the order the files were read) and line."""
+    rank: dict[str, int] = {}
+    for source in [*(e.source for e in errors if e.line == 0), *(r.source for r in records)]:
+        rank.setdefault(source, len(rank))
+    for error in errors:
+        rank.setdefault(error.source, len(rank))
+    # Stable: the readers' own order stays within a file and line.
+    return sorted(errors, key=lambda error: (rank[error.source], error.line))
+
+
+# --- storing ----------------------------------------------------------------------------------
+
+
+def _store_chunk(
+    *,
+    session: Session,
+    chunk: list[Record],
+    bounds: dict[str, Bounds],
+    scheme: LabelScheme,
+    policy: GoldPolicy,
+    gold: bool,
+    force: bool,
+) -> ImportSummary:
+    """Store one chunk of checked records; what it added."""
+    summary = ImportSummary()
+    report_ids = _store_reports(session=session, chunk=chunk, bounds=bounds, summary=summary)
+    for record, report_id in zip(chunk, report_ids, strict=True):
+        if gold:
+            _import_gold(
+                session=session,
+                record=record,
+                report_id=report_id,
+                scheme=scheme,
+                force=force,
+                summary=summary,
+            )
+        elif record.annotation is not None:
+            _import_annotation(
+                session=session,
+                record=record,
+                report_id=report_id,
+                scheme=scheme,
+                policy=policy,
+                summary=summary,
+            )
+    return summary
+
+
+def _store_reports(
+    *, session: Session, chunk: list[Record], bounds: dict[str, Bounds], summary: ImportSummary
+) -> list[int]:
     """Insert the reports of a chunk that are not stored yet, with their sentences; return the
     report id of every record (a duplicate gets the id of the report stored before)."""
     hashes = [content_hash(record.text, split=record.split) for record in chunk]
-    ids = repository.report_ids_by_hashes(session=session, content_hashes=set(hashes))
+    # Two queries find the reports already stored, one statement inserts the new ones, one
+    # their sentences: a statement per report cost more than splitting the text.
+    ids = _stored_reports(session=session, records=chunk)
     fresh: dict[str, Record] = {}
     for record, report_hash in zip(chunk, hashes, strict=True):
         if report_hash in ids or report_hash in fresh:
             summary.duplicates += 1
         else:
             fresh[report_hash] = record
-    new = list(fresh.values())
-    split = iter(split_reports([record.text for record in new if record.split]))
-    offsets = [next(split) if record.split else [(0, len(record.text))] for record in new]
+    # A report deleted since the checks has no sentences worked out yet.
+    missing = [h for h, record in fresh.items() if h not in bounds and record.split]
+    for report_hash, found in zip(
+        missing, split_reports([fresh[h].text for h in missing]), strict=True
+    ):
+        bounds[report_hash] = found
+    offsets = [
+        bounds.get(report_hash, [(0, len(record.text))]) for report_hash, record in fresh.items()
+    ]
     new_ids = repository.insert_reports(
         session=session,
         rows=[
@@ -109,9 +459,9 @@ def _store_reports(*, session: Session, chunk: list[Record], summary: ImportSumm
                 "source": record.source,
                 "text": record.text,
                 "meta": dict(record.meta),
-                "n_sentences": len(bounds),
+                "n_sentences": len(found),
             }
-            for (report_hash, record), bounds in zip(fresh.items(), offsets, strict=True)
+            for (report_hash, record), found in zip(fresh.items(), offsets, strict=True)
         ],
     )
     ids.update(zip(fresh, new_ids, strict=True))
@@ -124,13 +474,20 @@ def _store_reports(*, session: Session, chunk: list[Record], summary: ImportSumm
             "text": record.text[start:end],
             "content_hash": hashlib.sha256(record.text[start:end].encode("utf-8")).hexdigest(),
         }
-        for record, report_id, bounds in zip(new, new_ids, offsets, strict=True)
-        for position, (start, end) in enumerate(bounds)
+        for record, report_id, found in zip(fresh.values(), new_ids, offsets, strict=True)
+        for position, (start, end) in enumerate(found)
     ]
     repository.insert_sentences(session=session, rows=rows)
-    summary.reports += len(new)
+    summary.reports += len(new_ids)
     summary.sentences += len(rows)
+    summary.report_ids.extend(new_ids)
     return [ids[report_hash] for report_hash in hashes]
+
+
+def _only_sentence(*, session: Session, record: Record, report_id: int) -> int:
+    """The one sentence of a record kept whole (a record with a decision always is)."""
+    (sentence_id,) = repository.sentence_ids_of_report(session=session, report_id=report_id)
+    return sentence_id
 
 
 def _import_annotation(
@@ -144,12 +501,12 @@ def _import_annotation(
 ) -> None:
     annotation = record.annotation
     assert annotation is not None
-    (sentence_id,) = repository.sentence_ids_of_report(session=session, report_id=report_id)
+    sentence_id = _only_sentence(session=session, record=record, report_id=report_id)
     reviewer = repository.ensure_reviewer(
         session=session, name=annotation.annotator or IMPORTED_REVIEWER
     )
     assert reviewer.id is not None
-    draft = Draft(annotation.entities, annotation.events, annotation.categories)
+    draft = _draft_of(record)
     existing = repository.annotation_of(
         session=session, sentence_id=sentence_id, reviewer_id=reviewer.id
     )
@@ -162,6 +519,7 @@ def _import_annotation(
         )
     ):
         return
+    before = _gold_state(session=session, sentence_id=sentence_id)
     save_decision(
         session=session,
         sentence_id=sentence_id,
@@ -172,47 +530,50 @@ def _import_annotation(
         policy=policy,
     )
     summary.annotations += 1
-    if annotation.status == "accept":
-        summary.gold += 1
+    # Gold is what the policy made of the decision, not every accepted record.
+    after = _gold_state(session=session, sentence_id=sentence_id)
+    if after is not None and after != before:
+        summary.gold_sentence_ids.add(sentence_id)
 
 
-def _import_gold(*, session: Session, record: Record, report_id: int, scheme: LabelScheme) -> None:
-    annotation = record.annotation
-    if annotation is None:
+def _gold_state(*, session: Session, sentence_id: int) -> tuple[int | None, int] | None:
+    # Values, not the row: reading the gold again refreshes the same ORM object in place.
+    gold = repository.current_gold(session=session, sentence_id=sentence_id)
+    return None if gold is None else (gold.id, gold.version)
+
+
+def _import_gold(
+    *,
+    session: Session,
+    record: Record,
+    report_id: int,
+    scheme: LabelScheme,
+    force: bool,
+    summary: ImportSummary,
+) -> None:
+    if record.annotation is None:
         raise InvalidRecord(
             record.source, record.line, "no annotation; a gold import needs one on every record"
         )
-    (sentence_id,) = repository.sentence_ids_of_report(session=session, report_id=report_id)
+    sentence_id = _only_sentence(session=session, record=record, report_id=report_id)
     sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
     assert sentence is not None
-    draft = Draft(annotation.entities, annotation.events, annotation.categories)
+    draft = _draft_of(record)
     try:
         check_draft(draft, text=sentence.text, scheme=scheme)
     except SpanError as error:
         raise InvalidRecord(record.source, record.line, str(error)) from error
-    import_gold(session=session, sentence_id=sentence_id, draft=draft)
+    try:
+        written = import_gold(session=session, sentence_id=sentence_id, draft=draft, force=force)
+    except GoldConflict as conflict:  # adjudicated after the checks
+        raise ImportFailed([InvalidRecord(record.source, record.line, str(conflict))]) from None
+    if written:
+        summary.gold_sentence_ids.add(sentence_id)
 
 
-# --- what the reports page shows ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReportsOverview:
-    """What is stored (reports, sentences, suggestions, annotations, gold: counted) and the
-    most recently imported reports, newest first."""
-
-    counts: dict[str, int]
-    reports: list[Report]
+# --- what is stored ---------------------------------------------------------------------------
 
 
 def stored_counts(*, session: Session) -> dict[str, int]:
     """How many reports, sentences, suggestions, annotations and gold rows are stored."""
     return repository.count_rows(session=session)
-
-
-def reports_overview(*, session: Session, limit: int) -> ReportsOverview:
-    """The stored rows counted, and the latest ``limit`` reports."""
-    return ReportsOverview(
-        counts=stored_counts(session=session),
-        reports=repository.recent_reports(session=session, limit=limit),
-    )

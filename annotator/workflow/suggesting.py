@@ -1,7 +1,10 @@
 """Suggesting: run the suggester over the sentences that lack its suggestion and store them.
 
 Each batch commits on its own, so an interrupted run resumes where it stopped; the pipeline
-runs outside any transaction, so reviewers saving meanwhile never wait on it.
+runs outside any transaction, so reviewers saving meanwhile never wait on it. A batch the
+pipeline fails on is tried again sentence by sentence: a sentence that fails alone gets an empty
+suggestion of that model version (so that no later run, of ``init``, ``serve`` or an import,
+stumbles on it again; a new model version tries it afresh) and is reported, and the run goes on.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+# A sentence the pipeline failed on: its id, and what the pipeline raised.
+Failure = Callable[[int, str], None]
+Failures = list[tuple[int, str]]
 
 
 class SuggestionWorkerFailed(AnnotatorError, RuntimeError):
@@ -51,10 +57,14 @@ def suggest_pending(
     progress: Progress | None = None,
     unannotated_only: bool = False,
     processes: int = 1,
+    on_failure: Failure | None = None,
 ) -> int:
-    """Suggest for every sentence that lacks this model version's suggestion; return how many.
+    """Suggest for every sentence that lacks this model version's suggestion; return how many
+    got one.
 
-    Each batch is committed on its own, so an interrupted run resumes where it stopped. With
+    Each batch is committed on its own, so an interrupted run resumes where it stopped. A
+    sentence the pipeline fails on is stored with an empty suggestion, passed to
+    ``on_failure`` and left out of the count; the others are suggested as usual. With
     ``unannotated_only`` sentences that have an annotation or gold are left alone. With
     ``processes`` above 1, that many forked worker processes share the sentences (by id modulo
     ``processes``), each with the loaded pipeline and a connection of its own; where processes
@@ -78,15 +88,24 @@ def suggest_pending(
             unannotated_only=unannotated_only,
             processes=processes,
             total=total,
+            on_failure=on_failure,
         )
-    done = 0
-    for stored in _suggest_batches(
+    done = failed = 0
+    for stored, failures in _suggest_batches(
         engine=engine, suggester=suggester, batch_size=batch_size, unannotated_only=unannotated_only
     ):
         done += stored
+        failed += _report(failures, on_failure)
         if progress is not None:
             progress(done, max(total, done))
-    return done
+    return done - failed
+
+
+def _report(failures: Failures, on_failure: Failure | None) -> int:
+    if on_failure is not None:
+        for sentence_id, reason in failures:
+            on_failure(sentence_id, reason)
+    return len(failures)
 
 
 def _suggest_batches(
@@ -96,8 +115,9 @@ def _suggest_batches(
     batch_size: int,
     unannotated_only: bool,
     stripe: tuple[int, int] | None = None,
-) -> Iterator[int]:
-    """Suggest and store batch after batch (of one stripe of the ids); yield each batch's size."""
+) -> Iterator[tuple[int, Failures]]:
+    """Suggest and store batch after batch (of one stripe of the ids); yield each batch's size
+    and the sentences of it that the pipeline failed on."""
     after_id = 0
     while True:
         with session_scope(engine) as session:
@@ -114,22 +134,53 @@ def _suggest_batches(
             return
         # The pipeline runs outside any transaction: no read snapshot goes stale while it
         # works, and no lock is held.
-        texts = [text for _, text in batch]
+        drafts, failures = _suggestions_for(batch, suggester=suggester, batch_size=batch_size)
         rows = [
             {
                 "sentence_id": sentence_id,
                 "model_name": suggester.model_name,
                 "model_version": suggester.model_version,
-                **Draft(s.entities, s.events, s.categories).rows(),
+                **draft.rows(),
             }
-            for (sentence_id, _), s in zip(
-                batch, suggester.suggest(texts, batch_size=batch_size), strict=True
-            )
+            for (sentence_id, _), draft in zip(batch, drafts, strict=True)
         ]
         with session_scope(engine) as session:
             repository.insert_suggestions(session=session, rows=rows)
         after_id = batch[-1][0]
-        yield len(batch)
+        yield len(batch), failures
+
+
+def _suggestions_for(
+    batch: list[tuple[int, str]], *, suggester: Suggester, batch_size: int
+) -> tuple[list[Draft], Failures]:
+    """The suggestion of every sentence of a batch, in order (an empty one where the pipeline
+    fails), and the sentences it failed on."""
+    drafts: list[Draft] = []
+    # Any error: the pipeline is a trained model with components of its own, and whatever it
+    # raises concerns the texts it was given, never the run (the database is not touched here).
+    try:
+        for suggestion in suggester.suggest([text for _, text in batch], batch_size=batch_size):
+            drafts.append(Draft(suggestion.entities, suggestion.events, suggestion.categories))
+    except Exception as error:
+        log.warning(
+            "the suggester failed on a batch of %d sentences (%s: %s); trying them one by one",
+            len(batch) - len(drafts),
+            type(error).__name__,
+            error,
+        )
+    failures: Failures = []
+    # The suggestions before the one that failed came out whole; the rest is tried alone.
+    for sentence_id, text in batch[len(drafts) :]:
+        try:
+            suggestion = suggester.suggest_one(text)
+        except Exception as error:
+            reason = f"{type(error).__name__}: {error}"
+            log.warning("no suggestion for sentence %d: %s", sentence_id, reason)
+            failures.append((sentence_id, reason))
+            drafts.append(Draft())
+        else:
+            drafts.append(Draft(suggestion.entities, suggestion.events, suggestion.categories))
+    return drafts, failures
 
 
 def _can_fork_workers(engine: Engine) -> bool:
@@ -149,9 +200,10 @@ def _suggest_in_workers(
     unannotated_only: bool,
     processes: int,
     total: int,
+    on_failure: Failure | None,
 ) -> int:
     context = multiprocessing.get_context("fork")
-    reports: multiprocessing.Queue[int | str | None] = context.Queue()
+    reports: multiprocessing.Queue[tuple[int, Failures] | str | None] = context.Queue()
     url = engine.url.render_as_string(hide_password=False)
     # No pooled connection may be shared across the fork: the workers open their own.
     engine.dispose()
@@ -165,7 +217,7 @@ def _suggest_in_workers(
     ]
     for worker in workers:
         worker.start()
-    done, running, failures = 0, len(workers), []
+    done, failed, running, failures = 0, 0, len(workers), []
     try:
         while running:
             try:
@@ -180,7 +232,9 @@ def _suggest_in_workers(
             elif isinstance(item, str):
                 failures.append(item)
             else:
-                done += item
+                stored, unsuggested = item
+                done += stored
+                failed += _report(unsuggested, on_failure)
                 if progress is not None:
                     progress(done, max(total, done))
     finally:
@@ -190,7 +244,7 @@ def _suggest_in_workers(
                 worker.kill()
     if failures:
         raise SuggestionWorkerFailed(f"suggestion worker failed: {failures[0]}")
-    return done
+    return done - failed
 
 
 def _suggest_worker(
@@ -199,19 +253,19 @@ def _suggest_worker(
     batch_size: int,
     unannotated_only: bool,
     stripe: tuple[int, int],
-    reports: multiprocessing.Queue[int | str | None],
+    reports: multiprocessing.Queue[tuple[int, Failures] | str | None],
 ) -> None:
     """One worker process: its stripe of the sentences, through its own engine."""
     engine = make_engine(url)
     try:
-        for stored in _suggest_batches(
+        for batch in _suggest_batches(
             engine=engine,
             suggester=suggester,
             batch_size=batch_size,
             unannotated_only=unannotated_only,
             stripe=stripe,
         ):
-            reports.put(stored)
+            reports.put(batch)
     except Exception as error:  # reported to the parent, which raises it
         log.exception("suggestion worker %s failed", stripe)
         reports.put(f"{type(error).__name__}: {error}")

@@ -159,7 +159,9 @@ def test_writer_leaves_the_old_file_when_writing_fails(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
 
 
-def test_plain_task_has_no_annotation_and_keeps_meta(read_all: Reader, write_file: Writer) -> None:
+def test_plain_task_has_no_annotation_keeps_meta_and_is_split(
+    read_all: Reader, write_file: Writer
+) -> None:
     path = write_file("tasks.jsonl", line_of(meta={"url": "https://example.org/1"}) + "\n")
 
     records, errors = read_all([path])
@@ -171,7 +173,7 @@ def test_plain_task_has_no_annotation_and_keeps_meta(read_all: Reader, write_fil
             source=str(path),
             line=1,
             meta={"url": "https://example.org/1"},
-            split=False,
+            split=True,
             annotation=None,
         )
     ]

@@ -28,6 +28,7 @@ def test_file_is_one_report_to_split(read_all: Reader, write_file: Writer) -> No
             meta={"file": "moebye.txt"},
             split=True,
             annotation=None,
+            text_lines=True,
         )
     ]
 

@@ -1,0 +1,196 @@
+"""``annotator import`` and ``annotator reports`` as users script them: junk refused by name,
+records split or kept whole, gold conflicts listed by line, suggestion failures reported in one
+line, reports listed, renamed and deleted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from annotator import cli
+from annotator.cli import app
+from annotator.nlp.suggest import Suggestion
+
+runner = CliRunner()
+POLICE = "Police arrested Ko Aung in Yangon."
+
+
+def run(*args: str) -> object:
+    return runner.invoke(app, [str(arg) for arg in args])
+
+
+def stats(db: str) -> dict[str, int]:
+    result = run("stats", "--json", "--db", db)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_a_record_over_a_million_characters_is_refused_by_its_line(sqlite_url, tmp_path):
+    path = write_jsonl(tmp_path / "huge.jsonl", [{"text": "Troops fled. " * 80_000}])
+
+    result = run("import", "--db", sqlite_url, "--no-suggest", path)
+
+    assert result.exit_code == 1
+    assert f"{path}:1: " in result.stderr and "ANNOTATOR_MAX_RECORD_CHARS" in result.stderr
+    assert "nothing was stored" in result.stderr
+    assert stats(sqlite_url)["reports"] == 0
+
+
+def test_a_pdf_is_refused_by_name(sqlite_url, tmp_path):
+    path = tmp_path / "report.txt"
+    path.write_bytes(b"%PDF-1.4\n%\xc7\xec\x8f\xa2\n5 0 obj\n<</Length 6 0 R>>\nstream\n\x00\x01")
+
+    result = run("import", "--db", sqlite_url, "--no-suggest", path)
+
+    assert result.exit_code == 1
+    assert f"{path}:0: is a PDF" in result.stderr
+    assert stats(sqlite_url)["reports"] == 0
+
+
+def test_keep_records_stores_each_jsonl_record_as_one_sentence(sqlite_url, tmp_path):
+    path = write_jsonl(tmp_path / "records.jsonl", [{"text": "One. Two."}, {"text": "Three."}])
+
+    kept = run("import", "--db", sqlite_url, "--no-suggest", "--keep-records", path)
+
+    assert kept.exit_code == 0, kept.output
+    assert (stats(sqlite_url)["reports"], stats(sqlite_url)["sentences"]) == (2, 2)
+
+
+def test_records_are_split_by_default(sqlite_url, tmp_path):
+    path = write_jsonl(tmp_path / "records.jsonl", [{"text": "One. Two."}, {"text": "Three."}])
+
+    result = run("import", "--db", sqlite_url, "--no-suggest", path)
+
+    assert result.exit_code == 0, result.output
+    assert (stats(sqlite_url)["reports"], stats(sqlite_url)["sentences"]) == (2, 3)
+
+
+def test_conflicting_gold_is_listed_by_line_and_force_takes_the_last(sqlite_url, tmp_path):
+    person = {"text": POLICE, "spans": [{"start": 16, "end": 23, "label": "PERSON"}]}
+    place = {"text": POLICE, "spans": [{"start": 27, "end": 33, "label": "GPE"}]}
+    path = write_jsonl(tmp_path / "gold.jsonl", [person, place])
+
+    refused = run("import", "--gold", "--db", sqlite_url, "--no-suggest", path)
+
+    assert refused.exit_code == 1
+    assert f"{path}:2: " in refused.stderr and f"{path}:1" in refused.stderr
+    assert "--force" in refused.stderr and stats(sqlite_url)["gold"] == 0
+
+    forced = run("import", "--gold", "--force", "--db", sqlite_url, "--no-suggest", path)
+
+    assert forced.exit_code == 0, forced.output
+    assert "1 gold" in forced.stdout and stats(sqlite_url)["gold"] == 1
+
+
+class PoisonedSuggester:
+    """A suggester whose pipeline fails on any text that says POISON (as spaCy's E088 does on a
+    text over nlp.max_length), and suggests nothing for the others."""
+
+    model_name = "poisoned"
+    model_version = "1"
+
+    def suggest(self, texts: Iterable[str], *, batch_size: int = 64) -> Iterator[Suggestion]:
+        for text in texts:
+            yield self.suggest_one(text)
+
+    def suggest_one(self, text: str) -> Suggestion:
+        if "POISON" in text:
+            raise ValueError("[E088] Text of length 1000001 exceeds maximum of 1000000.")
+        return Suggestion(entities=(), events=(), categories=())
+
+
+def test_a_sentence_the_pipeline_fails_on_is_reported_and_the_others_are_suggested(
+    sqlite_url, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(cli, "open_suggester", lambda settings, scheme: PoisonedSuggester())
+    path = tmp_path / "report.txt"
+    path.write_text("Troops fled.\nPOISON here.\nResidents hid.\n", encoding="utf-8")
+
+    result = run("import", "--db", sqlite_url, "--model", "poisoned", path)
+
+    assert result.exit_code == 0, result.output
+    assert "1 sentence(s) could not be suggested" in result.stdout
+    assert stats(sqlite_url)["suggestions"] == 3
+    again = run("init", "--db", sqlite_url, "--model", "poisoned", "--seeds", tmp_path / "none")
+    assert again.exit_code == 0, again.output
+    assert "could not be suggested" not in again.stdout
+
+
+# --- annotator reports ------------------------------------------------------------------------
+
+
+def import_reports(db: str, folder: Path) -> None:
+    troops = folder / "troops.txt"
+    troops.write_text("Troops shelled Moebye. Residents fled.\n", encoding="utf-8")
+    gold = write_jsonl(
+        folder / "gold.jsonl",
+        [{"text": POLICE, "spans": [{"start": 16, "end": 23, "label": "PERSON"}]}],
+    )
+    assert run("import", "--db", db, "--no-suggest", troops).exit_code == 0
+    assert run("import", "--gold", "--db", db, "--no-suggest", gold).exit_code == 0
+
+
+def listed(db: str) -> list[dict]:
+    result = run("reports", "list", "--json", "--db", db)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_reports_list_shows_each_report_with_its_progress(sqlite_url, tmp_path):
+    import_reports(sqlite_url, tmp_path)
+
+    reports = listed(sqlite_url)
+    table = run("reports", "list", "--db", sqlite_url)
+
+    assert [(r["id"], r["sentences"], r["annotated"], r["gold"]) for r in reports] == [
+        (2, 1, 0, 1),
+        (1, 2, 0, 0),
+    ]
+    assert reports[1]["name"].endswith("troops.txt")
+    assert table.exit_code == 0 and "troops.txt" in table.stdout and "1/1" in table.stdout
+
+
+def test_reports_rename_gives_a_report_a_display_name(sqlite_url, tmp_path):
+    import_reports(sqlite_url, tmp_path)
+
+    result = run("reports", "rename", "1", "Moebye, 3 March", "--db", sqlite_url)
+
+    assert result.exit_code == 0, result.output
+    assert listed(sqlite_url)[1]["name"] == "Moebye, 3 March"
+    assert listed(sqlite_url)[1]["source"].endswith("troops.txt")
+    missing = run("reports", "rename", "9", "x", "--db", sqlite_url)
+    assert missing.exit_code == 1 and missing.stderr.startswith("error: no report with id 9")
+
+
+def test_reports_delete_takes_everything_but_gold_needs_force(sqlite_url, tmp_path):
+    import_reports(sqlite_url, tmp_path)
+
+    deleted = run("reports", "delete", "1", "--db", sqlite_url)
+    assert deleted.exit_code == 0, deleted.output
+    assert stats(sqlite_url)["reports"] == 1 and stats(sqlite_url)["sentences"] == 1
+
+    refused = run("reports", "delete", "2", "--db", sqlite_url)
+    assert refused.exit_code == 1 and "--force" in refused.stderr
+    assert stats(sqlite_url)["gold"] == 1
+
+    forced = run("reports", "delete", "2", "--force", "--db", sqlite_url)
+    assert forced.exit_code == 0, forced.output
+    left = stats(sqlite_url)
+    assert [left[name] for name in ("reports", "sentences", "annotations", "gold")] == [0] * 4
+
+
+def test_reports_delete_of_an_unknown_id_deletes_nothing(sqlite_url, tmp_path):
+    import_reports(sqlite_url, tmp_path)
+
+    result = run("reports", "delete", "1", "7", "--db", sqlite_url)
+
+    assert result.exit_code == 1 and "7" in result.stderr
+    assert stats(sqlite_url)["reports"] == 2
