@@ -183,7 +183,7 @@ def spans_of(rows: list[dict[str, Any]]) -> list[Span]:
 # --- tests ------------------------------------------------------------------------------------
 
 
-def test_queue_shows_disagreements_and_both_versions_side_by_side(database, open_page):
+def test_queue_shows_disagreements_and_both_versions_side_by_side(database, open_page, scheme):
     first, second, third, _ = sentence_ids(database)
     at = open_page()
     assert not at.exception and not at.error
@@ -194,9 +194,10 @@ def test_queue_shows_disagreements_and_both_versions_side_by_side(database, open
     cards = version_cards(at)
     assert set(cards) == {"ana", "ben"}
     # What they disagree on is marked in each card; what they share is not.
-    assert re.search(r'adj-ent adj-diff" style="--c:#e63946">Arakan Army', cards["ana"])
-    assert re.search(r'adj-ent adj-diff" style="--c:#8ecae6">Arakan Army', cards["ben"])
-    assert re.search(r'adj-ent" style="--c:#e63946">Junta troops', cards["ana"])
+    group, org = scheme.get("ARMED_GROUP").colour, scheme.get("ORG").colour
+    assert f'adj-ent adj-diff" style="--c:{group}">Arakan Army' in cards["ana"]
+    assert f'adj-ent adj-diff" style="--c:{org}">Arakan Army' in cards["ben"]
+    assert f'adj-ent" style="--c:{group}">Junta troops' in cards["ana"]
     assert "Not shared by every reviewer: ARMED_GROUP “Arakan Army”." in cards["ana"]
     assert "Not shared by every reviewer: ORG “Arakan Army”." in cards["ben"]
     assert not any("Current gold" in body for body in html_bodies(at))
