@@ -680,18 +680,21 @@ def gold_of(*, session: Session, sentence_id: int) -> Gold | None:
 
 
 def count_rows(*, session: Session) -> dict[str, int]:
-    """How many reports, sentences, suggestions, annotations and gold rows are stored."""
+    """How many reports, sentences, suggestions, annotations and gold rows are stored, and how
+    many sentences an adjudicator rejected (``gold`` counts the accepted gold only)."""
     tables: dict[str, Any] = {
         "reports": Report,
         "sentences": Sentence,
         "suggestions": Suggestion,
         "annotations": Annotation,
-        "gold": Gold,
     }
-    return {
+    counts = {
         name: int(session.exec(select(func.count()).select_from(table)).one())
         for name, table in tables.items()
     }
+    counts["gold"] = count_gold(session=session)
+    counts["rejected"] = count_gold(session=session, status="reject")
+    return counts
 
 
 def count_kept_rows(*, session: Session) -> dict[str, int]:
@@ -743,14 +746,15 @@ def count_decided(*, session: Session, reviewer_id: int) -> int:
 def iter_gold(
     *, session: Session, batch_size: int = 1000
 ) -> Iterator[tuple[Gold, Sentence, Report]]:
-    """Every gold row with its sentence and report, in report order, streamed in batches."""
+    """Every accepted gold row (a rejected sentence is not gold to use) with its sentence and
+    report, in report order, streamed in batches."""
     last_id = 0
     while True:
         query = (
             select(Gold, Sentence, Report)
             .join(Sentence, col(Sentence.id) == Gold.sentence_id)
             .join(Report, col(Report.id) == Sentence.report_id)
-            .where(col(Sentence.id) > last_id)
+            .where(col(Sentence.id) > last_id, Gold.status == "accept")
             .order_by(col(Sentence.id))
             .limit(batch_size)
         )
@@ -795,11 +799,12 @@ def iter_annotations(
 
 
 def gold_report_keys(*, session: Session) -> list[str]:
-    """The content hashes of the reports that have gold sentences."""
+    """The content hashes of the reports that have accepted gold sentences."""
     query = (
         select(Report.content_hash)
         .join(Sentence, col(Sentence.report_id) == Report.id)
         .join(Gold, col(Gold.sentence_id) == Sentence.id)
+        .where(Gold.status == "accept")
         .distinct()
     )
     return list(session.exec(query))
@@ -988,27 +993,62 @@ def get_annotation(*, session: Session, annotation_id: int) -> Annotation | None
 
 
 def adjudication_candidates(
-    *, session: Session, after_id: int, limit: int, include_gold: bool
-) -> list[tuple[int, str, bool]]:
-    """Up to ``limit`` (id, text, has gold) of sentences after ``after_id`` that two or more
-    reviewers decided, in id order; without ``include_gold`` only those with no gold yet.
+    *,
+    session: Session,
+    after_id: int,
+    limit: int,
+    include_gold: bool,
+    adjudicator_id: int | None = None,
+    now: datetime | None = None,
+) -> list[tuple[int, str, str | None]]:
+    """Up to ``limit`` (id, text, gold status or None) of sentences after ``after_id`` that two
+    or more reviewers decided, in id order; without ``include_gold`` only those with no gold
+    (accepted or rejected) yet. With ``adjudicator_id`` (and ``now``) those another reviewer
+    holds a live claim on are left out: someone is deciding them.
 
     A walk of the primary key filtered on the stored count, with a probe of gold's unique
-    ``sentence_id`` index per row.
+    ``sentence_id`` index and of the ``claim_sentence_expiry`` index per row.
     """
-    has_gold = sa.exists().where(col(Gold.sentence_id) == col(Sentence.id))
+    gold_status = (
+        sa.select(col(Gold.status))
+        .where(col(Gold.sentence_id) == col(Sentence.id))
+        .scalar_subquery()
+    )
     query = (
-        sa.select(col(Sentence.id), col(Sentence.text), has_gold.label("has_gold"))
+        sa.select(col(Sentence.id), col(Sentence.text), gold_status.label("gold_status"))
         .where(col(Sentence.id) > after_id, col(Sentence.n_annotations) >= 2)
         .order_by(col(Sentence.id))
         .limit(limit)
     )
     if not include_gold:
-        query = query.where(~has_gold)
+        query = query.where(~sa.exists().where(col(Gold.sentence_id) == col(Sentence.id)))
+    if adjudicator_id is not None:
+        query = query.where(
+            ~sa.exists().where(
+                col(Claim.sentence_id) == col(Sentence.id),
+                col(Claim.expires_at) > (now or utc_now()),
+                col(Claim.reviewer_id) != adjudicator_id,
+            )
+        )
     return [
-        (int(sentence_id), str(text), bool(gold))
-        for sentence_id, text, gold in session.execute(query)
+        (int(sentence_id), str(text), None if status is None else str(status))
+        for sentence_id, text, status in session.execute(query)
     ]
+
+
+def claimants(*, session: Session, sentence_id: int, reviewer_id: int, now: datetime) -> list[str]:
+    """The names of the other reviewers holding a live claim on a sentence, by name."""
+    query = (
+        select(Reviewer.name)
+        .join(Claim, col(Claim.reviewer_id) == col(Reviewer.id))
+        .where(
+            Claim.sentence_id == sentence_id,
+            col(Claim.expires_at) > now,
+            Claim.reviewer_id != reviewer_id,
+        )
+        .order_by(col(Reviewer.name))
+    )
+    return [str(name) for name in session.exec(query)]
 
 
 _CURRENT_GOLD = (
@@ -1112,9 +1152,11 @@ def _gold_in_session(*, session: Session, gold_id: int) -> Gold | None:
 # --- model versions -----------------------------------------------------------------------
 
 
-def count_gold(*, session: Session) -> int:
-    """How many sentences have gold."""
-    return int(session.exec(select(func.count()).select_from(Gold)).one())
+def count_gold(*, session: Session, status: str = "accept") -> int:
+    """How many sentences have gold of this status: "accept" (the gold export and training
+    use) or "reject" (sentences an adjudicator found unfit to label)."""
+    query = select(func.count()).select_from(Gold).where(Gold.status == status)
+    return int(session.exec(query).one())
 
 
 def model_versions(*, session: Session) -> list[ModelVersion]:

@@ -15,12 +15,23 @@ view.flash_messages()
 view.queue_filters(auto_gold=settings.auto_gold, overlap=settings.overlap)
 
 with resources.session() as session:
-    queue = view.queue_page(session=session)
+    queue = view.queue_page(session=session, adjudicator_id=adjudicator)
     sentence_id = view.requested_sentence(queue)
     scene = (
         adjudicating.adjudication_scene(session=session, sentence_id=sentence_id)
         if sentence_id
         else None
+    )
+    # Opening a sentence claims it: other adjudicators' queues leave it out meanwhile.
+    others = (
+        adjudicating.open_for_adjudication(
+            session=session,
+            sentence_id=scene.sentence_id,
+            adjudicator_id=adjudicator,
+            claim_minutes=settings.claim_minutes,
+        )
+        if scene is not None
+        else []
     )
 
 view.queue_list(queue, current=sentence_id)
@@ -36,6 +47,7 @@ if not scene.comparison.versions:
     st.stop()
 
 state = view.ensure_open(scene)
+view.others_open(others)
 passage = scene.passage
 st.html(
     render.STYLE

@@ -7,6 +7,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -14,15 +15,15 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from annotator import repository, workflow
+from annotator import config, repository, workflow
 from annotator.comparison import Version, compare
 from annotator.config import Settings
 from annotator.db import make_engine, session_scope
 from annotator.formats import read_records
 from annotator.labels import LabelScheme
-from annotator.models import Annotation, AnnotationVersion, Gold, Sentence
+from annotator.models import Annotation, AnnotationVersion, Gold, Sentence, utc_now
 from annotator.spans import Draft, Span
-from annotator.workflow import GoldPolicy, adjudicating
+from annotator.workflow import GoldPolicy, adjudicating, exporting, training
 from annotator.workflow.gold import (
     PutGold,
     RemoveGold,
@@ -99,6 +100,15 @@ def save(
 def gold(engine: Engine, sentence_id: int) -> Gold | None:
     with session_scope(engine) as session:
         return repository.gold_of(session=session, sentence_id=sentence_id)
+
+
+def repository_annotation(engine: Engine, sentence_id: int, reviewer_id: int) -> int:
+    """The id of a reviewer's annotation of a sentence."""
+    with session_scope(engine) as session:
+        annotation = repository.annotation_of(
+            session=session, sentence_id=sentence_id, reviewer_id=reviewer_id
+        )
+        return annotation.id
 
 
 def adjudicate(
@@ -418,6 +428,158 @@ def test_an_adjudicator_who_saw_agreement_gold_is_refused_once_it_is_gone(engine
     judge = person(engine, "judge", "adjudicator")
     with pytest.raises(StaleGold, match="removed"):
         adjudicate(engine, scheme, first, judge, AS_GROUP, seen.version)
+
+
+# --- rejecting a sentence ----------------------------------------------------------------------
+
+
+def reject(
+    engine: Engine,
+    sentence_id: int,
+    adjudicator_id: int,
+    expected_version: int | None,
+    from_annotations: tuple[int, ...] = (),
+) -> Gold:
+    with session_scope(engine) as session:
+        return adjudicating.reject_sentence(
+            session=session,
+            sentence_id=sentence_id,
+            adjudicator_id=adjudicator_id,
+            from_annotations=from_annotations,
+            expected_version=expected_version,
+        )
+
+
+@pytest.mark.usefixtures("overlap_two")
+def test_a_rejected_sentence_is_decided_and_left_out_of_export_and_training(
+    engine, scheme, tmp_path
+):
+    kept, junk = import_sentences(engine, scheme, tmp_path, 2)
+    ana, ben = person(engine, "ana"), person(engine, "ben")
+    judge = person(engine, "judge", "adjudicator")
+    for sentence_id in (kept, junk):
+        save(engine, scheme, sentence_id, ana, AS_GROUP)
+        save(engine, scheme, sentence_id, ben, AS_ORG)
+    adjudicate(engine, scheme, kept, judge, AS_GROUP, None)
+    a = repository_annotation(engine, junk, ana)
+    rejected = reject(engine, junk, judge, None, (a,))
+    stored = gold(engine, junk)
+    assert (stored.status, stored.source, stored.decided_by) == ("reject", "adjudicated", judge)
+    assert rejected.version == stored.version == 1 and stored.from_annotations == [a]
+    assert (stored.entities, stored.events, stored.categories) == ([], [], [])
+    with session_scope(engine) as session:
+        # The queue shows it as decided: it leaves the work left, and is marked with gold.
+        assert adjudicating.disagreement_queue(session=session) == []
+        listed = adjudicating.disagreement_queue(session=session, include_gold=True)
+        assert [(i.sentence_id, i.has_gold, i.rejected) for i in listed] == [
+            (kept, True, False),
+            (junk, True, True),
+        ]
+        records = list(workflow.export_records(session=session))
+        assert [r.text for r in records] == [repository.get_sentence(
+            session=session, sentence_id=kept
+        ).text]  # fmt: skip
+        assert len(workflow.export_report_keys(session=session)) == 1
+        counts = exporting.export_counts(session=session)
+        assert (counts.gold, counts.rejected) == (1, 1)
+        stats = repository.count_rows(session=session)
+        assert (stats["gold"], stats["rejected"]) == (1, 1)
+        assert [g["text"] for g in exporting.gold_records(session=session)] == [records[0].text]
+        assert training.models_overview(session=session).gold == 1
+        summary = exporting.write_export(
+            exporting.ExportChoice(format="jsonl"),
+            session=session,
+            scheme=scheme,
+            output=tmp_path / "gold.jsonl",
+        )
+    assert summary == "1 gold record(s); 1 rejected sentence(s) left out"
+    assert len((tmp_path / "gold.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+
+
+@pytest.mark.usefixtures("overlap_two")
+def test_a_rejected_sentence_is_served_to_nobody_and_reviewers_cannot_undo_it(
+    engine, scheme, tmp_path
+):
+    (junk,) = import_sentences(engine, scheme, tmp_path, 1)
+    ana, cy = person(engine, "ana"), person(engine, "cy")
+    judge = person(engine, "judge", "adjudicator")
+    save(engine, scheme, junk, ana, AS_GROUP)  # one reviewer of two: it still needs another
+    reject(engine, junk, judge, None)
+    with session_scope(engine) as session:
+        assert workflow.next_sentence_id(session=session, reviewer_id=cy, overlap=2) is None
+    save(engine, scheme, junk, ana, AS_ORG)
+    undo(engine, ana)
+    undo(engine, ana)
+    stored = gold(engine, junk)
+    assert (stored.status, stored.version, stored.decided_by) == ("reject", 1, judge)
+
+
+@pytest.mark.usefixtures("overlap_two")
+def test_a_reject_is_checked_like_an_adjudication_and_may_be_changed_by_one(
+    engine, scheme, tmp_path
+):
+    (junk,) = import_sentences(engine, scheme, tmp_path, 1)
+    ana = person(engine, "ana")
+    maria, tom = person(engine, "maria", "adjudicator"), person(engine, "tom", "admin")
+    save(engine, scheme, junk, ana, AS_GROUP)
+    with pytest.raises(adjudicating.AdjudicationError, match="may not adjudicate"):
+        reject(engine, junk, ana, None)
+    with pytest.raises(workflow.AnnotationError, match="does not exist"):
+        reject(engine, 999, maria, None)
+    assert gold(engine, junk) is None
+    reject(engine, junk, maria, None)
+    with pytest.raises(StaleGold, match="maria"):
+        reject(engine, junk, tom, None)  # tom saw no gold: refused, nothing written
+    # Having seen the reject, tom decides the sentence is fit after all: gold again.
+    changed = adjudicate(engine, scheme, junk, tom, AS_GROUP, 1)
+    assert (changed.status, changed.version, changed.decided_by) == ("accept", 2, tom)
+    with session_scope(engine) as session:
+        assert [r.text for r in workflow.export_records(session=session)] != []
+
+
+# --- adjudicators' claims ------------------------------------------------------------------------
+
+
+def queue_of(engine: Engine, adjudicator_id: int, **options: object) -> list[int]:
+    with session_scope(engine) as session:
+        return [
+            item.sentence_id
+            for item in adjudicating.disagreement_queue(
+                session=session, adjudicator_id=adjudicator_id, **options
+            )
+        ]
+
+
+def open_sentence(
+    engine: Engine, sentence_id: int, adjudicator_id: int, **options: object
+) -> list[str]:
+    with session_scope(engine) as session:
+        return adjudicating.open_for_adjudication(
+            session=session, sentence_id=sentence_id, adjudicator_id=adjudicator_id, **options
+        )
+
+
+@pytest.mark.usefixtures("overlap_two")
+def test_a_sentence_an_adjudicator_opened_is_not_in_anothers_queue(engine, scheme, tmp_path):
+    first, second = import_sentences(engine, scheme, tmp_path, 2)
+    ana, ben = person(engine, "ana"), person(engine, "ben")
+    maria, tom = person(engine, "maria", "adjudicator"), person(engine, "tom", "adjudicator")
+    for sentence_id in (first, second):
+        save(engine, scheme, sentence_id, ana, AS_GROUP)
+        save(engine, scheme, sentence_id, ben, AS_ORG)
+    start = utc_now()
+    assert open_sentence(engine, first, maria, now=start) == []
+    assert queue_of(engine, tom, now=start) == [second]  # maria is on the first
+    assert queue_of(engine, maria, now=start) == [first, second]  # her own claim does not hide it
+    # Opening it anyway (a link) claims it too, and names who else has it open.
+    assert open_sentence(engine, first, tom, now=start) == ["maria"]
+    # Opening another sentence lets the first go; so does a decision, and so does time.
+    open_sentence(engine, second, tom, now=start)
+    assert queue_of(engine, maria, now=start) == [first]
+    adjudicate(engine, scheme, second, tom, AS_GROUP, None)
+    assert queue_of(engine, maria, now=start, include_gold=True) == [first, second]
+    later = start + timedelta(minutes=config.DEFAULT_CLAIM_MINUTES + 1)
+    assert queue_of(engine, tom, now=later) == [first]
 
 
 # --- concurrency -------------------------------------------------------------------------------

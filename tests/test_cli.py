@@ -52,6 +52,7 @@ def test_stats_json_counts_everything(sqlite_url):
         "suggestions": 0,
         "annotations": 0,
         "gold": 0,
+        "rejected": 0,
     }
 
 

@@ -9,17 +9,20 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from spacy.tokens import DocBin
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from typer.testing import CliRunner
 
 from annotator import repository
 from annotator.cli import app
 from annotator.config import Settings
 from annotator.db import make_engine, migrate, session_scope
+from annotator.labels import LabelScheme
 from annotator.models import ModelVersion, Sentence, Suggestion, utc_now
 from annotator.nlp.train import TrainSettings
-from annotator.workflow import training
+from annotator.tokens import blank_english
+from annotator.workflow import adjudicating, training
 
 DATA = Path(__file__).resolve().parent / "data"
 # Small and from scratch: these tests are about the loop's bookkeeping, not the scores.
@@ -122,6 +125,33 @@ def test_a_failed_training_keeps_the_active_model_and_records_the_error(
         assert row is not None and row.status == "failed" and row.error
         active = repository.active_model_version(session=session)
         assert active is not None and active.number == version.number
+
+
+def test_the_training_corpus_leaves_rejected_sentences_out(
+    engine: Engine, scheme: LabelScheme, tmp_path: Path
+) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    import_gold(url, DATA / "loop_heldout.jsonl")
+    with session_scope(engine) as session:
+        judge = repository.ensure_reviewer(session=session, name="judge", role="adjudicator")
+        junk = session.exec(select(Sentence).order_by(col(Sentence.id))).first()
+        assert junk is not None and junk.id is not None and judge.id is not None
+        adjudicating.reject_sentence(
+            session=session,
+            sentence_id=junk.id,
+            adjudicator_id=judge.id,
+            from_annotations=(),
+            expected_version=1,  # the imported gold
+        )
+        total = session.exec(select(func.count()).select_from(Sentence)).one()
+    corpus = tmp_path / "corpus"
+    assert training.gold_corpus(engine=engine, scheme=scheme, directory=corpus) == total - 1
+    texts = {
+        doc.text
+        for name in ("train.spacy", "dev.spacy")
+        for doc in DocBin().from_disk(corpus / name).get_docs(blank_english().vocab)
+    }
+    assert len(texts) == total - 1 and junk.text not in texts
 
 
 def test_a_second_training_is_refused_while_one_runs(engine: Engine) -> None:

@@ -1,9 +1,10 @@
 """The adjudicate view: the queue, the reviewers' versions side by side, and the decision.
 
 Keys are prefixed ``adjudicate_``. The sentence on screen is the ``sentence`` query parameter, so
-that other pages can link to one. What the adjudicator decides is kept per sentence in session
-state together with the gold version they saw when they opened it; every save names that
-version, and the core refuses it when someone saved the sentence meanwhile.
+that other pages can link to one; opening it claims it, so that other adjudicators' queues leave
+it out while this one decides. What the adjudicator decides is kept per sentence in session
+state together with the gold version they saw when they opened it; every save (or reject) names
+that version, and the core refuses it when someone saved the sentence meanwhile.
 
 Report text and reviewer names reach the browser only escaped, in HTML that
 :mod:`annotator.ui.render` draws (or as data for the span editor), never inside a Markdown label.
@@ -115,8 +116,9 @@ def queue_filters(*, auto_gold: bool, overlap: int) -> Filters:
     return filters()
 
 
-def queue_page(*, session: Session) -> list[QueueItem]:
-    """The page of the queue on screen, with the sidebar's filters."""
+def queue_page(*, session: Session, adjudicator_id: int) -> list[QueueItem]:
+    """The page of the queue on screen, with the sidebar's filters, without the sentences
+    other adjudicators have open."""
     chosen = filters()
     return adjudicating.disagreement_queue(
         session=session,
@@ -124,6 +126,7 @@ def queue_page(*, session: Session) -> list[QueueItem]:
         include_gold=chosen.include_gold,
         limit=PAGE_SIZE,
         after_id=_cursors()[-1],
+        adjudicator_id=adjudicator_id,
     )
 
 
@@ -153,7 +156,7 @@ def _picked() -> None:
 
 
 def _queue_label(item: QueueItem) -> str:
-    gold = " · has gold" if item.has_gold else ""
+    gold = " · rejected" if item.rejected else " · has gold" if item.has_gold else ""
     text = textwrap.shorten(item.text, width=70, placeholder=" …")
     apart = f"{item.n_reviewers} reviewers · {item.score:.0%} apart"
     return f"#{item.sentence_id} · {apart}{gold} · {text}"
@@ -260,7 +263,15 @@ def gold_panel(scene: AdjudicationScene, state: Mapping[str, Any], scheme: Label
     """The current gold, if any, and a warning when it changed since the sentence was opened."""
     seen = state["gold_version"]
     now = scene.gold.version if scene.gold is not None else None
-    if scene.gold is not None:
+    if scene.gold is not None and scene.gold.status == "reject":
+        st.info(
+            render.markdown_literal(
+                f"Rejected by {scene.gold_by or 'an adjudicator'} (gold version "
+                f"{scene.gold.version}): this sentence is left out of export and training. "
+                "Saving a decision as gold takes it back in."
+            )
+        )
+    elif scene.gold is not None:
         card = render.gold_html(
             scene.gold,
             scene.passage.sentence.text,
@@ -417,9 +428,21 @@ def draft_choices(scene: AdjudicationScene, state: Mapping[str, Any], scheme: La
                 )
 
 
+def others_open(names: Sequence[str]) -> None:
+    """Say who else has the sentence open (a link opens it whatever its claims)."""
+    if names:
+        st.warning(
+            render.markdown_literal(
+                f"{', '.join(names)} also {'has' if len(names) == 1 else 'have'} this sentence "
+                "open and may be deciding it: the first save wins, a later one is refused."
+            )
+        )
+
+
 def save_button(scene: AdjudicationScene, *, adjudicator_id: int) -> None:
-    """Store the draft as the sentence's gold."""
-    st.button(
+    """Store the draft as the sentence's gold, or reject the sentence as unfit to label."""
+    save_column, reject_column = st.columns(2)
+    save_column.button(
         "Save decision as gold",
         key=f"adjudicate_save_{scene.sentence_id}",
         type="primary",
@@ -428,6 +451,18 @@ def save_button(scene: AdjudicationScene, *, adjudicator_id: int) -> None:
         kwargs={"adjudicator_id": adjudicator_id},
         shortcut="Ctrl+Enter",
         icon=":material/gavel:",
+        width="stretch",
+    )
+    reject_column.button(
+        "Reject sentence",
+        key=f"adjudicate_reject_{scene.sentence_id}",
+        on_click=reject,
+        args=(scene.sentence_id, scene.annotation_ids),
+        kwargs={"adjudicator_id": adjudicator_id},
+        shortcut="Ctrl+Shift+X",
+        help="Unfit to label (junk, a broken split): decided, and left out of export and training.",
+        icon=":material/block:",
+        width="stretch",
     )
 
 
@@ -532,6 +567,7 @@ def take(
             from_annotations=[i for i in compared if i != annotation_id],
         ),
         how="a reviewer's version taken as it is",
+        adjudicator_id=adjudicator_id,
     )
 
 
@@ -553,10 +589,32 @@ def save(sentence_id: int, compared: Sequence[int], *, adjudicator_id: int) -> N
             scheme=resources.scheme(),
         ),
         how="decided span by span",
+        adjudicator_id=adjudicator_id,
     )
 
 
-def _store(sentence_id: int, store: Callable[[Session], Gold], *, how: str) -> None:
+def reject(sentence_id: int, compared: Sequence[int], *, adjudicator_id: int) -> None:
+    """Reject the sentence as unfit to label: a decision that export and training leave out."""
+    state = _state_of(sentence_id)
+    if state is None:
+        return
+    _store(
+        sentence_id,
+        lambda session: adjudicating.reject_sentence(
+            session=session,
+            sentence_id=sentence_id,
+            adjudicator_id=adjudicator_id,
+            from_annotations=compared,
+            expected_version=state["gold_version"],
+        ),
+        how="rejected",
+        adjudicator_id=adjudicator_id,
+    )
+
+
+def _store(
+    sentence_id: int, store: Callable[[Session], Gold], *, how: str, adjudicator_id: int
+) -> None:
     """Run a save; on success open the next sentence of the queue, else say why not."""
     try:
         with resources.session() as session:
@@ -569,11 +627,16 @@ def _store(sentence_id: int, store: Callable[[Session], Gold], *, how: str) -> N
         st.session_state[ERROR] = f"Not saved: {error}"
         return
     _opened().pop(sentence_id, None)
-    st.session_state[NOTICE] = f"Saved sentence {sentence_id} as gold, version {version} ({how})."
-    _open_sentence(_next_in_queue(after=sentence_id))
+    st.session_state[NOTICE] = (
+        f"Rejected sentence {sentence_id} (gold version {version}): it is left out of export "
+        "and training."
+        if how == "rejected"
+        else f"Saved sentence {sentence_id} as gold, version {version} ({how})."
+    )
+    _open_sentence(_next_in_queue(after=sentence_id, adjudicator_id=adjudicator_id))
 
 
-def _next_in_queue(*, after: int) -> int | None:
+def _next_in_queue(*, after: int, adjudicator_id: int) -> int | None:
     """The queue's sentence after ``after`` (or its first); None: stay on the one just saved."""
     chosen = filters()
     with resources.session() as session:
@@ -584,6 +647,7 @@ def _next_in_queue(*, after: int) -> int | None:
                 include_gold=chosen.include_gold,
                 limit=1,
                 after_id=start,
+                adjudicator_id=adjudicator_id,
             )
             if found and found[0].sentence_id != after:
                 return found[0].sentence_id

@@ -61,6 +61,8 @@ def build_export(
 def counts(counts: ExportCounts) -> None:
     """The gold sentences and each reviewer's annotations."""
     st.metric("Gold sentences", counts.gold)
+    if counts.rejected:
+        st.caption(f"{counts.rejected} rejected sentence(s) are left out of the gold.")
     working = {name: count for name, count in counts.annotations.items() if count}
     if working:
         st.dataframe(

@@ -4,7 +4,12 @@ adjudicator's decision stored as gold.
 Gold is saved optimistically (``annotator.workflow.gold``): an adjudicator names the gold
 version they saw (None for none), and the database refuses the write when the gold changed
 meanwhile, so of two adjudicators saving the same sentence at once exactly one wins; the other
-gets ``StaleGold``.
+gets ``StaleGold``. An adjudicator may also reject a sentence (junk, a broken split): a gold
+decision of status "reject" that export and training leave out.
+
+Opening a sentence claims it, as serving one claims it for an annotator: another adjudicator's
+queue leaves it out until the claim is released (by a decision, or by opening another
+sentence) or lapses.
 """
 
 from __future__ import annotations
@@ -12,16 +17,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from annotator import repository
+from annotator import config, repository
 from annotator.comparison import Comparison, Version, compare
 from annotator.labels import LabelScheme
-from annotator.models import Gold
+from annotator.models import Gold, Reviewer, utc_now
 from annotator.spans import Draft, SpanError, check_draft
 from annotator.workflow.annotating import AnnotationError, Passage, passage_of
-from annotator.workflow.gold import StaleGold, adjudicate_gold, versions_of
+from annotator.workflow.gold import GoldStatus, StaleGold, adjudicate_gold, versions_of
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,8 @@ __all__ = [
     "adjudication_scene",
     "compare",
     "disagreement_queue",
+    "open_for_adjudication",
+    "reject_sentence",
     "take_version",
     "versions_of",
 ]
@@ -60,6 +68,8 @@ class QueueItem:
     n_reviewers: int
     score: float
     has_gold: bool
+    # Decided as unfit to label: its gold is a reject.
+    rejected: bool = False
 
 
 def disagreement_queue(
@@ -69,20 +79,30 @@ def disagreement_queue(
     include_gold: bool = False,
     limit: int = 50,
     after_id: int = 0,
+    adjudicator_id: int | None = None,
+    now: datetime | None = None,
 ) -> list[QueueItem]:
     """Up to ``limit`` sentences after ``after_id`` (pass the last item's ``sentence_id`` for
     the next page) that two or more reviewers decided, in report order.
 
     By default only those whose reviewers disagree and that have no gold yet (the work left);
     ``only_disagreements=False`` lists every multiply-decided one, ``include_gold=True`` those
-    with gold too. Candidates come from an indexed query; their few versions are compared here.
+    with gold (accepted or rejected) too. The queue of ``adjudicator_id`` leaves out the
+    sentences someone else has open (a live claim at ``now``). Candidates come from an indexed
+    query; their few versions are compared here.
     """
     items: list[QueueItem] = []
     batch = max(4 * limit, 100)
     cursor = after_id
+    now = now or utc_now()
     while len(items) < limit:
         candidates = repository.adjudication_candidates(
-            session=session, after_id=cursor, limit=batch, include_gold=include_gold
+            session=session,
+            after_id=cursor,
+            limit=batch,
+            include_gold=include_gold,
+            adjudicator_id=adjudicator_id,
+            now=now,
         )
         if not candidates:
             break
@@ -93,14 +113,23 @@ def disagreement_queue(
             versions.setdefault(annotation.sentence_id, []).append(
                 Version.of(annotation, reviewer=name)
             )
-        for sentence_id, text, has_gold in candidates:
+        for sentence_id, text, gold_status in candidates:
             found = versions.get(sentence_id, [])
             if len(found) < 2:
                 continue
             comparison = compare(found)
             if only_disagreements and comparison.agreed:
                 continue
-            items.append(QueueItem(sentence_id, text, len(found), comparison.score, has_gold))
+            items.append(
+                QueueItem(
+                    sentence_id,
+                    text,
+                    len(found),
+                    comparison.score,
+                    has_gold=gold_status is not None,
+                    rejected=gold_status == "reject",
+                )
+            )
             if len(items) == limit:
                 break
         if len(candidates) < batch:
@@ -136,6 +165,31 @@ class AdjudicationScene:
     def reviewer_names(self) -> dict[int, str]:
         """Reviewer name by annotation id."""
         return {version.annotation_id: version.reviewer for version in self.comparison.versions}
+
+
+def open_for_adjudication(
+    *,
+    session: Session,
+    sentence_id: int,
+    adjudicator_id: int,
+    claim_minutes: float = config.DEFAULT_CLAIM_MINUTES,
+    now: datetime | None = None,
+) -> list[str]:
+    """Claim the sentence an adjudicator opened (their other claims are released: one sentence
+    at a time), so that other adjudicators' queues leave it out; return the names of the
+    others who have it open too (a link opens a sentence whatever its claims)."""
+    now = now or utc_now()
+    repository.release_claims(session=session, reviewer_id=adjudicator_id)
+    repository.claim_sentence(
+        session=session,
+        sentence_id=sentence_id,
+        reviewer_id=adjudicator_id,
+        now=now,
+        expires_at=now + timedelta(minutes=claim_minutes),
+    )
+    return repository.claimants(
+        session=session, sentence_id=sentence_id, reviewer_id=adjudicator_id, now=now
+    )
 
 
 def adjudication_scene(*, session: Session, sentence_id: int) -> AdjudicationScene | None:
@@ -183,11 +237,55 @@ def adjudicate(
         check_draft(draft, text=sentence.text, scheme=scheme)
     except SpanError as error:
         raise AnnotationError(str(error)) from error
-    adjudicator = repository.get_reviewer(session=session, reviewer_id=adjudicator_id)
-    if adjudicator is None or adjudicator.role not in ADJUDICATOR_ROLES or not adjudicator.active:
-        raise AdjudicationError(
-            f"reviewer {adjudicator_id} may not adjudicate (an active adjudicator or admin may)"
-        )
+    return _decide(
+        session=session,
+        sentence_id=sentence_id,
+        adjudicator_id=adjudicator_id,
+        draft=draft,
+        from_annotations=from_annotations,
+        expected_version=expected_version,
+        status="accept",
+    )
+
+
+def reject_sentence(
+    *,
+    session: Session,
+    sentence_id: int,
+    adjudicator_id: int,
+    from_annotations: Iterable[int],
+    expected_version: int | None,
+) -> Gold:
+    """Decide that a sentence is unfit to label (junk, a broken split): a gold decision of
+    status "reject", with no spans, that export and training leave out and that closes the
+    sentence to routing. Saved like any adjudication: ``StaleGold`` when the gold is no longer
+    at ``expected_version``, nothing written."""
+    if repository.get_sentence(session=session, sentence_id=sentence_id) is None:
+        raise AnnotationError(f"sentence {sentence_id} does not exist")
+    return _decide(
+        session=session,
+        sentence_id=sentence_id,
+        adjudicator_id=adjudicator_id,
+        draft=Draft(),
+        from_annotations=from_annotations,
+        expected_version=expected_version,
+        status="reject",
+    )
+
+
+def _decide(
+    *,
+    session: Session,
+    sentence_id: int,
+    adjudicator_id: int,
+    draft: Draft,
+    from_annotations: Iterable[int],
+    expected_version: int | None,
+    status: GoldStatus,
+) -> Gold:
+    """Check the adjudicator and the annotations decided from, store the gold, and release
+    the adjudicator's claim on the sentence."""
+    adjudicator = _adjudicator(session=session, adjudicator_id=adjudicator_id)
     sources = sorted(set(from_annotations))
     unknown = set(sources) - repository.annotation_ids_of(session=session, sentence_id=sentence_id)
     if unknown:
@@ -201,14 +299,26 @@ def adjudicate(
         draft=draft,
         from_annotations=sources,
         expected_version=expected_version,
+        status=status,
     )
+    repository.release_claims(session=session, reviewer_id=adjudicator_id, sentence_id=sentence_id)
     log.info(
-        "sentence %s adjudicated by %s (gold version %s)",
+        "sentence %s %s by %s (gold version %s)",
         sentence_id,
+        "rejected" if status == "reject" else "adjudicated",
         adjudicator.name,
         gold.version,
     )
     return gold
+
+
+def _adjudicator(*, session: Session, adjudicator_id: int) -> Reviewer:
+    adjudicator = repository.get_reviewer(session=session, reviewer_id=adjudicator_id)
+    if adjudicator is None or adjudicator.role not in ADJUDICATOR_ROLES or not adjudicator.active:
+        raise AdjudicationError(
+            f"reviewer {adjudicator_id} may not adjudicate (an active adjudicator or admin may)"
+        )
+    return adjudicator
 
 
 def take_version(

@@ -133,6 +133,10 @@ def _write(
     )
     if progress is not None:
         records = _counted(records, progress)
+    left_out = ""
+    if choice.reviewer is None and not choice.all_reviewers:
+        rejected = repository.count_gold(session=session, status="reject")
+        left_out = f"; {rejected} rejected sentence(s) left out" if rejected else ""
     if choice.format == "spacy":
         dev_reports = spacy_docbin.split_reports(
             export_report_keys(session=session, reviewer=choice.reviewer),
@@ -146,7 +150,7 @@ def _write(
             dev_reports=dev_reports,
             spans_key=choice.spans_key,
         )
-        return f"{counts.train} train and {counts.dev} dev {choice.whose} sentence(s)"
+        return f"{counts.train} train and {counts.dev} dev {choice.whose} sentence(s){left_out}"
     count = write_records(
         records,
         output,
@@ -155,7 +159,7 @@ def _write(
         by_annotator=choice.reviewer is not None or choice.all_reviewers,
         tokens=choice.tokens,
     )
-    return f"{count} {choice.whose} record(s)"
+    return f"{count} {choice.whose} record(s){left_out}"
 
 
 def _counted(records: Iterable[Record], progress: Callable[[int], None]) -> Iterator[Record]:
@@ -229,8 +233,8 @@ def _reviewer_id(*, session: Session, name: str) -> int:
 def export_records(
     *, session: Session, reviewer: str | None = None, all_reviewers: bool = False
 ) -> Iterator[Record]:
-    """The gold (by default), one reviewer's annotations, or every reviewer's, as records in
-    sentence order, streamed from the database."""
+    """The gold (by default; rejected sentences are left out), one reviewer's annotations, or
+    every reviewer's, as records in sentence order, streamed from the database."""
     if reviewer is None and not all_reviewers:
         for gold, sentence, report in repository.iter_gold(session=session):
             yield _record_for(
@@ -268,7 +272,7 @@ def export_report_keys(*, session: Session, reviewer: str | None = None) -> list
 
 
 def gold_records(*, session: Session, tokens: bool = False) -> Iterator[dict[str, Any]]:
-    """The gold as Prodigy-style records, in report order."""
+    """The gold as Prodigy-style records, in report order (rejected sentences left out)."""
     for gold, sentence, report in repository.iter_gold(session=session):
         meta = dict(report.meta)
         meta.update({"report": report.source, "sentence": sentence.position})
@@ -290,10 +294,12 @@ def gold_records(*, session: Session, tokens: bool = False) -> Iterator[dict[str
 @dataclass(frozen=True)
 class ExportCounts:
     """What there is to export: the gold sentences, and each reviewer's annotations by name
-    (0 for none, in name order)."""
+    (0 for none, in name order); and the sentences an adjudicator rejected, which a gold
+    export leaves out."""
 
     gold: int
     annotations: Mapping[str, int]
+    rejected: int = 0
 
     @property
     def reviewers(self) -> list[str]:
@@ -314,4 +320,5 @@ def export_counts(*, session: Session) -> ExportCounts:
     return ExportCounts(
         gold=repository.count_gold(session=session),
         annotations=repository.annotation_counts(session=session),
+        rejected=repository.count_gold(session=session, status="reject"),
     )

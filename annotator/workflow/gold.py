@@ -15,6 +15,9 @@ The gold policy after a reviewer's save (``settle_gold``), with ``GoldPolicy.ove
   ``GoldPolicy.auto_gold`` is on; while they disagree (or a reviewer rejected) there is none
   until an adjudicator decides;
 * gold that was adjudicated or imported is never changed by a reviewer's save.
+
+An adjudicator's gold has a status: "accept" (the gold), or "reject" (the sentence is unfit to
+label: junk, a broken split), which export and training leave out.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import logging
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import Session
 
@@ -35,6 +38,9 @@ from annotator.models import Gold, utc_now
 from annotator.spans import Draft
 
 log = logging.getLogger(__name__)
+
+# An adjudicator's verdict on a sentence: its gold, or unfit to label ("reject").
+GoldStatus = Literal["accept", "reject"]
 
 
 @dataclass(frozen=True)
@@ -139,16 +145,10 @@ def import_gold(*, session: Session, sentence_id: int, draft: Draft, force: bool
     close the sentence to routing: no reviewer is asked to label it again. Return whether gold
     was written: gold that is already the same is left as it is.
 
+    Adjudicated gold that differs is replaced only with ``force`` (``GoldConflict`` otherwise).
     A stored gold gets a new version, so an adjudicator who read the replaced one cannot save
     over this one.
     """
-    now = utc_now()
-    values: dict[str, Any] = {
-        "source": "imported",
-    Adjudicated gold that differs is replaced only with ``force`` (``GoldConflict`` otherwise).
-        "annotation_id": None,
-        "decided_by": None,
-        "from_annotations": [],
     gold = repository.current_gold(session=session, sentence_id=sentence_id)
     if gold is not None and _is_gold(gold, draft):
         repository.close_sentence(session=session, sentence_id=sentence_id)
@@ -157,11 +157,17 @@ def import_gold(*, session: Session, sentence_id: int, draft: Draft, force: bool
         conflict = import_conflict(session=session, gold=gold, draft=draft)
         if conflict is not None:
             raise GoldConflict(conflict)
+    now = utc_now()
+    values: dict[str, Any] = {
+        "source": "imported",
+        # Imported records are accepted ones: a rejected gold they replace becomes an accept.
+        "status": "accept",
+        "annotation_id": None,
+        "decided_by": None,
+        "from_annotations": [],
         "updated_at": now,
         **draft.rows(),
     }
-        # Imported records are accepted ones: a rejected gold they replace becomes an accept.
-        "status": "accept",
     if gold is None:
         stored = repository.insert_gold_if_absent(
             session=session,
@@ -178,13 +184,13 @@ def import_gold(*, session: Session, sentence_id: int, draft: Draft, force: bool
             expected_version=None if gold is None else gold.version,
         )
     repository.close_sentence(session=session, sentence_id=sentence_id)
+    return True
 
 
 def import_gold_rows(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Bulk-insert imported gold for sentences that have none (``sentence_id`` and the draft's
     JSON columns per row), closing those sentences to routing: for building large databases."""
     if not rows:
-    return True
         return
     now = utc_now()
     repository.insert_gold_rows(
@@ -206,12 +212,6 @@ def import_gold_rows(*, session: Session, rows: Sequence[dict[str, Any]]) -> Non
     repository.close_sentences(session=session, sentence_ids=[row["sentence_id"] for row in rows])
 
 
-# --- adjudicated gold -------------------------------------------------------------------------
-
-
-def adjudicate_gold(
-    *,
-    session: Session,
 # --- gold of deleted reports -------------------------------------------------------------------
 
 
@@ -224,18 +224,30 @@ def discard_gold_of_reports(*, session: Session, report_ids: Collection[int]) ->
     return removed
 
 
+# --- adjudicated gold -------------------------------------------------------------------------
+
+
+def adjudicate_gold(
+    *,
+    session: Session,
     sentence_id: int,
     adjudicator_id: int,
     draft: Draft,
     from_annotations: Iterable[int],
     expected_version: int | None,
+    status: GoldStatus = "accept",
 ) -> Gold:
     """Store an adjudicator's decision as the sentence's gold (source "adjudicated"), only if
     the gold is still at ``expected_version`` (None: there was none); ``StaleGold`` otherwise,
-    with nothing written."""
+    with nothing written.
+
+    ``status`` "reject" decides that the sentence is unfit to label (junk, a broken split):
+    export and training leave it out, and no reviewer is asked to label it any more.
+    """
     now = utc_now()
     values: dict[str, Any] = {
         "source": "adjudicated",
+        "status": status,
         "decided_by": adjudicator_id,
         # No single annotation to follow: undoing or changing one must not touch this gold.
         "annotation_id": None,
@@ -254,6 +266,8 @@ def discard_gold_of_reports(*, session: Session, report_ids: Collection[int]) ->
         )
     if not stored:
         raise _stale(session=session, sentence_id=sentence_id, expected_version=expected_version)
+    if status == "reject":
+        repository.close_sentence(session=session, sentence_id=sentence_id)
     gold = repository.current_gold(session=session, sentence_id=sentence_id)
     assert gold is not None
     return gold
@@ -398,6 +412,7 @@ def settle_gold(*, session: Session, sentence_id: int, saved_id: int, policy: Go
         now = utc_now()
         values: dict[str, Any] = {
             "source": "accepted",
+            "status": "accept",
             "annotation_id": change.annotation_id,
             "decided_by": change.decided_by,
             "from_annotations": list(change.from_annotations),

@@ -288,6 +288,44 @@ def test_the_span_editor_edits_the_decision(database, open_page):
     assert spans_of(gold_of(database, first).entities) == [TROOPS, SITTWE, Span(57, 63, "DATE")]
 
 
+def test_rejecting_a_sentence_stores_a_rejected_decision_and_opens_the_next(database, open_page):
+    first, _, third, _ = sentence_ids(database)
+    at = open_page()
+    reject_button = at.button(key=f"adjudicate_reject_{first}")
+    assert reject_button.proto.shortcut  # beside "Save decision as gold", with its own key
+    reject_button.click().run()
+    assert not at.exception and not at.error
+    gold = gold_of(database, first)
+    assert (gold.status, gold.source, gold.decided_by) == (
+        "reject",
+        "adjudicated",
+        reviewer_id("mia"),
+    )
+    assert (gold.entities, gold.events, gold.categories) == ([], [], [])
+    assert any(f"Rejected sentence {first}" in s for s in shown(at.success))
+    assert queue_ids(at) == [third] and at.query_params["sentence"] == str(third)
+    # Listed with the decided ones, marked as rejected; opened, it says what a reject means.
+    at.toggle(key="adjudicate_with_gold").set_value(True).run()
+    (label,) = [
+        o for o in at.selectbox(key="adjudicate_pick").options if o.startswith(f"#{first} ")
+    ]
+    assert "rejected" in label
+    at.selectbox(key="adjudicate_pick").set_value(first).run()
+    assert any("left out of export and training" in i.value for i in at.info)
+
+
+def test_a_sentence_another_adjudicator_has_open_is_left_out_of_the_queue(database, open_page):
+    first, _, third, _ = sentence_ids(database)
+    zoe = open_page("zoe")  # zoe opens the first disagreement: it is hers for a while
+    assert zoe.query_params["sentence"] == str(first)
+    at = open_page()
+    assert not at.exception and not at.error
+    assert queue_ids(at) == [third] and at.query_params["sentence"] == str(third)
+    # A link opens it anyway, saying who else has it open.
+    at = open_page(sentence=first)
+    assert any("zoe" in w.value and "open" in w.value for w in at.warning)
+
+
 def test_a_save_after_another_adjudicators_is_refused_and_overwrites_nothing(
     database, scheme, open_page
 ):
