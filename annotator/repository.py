@@ -1198,6 +1198,15 @@ def fail_stale_trainings(*, session: Session, before: datetime, error: str) -> i
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def fail_training(*, session: Session, number: int, error: str) -> None:
+    """Mark one model version failed with ``error``, if it is still training."""
+    session.execute(
+        sa.update(ModelVersion)
+        .where(col(ModelVersion.number) == number, col(ModelVersion.status) == "training")
+        .values(status="failed", error=error, finished_at=utc_now())
+    )
+
+
 def set_active_model(*, session: Session, model_version_id: int) -> None:
     """Make one model version the active one and every other inactive."""
     session.execute(

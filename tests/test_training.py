@@ -4,7 +4,12 @@ one training at a time, failures recorded, activation, and resumable re-suggesti
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,7 +29,8 @@ from annotator.nlp.train import TrainSettings
 from annotator.tokens import blank_english
 from annotator.workflow import adjudicating, training
 
-DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
 # Small and from scratch: these tests are about the loop's bookkeeping, not the scores.
 QUICK = TrainSettings(base=None, max_steps=40, eval_frequency=20, patience=40)
 runner = CliRunner()
@@ -182,6 +188,90 @@ def test_a_training_that_died_long_ago_does_not_block(engine: Engine, tmp_path: 
         stale = repository.model_version(session=session, number=1)
         assert stale is not None and stale.status == "failed"
         assert "interrupted" in (stale.error or "")
+
+
+# A process that claims a training (the real train_from_gold) and then hangs in it, as a
+# training does for minutes; it prints the version number once claimed.
+CLAIM_AND_HANG = """
+import sys, time
+from pathlib import Path
+from annotator.config import Settings
+from annotator.db import make_engine
+from annotator.workflow import training
+
+url, output = sys.argv[1], Path(sys.argv[2])
+def hang(version):
+    print(version.number, flush=True)
+    time.sleep(600)
+training.train_from_gold(
+    engine=make_engine(url),
+    settings=Settings.from_env().with_overrides(database_url=url),
+    output=output,
+    on_claim=hang,
+)
+"""
+
+
+def test_a_training_whose_process_was_killed_is_cleared_and_another_may_start(
+    engine: Engine, tmp_path: Path
+) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", CLAIM_AND_HANG, url, str(tmp_path / "killed")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stdout is not None
+        assert worker.stdout.readline().strip() == "1", "the worker never claimed a training"
+        with session_scope(engine) as session:
+            claimed = repository.model_version(session=session, number=1)
+            assert claimed is not None and claimed.status == "training"
+            assert (claimed.pid, claimed.host) == (worker.pid, socket.gethostname())
+        with pytest.raises(training.TrainingBusy):  # alive: one training at a time
+            training.train_from_gold(
+                engine=engine, settings=settings_for(url), train_settings=QUICK
+            )
+    finally:
+        worker.send_signal(signal.SIGKILL)  # kill -9: nothing of it runs any more
+        worker.wait(timeout=30)
+    # No gold at all: this training gets past the guard and then fails on the data.
+    with pytest.raises(training.TrainingFailed, match="train and dev"):
+        training.train_from_gold(
+            engine=engine, settings=settings_for(url), output=tmp_path, train_settings=QUICK
+        )
+    with session_scope(engine) as session:
+        killed = repository.model_version(session=session, number=1)
+        assert killed is not None and killed.status == "failed"
+        assert killed.error == "the training process is gone"
+
+
+def dead_pid() -> int:
+    """The process id of a process that has ended (and been waited for)."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait(timeout=30)
+    return process.pid
+
+
+def test_the_models_page_never_shows_a_dead_training_as_running(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        host = socket.gethostname()
+        session.add(ModelVersion(number=1, path="x", status="training", pid=dead_pid(), host=host))
+        session.add(ModelVersion(number=2, path="y", status="training", pid=os.getpid(), host=host))
+        # Another machine's process cannot be asked: it is taken to be alive.
+        session.add(ModelVersion(number=3, path="z", status="training", pid=1, host="elsewhere"))
+    with session_scope(engine) as session:
+        overview = training.models_overview(session=session)
+    assert {v.number: (v.status, v.error) for v in overview.versions} == {
+        1: ("failed", "the training process is gone"),
+        2: ("training", None),
+        3: ("training", None),
+    }
+    with pytest.raises(training.TrainingBusy):
+        training.learning_curve(
+            engine=engine, settings=settings_for(engine.url.render_as_string(hide_password=False))
+        )
 
 
 @pytest.mark.slow

@@ -3,18 +3,22 @@ version, draw a learning curve, re-suggest the unannotated sentences with a vers
 
 One training runs at a time: a process-level lock (shared by trainings and learning curves),
 and in the database a version that is still ``training`` and recent refuses a second start
-(another process, another app server). A failed training is recorded on its version with the
-error; the active version stays as it was.
+(another process, another app server). A version records the process training it (pid and
+host): one whose process is gone (``kill -9``, a crash) is marked failed at the next start or
+look at the models, instead of blocking training until it is ``STALE_AFTER`` old. A failed
+training is recorded on its version with the error; the active version stays as it was.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,8 +44,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "conflict_suggester"
-# A training older than this that never finished died with its process.
+# A training older than this that never finished died with its process (one on another host,
+# whose process cannot be asked).
 STALE_AFTER = timedelta(hours=6)
+PROCESS_GONE = "the training process is gone"
 CURVE_SHARES = (0.25, 0.5, 0.75, 1.0)
 
 _lock = threading.Lock()
@@ -102,15 +108,48 @@ def gold_corpus(*, engine: Engine, scheme: LabelScheme, directory: Path, seed: i
     return counts.train + counts.dev
 
 
+def _process_gone(version: ModelVersion) -> bool:
+    """Whether the process that claimed a training has ended. Only a process on this host can
+    be asked; one elsewhere, or a version claimed before versions named their process, is
+    taken to be alive (``STALE_AFTER`` ends it)."""
+    if version.pid is None or version.host != socket.gethostname():
+        return False
+    try:
+        os.kill(version.pid, 0)  # signal 0: is there such a process, nothing sent
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's process: alive
+        return False
+    return False
+
+
+def _running_trainings(*, session: Session, now: datetime) -> list[ModelVersion]:
+    """The trainings still running: first those that are stale or whose process is gone are
+    marked failed."""
+    repository.fail_stale_trainings(
+        session=session, before=now - STALE_AFTER, error="interrupted: the training stopped"
+    )
+    running = []
+    for version in repository.trainings_started_since(session=session, since=now - STALE_AFTER):
+        if _process_gone(version):
+            logger.warning(
+                "model version %d: its training process %s on %s is gone; marked failed",
+                version.number,
+                version.pid,
+                version.host,
+            )
+            repository.fail_training(session=session, number=version.number, error=PROCESS_GONE)
+        else:
+            running.append(version)
+    return running
+
+
 def _claim(
     *, engine: Engine, base: str | None, path: Path | None, models_dir: Path
 ) -> ModelVersion:
     now = utc_now()
     with session_scope(engine) as session:
-        repository.fail_stale_trainings(
-            session=session, before=now - STALE_AFTER, error="interrupted: the training stopped"
-        )
-        running = repository.trainings_started_since(session=session, since=now - STALE_AFTER)
+        running = _running_trainings(session=session, now=now)
         if running:
             raise TrainingBusy(f"model version {running[0].number} is still training")
         number = repository.next_model_number(session=session)
@@ -120,6 +159,8 @@ def _claim(
             base_model=base,
             status="training",
             created_at=now,
+            pid=os.getpid(),
+            host=socket.gethostname(),
         )
         session.add(version)
         try:
@@ -455,7 +496,7 @@ def learning_curve(
 def _refuse_while_training(*, engine: Engine) -> None:
     # A training in another process (another app server, the CLI) shares the CPU too.
     with session_scope(engine) as session:
-        running = repository.trainings_started_since(session=session, since=utc_now() - STALE_AFTER)
+        running = _running_trainings(session=session, now=utc_now())
     if running:
         raise TrainingBusy(f"model version {running[0].number} is still training")
 
@@ -550,7 +591,9 @@ class ModelsOverview:
 
 
 def models_overview(*, session: Session) -> ModelsOverview:
-    """The gold count and the model versions, read in the caller's session."""
+    """The gold count and the model versions, read in the caller's session; a training whose
+    process is gone is marked failed first, so that it is never shown as running."""
+    _running_trainings(session=session, now=utc_now())
     return ModelsOverview(
         gold=repository.count_gold(session=session),
         versions=repository.model_versions(session=session),
