@@ -1,5 +1,10 @@
 """Exports as ``annotator export`` and the export page make them: what to export, checked, and
 written with the format modules into a file or folder (zipped the same way every time).
+
+A folder export (spacy, brat) is written whole into a temporary folder beside its target and
+swapped in at the end (``formats.files.replacing_directory``): a reader sees the old export or
+the new one, never a new ``train.spacy`` beside an old ``dev.spacy``. The folder is the
+export's: one holding files an export did not write is refused, never replaced.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from sqlmodel import Session
 
 from annotator import config, repository
 from annotator.errors import AnnotatorError
-from annotator.formats import conll, spacy_docbin
+from annotator.formats import brat, conll, spacy_docbin
+from annotator.formats.files import replacing_directory
 from annotator.formats.prodigy import record_to_json
 from annotator.formats.records import Record, RecordAnnotation
 from annotator.formats.registry import write_records
@@ -115,9 +121,52 @@ def write_export(
     if problem := choice.problem():
         raise ExportFailed(problem)
     try:
-        return _write(choice, session=session, scheme=scheme, output=output, progress=progress)
+        if not FORMATS[choice.format].folder:
+            return _write(choice, session=session, scheme=scheme, output=output, progress=progress)
+        output = output.resolve()
+        if problem := _folder_problem(output, format=choice.format):
+            raise ExportFailed(problem)
+        with replacing_directory(output) as folder:
+            return _write(choice, session=session, scheme=scheme, output=folder, progress=progress)
     except (ExportError, spacy_docbin.DocBinError, conll.ConllError, OSError) as error:
         raise ExportFailed(str(error)) from error
+
+
+def _folder_problem(output: Path, *, format: str) -> str | None:
+    """Why ``output`` cannot become this folder export (replacing it whole), or None."""
+    if output == Path.cwd() or output in Path.cwd().parents:
+        return f"{output} is the current folder or holds it; name a folder for the export"
+    if not output.exists():
+        return None
+    if not output.is_dir():
+        return f"{output} is a file; a {format} export is a folder"
+    foreign = sorted(
+        str(path.relative_to(output))
+        for path in output.rglob("*")
+        if not _written_by_export(path, folder=output, format=format)
+    )
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (
+            f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        )
+        return (
+            f"{output} holds files a {format} export does not write ({shown}); an export "
+            "replaces its folder whole: name a new or empty folder"
+        )
+    return None
+
+
+def _written_by_export(path: Path, *, folder: Path, format: str) -> bool:
+    """Whether an export of this format into ``folder`` writes ``path``, a file or folder in it."""
+    relative = path.relative_to(folder)
+    if format == "spacy":
+        return relative.as_posix() in (spacy_docbin.TRAIN, spacy_docbin.DEV)
+    # brat: annotation.conf and a .txt/.ann pair per sentence, in a folder per reviewer or not.
+    if path.is_dir():
+        return len(relative.parts) == 1
+    return len(relative.parts) <= 2 and (
+        relative.name == brat.CONFIG or relative.suffix in (".txt", ".ann")
+    )
 
 
 def _write(

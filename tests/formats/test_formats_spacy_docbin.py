@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from spacy.tokens import Doc, DocBin
 from annotator import workflow
 from annotator.config import DEFAULT_LABELS, Settings
 from annotator.db import make_engine, session_scope
-from annotator.formats import Record, RecordAnnotation, read_records
+from annotator.formats import Record, RecordAnnotation, read_records, spacy_docbin
 from annotator.formats.spacy_docbin import split_reports
 from annotator.labels import LabelScheme, load_scheme
 from annotator.spans import Span
@@ -152,6 +153,48 @@ def test_a_report_never_straddles_train_and_dev(reports_db: str, cli: Any, tmp_p
     cli("export", "--format", "spacy", "--output", again, "--db", reports_db, "--dev-share", "0.34",
         "--seed", "3")  # fmt: skip
     assert (again / "dev.spacy").read_bytes() == (tmp_path / "seed-3" / "dev.spacy").read_bytes()
+
+
+def test_an_export_that_fails_on_its_second_file_leaves_the_old_one_whole(
+    reports_db: str, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "corpus"
+    cli("export", "--format", "spacy", "--output", out, "--db", reports_db, "--dev-share", "0.34")
+    old = {name: (out / name).read_bytes() for name in ("train.spacy", "dev.spacy")}
+    written: list[str] = []
+    replacing_file = spacy_docbin.replacing_file
+
+    @contextmanager
+    def full_disk_on_the_second(path: Path) -> Iterator[Path]:
+        written.append(Path(path).name)
+        if len(written) == 2:
+            raise OSError(28, "No space left on device")
+        with replacing_file(path) as temporary:
+            yield temporary
+
+    monkeypatch.setattr(spacy_docbin, "replacing_file", full_disk_on_the_second)
+    result = cli(
+        "export", "--format", "spacy", "--output", out, "--db", reports_db,
+        "--dev-share", "0.34", "--seed", "1", code=1,
+    )  # fmt: skip
+
+    assert written == ["train.spacy", "dev.spacy"]  # the first file was written, somewhere
+    assert "No space left on device" in result.output
+    # The old train and dev, as they were: never a new train beside an old dev.
+    assert {name: (out / name).read_bytes() for name in old} == old
+    assert sorted(p.name for p in out.iterdir()) == ["dev.spacy", "train.spacy"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no leftovers
+
+
+def test_a_folder_export_refuses_a_folder_holding_other_files(
+    reports_db: str, cli: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / "config.cfg").write_text("[paths]\n", encoding="utf-8")
+    result = cli("export", "--format", "spacy", "--output", out, "--db", reports_db, code=1)
+    assert "config.cfg" in result.output
+    assert [p.name for p in out.iterdir()] == ["config.cfg"]  # nothing replaced, nothing added
 
 
 def test_a_reviewer_export_takes_only_their_accepts(
