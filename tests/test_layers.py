@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Modules a notebook can use as they are: no database, no Streamlit, directly or through others.
 PURE = (
     "annotator.agreement",
+    "annotator.colours",
     "annotator.comparison",
     "annotator.errors",
     "annotator.formats",
