@@ -25,8 +25,8 @@ POSTGRES_SERVER = os.environ.get(
     "ANNOTATOR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 ROOT = Path(__file__).resolve().parent.parent
-# The cheapest argon2id: the production cost (about 0.1 s a hash) times the hundreds of accounts the
-# tests create and log in to would be minutes of hashing.
+# The cheapest argon2id. The production cost, about 0.1 s for every account created and every
+# login, adds up over the hundreds of them the tests make.
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
