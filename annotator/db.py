@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import random
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -114,6 +116,54 @@ def is_current(engine: Engine) -> bool:
     except sa.exc.DBAPIError as error:  # an unreachable server, bad credentials, a locked file...
         raise DatabaseError(f"cannot open the database {engine.url!r}: {error.orig}") from error
     return current == head
+
+
+# SQLSTATEs of a PostgreSQL transaction that lost a race and may simply run again.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+# How often a busy transaction is run again, and the first pause (doubled each time).
+BUSY_ATTEMPTS = 5
+BUSY_FIRST_PAUSE = 0.2
+
+T = TypeVar("T")
+
+
+def is_busy(error: BaseException) -> bool:
+    """True for an error that says the database was busy, not that the work was wrong:
+    SQLite's "database is locked" (its busy timeout ran out), a PostgreSQL serialization
+    failure or deadlock."""
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(error, sa.exc.OperationalError) and "database is locked" in str(error.orig)
+
+
+def retrying(
+    engine: Engine,
+    work: Callable[[Session], T],
+    *,
+    attempts: int = BUSY_ATTEMPTS,
+    first_pause: float = BUSY_FIRST_PAUSE,
+) -> T:
+    """Run ``work`` in a transaction of its own and return what it returns; when the database
+    was busy (``is_busy``), roll back and run it again from the start, up to ``attempts``
+    times, pausing ``first_pause`` seconds and twice as long after each further try.
+
+    For a reviewer's save: a long import or another writer holding the database must delay it,
+    never lose it. ``work`` must do all its writing through the session it is given.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(engine) as session:
+                return work(session)
+        except sa.exc.DBAPIError as error:
+            if attempt == attempts or not is_busy(error):
+                raise
+            # Jitter: writers that collided do not all come back at the same moment.
+            pause = first_pause * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+            log.info("database busy (%s); trying again in %.2f s", error.orig, pause)
+            time.sleep(pause)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from annotator import workflow
+from annotator.db import retrying
 from annotator.labels import LabelScheme
 from annotator.spans import LAYERS, Layer, Span
 from annotator.tokens import token_bounds
@@ -224,9 +225,12 @@ def decide(status: str, scheme: LabelScheme) -> None:
     if not state or state.get("sentence_id") is None:
         return
     reviewer = int(state["reviewer"])
+    seconds = time.monotonic() - float(state["shown_at"])
     try:
-        with resources.session() as session:
-            workflow.save_decision(
+        # A busy database (an import, another writer) delays the save; it never loses it.
+        retrying(
+            resources.engine(),
+            lambda session: workflow.save_decision(
                 session=session,
                 sentence_id=int(state["sentence_id"]),
                 reviewer_id=reviewer,
@@ -234,9 +238,10 @@ def decide(status: str, scheme: LabelScheme) -> None:
                 draft=as_workflow_draft(state),
                 scheme=scheme,
                 policy=GoldPolicy.of(resources.settings()),
-                seconds=time.monotonic() - float(state["shown_at"]),
+                seconds=seconds,
                 suggestion_id=state.get("suggestion_id"),
-            )
+            ),
+        )
     except workflow.AnnotationError as error:
         st.session_state[ERROR] = f"Not saved: {error}"
         return
