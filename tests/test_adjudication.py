@@ -582,6 +582,19 @@ def test_a_sentence_an_adjudicator_opened_is_not_in_anothers_queue(engine, schem
     assert queue_of(engine, tom, now=later) == [first]
 
 
+@pytest.mark.usefixtures("overlap_two")
+def test_opening_a_sentence_still_being_annotated_leaves_it_to_the_annotators(
+    engine, scheme, tmp_path
+):
+    (first,) = import_sentences(engine, scheme, tmp_path, 1)
+    ana, ben = person(engine, "ana"), person(engine, "ben")
+    maria = person(engine, "maria", "adjudicator")
+    save(engine, scheme, first, ana, AS_GROUP)  # one of the two annotations it needs
+    open_sentence(engine, first, maria)  # a link opens it on the adjudicate page
+    with session_scope(engine) as session:
+        assert workflow.next_sentence_id(session=session, reviewer_id=ben, overlap=2) == first
+
+
 # --- concurrency -------------------------------------------------------------------------------
 
 

@@ -177,16 +177,22 @@ def open_for_adjudication(
 ) -> list[str]:
     """Claim the sentence an adjudicator opened (their other claims are released: one sentence
     at a time), so that other adjudicators' queues leave it out; return the names of the
-    others who have it open too (a link opens a sentence whatever its claims)."""
+    others who have it open too (a link opens a sentence whatever its claims).
+
+    Only a sentence two or more reviewers decided (one the queue lists) is claimed: a claim
+    counts toward a sentence's overlap, and one still being annotated is the annotators'.
+    """
     now = now or utc_now()
     repository.release_claims(session=session, reviewer_id=adjudicator_id)
-    repository.claim_sentence(
-        session=session,
-        sentence_id=sentence_id,
-        reviewer_id=adjudicator_id,
-        now=now,
-        expires_at=now + timedelta(minutes=claim_minutes),
-    )
+    sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
+    if sentence is not None and sentence.n_annotations >= 2:
+        repository.claim_sentence(
+            session=session,
+            sentence_id=sentence_id,
+            reviewer_id=adjudicator_id,
+            now=now,
+            expires_at=now + timedelta(minutes=claim_minutes),
+        )
     return repository.claimants(
         session=session, sentence_id=sentence_id, reviewer_id=adjudicator_id, now=now
     )
