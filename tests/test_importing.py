@@ -275,3 +275,34 @@ def test_importing_splits_a_chunked_import_like_a_single_one(engine, scheme, tmp
 
     assert (summary.reports, summary.sentences) == (5, 10)
     assert len(summary.report_ids) == 5
+
+
+def test_a_chunk_that_fails_midway_takes_back_what_the_import_stored(
+    engine, scheme, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(importing, "IMPORT_CHUNK", 2)
+    earlier = write_jsonl(tmp_path / "earlier.jsonl", [{"text": "Stored before. It stays."}])
+    import_paths(engine, scheme, [earlier])
+    path = write_jsonl(
+        tmp_path / "batch.jsonl", [{"text": f"Clashes in village {n}. Fled."} for n in range(6)]
+    )
+    store = importing._store_chunk
+    calls: list[int] = []
+
+    def failing_third_chunk(**kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise ConnectionError("the database went away")
+        return store(**kwargs)
+
+    monkeypatch.setattr(importing, "_store_chunk", failing_third_chunk)
+
+    with pytest.raises(ConnectionError):
+        importing.import_in_chunks(
+            engine=engine,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
+        )
+
+    assert sentence_texts(engine) == ["Stored before.", "It stays."]
