@@ -76,7 +76,8 @@ class Settings:
     Environment variables: ANNOTATOR_DATABASE_URL, ANNOTATOR_MODEL, ANNOTATOR_LABELS,
     ANNOTATOR_PATTERNS, ANNOTATOR_BATCH_SIZE, ANNOTATOR_OVERLAP (independent
     annotations each sentence needs), ANNOTATOR_CLAIM_MINUTES (how long a served sentence stays
-    reserved for its reviewer), ANNOTATOR_ADMIN_PASSWORD (the first admin's password),
+    reserved for its reviewer), ANNOTATOR_SESSION_HOURS (how long a login lasts),
+    ANNOTATOR_ADMIN_PASSWORD (the first admin's password),
     ANNOTATOR_AUTO_GOLD (agreeing reviewers make gold without an adjudicator; 0/false/no/off
     turn it off), ANNOTATOR_MODELS_DIR (where trained model versions are written),
     ANNOTATOR_MAX_SENTENCE_CHARS and ANNOTATOR_MAX_RECORD_CHARS (the longest sentence an import
@@ -90,7 +91,7 @@ class Settings:
     batch_size: int = DEFAULT_BATCH_SIZE
     overlap: int = DEFAULT_OVERLAP
     claim_minutes: float = DEFAULT_CLAIM_MINUTES
-    # ANNOTATOR_SESSION_HOURS: how long a login session lasts before the next login.
+    # How long a login session lasts before the next login.
     session_hours: float = DEFAULT_SESSION_HOURS
     admin_password: str | None = None
     # Sentences whose reviewers (at least ``overlap`` of them) all agree become gold by themselves.

@@ -60,9 +60,23 @@ def keep_compiled_scripts() -> None:
     local_script_runner.ScriptCache = lambda: shared  # type: ignore[attr-defined,assignment]
 
 
+def login_session(reviewer_id: int) -> str:
+    """A login session of the reviewer, as the login page opens one: the token the gate keeps."""
+    from annotator.db import make_engine, session_scope
+    from annotator.workflow import accounts
+
+    engine = make_engine(os.environ["ANNOTATOR_DATABASE_URL"])
+    with session_scope(engine) as session:
+        token = accounts.open_session(session=session, reviewer_id=reviewer_id, hours=1)
+    engine.dispose()
+    return token
+
+
 def drive(*, reviewer_id: int, accepts: int, trivial_runs: int) -> dict[str, Any]:
     """Time the trivial page's reruns and the annotate page's accepts; check every accept."""
     from streamlit.testing.v1 import AppTest
+
+    from annotator.ui import auth
 
     keep_compiled_scripts()
 
@@ -70,7 +84,7 @@ def drive(*, reviewer_id: int, accepts: int, trivial_runs: int) -> dict[str, Any
     trivial_ms = rerun_times(lambda: trivial.button(key="trivial_next").click().run(), trivial_runs)
 
     page = AppTest.from_file(str(PROJECT_ROOT / "pages" / "annotate.py"), default_timeout=60)
-    page.session_state["auth_reviewer_id"] = reviewer_id
+    page.session_state[auth.SESSION] = login_session(reviewer_id)
     page.run()
     served: list[int] = []
 

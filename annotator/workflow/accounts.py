@@ -291,14 +291,6 @@ def _try_no_password(password: str) -> None:
     verify_password(_dummy_hash(password_hasher), password)
 
 
-def active_account(*, session: Session, reviewer_id: int) -> Account | None:
-    """The account of a logged-in reviewer as stored now (None once deactivated)."""
-    reviewer = repository.get_reviewer(session=session, reviewer_id=reviewer_id)
-    if reviewer is None or not reviewer.active:
-        return None
-    return account_of(reviewer)
-
-
 def identity_account(*, session: Session, name: str) -> Account:
     """The account of a reviewer known from an identity provider; an annotator on first login."""
     name = name.strip()

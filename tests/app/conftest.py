@@ -29,6 +29,7 @@ from annotator.config import Settings
 from annotator.db import make_engine, session_scope
 from annotator.formats import read_records
 from annotator.labels import LabelScheme
+from annotator.ui import auth
 from annotator.workflow import GoldPolicy, accounts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +60,12 @@ class AppDatabase:
                 policy=GoldPolicy.of(Settings.from_env()),
                 gold=gold,
             )
+
+    def login_session(self, name: str) -> str:
+        """A login session of the reviewer of this name: the token the login gate keeps."""
+        reviewer_id = self.reviewer_id(name)
+        with session_scope(self.engine) as session:
+            return accounts.open_session(session=session, reviewer_id=reviewer_id, hours=1)
 
     def reviewer_id(self, name: str) -> int:
         """The id of the reviewer of this name."""
@@ -103,7 +110,7 @@ def run_page(app_database: AppDatabase) -> Callable[..., AppTest]:
         )
         if reviewer is not None:
             # What the login gate keeps once a reviewer has logged in (tests/app/test_login.py).
-            at.session_state["auth_reviewer_id"] = app_database.reviewer_id(reviewer)
+            at.session_state[auth.SESSION] = app_database.login_session(reviewer)
         for key, value in (state or {}).items():
             at.session_state[key] = value
         for name, value in (query or {}).items():

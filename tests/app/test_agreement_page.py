@@ -143,8 +143,9 @@ def assert_same(shown: dict, figure: dict) -> None:
     assert (shown["items"], shown["reviewers"]) == (figure["n_items"], figure["n_annotators"])
 
 
-def test_an_annotator_is_refused_and_sees_no_figures(seeded, open_page):
-    at = open_page("ana")
+def test_an_annotator_is_refused_and_sees_no_figures(seeded, run_page):
+    # The page alone: through the app's navigation an annotator is never served it at all.
+    at = run_page("pages/agreement.py", "ana")
     assert not at.exception
     assert [e.value for e in at.error] == ["This page is not open to the annotator role."]
     assert len(at.dataframe) == 0 and len(at.download_button) == 0
@@ -255,7 +256,7 @@ def test_filtering_by_days_and_agreement_over_time(seeded, open_page):
 
 def test_the_most_disagreed_sentences_link_to_adjudication(seeded, open_page):
     at = open_page()
-    links = at.page_link
+    links = at.main.page_link  # the sidebar's are the app's menu
     with session_scope(seeded) as session:
         queue = adjudicating.disagreement_queue(session=session, include_gold=True)
     by_score = sorted(queue, key=lambda item: (-item.score, item.sentence_id))

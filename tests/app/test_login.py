@@ -1,14 +1,23 @@
-"""The login gate, through the whole app (app.py): who sees which page, and rate limiting."""
+"""The login gate, through the whole app (app.py): who sees which page, rate limiting, and
+login sessions (logging out, deactivating, a new password; a link that opens after login).
+
+AppTest cannot send cookies (``st.context.cookies`` is always empty under it): a second tab is
+a second AppTest holding the same token; the cookie itself is tested in the browser
+(tests/e2e/test_sessions_in_browser.py)."""
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from annotator import repository
 from annotator.db import session_scope
+from annotator.models import LoginSession, utc_now
+from annotator.ui import auth
 from annotator.workflow import accounts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,8 +60,11 @@ def test_a_visitor_sees_only_the_login_page(database):
     assert not at.exception
     assert headers(at) == ["Log in"]
     assert not at.get("bidi_component") and not at.get("file_uploader")
-    # The navigation holds the login page and nothing else: no other page can be switched to.
-    with pytest.raises(ValueError, match=r"Known pages: \['[^']*pages/login.py'\]"):
+    # The navigation holds the login page (at every page's address) and nothing else: no other
+    # page can be switched to.
+    with pytest.raises(
+        ValueError, match=r"Known pages: \['[^']*pages/login.py'(, '[^']*pages/login.py')*\]"
+    ):
         at.switch_page("pages/reports.py")
 
 
@@ -60,6 +72,7 @@ def test_login_opens_the_app_and_logout_closes_it(database):
     at = log_in(open_app(), "ana", PASSWORD)
     assert not at.exception and not at.error
     assert isinstance(at.session_state["auth_reviewer_id"], int)
+    assert isinstance(at.session_state[auth.SESSION], str)
     reload(at)
     assert not at.exception and headers(at) != ["Log in"]
     assert [s.value for s in at.success] == ["No reports yet: import some first."]
@@ -93,9 +106,8 @@ def test_an_unknown_name_gets_the_same_answer_as_a_wrong_password(database):
 
 def test_an_annotator_cannot_open_the_import_page_even_by_its_path(database):
     at = log_in(open_app(), "ana", PASSWORD)
-    reviewer_id = at.session_state["auth_reviewer_id"]
     page = AppTest.from_file(str(ROOT / "pages" / "reports.py"), default_timeout=60)
-    page.session_state["auth_reviewer_id"] = reviewer_id
+    page.session_state[auth.SESSION] = at.session_state[auth.SESSION]
     page.run()
     assert not page.exception
     assert [e.value for e in page.error] == ["This page is not open to the annotator role."]
@@ -106,6 +118,77 @@ def test_an_admin_can_open_the_import_page(database):
     at = reload(log_in(open_app(), "root", PASSWORD))
     at.switch_page("pages/reports.py").run()
     assert not at.exception and at.get("file_uploader")
+
+
+def second_tab(first: AppTest) -> AppTest:
+    """Another browser session holding the same login, as a second tab (or a reload) gets it
+    from the cookie."""
+    tab = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    tab.session_state[auth.SESSION] = first.session_state[auth.SESSION]
+    return tab.run()
+
+
+def logged_in(at: AppTest) -> bool:
+    return any("Logged in as" in c.value for c in at.sidebar.caption)
+
+
+def test_logging_out_in_one_tab_logs_the_other_out_at_its_next_run(database):
+    first = reload(log_in(open_app(), "ana", PASSWORD))
+    other = second_tab(first)
+    assert logged_in(first) and logged_in(other)
+    first.sidebar.button(key="auth_logout").click().run()
+    assert headers(first) == ["Log in"]
+    other.run()
+    assert headers(other) == ["Log in"] and not logged_in(other)
+    assert auth.SESSION not in other.session_state
+
+
+@pytest.mark.parametrize("change", ["deactivated and reactivated", "given a new password"])
+def test_an_account_changed_by_an_admin_is_logged_out_at_its_next_run(database, change):
+    at = reload(log_in(open_app(), "ana", PASSWORD))
+    assert logged_in(at)
+    with session_scope(database) as session:
+        if change == "given a new password":
+            accounts.set_password(session=session, name="ana", password="a new password, long")
+        else:
+            accounts.set_active(session=session, name="ana", active=False)
+            accounts.set_active(session=session, name="ana", active=True)
+    at.run()
+    assert headers(at) == ["Log in"] and not logged_in(at)
+
+
+def test_a_login_lasts_the_configured_hours(database, monkeypatch):
+    monkeypatch.setenv("ANNOTATOR_SESSION_HOURS", "2")
+    before = utc_now()
+    log_in(open_app(), "ana", PASSWORD)
+    with session_scope(database) as session:
+        (login,) = session.exec(select(LoginSession)).all()
+    lasts = login.expires_at.replace(tzinfo=UTC) - before
+    assert timedelta(hours=2) <= lasts < timedelta(hours=2, minutes=1)
+
+
+REPORT = "Troops shelled Moebye on Monday. Residents fled to Loikaw."
+
+
+def test_a_link_to_a_sentence_opens_there_after_login(database, app_database, tmp_path, scheme):
+    path = tmp_path / "report.txt"
+    path.write_text(REPORT, encoding="utf-8")
+    app_database.import_file(path, scheme=scheme)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["sentence"] = "2"
+    # A new tab at /adjudicate?sentence=2. Every AppTest run is a fresh server's first, where
+    # Streamlit runs pages/adjudicate.py by itself ("Please log in first.", no form).
+    at.switch_page("pages/adjudicate.py").run()
+    assert not at.exception and not at.error
+    assert headers(at) == ["Log in"]
+    log_in(at, "root", PASSWORD)
+    assert not at.exception and not at.error
+    assert headers(at) == ["Adjudicate"]
+    assert at.query_params["sentence"] == "2"
+    # Sentence 2 is open (not the empty queue's nothing): nobody has decided it yet.
+    assert "No reviewer has decided this sentence yet: there is nothing to adjudicate." in [
+        i.value for i in at.info
+    ]
 
 
 OIDC = {
