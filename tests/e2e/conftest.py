@@ -42,11 +42,13 @@ pytestmark = pytest.mark.e2e
 
 @dataclass
 class App:
-    """A running app: its address, its database and its log."""
+    """A running app: its address, its database, its log and its server process."""
 
     url: str
     database_url: str
     log: Path
+    port: int
+    process: subprocess.Popen[bytes] = field(repr=False)
 
 
 def _free_port() -> int:
@@ -124,31 +126,48 @@ def database_url(migrated_sqlite_url: str) -> str:
 
 
 @pytest.fixture
-def start_app(tmp_path: Path, database_url: str) -> Iterator[Callable[[], App]]:
-    """Start the app (``streamlit run app.py``) on a free port over ``database_url``."""
+def start_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., App]]:
+    """Start the app (``streamlit run app.py``) on a free port (or on ``port=``, as a restart
+    does) over ``database_url``."""
     processes: list[subprocess.Popen[bytes]] = []
 
-    def start() -> App:
-        for _ in range(PORT_ATTEMPTS):
-            port = _free_port()
-            log = tmp_path / f"streamlit-{port}.log"
-            process = _run_streamlit(port=port, database_url=database_url, log=log)
+    def start(port: int | None = None) -> App:
+        for _ in range(PORT_ATTEMPTS if port is None else 1):
+            chosen = _free_port() if port is None else port
+            log = tmp_path / f"streamlit-{chosen}-{len(processes)}.log"
+            process = _run_streamlit(port=chosen, database_url=database_url, log=log)
             processes.append(process)
-            url = f"http://127.0.0.1:{port}"
+            url = f"http://127.0.0.1:{chosen}"
             try:
                 _wait_healthy(url, process, log)
             except _PortTaken:
                 continue
-            return App(url=url, database_url=database_url, log=log)
+            return App(url=url, database_url=database_url, log=log, port=chosen, process=process)
         raise RuntimeError(f"no free port for the app in {PORT_ATTEMPTS} attempts")
 
     yield start
     for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
+
+
+@pytest.fixture
+def restart_app(start_app: Callable[..., App]) -> Callable[[App], App]:
+    """Restart a running app: stop its server process and start a new one on the same port and
+    database, as an open tab sees a server restart."""
+
+    def restart(app: App) -> App:
+        _stop(app.process)
+        return start_app(port=app.port)
+
+    return restart
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 @pytest.fixture(scope="session")
