@@ -20,7 +20,8 @@ from annotator.ui import resources
 from annotator.ui.errors import show_error
 from annotator.workflow import training
 
-LAYERS = ("entities", "events", "categories")
+# The sections of a model's scores: its two span layers and its categories.
+SCORED = ("entities", "events", "categories")
 SCRATCH = "scratch"
 
 
@@ -223,7 +224,7 @@ def per_label_metrics(version: ModelVersion) -> None:
             "F1": prf["f"],
             "support": int(prf["tp"]) + int(prf["fn"]),
         }
-        for layer in LAYERS
+        for layer in SCORED
         for label, prf in version.metrics.get(layer, {}).get("per_label", {}).items()
     ]
     if not rows:
