@@ -106,6 +106,32 @@ def _utc_text(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _write_gold(
+    *,
+    session: Session,
+    sentence_id: int,
+    seen_version: int | None,
+    values: dict[str, Any],
+    now: datetime,
+    source: str | None = None,
+) -> bool:
+    """Write a sentence's gold only if it is still as read: inserted when there was none
+    (``seen_version`` None), else updated from ``seen_version`` (and, given ``source``, only
+    while it is of that source). False when someone else's write came first."""
+    if seen_version is None:
+        return repository.insert_gold_if_absent(
+            session=session,
+            values={**values, "sentence_id": sentence_id, "version": 1, "created_at": now},
+        )
+    return repository.update_gold_if_version(
+        session=session,
+        sentence_id=sentence_id,
+        version=seen_version,
+        values=values,
+        source=source,
+    )
+
+
 def versions_of(*, session: Session, sentence_id: int) -> list[Version]:
     """Every reviewer's decided version of a sentence, as stored now, by reviewer name."""
     rows = repository.decided_annotations(session=session, sentence_ids=[sentence_id])
@@ -168,15 +194,13 @@ def import_gold(*, session: Session, sentence_id: int, draft: Draft, force: bool
         "updated_at": now,
         **draft.rows(),
     }
-    if gold is None:
-        stored = repository.insert_gold_if_absent(
-            session=session,
-            values={**values, "sentence_id": sentence_id, "version": 1, "created_at": now},
-        )
-    else:
-        stored = repository.update_gold_if_version(
-            session=session, sentence_id=sentence_id, version=gold.version, values=values
-        )
+    stored = _write_gold(
+        session=session,
+        sentence_id=sentence_id,
+        seen_version=None if gold is None else gold.version,
+        values=values,
+        now=now,
+    )
     if not stored:
         raise _stale(
             session=session,
@@ -255,15 +279,13 @@ def adjudicate_gold(
         "updated_at": now,
         **draft.rows(),
     }
-    if expected_version is None:
-        stored = repository.insert_gold_if_absent(
-            session=session,
-            values={**values, "sentence_id": sentence_id, "version": 1, "created_at": now},
-        )
-    else:
-        stored = repository.update_gold_if_version(
-            session=session, sentence_id=sentence_id, version=expected_version, values=values
-        )
+    stored = _write_gold(
+        session=session,
+        sentence_id=sentence_id,
+        seen_version=expected_version,
+        values=values,
+        now=now,
+    )
     if not stored:
         raise _stale(session=session, sentence_id=sentence_id, expected_version=expected_version)
     if status == "reject":
@@ -419,18 +441,13 @@ def settle_gold(*, session: Session, sentence_id: int, saved_id: int, policy: Go
             "updated_at": now,
             **change.draft.rows(),
         }
-        if gold is None:
-            done = repository.insert_gold_if_absent(
-                session=session,
-                values={**values, "sentence_id": sentence_id, "version": 1, "created_at": now},
-            )
-        else:
-            done = repository.update_gold_if_version(
-                session=session,
-                sentence_id=sentence_id,
-                version=gold.version,
-                values=values,
-                source="accepted",
-            )
+        done = _write_gold(
+            session=session,
+            sentence_id=sentence_id,
+            seen_version=None if gold is None else gold.version,
+            values=values,
+            now=now,
+            source="accepted",
+        )
     if not done:
         log.info("gold of sentence %s changed meanwhile; it stands as it is", sentence_id)
