@@ -85,6 +85,8 @@ def test_hostile_report_text_is_shown_literally_on_every_page(
             arg=sentence,
         )
         assert editor_text(page) == sentence
+        # The neighbouring sentences are drawn in the same run as the editor, a moment apart.
+        page.locator(".ca-context").first.wait_for()
         neighbours = page.locator(".ca-context").all_text_contents()
         assert set(neighbours) <= set(HOSTILE) and neighbours
         assert_nothing_live(page)
