@@ -1,4 +1,8 @@
-"""Annotate: one sentence at a time, suggestions highlighted, decided with mouse or keyboard."""
+"""Annotate: one sentence at a time, suggestions highlighted, decided with mouse or keyboard.
+
+Everything above the editor keeps its height from sentence to sentence, so the editor, its
+decisions and its categories stay where the eye and the mouse are.
+"""
 
 import streamlit as st
 
@@ -17,11 +21,10 @@ with resources.session() as session:
 done, total, passage = screen.done, screen.total, screen.passage
 
 st.progress(done / total if total else 0.0, text=f"{done} / {total} sentences done")
-view.flash_messages()
 
 if passage is None:
-    st.success("Nothing left to annotate." if total else "No reports yet: import some first.")
-    view.decision_buttons(scheme, has_sentence=False)
+    view.nothing_left(total=total)
+    view.flash_messages()
     st.stop()
 assert passage is not None
 sentence, report = passage.sentence, passage.report
@@ -31,15 +34,18 @@ with main:
     st.html(
         render.STYLE
         + render.source_html(report.source, position=sentence.position, total=report.n_sentences)
-        + "".join(render.context_html(n.text) for n in passage.before)
+        + render.before_html([n.text for n in passage.before])
     )
     view.editor(state, sentence.text, scheme)
+    view.flash_messages()  # below the editor: a message never pushes it down
     st.html(render.STYLE + "".join(render.context_html(n.text) for n in passage.after))
-    view.decision_buttons(scheme, has_sentence=True)
-    view.category_toggles(state, scheme)
-    st.caption(f"Suggested by {state['model']}" if state.get("model") else "No stored suggestion.")
+    st.caption(
+        render.markdown_literal(f"Suggested by {state['model']}")
+        if state.get("model")
+        else "No stored suggestion."
+    )
     fallback = st.expander(
-        "Span list and word picker (without the editor)",
+        "Span list, word picker and decisions (without the editor)",
         key="annotate_fallback",
         on_change="rerun",
     )
@@ -48,5 +54,7 @@ with main:
             words_key = view.word_picker(state, sentence.text)
             view.label_buttons(state, sentence.text, words_key, scheme)
             view.span_list(state, sentence.text, scheme)
+            view.category_toggles(state, scheme)
+            view.decision_buttons(state)
 with side:
     view.guideline_panel(scheme)

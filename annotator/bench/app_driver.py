@@ -72,6 +72,23 @@ def login_session(reviewer_id: int) -> str:
     return token
 
 
+def press_accept(page: Any) -> None:
+    """Accept the sentence on screen as the reviewer's key does: the span editor sends its
+    ``decide`` event (with the sentence it shows) and the page reruns."""
+    import json
+
+    from annotator.ui.annotate import EDITOR
+
+    (editor,) = [e for e in page.get("bidi_component") if e.key == EDITOR]
+    shown = json.loads(editor.proto.json)["sentence_id"]
+    states = page._tree.get_widget_states()
+    trigger = states.widgets.add()
+    trigger.id = f"$$STREAMLIT_INTERNAL_KEY_{editor.proto.id}__events"
+    event = {"event": "decide", "value": {"action": "accept", "sentence_id": shown}}
+    trigger.json_trigger_value = json.dumps([event])
+    page._run(states)
+
+
 def drive(*, reviewer_id: int, accepts: int, trivial_runs: int) -> dict[str, Any]:
     """Time the trivial page's reruns and the annotate page's accepts; check every accept."""
     from streamlit.testing.v1 import AppTest
@@ -89,7 +106,7 @@ def drive(*, reviewer_id: int, accepts: int, trivial_runs: int) -> dict[str, Any
     served: list[int] = []
 
     def accept() -> None:
-        page.button(key="annotate_accept").click().run()
+        press_accept(page)
         if page.exception:
             raise RuntimeError(f"the annotate page failed: {page.exception[0].value}")
         served.append(int(page.session_state["annotate_draft"]["sentence_id"]))

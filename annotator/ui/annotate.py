@@ -2,10 +2,16 @@
 
 Keys are prefixed ``annotate_``; only ids and plain data are kept in session state. Every change
 reaches the database through ``annotator.workflow``, which validates it before storing.
+
+A decision names the sentence the reviewer saw, and is ignored for any other: Streamlit may run a
+press late, after the page moved on (and, when a rerun overtakes a running one, in a thread of
+its own beside it). One decision at a time is made per browser session (:func:`_decision_lock`),
+and the page waits for one in flight before it shows the sentence that follows.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -16,7 +22,7 @@ from annotator.db import retrying
 from annotator.labels import LabelScheme
 from annotator.spans import LAYERS, Layer, Span
 from annotator.tokens import token_bounds
-from annotator.ui import auth, resources, span_editor
+from annotator.ui import auth, render, resources, span_editor
 from annotator.ui.errors import guarded, show_error, show_pending
 from annotator.workflow import GoldPolicy, annotating
 
@@ -25,12 +31,37 @@ LAST_SERVED = "annotate_last_served"
 NOTICE = "annotate_notice"
 ERROR = "annotate_error"
 EDITOR = "annotate_editor"
+SERVINGS = "annotate_servings"
+LOCK = "annotate_decision_lock"
+
+# The editor's first row; the keys are among annotator.labels.RESERVED_KEYS, which no label takes.
+DECISIONS = (
+    span_editor.Button("accept", "Accept", "a"),
+    span_editor.Button("reject", "Reject", "x"),
+    span_editor.Button("skip", "Skip", " "),
+    span_editor.Button("undo", "Undo", "u"),
+    span_editor.Button("confirm", "Confirm all"),
+)
+STATUSES = ("accept", "reject", "skip")
+# How long a page waits for a decision in flight before it shows what it has.
+DECISION_WAIT_SECONDS = 30.0
+
+_LOCKS = threading.Lock()
 
 
 def draft() -> dict[str, Any] | None:
     """The draft of the sentence on screen, or None when there is none."""
     value = st.session_state.get(DRAFT)
     return value if isinstance(value, dict) else None
+
+
+def _decision_lock() -> threading.Lock:
+    """This browser session's lock: held while a decision or an undo is being stored."""
+    with _LOCKS:
+        lock = st.session_state.get(LOCK)
+        if not isinstance(lock, type(_LOCKS)):
+            lock = st.session_state[LOCK] = threading.Lock()
+        return lock
 
 
 def next_id(*, reviewer: int, after_id: int = 0) -> int | None:
@@ -47,9 +78,14 @@ def next_id(*, reviewer: int, after_id: int = 0) -> int | None:
 
 
 def serve(
-    *, reviewer: int, sentence_id: int | None, restored: workflow.Draft | None = None
+    *, reviewer: int, sentence_id: int | None, restored: annotating.Undone | None = None
 ) -> None:
-    """Put a sentence on screen: its stored suggestion, or a restored draft after an undo."""
+    """Put a sentence on screen: its stored suggestion, or an undone decision's draft.
+
+    An undone skip's draft is what was suggested, not a decision: it comes back unconfirmed.
+    """
+    servings = int(st.session_state.get(SERVINGS, 0)) + 1
+    st.session_state[SERVINGS] = servings
     if sentence_id is None:
         st.session_state[DRAFT] = {"sentence_id": None, "reviewer": reviewer}
         return
@@ -61,13 +97,17 @@ def serve(
         "suggestion_id": suggestion.id if suggestion is not None else None,
         "model": f"{suggestion.model_name} {suggestion.model_version}" if suggestion else None,
         "shown_at": time.monotonic(),
+        "serving": servings,
         "nonce": 0,
         "revision": 0,
     }
     if restored is not None:
-        state["entities"] = [{**s.to_dict(), "suggested": False} for s in restored.entities]
-        state["events"] = [{**s.to_dict(), "suggested": False} for s in restored.events]
-        state["categories"] = list(restored.categories)
+        suggested = restored.status == "skip"
+        state["entities"] = [
+            {**s.to_dict(), "suggested": suggested} for s in restored.draft.entities
+        ]
+        state["events"] = [{**s.to_dict(), "suggested": suggested} for s in restored.draft.events]
+        state["categories"] = list(restored.draft.categories)
     elif suggestion is not None:
         state["entities"] = [{**row, "suggested": True} for row in suggestion.entities]
         state["events"] = [{**row, "suggested": True} for row in suggestion.events]
@@ -79,6 +119,10 @@ def serve(
 
 def ensure_current(*, reviewer: int) -> dict[str, Any]:
     """The draft on screen for this reviewer, serving the next sentence when there is none."""
+    lock = _decision_lock()
+    # A decision still being stored (by the run this one overtook) serves what follows it.
+    if lock.acquire(timeout=DECISION_WAIT_SECONDS):
+        lock.release()
     current = draft()
     # With nothing on screen, look again: reports may have been imported since.
     if current is None or current.get("reviewer") != reviewer or current["sentence_id"] is None:
@@ -100,14 +144,18 @@ def as_workflow_draft(state: dict[str, Any]) -> workflow.Draft:
 # --- callbacks: each changes the draft or stores a decision ---------------------------------
 
 
-def _draft_of(sentence_id: int) -> dict[str, Any] | None:
-    """The draft, if it is still of ``sentence_id``.
+def _draft_to_change(sentence_id: int | None) -> dict[str, Any] | None:
+    """The draft, if it is still of ``sentence_id``; its revision moves on, so that the editor,
+    which waits for an answer to each request, redraws even when nothing changed.
 
     Streamlit may run a widget's callback one run late, after the page has moved on to another
     sentence; such a callback must not change the new sentence's draft.
     """
     state = draft()
-    return state if state is not None and state.get("sentence_id") == sentence_id else None
+    if state is None or state.get("sentence_id") != sentence_id or sentence_id is None:
+        return None
+    state["revision"] = int(state.get("revision", 0)) + 1
+    return state
 
 
 def _row_at(state: dict[str, Any], layer: str, index: int, bounds: tuple[int, int]) -> bool:
@@ -116,19 +164,20 @@ def _row_at(state: dict[str, Any], layer: str, index: int, bounds: tuple[int, in
 
 
 @guarded
-def accept_suggestions() -> None:
+def accept_suggestions(sentence_id: int) -> None:
     """Confirm every suggested span."""
-    state = draft()
+    state = _draft_to_change(sentence_id)
     if state:
         for layer in LAYERS:
             for row in state[layer]:
                 row["suggested"] = False
+        st.session_state[NOTICE] = "Every suggested span is confirmed."
 
 
 @guarded
 def remove_span(sentence_id: int, layer: str, index: int, bounds: tuple[int, int]) -> None:
     """Remove one span from the draft."""
-    state = _draft_of(sentence_id)
+    state = _draft_to_change(sentence_id)
     if state and _row_at(state, layer, index, bounds):
         removed = state[layer].pop(index)
         st.session_state[NOTICE] = f"Removed {removed['label']} span."
@@ -139,7 +188,7 @@ def relabel_span(
     sentence_id: int, layer: str, index: int, bounds: tuple[int, int], key: str
 ) -> None:
     """Give a span the label chosen in its select box; it is the reviewer's, not a suggestion."""
-    state = _draft_of(sentence_id)
+    state = _draft_to_change(sentence_id)
     label = st.session_state.get(key)
     if state and label and _row_at(state, layer, index, bounds):
         state[layer][index].update(label=label, suggested=False)
@@ -148,7 +197,7 @@ def relabel_span(
 @guarded
 def add_span(sentence_id: int, label: str, layer: str, words_key: str, text: str) -> None:
     """Add a span over the selected words; a new entity replaces entities it overlaps."""
-    state = _draft_of(sentence_id)
+    state = _draft_to_change(sentence_id)
     picked = st.session_state.get(words_key) or []
     if not state:
         return
@@ -205,24 +254,39 @@ def apply_editor_edit() -> None:
 
 
 @guarded
-def toggle_category(sentence_id: int, label: str, key: str) -> None:
-    """Set a category on or off from its toggle."""
-    state = _draft_of(sentence_id)
-    if not state:
+def toggle_category(sentence_id: int, label: str, key: str | None = None) -> None:
+    """Set a category on or off: as its toggle says (``key``), else the other way round."""
+    state = _draft_to_change(sentence_id)
+    scheme = resources.scheme()
+    if not state or label not in scheme.names("categories"):
         return
     chosen = set(state["categories"])
-    if st.session_state.get(key):
-        chosen.add(label)
-    else:
+    on = bool(st.session_state.get(key)) if key is not None else label not in chosen
+    if not on:
         chosen.discard(label)
+    elif scheme.categories_exclusive:
+        chosen = {label}
+    else:
+        chosen.add(label)
     state["categories"] = sorted(chosen)
 
 
 @guarded
-def decide(status: str, scheme: LabelScheme) -> None:
-    """Store accept / reject / skip for the sentence on screen, then serve the next one."""
-    state = draft()
-    if not state or state.get("sentence_id") is None:
+def decide(status: str, sentence_id: int) -> None:
+    """Store accept / reject / skip for ``sentence_id``, if it is the sentence on screen, then
+    serve the next one. A press while another decision is being stored does nothing."""
+    lock = _decision_lock()
+    if not lock.acquire(blocking=False):
+        return
+    try:
+        _decide(status, sentence_id)
+    finally:
+        lock.release()
+
+
+def _decide(status: str, sentence_id: int) -> None:
+    state = _draft_to_change(sentence_id)
+    if state is None or status not in STATUSES:
         return
     reviewer = int(state["reviewer"])
     seconds = time.monotonic() - float(state["shown_at"])
@@ -232,30 +296,45 @@ def decide(status: str, scheme: LabelScheme) -> None:
             resources.engine(),
             lambda session: workflow.save_decision(
                 session=session,
-                sentence_id=int(state["sentence_id"]),
+                sentence_id=sentence_id,
                 reviewer_id=reviewer,
                 status=status,
                 draft=as_workflow_draft(state),
-                scheme=scheme,
+                scheme=resources.scheme(),
                 policy=GoldPolicy.of(resources.settings()),
                 seconds=seconds,
                 suggestion_id=state.get("suggestion_id"),
             ),
         )
     except workflow.AnnotationError as error:
-        st.session_state[ERROR] = f"Not saved: {error}"
+        state["editor_message"] = st.session_state[ERROR] = f"Not saved: {error}"
         return
     # The decision is committed before routing: a failure to serve never loses it.
-    following = next_id(reviewer=reviewer, after_id=int(state["sentence_id"]))
-    st.session_state[LAST_SERVED] = state["sentence_id"]
+    following = next_id(reviewer=reviewer, after_id=sentence_id)
+    st.session_state[LAST_SERVED] = sentence_id
     st.session_state[NOTICE] = f"Saved: {status}."
     serve(reviewer=reviewer, sentence_id=following)
 
 
 @guarded
-def undo() -> None:
-    """Take back the last decision and show that sentence again, as it was decided."""
+def undo(sentence_id: int | None) -> None:
+    """Take back the last decision and show that sentence again, as it was decided; pressed
+    on ``sentence_id`` (None: with no sentence on screen), ignored once the page moved on."""
+    lock = _decision_lock()
+    if not lock.acquire(blocking=False):
+        return
+    try:
+        _undo(sentence_id)
+    finally:
+        lock.release()
+
+
+def _undo(sentence_id: int | None) -> None:
     state = draft()
+    if state is not None and state.get("sentence_id") != sentence_id:
+        return
+    if sentence_id is not None:
+        _draft_to_change(sentence_id)  # the editor redraws, whatever the outcome
     reviewer = int(state["reviewer"]) if state else st.session_state.get(auth.ACCOUNT)
     if not isinstance(reviewer, int):
         return
@@ -273,8 +352,46 @@ def undo() -> None:
     if undone is None:
         st.session_state[NOTICE] = "Nothing to undo."
         return
-    serve(reviewer=reviewer, sentence_id=undone.sentence_id, restored=undone.draft)
-    st.session_state[NOTICE] = f"Undid your {undone.status}; the sentence is back as you left it."
+    serve(reviewer=reviewer, sentence_id=undone.sentence_id, restored=undone)
+    st.session_state[NOTICE] = (
+        "Undid your skip; the suggestions are back, unconfirmed."
+        if undone.status == "skip"
+        else f"Undid your {undone.status}; the sentence is back as you left it."
+    )
+
+
+@guarded
+def on_editor_command() -> None:
+    """A decision, an undo or "Confirm all", pressed in the editor."""
+    command = _command("decide", actions=[button.action for button in DECISIONS])
+    if command is not None:
+        press(command.action, command.sentence_id)
+
+
+def press(action: str, sentence_id: int) -> None:
+    """One of the DECISIONS' buttons, pressed on ``sentence_id``."""
+    if action == "undo":
+        undo(sentence_id)
+    elif action == "confirm":
+        accept_suggestions(sentence_id)
+    else:
+        decide(action, sentence_id)
+
+
+@guarded
+def on_editor_category() -> None:
+    """A category's chip or key, pressed in the editor."""
+    command = _command("category", actions=["category"])
+    if command is not None:
+        toggle_category(command.sentence_id, command.label)
+
+
+def _command(event: str, *, actions: list[str]) -> span_editor.Command | None:
+    try:
+        return span_editor.parse_command(span_editor.last_event(EDITOR, event), actions=actions)
+    except span_editor.EditError as error:
+        st.session_state[ERROR] = f"Not done: {error}"
+        return None
 
 
 # --- sections of the page -----------------------------------------------------------------
@@ -286,7 +403,8 @@ def set_active_label(label: str) -> None:
 
 
 def editor(state: dict[str, Any], text: str, scheme: LabelScheme) -> None:
-    """The span editor on the sentence: drag or use the keyboard to add, relabel and remove."""
+    """The span editor on the sentence, with the decisions and the categories: drag or use the
+    keyboard to add, relabel and remove spans; every key is shown on what it presses."""
     span_editor.span_editor(
         span_editor.editor_data(
             sentence_id=int(state["sentence_id"]),
@@ -296,9 +414,15 @@ def editor(state: dict[str, Any], text: str, scheme: LabelScheme) -> None:
             scheme=scheme,
             revision=int(state.get("revision", 0)),
             message=state.pop("editor_message", None),  # shown once, like st.error
+            notice=st.session_state.pop(NOTICE, None),
+            serving=int(state.get("serving", 0)),
+            buttons=DECISIONS,
+            categories=state["categories"],
         ),
         key=EDITOR,
         on_edit=apply_editor_edit,
+        on_decide=on_editor_command,
+        on_category=on_editor_category,
     )
 
 
@@ -309,7 +433,7 @@ def word_picker(state: dict[str, Any], text: str) -> str:
     st.pills(
         "Words of a new span (pick the first and the last)",
         options=list(range(len(bounds))),
-        format_func=lambda i: text[bounds[i][0] : bounds[i][1]],
+        format_func=lambda i: render.markdown_literal(text[bounds[i][0] : bounds[i][1]]),
         selection_mode="multi",
         key=key,
     )
@@ -327,16 +451,15 @@ def label_buttons(state: dict[str, Any], text: str, words_key: str, scheme: Labe
         columns = st.columns(len(labels))
         for column, label in zip(columns, labels, strict=True):
             column.button(
-                label.name,
+                render.markdown_literal(label.name),
                 key=f"annotate_add_{layer}_{label.name}",
-                help=f"{title}: {label.description}",
+                help=render.markdown_literal(f"{title}: {label.description}"),
                 on_click=_add_and_focus,
                 args=(state["sentence_id"], label.name, layer, words_key, text),
                 width="stretch",
             )
 
 
-@guarded
 def _add_and_focus(sentence_id: int, label: str, layer: str, words_key: str, text: str) -> None:
     set_active_label(label)
     add_span(sentence_id, label, layer, words_key, text)
@@ -373,73 +496,49 @@ def span_list(state: dict[str, Any], text: str, scheme: LabelScheme) -> None:
 
 
 def category_toggles(state: dict[str, Any], scheme: LabelScheme) -> None:
-    """One toggle per sentence category."""
+    """One toggle per sentence category (the editor has them too, with their keys)."""
     st.markdown("**Sentence categories**")
     columns = st.columns(2)
     for number, label in enumerate(scheme.categories):
         key = f"annotate_category_{state['sentence_id']}_{label.name}"
         columns[number % 2].toggle(
-            label.name,
+            render.markdown_literal(label.name),
             value=label.name in state["categories"],
             key=key,
-            help=label.description,
+            help=render.markdown_literal(label.description),
             on_change=toggle_category,
             args=(state["sentence_id"], label.name, key),
         )
 
 
-def decision_buttons(scheme: LabelScheme, *, has_sentence: bool) -> None:
-    """Accept (a), Reject (x), Skip (space), Undo (u) and Confirm all suggestions.
+def decision_buttons(state: dict[str, Any]) -> None:
+    """Accept, reject, skip and undo without the editor: for this sentence only, no keys (the
+    editor's first row has them)."""
+    sid = state["sentence_id"]
+    columns = st.columns(len(DECISIONS))
+    for column, button in zip(columns, DECISIONS, strict=True):
+        column.button(
+            button.title,
+            key=f"annotate_{button.action}_{sid}",
+            on_click=press,
+            args=(button.action, sid),
+            width="stretch",
+        )
 
-    Streamlit shows each shortcut on its button; the keys work wherever the focus is, the span
-    editor included (it keeps only the label keys for itself).
-    """
-    accept, reject, skip, back, confirm = st.columns(5)
-    accept.button(
-        "Accept",
-        key="annotate_accept",
-        type="primary",
-        shortcut="a",
-        on_click=decide,
-        args=("accept", scheme),
-        disabled=not has_sentence,
-        width="stretch",
-        icon=":material/check:",
-    )
-    reject.button(
-        "Reject",
-        key="annotate_reject",
-        shortcut="x",
-        on_click=decide,
-        args=("reject", scheme),
-        disabled=not has_sentence,
-        width="stretch",
-        icon=":material/close:",
-    )
-    skip.button(
-        "Skip",
-        key="annotate_skip",
-        shortcut="space",
-        on_click=decide,
-        args=("skip", scheme),
-        disabled=not has_sentence,
-        width="stretch",
-    )
-    back.button(
+
+def nothing_left(*, total: int) -> None:
+    """What the page shows with no sentence to annotate: why, the last notice, and Undo."""
+    st.success("Nothing left to annotate." if total else "No reports yet: import some first.")
+    if notice := st.session_state.pop(NOTICE, None):
+        st.caption(render.markdown_literal(notice))
+    # The editor is not on the page: Streamlit's own shortcut takes the undo key.
+    st.button(
         "Undo",
         key="annotate_undo",
         shortcut="u",
         on_click=undo,
-        width="stretch",
+        args=(None,),
         icon=":material/undo:",
-    )
-    confirm.button(
-        "Confirm all",
-        key="annotate_confirm",
-        on_click=accept_suggestions,
-        disabled=not has_sentence,
-        width="stretch",
-        help="Confirm every suggested span",
     )
 
 
@@ -452,15 +551,15 @@ def guideline_panel(scheme: LabelScheme) -> None:
     chosen = st.selectbox("Guideline for", names, index=names.index(active))
     label = scheme.get(chosen)
     assert label is not None
-    st.markdown(f"**{label.name}** · key `{label.shortcut}` · {label.layer}")
-    st.caption(label.description)
-    st.write(label.guideline)
+    st.markdown(
+        f"**{render.markdown_literal(label.name)}** · key `{label.shortcut}` · {label.layer}"
+    )
+    st.caption(render.markdown_literal(label.description))
+    st.markdown(render.markdown_literal(label.guideline))
 
 
 def flash_messages() -> None:
-    """Show and clear the last notice or error."""
+    """Show and clear the last error (notices are shown in the editor, where the eye is)."""
     show_pending()
     if message := st.session_state.pop(ERROR, None):
         show_error(message)
-    if message := st.session_state.pop(NOTICE, None):
-        st.toast(message)

@@ -24,8 +24,11 @@ DIFF_MARK = "≠"
 STYLE = """
 <style>
 .ca-context { color: #8a8a8a; font-size: 1.0rem; line-height: 1.6; margin: 0.3rem 0; }
-.ca-source { font-family: system-ui, sans-serif; font-size: 0.85rem; color: #6b7280; }
+.ca-source { font-family: system-ui, sans-serif; font-size: 0.85rem; color: #6b7280;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .ca-source b { color: #374151; font-weight: 600; }
+.ca-before { height: 3.5rem; overflow: hidden; display: flex; flex-direction: column;
+  justify-content: flex-end; }
 </style>
 """
 
@@ -33,6 +36,12 @@ STYLE = """
 def context_html(text: str) -> str:
     """A neighbouring sentence, dimmed and escaped."""
     return f'<div class="ca-context" dir="auto">{escape(text)}</div>'
+
+
+def before_html(texts: Sequence[str]) -> str:
+    """The sentences before the one annotated, in a box of two lines' height (their last two
+    lines; empty for a report's first sentence): what comes below stays in place."""
+    return f'<div class="ca-before">{"".join(context_html(text) for text in texts)}</div>'
 
 
 def source_html(source: str, *, position: int, total: int) -> str:

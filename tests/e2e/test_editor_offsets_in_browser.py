@@ -27,7 +27,8 @@ CRLF = "Clashes in\r\nLashio today."
 
 @pytest.fixture
 def awkward_sentences(database_url: str, tmp_path: Path, scheme) -> list[int]:  # type: ignore[no-untyped-def]
-    """Three records of one sentence each, whose text JavaScript and Python count differently."""
+    """Three records kept whole (a CRLF would split one), which JavaScript and Python count
+    differently."""
     path = tmp_path / "awkward.jsonl"
     path.write_text(
         "".join(json.dumps({"text": text}) + "\n" for text in (EMOJI, COMBINING, CRLF)),
@@ -37,7 +38,7 @@ def awkward_sentences(database_url: str, tmp_path: Path, scheme) -> list[int]:  
     with session_scope(engine) as session:
         workflow.import_records(
             session=session,
-            records=read_records([path], scheme=scheme),
+            records=read_records([path], scheme=scheme, keep_records=True),
             scheme=scheme,
             policy=GoldPolicy.of(Settings.from_env()),
         )

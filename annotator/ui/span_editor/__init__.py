@@ -5,6 +5,11 @@ with DOM text nodes only. Each change comes back as a trigger value ``edit``
 (``{action, sentence_id, start, end, label, layer, index}``) that
 :func:`annotator.ui.span_editor.edits.apply_edit` validates before the draft changes.
 
+Given ``buttons`` and ``categories`` (the annotate page), the editor also draws the decisions and
+the sentence's categories with their keys, sends ``decide`` (``{action, sentence_id}``) and
+``category`` (``{label, sentence_id}``), and owns the page's keyboard. It sends one request at
+a time, and nothing after a decision until the next sentence (a new ``serving``) is drawn.
+
 The browser slices strings in UTF-16 code units, Python in code points: :func:`editor_data`
 sends offsets in units and :func:`~annotator.ui.span_editor.edits.apply_edit` reads an edit's
 back (:mod:`annotator.ui.span_editor.units`), so an emoji never shifts a span.
@@ -13,6 +18,7 @@ back (:mod:`annotator.ui.span_editor.units`), so an emoji never shifts a span.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
@@ -21,13 +27,31 @@ import streamlit as st
 
 from annotator.labels import LabelScheme
 from annotator.spans import LAYERS
-from annotator.ui.span_editor.edits import Edit, EditError, apply_edit, parse_edit
+from annotator.ui.span_editor.edits import (
+    Command,
+    Edit,
+    EditError,
+    apply_edit,
+    parse_command,
+    parse_edit,
+)
 from annotator.ui.span_editor.units import utf16_offsets
 
 if TYPE_CHECKING:
     from streamlit.components.v2.types import ComponentRenderer
 
-__all__ = ["Edit", "EditError", "apply_edit", "editor_data", "parse_edit", "span_editor"]
+__all__ = [
+    "Button",
+    "Command",
+    "Edit",
+    "EditError",
+    "apply_edit",
+    "editor_data",
+    "last_event",
+    "parse_command",
+    "parse_edit",
+    "span_editor",
+]
 
 COMPONENT_NAME = "annotator_span_editor"
 
@@ -44,6 +68,15 @@ def _renderer() -> ComponentRenderer:
     )
 
 
+@dataclass(frozen=True)
+class Button:
+    """A button of the editor's first row: the ``action`` it sends, its title and its key."""
+
+    action: str
+    title: str
+    key: str | None = None
+
+
 def editor_data(
     *,
     sentence_id: int,
@@ -53,6 +86,10 @@ def editor_data(
     scheme: LabelScheme,
     revision: int,
     message: str | None = None,
+    notice: str | None = None,
+    serving: int | None = None,
+    buttons: Sequence[Button] = (),
+    categories: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """What the editor is given: plain JSON, report text included only as a string, offsets
     in the browser's UTF-16 units."""
@@ -91,15 +128,53 @@ def editor_data(
         ],
         "revision": revision,
         "message": message,
+        "notice": notice,
+        "serving": serving,
+        "decisions": [
+            {"action": button.action, "title": button.title, "key": button.key}
+            for button in buttons
+        ],
+        "categories": None
+        if categories is None
+        else {
+            "labels": [
+                {
+                    "name": label.name,
+                    "colour": label.colour,
+                    "key": label.shortcut,
+                    "description": label.description,
+                }
+                for label in scheme.categories
+            ],
+            "chosen": list(categories),
+        },
     }
 
 
-def span_editor(data: Mapping[str, Any], *, key: str, on_edit: Callable[[], None]) -> None:
-    """Mount the editor; ``on_edit`` runs when it sends an edit (read it with :func:`last_edit`)."""
-    _renderer()(key=key, data=dict(data), on_edit_change=on_edit, width="stretch", height="content")
+def span_editor(
+    data: Mapping[str, Any],
+    *,
+    key: str,
+    on_edit: Callable[[], None],
+    on_decide: Callable[[], None] | None = None,
+    on_category: Callable[[], None] | None = None,
+) -> None:
+    """Mount the editor; each callback runs when the editor sends its event (read it with
+    :func:`last_event`): an edit, a decision, a category."""
+    callbacks: dict[str, Any] = {"on_edit_change": on_edit}
+    if on_decide is not None:
+        callbacks["on_decide_change"] = on_decide
+    if on_category is not None:
+        callbacks["on_category_change"] = on_category
+    _renderer()(key=key, data=dict(data), width="stretch", height="content", **callbacks)
+
+
+def last_event(key: str, event: str) -> Any:
+    """What the editor under ``key`` just sent as ``event`` (raw, not yet validated), or None."""
+    value = st.session_state.get(key)
+    return value.get(event) if isinstance(value, Mapping) else None
 
 
 def last_edit(key: str) -> Any:
     """The edit the editor under ``key`` just sent (raw, not yet validated), or None."""
-    value = st.session_state.get(key)
-    return value.get("edit") if isinstance(value, Mapping) else None
+    return last_event(key, "edit")

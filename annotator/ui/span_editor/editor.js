@@ -6,13 +6,21 @@
 //
 // Streamlit calls the default export again with the same parentElement whenever the data
 // changes, so one Editor lives per parentElement and only redraws.
+//
+// One request is in flight at a time: an edit made meanwhile waits for the draft to come back
+// (Streamlit would drop all but the last of two quick ones), and once a decision is sent
+// nothing more is, until the next sentence is drawn. Given decisions (the annotate page), the
+// editor owns the page's keyboard: its keys work wherever the focus is, unless someone types.
 
 const EDITORS = new WeakMap();
+// The editors that own the page's keys (one at most is on the page).
+const KEY_OWNERS = new Set();
+// After this long without an answer the editor takes requests again (the page stays usable).
+const REQUEST_TIMEOUT_MS = 8000;
 
 const HINT_IDLE =
   "Drag across words (or ← → and Shift+← →), then press a label key or click a label. " +
   "Tab / ↑ ↓ select spans.";
-const HINT_DECIDE = "a accept · x reject · space skip · u undo";
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -22,11 +30,35 @@ function el(tag, className, text) {
 }
 
 function isTyping(node) {
+  if (!(node instanceof Element)) return false;
   const tag = node.tagName;
   const type = (node.getAttribute("type") || "text").toLowerCase();
+  // A closed picker (a select box once chosen from) is not being typed in.
+  if (node.getAttribute("role") === "combobox" && node.getAttribute("aria-expanded") !== "true") {
+    return false;
+  }
   return node.isContentEditable || tag === "TEXTAREA" || tag === "SELECT" ||
-    (tag === "INPUT" && !["checkbox", "radio", "button", "submit"].includes(type));
+    (tag === "INPUT" && !["checkbox", "radio", "button", "submit", "range"].includes(type));
 }
+
+function keyOf(e) {
+  return e.key.length === 1 ? e.key.toLowerCase() : "";
+}
+
+// Keys pressed outside the editor (after a click on a toggle, a button or a picker) would be
+// dropped by Streamlit's shortcuts, or flip what has the focus: they go to the editor instead.
+function routeKey(e) {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  const editor = [...KEY_OWNERS].find((owner) => owner.root.isConnected);
+  if (!editor || !editor.ownsKey(keyOf(e))) return;
+  const path = e.composedPath();
+  if (path.includes(editor.root) || isTyping(path[0])) return;
+  e.preventDefault();
+  e.stopImmediatePropagation();
+  editor.root.focus({ preventScroll: true }); // the key's keyup lands here, not on a control
+  editor.onKey(e);
+}
+window.addEventListener("keydown", routeKey, true);
 
 function sameSpan(a, b) {
   return a && b && a.layer === b.layer && a.start === b.start && a.end === b.end && a.label === b.label;
@@ -41,6 +73,9 @@ class Editor {
     this.drag = null;
     this.counter = 0;
     this.send = () => {};
+    this.busy = null; // the request in flight: {kind, serving, revision, at}
+    this.queue = []; // edits made while it is
+    this.notice = null;
 
     this.root = el("div", "ca-editor");
     this.root.tabIndex = 0;
@@ -58,7 +93,9 @@ class Editor {
     this.status.setAttribute("aria-live", "polite");
     this.actions = el("div", "ca-actions");
     this.bar.append(this.status, this.actions);
-    this.root.append(this.palette, this.text, this.bar);
+    // Decisions and labels above the sentence: they keep their place whatever its length.
+    this.decisions = el("div", "ca-decisions");
+    this.root.append(this.decisions, this.palette, this.text, this.bar);
     host.appendChild(this.root);
 
     this.root.addEventListener("keydown", (e) => this.onKey(e));
@@ -71,12 +108,26 @@ class Editor {
   // --- data -----------------------------------------------------------------------------
 
   update(data) {
-    const fresh = !this.data || this.data.sentence_id !== data.sentence_id;
+    // A sentence served again (after an undo) is fresh too: Python names each serving.
+    const serving = (d) => d.serving ?? d.sentence_id;
+    const fresh = !this.data || serving(this.data) !== serving(data);
+    const answered = this.busy &&
+      (serving(data) !== this.busy.serving || data.revision !== this.busy.revision);
     this.data = data;
     this.tokens = data.tokens || [];
     this.labels = data.labels || [];
     this.byKey = new Map(this.labels.map((label) => [String(label.key).toLowerCase(), label]));
     this.byName = new Map(this.labels.map((label) => [label.name, label]));
+    this.categories = (data.categories && data.categories.labels) || [];
+    this.chosen = new Set((data.categories && data.categories.chosen) || []);
+    this.byCategoryKey = new Map(this.categories.map((c) => [String(c.key).toLowerCase(), c]));
+    this.decisionList = data.decisions || [];
+    this.byDecisionKey = new Map(
+      this.decisionList.filter((d) => d.key).map((d) => [String(d.key).toLowerCase(), d]),
+    );
+    if (this.decisionList.length) KEY_OWNERS.add(this);
+    else KEY_OWNERS.delete(this);
+    this.notice = data.notice || null;
     this.spans = [];
     for (const layer of ["entities", "events"]) {
       (data[layer] || []).forEach((row, index) => {
@@ -95,7 +146,10 @@ class Editor {
       this.expect = null;
     }
     if (this.sel && this.sel.kind === "span" && !this.findSpan(this.sel)) this.sel = null;
+    if (answered || fresh) this.busy = null;
+    if (fresh) this.queue = [];
     this.render();
+    if (!this.busy && this.queue.length) this.dispatch(this.queue.shift());
     // A new sentence takes the keyboard (unless someone is typing elsewhere), so a whole
     // sentence can be done without the mouse; otherwise only take focus nobody holds.
     const active = document.activeElement;
@@ -145,6 +199,7 @@ class Editor {
   // --- drawing --------------------------------------------------------------------------
 
   render() {
+    this.renderDecisions();
     this.renderPalette();
     this.renderText();
     this.renderBar();
@@ -176,6 +231,52 @@ class Editor {
       }
       this.palette.append(group);
     }
+    if (this.categories.length) this.palette.append(this.categoryGroup());
+  }
+
+  categoryGroup() {
+    const group = el("div", "ca-group ca-group-categories");
+    group.append(el("span", "ca-group-title", "Categories"));
+    for (const category of this.categories) {
+      const on = this.chosen.has(category.name);
+      const chip = el("button", `ca-chip ca-chip-categories${on ? " ca-on" : ""}`);
+      chip.type = "button";
+      chip.tabIndex = -1;
+      chip.dataset.category = category.name;
+      chip.setAttribute("aria-pressed", String(on));
+      chip.style.setProperty("--c", category.colour);
+      chip.title = `${category.description} (key ${category.key})`;
+      chip.append(el("kbd", "ca-key", category.key), el("span", "ca-name", category.name));
+      chip.addEventListener("pointerdown", (e) => e.preventDefault());
+      chip.addEventListener("click", () => {
+        this.toggleCategory(category);
+        this.root.focus({ preventScroll: true });
+      });
+      group.append(chip);
+    }
+    return group;
+  }
+
+  renderDecisions() {
+    this.decisions.replaceChildren();
+    this.decisions.hidden = !this.decisionList.length;
+    const waiting = Boolean(this.busy && this.busy.kind === "decide");
+    for (const decision of this.decisionList) {
+      const button = el("button", `ca-decision ca-decision-${decision.action}`);
+      button.type = "button";
+      button.tabIndex = -1;
+      button.dataset.action = decision.action;
+      button.disabled = waiting;
+      button.append(el("span", "ca-name", decision.title));
+      if (decision.key) button.append(el("kbd", "ca-key", decision.key === " " ? "Space" : decision.key));
+      button.addEventListener("pointerdown", (e) => e.preventDefault());
+      button.addEventListener("click", () => {
+        this.decide(decision);
+        this.root.focus({ preventScroll: true });
+      });
+      this.decisions.append(button);
+    }
+    this.root.classList.toggle("ca-waiting", waiting);
   }
 
   renderText() {
@@ -299,10 +400,11 @@ class Editor {
         this.quote(text.slice(this.tokens[a][0], this.tokens[b][1])),
         el("span", "ca-hint", "press a label key or click a label · Shift+← → resizes · Esc cancels"),
       );
+    } else if (this.notice) {
+      this.status.append(el("span", "ca-notice", this.notice));
     } else {
       this.status.append(el("span", "ca-hint", HINT_IDLE));
     }
-    this.actions.append(el("span", "ca-hint ca-decide", HINT_DECIDE));
   }
 
   quote(words) {
@@ -314,8 +416,41 @@ class Editor {
   // --- edits ----------------------------------------------------------------------------
 
   emit(edit) {
+    this.request({ kind: "edit", event: "edit", payload: edit });
+  }
+
+  toggleCategory(category) {
+    this.request({ kind: "edit", event: "category", payload: { label: category.name } });
+  }
+
+  decide(decision) {
+    // "confirm" changes the draft; the others end the sentence (or, undo, bring one back).
+    const kind = decision.action === "confirm" ? "edit" : "decide";
+    this.request({ kind, event: "decide", payload: { action: decision.action } });
+  }
+
+  request(item) {
+    const deciding = (entry) => entry && entry.kind === "decide";
+    if (deciding(this.busy) && Date.now() - this.busy.at < REQUEST_TIMEOUT_MS) return;
+    if (this.queue.some(deciding)) return; // after a decision, nothing more for this sentence
+    if (this.busy && Date.now() - this.busy.at < REQUEST_TIMEOUT_MS) {
+      this.queue.push(item);
+      return;
+    }
+    this.dispatch(item);
+  }
+
+  dispatch(item) {
+    this.notice = null;
     this.counter += 1;
-    this.send("edit", { ...edit, sentence_id: this.data.sentence_id, seq: this.counter });
+    this.busy = {
+      kind: item.kind,
+      serving: this.data.serving ?? this.data.sentence_id,
+      revision: this.data.revision,
+      at: Date.now(),
+    };
+    this.send(item.event, { ...item.payload, sentence_id: this.data.sentence_id, seq: this.counter });
+    if (item.kind === "decide") this.renderDecisions();
   }
 
   applyLabel(label) {
@@ -342,16 +477,34 @@ class Editor {
 
   // --- keyboard -------------------------------------------------------------------------
 
+  ownsKey(key) {
+    return Boolean(key) &&
+      (this.byKey.has(key) || this.byCategoryKey.has(key) || this.byDecisionKey.has(key));
+  }
+
   onKey(e) {
     if (e.ctrlKey || e.metaKey || e.altKey || !this.data) return;
     const stop = () => {
       e.preventDefault();
       e.stopPropagation(); // a label key must not also reach the page's shortcuts
     };
-    const label = e.key.length === 1 ? this.byKey.get(e.key.toLowerCase()) : undefined;
+    const key = keyOf(e);
+    const label = this.byKey.get(key);
     if (label) {
       stop();
       this.applyLabel(label);
+      return;
+    }
+    const category = this.byCategoryKey.get(key);
+    if (category) {
+      stop();
+      this.toggleCategory(category);
+      return;
+    }
+    const decision = this.byDecisionKey.get(key);
+    if (decision) {
+      stop();
+      if (!e.repeat) this.decide(decision); // a key held down decides once
       return;
     }
     switch (e.key) {
@@ -522,6 +675,7 @@ export default function spanEditor(component) {
     setTimeout(() => {
       if (parentElement.isConnected) return;
       window.removeEventListener("pointerup", editor.onPointerUp);
+      KEY_OWNERS.delete(editor);
       EDITORS.delete(parentElement);
     }, 0);
   };

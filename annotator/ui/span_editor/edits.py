@@ -43,6 +43,32 @@ class Edit:
     index: int = -1
 
 
+@dataclass(frozen=True)
+class Command:
+    """A press of one of the editor's buttons or keys that is not a span edit: a decision
+    (``action``) or a category toggled (``label``), for the sentence the editor showed."""
+
+    action: str
+    sentence_id: int
+    label: str = ""
+
+
+def parse_command(value: Any, *, actions: Sequence[str]) -> Command:
+    """Read a ``decide`` or ``category`` trigger payload; raise EditError when it is malformed
+    or names an action not in ``actions``."""
+    if not isinstance(value, Mapping):
+        raise EditError(f"malformed command: expected an object, got {type(value).__name__}")
+    action = value.get("action", "category")
+    if action not in actions:
+        raise EditError(f"malformed command: unknown action {action!r}")
+    label = value.get("label") or ""
+    if not isinstance(label, str):
+        raise EditError("malformed command: the label must be a string")
+    return Command(
+        action=action, sentence_id=_int(value.get("sentence_id"), "sentence_id"), label=label
+    )
+
+
 def _int(value: Any, name: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise EditError(f"malformed edit: {name} must be an integer, got {value!r}")
