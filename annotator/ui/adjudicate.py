@@ -546,7 +546,7 @@ def apply_editor_edit() -> None:
         state[layer] = [
             {"start": r["start"], "end": r["end"], "label": r["label"]} for r in rows[layer]
         ]
-    st.toast(notice)
+    st.toast(render.markdown_literal(notice))  # it quotes the report's words
 
 
 def take(

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from annotator import agreement
-from annotator.ui import agreement_tables
+from annotator.ui import agreement_tables, render
 from annotator.workflow import agreement as team_agreement
 
 NOT_ENOUGH_DATA = agreement.NOT_ENOUGH_DATA.capitalize()
@@ -269,8 +269,10 @@ def disagreements(items: Sequence[team_agreement.Disagreement]) -> None:
             text.text(item.text)
             gold = " · has gold" if item.has_gold else ""
             text.caption(
-                f"Sentence {item.sentence_id} of report {item.report_id} · disagreement "
-                f"{item.score:.2f} · {', '.join(item.reviewers)}{gold}"
+                render.markdown_literal(
+                    f"Sentence {item.sentence_id} of report {item.report_id} · disagreement "
+                    f"{item.score:.2f} · {', '.join(item.reviewers)}{gold}"
+                )
             )
             link.page_link(
                 ADJUDICATE_PAGE,

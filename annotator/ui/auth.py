@@ -21,7 +21,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from annotator.config import PROJECT_ROOT
-from annotator.ui import resources, session_cookie
+from annotator.ui import render, resources, session_cookie
 from annotator.ui.errors import show_error
 from annotator.workflow import accounts
 
@@ -182,7 +182,7 @@ def log_out() -> None:
 
 def logout_button(account: accounts.Account) -> None:
     """The logged-in name and role, and a button to log out, in the sidebar."""
-    st.sidebar.caption(f"Logged in as **{account.name}** ({account.role})")
+    st.sidebar.caption(f"Logged in as **{render.markdown_literal(account.name)}** ({account.role})")
     st.sidebar.button("Log out", key="auth_logout", on_click=log_out, icon=":material/logout:")
     with st.sidebar:
         keep_cookie()

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from annotator.formats import ImportFailed, read_records
-from annotator.ui import resources
+from annotator.ui import render, resources
 from annotator.ui.errors import guarded, show_error
 from annotator.workflow import GoldPolicy, importing, reports, suggest_pending
 from annotator.workflow.reports import ReportError, ReportProgress
@@ -157,7 +157,7 @@ def outcome(*, key: str) -> None:
         return
     ok, message = result
     if ok:
-        st.success(message)
+        st.success(render.markdown_literal(message))  # it names reports
     else:
         show_error(message)
 

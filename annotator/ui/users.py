@@ -17,7 +17,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from annotator.models import Reviewer, utc_now
-from annotator.ui import resources
+from annotator.ui import render, resources
 from annotator.ui.errors import show_error
 from annotator.workflow import accounts
 
@@ -65,7 +65,7 @@ def outcome(*, key: str) -> None:
         return
     ok, message = result
     if ok:
-        st.success(message)
+        st.success(render.markdown_literal(message))  # it names a reviewer
     else:
         show_error(message)
 
