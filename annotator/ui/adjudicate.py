@@ -25,7 +25,7 @@ from annotator.models import Gold
 from annotator.spans import LAYERS, Draft, Span
 from annotator.tokens import token_bounds
 from annotator.ui import render, resources, span_editor
-from annotator.ui.errors import show_error
+from annotator.ui.errors import guarded, show_error, show_pending
 from annotator.workflow import AnnotationError, adjudicating, annotating
 from annotator.workflow.adjudicating import AdjudicationScene, QueueItem
 
@@ -467,7 +467,8 @@ def save_button(scene: AdjudicationScene, *, adjudicator_id: int) -> None:
 
 
 def flash_messages() -> None:
-    """Show and clear the outcome of the last save."""
+    """Show and clear the outcome of the last save (or of a callback that failed)."""
+    show_pending()
     if message := st.session_state.pop(ERROR, None):
         show_error(message)
     if message := st.session_state.pop(NOTICE, None):
@@ -477,6 +478,7 @@ def flash_messages() -> None:
 # --- callbacks ------------------------------------------------------------------------------
 
 
+@guarded
 def reload(sentence_id: int) -> None:
     """Forget the draft and the gold version seen: the sentence is opened afresh."""
     _opened().pop(sentence_id, None)
@@ -514,6 +516,7 @@ def keep_category(sentence_id: int, category: str, key: str) -> None:
     state["revision"] = int(state["revision"]) + 1
 
 
+@guarded
 def apply_editor_edit() -> None:
     """Apply the edit the span editor sent to the draft of its sentence, once validated."""
     raw = span_editor.last_edit(EDITOR)
@@ -549,6 +552,7 @@ def apply_editor_edit() -> None:
     st.toast(render.markdown_literal(notice))  # it quotes the report's words
 
 
+@guarded
 def take(
     sentence_id: int, annotation_id: int, compared: Sequence[int], *, adjudicator_id: int
 ) -> None:
@@ -571,6 +575,7 @@ def take(
     )
 
 
+@guarded
 def save(sentence_id: int, compared: Sequence[int], *, adjudicator_id: int) -> None:
     """Store the adjudicator's draft as the gold."""
     state = _state_of(sentence_id)
@@ -593,6 +598,7 @@ def save(sentence_id: int, compared: Sequence[int], *, adjudicator_id: int) -> N
     )
 
 
+@guarded
 def reject(sentence_id: int, compared: Sequence[int], *, adjudicator_id: int) -> None:
     """Reject the sentence as unfit to label: a decision that export and training leave out."""
     state = _state_of(sentence_id)

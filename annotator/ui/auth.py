@@ -22,7 +22,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 
 from annotator.config import PROJECT_ROOT
 from annotator.ui import render, resources, session_cookie
-from annotator.ui.errors import show_error
+from annotator.ui.errors import guarded, show_error
 from annotator.workflow import accounts
 
 # The token of this browser session's login.
@@ -167,6 +167,7 @@ def log_in(name: str, password: str) -> str | None:
     return None
 
 
+@guarded
 def log_out() -> None:
     """End this login session everywhere, and forget every draft of this browser session."""
     token = st.session_state.get(SESSION)

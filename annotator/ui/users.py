@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from annotator.models import Reviewer, utc_now
 from annotator.ui import render, resources
-from annotator.ui.errors import show_error
+from annotator.ui.errors import guarded, show_error
 from annotator.workflow import accounts
 
 
@@ -113,6 +113,7 @@ def _password_fields(key: str, *, label: str = "Password") -> None:
     st.text_input(f"Confirm the {label.lower()}", type="password", key=f"{key}_confirm")
 
 
+@guarded
 def _add(key: str) -> None:
     name = str(st.session_state.get(f"{key}_name", "")).strip()
     role = str(st.session_state.get(f"{key}_role", "annotator"))
@@ -139,6 +140,7 @@ def add_form(*, key: str) -> None:
     outcome(key=key)
 
 
+@guarded
 def _set_role(key: str, name: str, acting_id: int) -> None:
     role = str(st.session_state[f"{key}_role_{name}"])
 
@@ -149,6 +151,7 @@ def _set_role(key: str, name: str, acting_id: int) -> None:
     _apply(key, change)
 
 
+@guarded
 def _set_active(key: str, name: str, active: bool, acting_id: int) -> None:
     def change(session: Session) -> str:
         accounts.set_active(session=session, name=name, active=active, acting_id=acting_id)
@@ -157,6 +160,7 @@ def _set_active(key: str, name: str, active: bool, acting_id: int) -> None:
     _apply(key, change)
 
 
+@guarded
 def _unlock(key: str, name: str) -> None:
     def change(session: Session) -> str:
         accounts.unlock(session=session, name=name)
@@ -165,6 +169,7 @@ def _unlock(key: str, name: str) -> None:
     _apply(key, change)
 
 
+@guarded
 def _reset_password(key: str, name: str) -> None:
     password, confirm = _take_passwords(key)
     if _passwords_differ(key, password, confirm):
