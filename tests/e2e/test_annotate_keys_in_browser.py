@@ -187,6 +187,24 @@ def test_space_after_clicking_a_category_skips_and_leaves_the_category_as_it_was
     assert (skipped.status, skipped.categories) == ("skip", ["RIOTS"])
 
 
+def test_space_after_clicking_a_toggle_without_the_editor_skips_and_leaves_it_as_it_was(
+    start_app, report, page, log_in, annotations
+):
+    first, *_ = report
+    app = start_app()
+    log_in(page, app.url)
+    shown(page, "Junta troops")
+    page.get_by_text("Span list, word picker and decisions (without the editor)").click()
+    toggle = page.locator('[data-testid="stCheckbox"]', has_text="PROTESTS")
+    toggle.click()
+    expect(toggle.locator("input")).to_be_checked()
+    settle(page)
+    page.keyboard.press(" ")
+    shown(page, "Police arrested")
+    skipped = annotations(app.database_url)[first]
+    assert (skipped.status, skipped.categories) == ("skip", ["PROTESTS"])
+
+
 def test_a_category_key_toggles_its_category_and_is_shown_on_it(
     start_app, report, page, log_in, annotations, scheme
 ):
