@@ -25,8 +25,8 @@ from annotator import config, repository
 from annotator.comparison import Comparison, Version, compare
 from annotator.labels import LabelScheme
 from annotator.models import Gold, Reviewer, utc_now
-from annotator.spans import Draft, SpanError, check_draft
-from annotator.workflow.annotating import AnnotationError, Passage, passage_of
+from annotator.spans import Draft
+from annotator.workflow.annotating import AnnotationError, Passage, check_decision, passage_of
 from annotator.workflow.gold import GoldStatus, StaleGold, adjudicate_gold, versions_of
 
 log = logging.getLogger(__name__)
@@ -236,13 +236,7 @@ def adjudicate(
     when the stored gold is at another version the save is refused with ``StaleGold`` and
     nothing is written. The caller's session decides when it is committed.
     """
-    sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
-    if sentence is None:
-        raise AnnotationError(f"sentence {sentence_id} does not exist")
-    try:
-        check_draft(draft, text=sentence.text, scheme=scheme)
-    except SpanError as error:
-        raise AnnotationError(str(error)) from error
+    check_decision(session=session, sentence_id=sentence_id, draft=draft, scheme=scheme)
     return _decide(
         session=session,
         sentence_id=sentence_id,

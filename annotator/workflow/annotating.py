@@ -94,6 +94,20 @@ def hold_sentence(
     )
 
 
+def check_decision(
+    *, session: Session, sentence_id: int, draft: Draft, scheme: LabelScheme
+) -> None:
+    """Raise AnnotationError unless the sentence exists and the draft fits its text and the
+    scheme (the check of every save: a reviewer's, an adjudicator's)."""
+    sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
+    if sentence is None:
+        raise AnnotationError(f"sentence {sentence_id} does not exist")
+    try:
+        check_draft(draft, text=sentence.text, scheme=scheme)
+    except SpanError as error:
+        raise AnnotationError(str(error)) from error
+
+
 def save_decision(
     *,
     session: Session,
@@ -110,13 +124,7 @@ def save_decision(
     ``policy``."""
     if status not in STATUSES:
         raise AnnotationError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
-    sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
-    if sentence is None:
-        raise AnnotationError(f"sentence {sentence_id} does not exist")
-    try:
-        check_draft(draft, text=sentence.text, scheme=scheme)
-    except SpanError as error:
-        raise AnnotationError(str(error)) from error
+    check_decision(session=session, sentence_id=sentence_id, draft=draft, scheme=scheme)
     seconds = max(0.0, float(seconds))
     rows = draft.rows()
     now = utc_now()
