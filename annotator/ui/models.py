@@ -15,7 +15,7 @@ import streamlit as st
 from annotator.config import Settings
 from annotator.models import ModelVersion
 from annotator.nlp import train as nlp_train
-from annotator.nlp.suggest import SuggesterError
+from annotator.nlp.rules import SuggesterError
 from annotator.ui import resources
 from annotator.ui.errors import show_error
 from annotator.workflow import training
