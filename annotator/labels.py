@@ -20,7 +20,8 @@ SCHEME_LAYERS: tuple[SchemeLayer, ...] = ("entities", "events", "roles", "catego
 # Keys the annotate page binds to decisions, and Streamlit's own rerun / clear-cache keys.
 RESERVED_KEYS = frozenset({"a", "x", "u", "r", "c", " "})
 
-_LABEL_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+# Any case, so that a peer's scheme fits as it is ("Organization", "Merge-org", "B-PER", "1").
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _LABEL_KEYS = {"description", "colour", "shortcut", "guideline"}
 _EVENT_KEYS = _LABEL_KEYS | {"category"}
@@ -198,10 +199,17 @@ def _parse_layer(
     if not isinstance(raw, dict) or not raw:
         raise SchemeError(path, where, "must be a non-empty mapping of label names to settings")
     labels: list[Label] = []
-    for name, spec in raw.items():
+    for key, spec in raw.items():
+        # YAML reads an unquoted 1 as a number; a scale's values are label names all the same.
+        name = str(key) if isinstance(key, int) and not isinstance(key, bool) else key
         entry = f"{where}.{name}"
         if not isinstance(name, str) or not _LABEL_NAME.match(name):
-            raise SchemeError(path, entry, "label names are UPPER_CASE letters, digits and _")
+            raise SchemeError(
+                path,
+                entry,
+                "label names are letters (any case), digits, '_', '-' and '.', "
+                "starting with a letter or digit",
+            )
         if not isinstance(spec, dict):
             raise SchemeError(path, entry, "must be a mapping of " + ", ".join(sorted(allowed)))
         unknown = sorted(set(map(str, spec)) - allowed)

@@ -206,3 +206,42 @@ def test_unreadable_and_invalid_yaml_files_are_named(tmp_path):
     broken.write_text("entities: [\n", encoding="utf-8")
     with pytest.raises(SchemeError, match=r"broken.yml: line \d+: is not valid YAML"):
         load_scheme(broken)
+
+
+def _rename(layer: str, old: str, new: object):
+    def change(data):
+        labels = data["categories"]["labels"] if layer == "categories" else data[layer]
+        data_items = list(labels.items())
+        labels.clear()
+        labels.update({(new if name == old else name): spec for name, spec in data_items})
+        if layer == "entities":
+            return
+        for spec in data["events"].values():
+            if spec.get("category") == old:
+                spec["category"] = new
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("layer", "old", "new"),
+    [
+        ("entities", "ORG", "Organization"),
+        ("entities", "PERSON", "Merge-org"),
+        ("entities", "GPE", "geo.place"),
+        ("categories", "RIOTS", 5),  # an unquoted YAML number: a scale's value
+    ],
+)
+def test_label_names_of_any_case_load_as_written(tmp_path, layer, old, new):
+    scheme = load_scheme(write_variant(tmp_path, _rename(layer, old, new)))
+    assert str(new) in scheme.names(layer)
+    assert old not in scheme.names(layer)
+
+
+@pytest.mark.parametrize("bad", ["-ORG", "Org name", "ORG!", ".x"])
+def test_label_names_with_other_characters_are_refused_by_their_entry(tmp_path, bad):
+    path = write_variant(tmp_path, _rename("entities", "ORG", bad))
+    with pytest.raises(SchemeError) as error:
+        load_scheme(path)
+    assert error.value.entry == f"entities.{bad}"
+    assert "letters (any case), digits" in error.value.reason
