@@ -266,15 +266,23 @@ def krippendorff_alpha(codes: npt.ArrayLike, n_values: int | None = None) -> Fig
     return Figure(1 - (n - 1) * (n - agreeing) / expected, n_items, n_annotators)
 
 
-def gwet_ac1(codes: npt.ArrayLike, n_values: int | None = None) -> Figure:
+def gwet_ac1(
+    codes: npt.ArrayLike, n_values: int | None = None, *, once: npt.ArrayLike | None = None
+) -> Figure:
     """Gwet's AC1 for any number of reviewers, missing ratings allowed (Gwet 2014).
 
     ``n_values`` is the number of values a reviewer could choose from (default: the highest code
-    plus one); chance agreement depends on it.
+    plus one); chance agreement depends on it. Chance agreement rests on every unit rated at
+    least once: the rows of ``codes`` with a rating, and ``once``, how many further units a single
+    reviewer gave each value (kept as counts, so that a million singly rated sentences cost no
+    more than their values). Observed agreement rests on the units rated twice or more.
     """
     array = check_codes(codes)
     counts = value_counts(array, n_values)
     q = counts.shape[1]
+    extra = np.zeros(q, dtype=np.int64) if once is None else np.asarray(once, dtype=np.int64)
+    if extra.shape != (q,):
+        raise ValueError(f"once must hold a count for each of the {q} values")
     m = counts.sum(axis=1)
     pairable = m >= 2
     n_items, n_annotators = int(pairable.sum()), _rated_by(array, pairable)
@@ -283,7 +291,8 @@ def gwet_ac1(codes: npt.ArrayLike, n_values: int | None = None) -> Figure:
     paired, mp = counts[pairable], m[pairable]
     observed = float((((paired * (paired - 1)).sum(axis=1)) / (mp * (mp - 1))).mean())
     rated = m >= 1
-    shares = (counts[rated] / m[rated][:, None]).mean(axis=0)
+    share_sums = (counts[rated] / m[rated][:, None]).sum(axis=0) + extra
+    shares = share_sums / (int(rated.sum()) + int(extra.sum()))
     chance = float((shares * (1 - shares)).sum()) / (q - 1)
     return Figure((observed - chance) / (1 - chance), n_items, n_annotators)
 
@@ -301,16 +310,21 @@ def _mean(figures: Sequence[Figure], *, n_items: int, n_annotators: int) -> Figu
 
 
 def category_figures(
-    codes: npt.ArrayLike, annotators: Sequence[str], *, n_values: int | None = None
+    codes: npt.ArrayLike,
+    annotators: Sequence[str],
+    *,
+    n_values: int | None = None,
+    once: npt.ArrayLike | None = None,
 ) -> dict[str, Figure | Pairwise]:
-    """Observed agreement, Cohen's (every pair), Fleiss', Krippendorff's and Gwet's figures."""
+    """Observed agreement, Cohen's (every pair), Fleiss', Krippendorff's and Gwet's figures;
+    ``once`` (value counts of units a single reviewer rated) enters Gwet's chance agreement."""
     array = check_codes(codes)
     return {
         "observed_agreement": observed_agreement(array, n_values),
         "cohen_kappa": pairwise_cohen_kappa(array, annotators),
         "fleiss_kappa": fleiss_kappa(array, n_values),
         "krippendorff_alpha": krippendorff_alpha(array, n_values),
-        "gwet_ac1": gwet_ac1(array, n_values),
+        "gwet_ac1": gwet_ac1(array, n_values, once=once),
     }
 
 
@@ -679,47 +693,68 @@ def _pair_labels(ours: Sequence[str], theirs: Sequence[str]) -> list[tuple[str, 
 
 
 def category_report(
-    choices_by_item: ChoicesByItem[Item], *, labels: Sequence[str], exclusive: bool
+    choices_by_item: ChoicesByItem[Item],
+    *,
+    labels: Sequence[str],
+    exclusive: bool,
+    once: Mapping[tuple[str, ...], int] | None = None,
 ) -> dict[str, Any]:
     """Category agreement as JSON-ready figures: overall and per label as a binary decision.
 
-    Exclusive categories are one nominal rating per sentence, ``NO_CATEGORY`` where none was
-    given. Multi-label categories are rated label by label; the overall figures are then the
-    mean over the labels where they are defined.
+    Exclusive categories are one nominal rating per sentence from the scheme's ``labels`` (the
+    scale's size, whatever was used of it), plus ``NO_CATEGORY`` and any label outside the
+    scheme where a reviewer gave one. Multi-label categories are rated label by label; the
+    overall figures are then the mean over the labels where they are defined. ``once`` counts
+    the sentences a single reviewer rated, by the sorted categories chosen: no pair compares
+    them, but Gwet's chance agreement rests on every rated unit (Gwet 2014).
     """
+    once = once or {}
     annotators = tuple(sorted({name for by in choices_by_item.values() for name in by}))
     column = {name: index for index, name in enumerate(annotators)}
     seen = {label for by in choices_by_item.values() for chosen in by.values() for label in chosen}
+    seen |= {label for chosen in once for label in chosen}
     all_labels = (*labels, *sorted(seen - set(labels)))
     label_index = {label: index for index, label in enumerate(all_labels)}
-    values = [NO_CATEGORY, *all_labels]
+    values = list(all_labels)
     value_code = {value: index for index, value in enumerate(values)}
+
+    def code_of(categories: Collection[str]) -> int:
+        unique = sorted(set(categories))
+        value = "+".join(unique) if unique else NO_CATEGORY
+        if value not in value_code:
+            value_code[value] = len(values)
+            values.append(value)
+        return value_code[value]
 
     n_items = len(choices_by_item)
     codes = np.full((n_items, len(annotators)), MISSING, dtype=np.int64)
     chosen = np.zeros((n_items, len(annotators), len(all_labels)), dtype=bool)
     for row, by_annotator in enumerate(choices_by_item.values()):
         for name, categories in by_annotator.items():
-            unique = sorted(set(categories))
-            for label in unique:
+            for label in set(categories):
                 chosen[row, column[name], label_index[label]] = True
-            value = "+".join(unique) if unique else NO_CATEGORY
-            if value not in value_code:
-                value_code[value] = len(values)
-                values.append(value)
-            codes[row, column[name]] = value_code[value]
+            codes[row, column[name]] = code_of(categories)
+    once_codes = {code_of(categories): count for categories, count in once.items()}
+    once_values = np.zeros(len(values), dtype=np.int64)
+    for code, count in once_codes.items():
+        once_values[code] += count
+
+    def once_binary(label: str) -> Codes:
+        with_label = sum(count for categories, count in once.items() if label in categories)
+        return np.array([sum(once.values()) - with_label, with_label], dtype=np.int64)
 
     per_label = {
         label: category_figures(
             np.where(codes == MISSING, MISSING, chosen[:, :, index]).astype(np.int64),
             annotators,
             n_values=2,
+            once=once_binary(label),
         )
         for index, label in enumerate(all_labels)
     }
     overall: Mapping[str, Figure | Pairwise]
     if exclusive:
-        overall = category_figures(codes, annotators, n_values=len(values))
+        overall = category_figures(codes, annotators, n_values=len(values), once=once_values)
     else:
         overall = mean_over_labels(list(per_label.values()))
     pairable = (codes != MISSING).sum(axis=1) >= 2
@@ -728,6 +763,7 @@ def category_report(
         **{name: figure.to_dict() for name, figure in overall.items()},
         "n_items": int(pairable.sum()),
         "n_annotators": _rated_by(codes, pairable),
+        "rated_once": int(sum(once.values())),
         "per_label": {
             label: {name: figure.to_dict() for name, figure in figures.items()}
             for label, figures in per_label.items()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -849,6 +849,65 @@ class DecidedRow(NamedTuple):
     has_gold: bool
 
 
+def _decided_conditions(
+    *,
+    statuses: Sequence[str],
+    reviewer_ids: Sequence[int],
+    since: datetime | None,
+    before: datetime | None,
+) -> list[Any]:
+    conditions: list[Any] = [col(Annotation.status).in_(tuple(statuses))]
+    if reviewer_ids:
+        conditions.append(col(Annotation.reviewer_id).in_(list(reviewer_ids)))
+    if since is not None:
+        conditions.append(col(Annotation.updated_at) >= since)
+    if before is not None:
+        conditions.append(col(Annotation.updated_at) < before)
+    return conditions
+
+
+def _sentences_decided_by(
+    conditions: list[Any], *, report_ids: Sequence[int], having: Callable[[Any], Any]
+) -> sa.Subquery:
+    """The sentence ids whose annotations meeting ``conditions`` are counted as ``having`` asks."""
+    query = sa.select(col(Annotation.sentence_id))
+    if report_ids:
+        query = query.join(Sentence, col(Sentence.id) == col(Annotation.sentence_id)).where(
+            col(Sentence.report_id).in_(list(report_ids))
+        )
+    return (
+        query.where(*conditions)
+        .group_by(col(Annotation.sentence_id))
+        .having(having(func.count()))
+        .subquery()
+    )
+
+
+def iter_categories_accepted_once(
+    *,
+    session: Session,
+    report_ids: Sequence[int] = (),
+    reviewer_ids: Sequence[int] = (),
+    since: datetime | None = None,
+    before: datetime | None = None,
+    batch_size: int = 5000,
+) -> Iterator[list[str]]:
+    """The categories of each sentence one reviewer alone accepted within the filters (as in
+    ``iter_decided_annotations``), streamed: chance agreement counts these sentences too."""
+    conditions = _decided_conditions(
+        statuses=("accept",), reviewer_ids=reviewer_ids, since=since, before=before
+    )
+    once = _sentences_decided_by(conditions, report_ids=report_ids, having=lambda n: n == 1)
+    query = (
+        sa.select(col(Annotation.categories))
+        .join(once, once.c.sentence_id == col(Annotation.sentence_id))
+        .where(*conditions)
+        .execution_options(yield_per=batch_size)
+    )
+    for (categories,) in session.execute(query):
+        yield [str(name) for name in categories]
+
+
 def iter_decided_annotations(
     *,
     session: Session,
@@ -865,24 +924,10 @@ def iter_decided_annotations(
     (excluded) bound when the annotation was last decided, and must be in UTC (SQLite stores
     timestamps without their zone).
     """
-    conditions: list[Any] = [col(Annotation.status).in_(("accept", "reject"))]
-    if reviewer_ids:
-        conditions.append(col(Annotation.reviewer_id).in_(list(reviewer_ids)))
-    if since is not None:
-        conditions.append(col(Annotation.updated_at) >= since)
-    if before is not None:
-        conditions.append(col(Annotation.updated_at) < before)
-    shared_query = sa.select(col(Annotation.sentence_id))
-    if report_ids:
-        shared_query = shared_query.join(
-            Sentence, col(Sentence.id) == col(Annotation.sentence_id)
-        ).where(col(Sentence.report_id).in_(list(report_ids)))
-    shared = (
-        shared_query.where(*conditions)
-        .group_by(col(Annotation.sentence_id))
-        .having(func.count() >= 2)
-        .subquery()
+    conditions = _decided_conditions(
+        statuses=("accept", "reject"), reviewer_ids=reviewer_ids, since=since, before=before
     )
+    shared = _sentences_decided_by(conditions, report_ids=report_ids, having=lambda n: n >= 2)
     has_gold = sa.exists().where(col(Gold.sentence_id) == col(Annotation.sentence_id))
     query = (
         sa.select(

@@ -24,8 +24,9 @@ with resources.session() as session:
         show_error(error)
         st.stop()
     decided = team_agreement.decisions(session=session, filters=filters)
+    once = team_agreement.categories_accepted_once(session=session, filters=filters)
 
-report = team_agreement.report_from(decided, scheme=scheme)
+report = team_agreement.report_from(decided, scheme=scheme, once=once)
 compared = report["categories"]["n_items"]
 if compared == 0:
     st.info(

@@ -113,8 +113,12 @@ def test_agreement_json_on_two_imported_reviewers(db_url, tmp_path, exclusive_la
     assert categories["fleiss_kappa"]["value"] == pytest.approx((2 / 3 - 10 / 36) / (1 - 10 / 36))
     # Alpha: n 6 values, coincidences on the diagonal 4, margins 2, 1, 1, 2.
     assert categories["krippendorff_alpha"]["value"] == pytest.approx(1 - 5 * 2 / (36 - 10))
-    # AC1: q = 7 (six categories and none), pi = 1/3, 1/6, 1/6, 1/3, pe = sum pi(1-pi) / 6.
-    pe = (2 * (1 / 3) * (2 / 3) + 2 * (1 / 6) * (5 / 6)) / 6
+    # AC1: q = 6, the scheme's categories (nobody chose none). Chance rests on every unit rated:
+    # the three pairs and the clash sentence only alice accepted (BATTLES; bob rejected it), so
+    # pi = SD 1/4, ERV 1/8, PROTESTS 1/4, BATTLES (1/2 + 1)/4 and pe = sum pi(1-pi) / 5.
+    assert categories["rated_once"] == 1
+    pi = (1 / 4, 1 / 8, 1 / 4, 3 / 8)
+    pe = sum(p * (1 - p) for p in pi) / 5
     assert categories["gwet_ac1"]["value"] == pytest.approx((2 / 3 - pe) / (1 - pe))
     protests = categories["per_label"]["PROTESTS"]["krippendorff_alpha"]
     assert protests == {"value": 1.0, "n_items": 3, "n_annotators": 2, "note": None}

@@ -12,6 +12,7 @@ are compared, so filtering by two reviewers gives the figures between those two.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -132,16 +133,45 @@ def accepted(decided: Decisions) -> dict[int, list[DecidedRow]]:
     return {sentence_id: rows for sentence_id, rows in found.items() if len(rows) >= 2}
 
 
+def categories_accepted_once(
+    *, session: Session, filters: AgreementFilter | None = None
+) -> dict[tuple[str, ...], int]:
+    """How many sentences one reviewer alone accepted within the filter, by the sorted
+    categories chosen: no pair compares them, but chance agreement counts them (Gwet's AC1)."""
+    filters = filters or AgreementFilter()
+    since, before = filters.bounds()
+    counts: Counter[tuple[str, ...]] = Counter()
+    for categories in repository.iter_categories_accepted_once(
+        session=session,
+        report_ids=filters.report_ids,
+        reviewer_ids=filters.reviewer_ids,
+        since=since,
+        before=before,
+    ):
+        counts[tuple(sorted(set(categories)))] += 1
+    return dict(counts)
+
+
 def agreement_report(
     *, session: Session, scheme: LabelScheme, filters: AgreementFilter | None = None
 ) -> dict[str, Any]:
     """Every agreement figure on the accepted annotations within the filter, as JSON-ready
     ``categories``, ``entities`` and ``events`` sections."""
-    return report_from(decisions(session=session, filters=filters), scheme=scheme)
+    return report_from(
+        decisions(session=session, filters=filters),
+        scheme=scheme,
+        once=categories_accepted_once(session=session, filters=filters),
+    )
 
 
-def report_from(decided: Decisions, *, scheme: LabelScheme) -> dict[str, Any]:
-    """The agreement report on the accepted annotations among these decisions."""
+def report_from(
+    decided: Decisions,
+    *,
+    scheme: LabelScheme,
+    once: Mapping[tuple[str, ...], int] | None = None,
+) -> dict[str, Any]:
+    """The agreement report on the accepted annotations among these decisions; ``once``
+    (``categories_accepted_once``) adds the singly accepted sentences to chance agreement."""
     categories: dict[int, dict[str, list[str]]] = {}
     entities: dict[int, dict[str, list[agreement.LabelledSpan]]] = {}
     events: dict[int, dict[str, list[agreement.LabelledSpan]]] = {}
@@ -157,6 +187,7 @@ def report_from(decided: Decisions, *, scheme: LabelScheme) -> dict[str, Any]:
             categories,
             labels=scheme.names("categories"),
             exclusive=scheme.categories_exclusive,
+            once=once,
         ),
         "entities": agreement.span_report(entities, bounds, labels=scheme.names("entities")),
         "events": agreement.span_report(events, bounds, labels=scheme.names("events")),
