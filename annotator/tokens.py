@@ -14,6 +14,7 @@ import spacy
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 # The section (full stop) and the little section (comma). spaCy's punctuation knows the Hindi
@@ -23,6 +24,56 @@ from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix
 BURMESE_PUNCTUATION = ("။", "၊")
 # spaCy's sentencizer ends a sentence at the little section too, but it is Burmese's comma.
 SENTENCE_ENDS = tuple(sorted(set(Sentencizer.default_punct_chars) - {"၊"}))
+# Coders end a note with a bracket about the event ("[size=no report]", "(Kaduna)", "[1
+# fatality]"). The sentencizer kept the opening bracket with the sentence before it and began a
+# new sentence inside the bracket.
+BRACKETS = {"[": "]", "(": ")"}
+
+
+@Language.component("annotator_trailing_brackets")
+def keep_trailing_brackets(doc: Doc) -> Doc:
+    """A bracket right after a sentence's end stays with that sentence, unless it is a sentence.
+
+    "... killed two civilians. [size=no report]" is one sentence; a bracket that holds a sentence
+    of its own ("(The army denied it.)") begins the next one.
+    """
+    ends = set(SENTENCE_ENDS)
+    i = 1
+    while i < len(doc):
+        # The sentencizer keeps punctuation after a full stop, so the bracket may close the
+        # sentence before or open this one.
+        opening = i - 1 if doc[i - 1].text in BRACKETS else i
+        if not doc[i].is_sent_start or doc[opening].text not in BRACKETS:
+            i += 1
+            continue
+        closing = _closing_bracket(doc, opening)
+        if closing is None or any(token.text in ends for token in doc[opening + 1 : closing]):
+            # A sentence in brackets, or a bracket never closed: it opens the next sentence.
+            doc[i].is_sent_start = opening == i
+            doc[opening].is_sent_start = True
+            i += 1
+            continue
+        for token in doc[i : closing + 1]:
+            token.is_sent_start = False
+        after = closing + 1
+        if after < len(doc) and not (doc[after].text in ends or doc[after].is_right_punct):
+            doc[after].is_sent_start = True
+        i = after
+    return doc
+
+
+def _closing_bracket(doc: Doc, opening: int) -> int | None:
+    """The index of the bracket that closes the one at ``opening``; None if there is none."""
+    close = BRACKETS[doc[opening].text]
+    depth = 0
+    for token in doc[opening:]:
+        if token.text == doc[opening].text:
+            depth += 1
+        elif token.text == close:
+            depth -= 1
+            if depth == 0:
+                return token.i
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +92,7 @@ def blank_english() -> Language:
         [*(defaults.infixes or ()), *BURMESE_PUNCTUATION]
     ).finditer
     nlp.add_pipe("sentencizer", config={"punct_chars": list(SENTENCE_ENDS)})
+    nlp.add_pipe("annotator_trailing_brackets")
     return nlp
 
 

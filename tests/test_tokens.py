@@ -49,3 +49,41 @@ def test_reports_of_mixed_scripts_split_together_as_each_alone():
     texts = [BURMESE, "Troops shelled the town. Three died.", BURMESE.replace("။ ", "။\n")]
     assert split_reports(texts) == [split_sentences(text) for text in texts]
     assert sentences(texts[1]) == ["Troops shelled the town.", "Three died."]
+
+
+@pytest.mark.parametrize(
+    "bracket", ["[size=no report]", "[size=around 200]", "[1 fatality]", "(Kaduna)"]
+)
+def test_a_notes_trailing_bracket_stays_with_its_sentence(bracket):
+    note = f"On 3 May 2023, in Kyauk Ta Lone village, troops shot two civilians. {bracket}"
+    assert sentences(note) == [note]
+
+
+def test_the_sentence_after_a_bracket_begins_after_it():
+    text = "Troops shelled the town. [size=no report] Three people died. [size=3]"
+    assert sentences(text) == [
+        "Troops shelled the town. [size=no report]",
+        "Three people died. [size=3]",
+    ]
+
+
+def test_every_note_on_its_line_keeps_its_bracket():
+    text = "Troops shelled the town. [size=no report]\nGunmen abducted 11 passengers. [size=11]"
+    assert sentences(text) == [
+        "Troops shelled the town. [size=no report]",
+        "Gunmen abducted 11 passengers. [size=11]",
+    ]
+
+
+def test_a_bracket_holding_a_sentence_is_a_sentence_of_its_own():
+    text = "Troops shelled the town. (The army denied it.) Three people died."
+    assert sentences(text) == [
+        "Troops shelled the town.",
+        "(The army denied it.)",
+        "Three people died.",
+    ]
+
+
+def test_an_unclosed_bracket_opens_the_next_sentence():
+    text = "Troops shelled the town. [size=no"
+    assert sentences(text) == ["Troops shelled the town.", "[size=no"]
