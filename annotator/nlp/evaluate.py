@@ -1,4 +1,5 @@
-"""Score suggestions against hand-annotated gold: strict, labelled span match per layer.
+"""Score suggestions against hand-annotated gold: strict, labelled span match per layer, and
+the share of records whose gold categories were all suggested (``categories_found``).
 
 ``python -m annotator.nlp.evaluate --data tests/data/suggester_test.jsonl`` prints the figures;
 ``evaluate_file`` is the reusable core.
@@ -89,6 +90,45 @@ class LayerScore:
         }
 
 
+@dataclass
+class Found:
+    """How many records with gold categories had them all among the suggested ones."""
+
+    records: int = 0
+    found: int = 0
+
+    @property
+    def share(self) -> float:
+        """found / records; 0.0 when no record had a gold category."""
+        return self.found / self.records if self.records else 0.0
+
+    def to_dict(self) -> dict[str, float | int]:
+        """``{records, found, share}``."""
+        return {"records": self.records, "found": self.found, "share": self.share}
+
+
+@dataclass
+class CategoriesFound:
+    """The share of records whose gold categories were all suggested, overall and per category.
+
+    The figure of a coder's event type: a note has one, and the suggestion may hold more.
+    Records without gold categories are left out; per category, a record counts where its gold
+    holds that category, and is found where that category was suggested.
+    """
+
+    overall: Found = field(default_factory=Found)
+    per_label: dict[str, Found] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Overall figures plus ``per_label``."""
+        return {
+            **self.overall.to_dict(),
+            "per_label": {
+                label: found.to_dict() for label, found in sorted(self.per_label.items())
+            },
+        }
+
+
 @dataclass(frozen=True)
 class GoldRecord:
     """One hand-annotated sentence."""
@@ -109,6 +149,7 @@ class EvaluationReport:
     entities: LayerScore
     events: LayerScore
     categories: LayerScore
+    categories_found: CategoriesFound = field(default_factory=CategoriesFound)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -119,6 +160,7 @@ class EvaluationReport:
             "entities": self.entities.to_dict(),
             "events": self.events.to_dict(),
             "categories": self.categories.to_dict(),
+            "categories_found": self.categories_found.to_dict(),
         }
 
 
@@ -144,6 +186,24 @@ def score_labels(gold: Iterable[Iterable[str]], predicted: Iterable[Iterable[str
         for label in g | p:
             score.per_label.setdefault(label, PRF()).score_set(p & {label}, g & {label})
     return score
+
+
+def find_categories(
+    gold: Iterable[Iterable[str]], predicted: Iterable[Iterable[str]]
+) -> CategoriesFound:
+    """Which records had all their gold categories among the suggested ones."""
+    result = CategoriesFound()
+    for gold_labels, predicted_labels in zip(gold, predicted, strict=True):
+        g, p = set(gold_labels), set(predicted_labels)
+        if not g:
+            continue
+        result.overall.records += 1
+        result.overall.found += int(g <= p)
+        for label in g:
+            per_label = result.per_label.setdefault(label, Found())
+            per_label.records += 1
+            per_label.found += int(label in p)
+    return result
 
 
 def read_gold(path: Path | str) -> list[GoldRecord]:
@@ -203,6 +263,9 @@ def evaluate(records: Sequence[GoldRecord], *, suggester: Any) -> EvaluationRepo
         categories=score_labels(
             (r.categories for r in records), (s.categories for s in suggestions)
         ),
+        categories_found=find_categories(
+            (r.categories for r in records), (s.categories for s in suggestions)
+        ),
     )
 
 
@@ -232,6 +295,11 @@ def format_report(report: EvaluationReport) -> str:
                 f"{prf.tp:>6}{prf.fp:>6}{prf.fn:>6}"
             )
         lines.append("")
+    found = report.categories_found
+    if found.overall.records:
+        lines.append(f"{'Categories found':<28}{'records':>9}{'found':>7}{'share':>7}")
+        for name, item in [("overall", found.overall), *sorted(found.per_label.items())]:
+            lines.append(f"  {name:<26}{item.records:>9}{item.found:>7}{item.share:>7.3f}")
     return "\n".join(lines).rstrip() + "\n"
 
 

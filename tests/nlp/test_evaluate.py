@@ -186,3 +186,26 @@ def test_command_line_exits_1_on_a_missing_file(
 ) -> None:
     assert main(["--data", str(tmp_path / "missing.jsonl"), "--model", "no_such_pipeline"]) == 1
     assert "error:" in capsys.readouterr().err
+
+
+def test_categories_found_counts_records_whose_gold_categories_were_all_suggested() -> None:
+    texts = ["Troops clashed.", "Gunmen shot a man.", "A mob lynched a man.", "Talks began."]
+    gold = [["BATTLES"], ["VIOLENCE_AGAINST_CIVILIANS"], ["RIOTS"], []]
+    suggested = [("BATTLES", "STRATEGIC_DEVELOPMENTS"), ("VIOLENCE_AGAINST_CIVILIANS",), (), ()]
+    records = [
+        parse_gold(json.dumps({"text": text, "accept": accept}))
+        for text, accept in zip(texts, gold, strict=True)
+    ]
+    answers = {
+        text: Suggestion(entities=(), events=(), categories=categories)
+        for text, categories in zip(texts, suggested, strict=True)
+    }
+    report = evaluate(records, suggester=GoldEcho(answers))
+    found = report.to_dict()["categories_found"]
+    # The record without gold categories is left out: 2 of 3 found.
+    assert (found["records"], found["found"]) == (3, 2)
+    assert found["share"] == pytest.approx(2 / 3)
+    assert found["per_label"]["RIOTS"] == {"records": 1, "found": 0, "share": 0.0}
+    assert found["per_label"]["BATTLES"] == {"records": 1, "found": 1, "share": 1.0}
+    table = format_report(report)
+    assert "Categories found" in table and "0.667" in table
