@@ -238,6 +238,8 @@ def _parse_layer(
                 path, f"{entry}.shortcut", f"{shortcut!r} is reserved for the decision keys"
             )
         category = spec.get("category")
+        if isinstance(category, int) and not isinstance(category, bool):
+            category = str(category)  # an unquoted YAML number, as a label's name may be
         if category is not None and not isinstance(category, str):
             raise SchemeError(path, f"{entry}.category", "must be a category label name")
         labels.append(

@@ -43,6 +43,7 @@ def test_default_scheme_has_the_documented_labels(scheme):
         "SEIZURE",
         "DISPLACEMENT",
         "PROTEST",
+        "RIOT",
         "MEETING",
     )
     assert scheme.names("roles") == ("ACTOR", "TARGET", "LOCATION", "TIME", "COUNT")
@@ -56,6 +57,7 @@ def test_default_scheme_has_the_documented_labels(scheme):
     )
     assert scheme.categories_exclusive is False
     assert scheme.category_for_event("ARMED_CLASH") == "BATTLES"
+    assert scheme.category_for_event("RIOT") == "RIOTS"
 
 
 def test_every_label_has_description_colour_shortcut_and_guideline(scheme):

@@ -149,6 +149,7 @@ EVENT_WORDS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "meet_n": ("MEETING", ("talks", "a meeting", "negotiations", "a summit")),
     "torch_v": ("ATTACK_ON_CIVILIANS", ("torched", "burned", "looted")),
     "abduct_v": ("ATTACK_ON_CIVILIANS", ("abducted", "executed", "massacred")),
+    "riot_v": ("RIOT", ("rioted",)),
 }
 
 # Slots are written {name} or {name2} (the digit only tells two slots of a kind apart).
@@ -196,6 +197,7 @@ TEMPLATES = (
     "{org} estimates that {count} people in {region} depend on food aid.",
     "{count} {soldiers} from {unit} {defect_v} to {group} {date}.",
     "Students staged {a_protest_n} outside the office of {org} in {city} {date}.",
+    "Residents {riot_v} in {town} {date} after {count} {civilians} were {arrest_v} by {group}.",
 )
 
 _SLOT = re.compile(r"\{([a-z_]+?)2?\}")
