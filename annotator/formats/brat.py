@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import get_args
 
-from annotator.formats.checks import AnnotationProblem, build_annotation
+from annotator.formats.checks import AnnotationProblem, FileSpan, build_annotation
 from annotator.formats.files import replacing_directory
 from annotator.formats.records import (
+    DEFAULT_OPTIONS,
     InvalidRecord,
+    ReadOptions,
     Record,
     decode_line,
     describe_decode_error,
     document_name,
 )
 from annotator.labels import LabelScheme
-from annotator.spans import Layer, Span, SpanError, Status, check_layer, layer_of
+from annotator.spans import Span, Status
 
 CONFIG = "annotation.conf"
 CATEGORIES_NOTE = "Categories"
@@ -34,13 +37,15 @@ _TEXTBOUND = re.compile(r"^(?P<label>\S+) (?P<offsets>\d+ \d+(?:;\d+ \d+)*)$")
 _FOLDER_UNSAFE = re.compile(r"[^A-Za-z0-9_.@-]+")
 
 
-def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
+def read(
+    path: Path, source: str, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
+) -> Iterator[Record | InvalidRecord]:
     """The record of every document of a brat folder (or of one .ann file), in name order.
 
     A document in a sub-folder of the folder read is that reviewer's annotation.
     """
     if not path.is_dir():
-        yield _read_document(path, annotator=None, scheme=scheme)
+        yield _read_document(path, annotator=None, scheme=scheme, options=options)
         return
     found = False
     for ann in sorted(path.rglob("*.ann")):
@@ -49,13 +54,13 @@ def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | Inva
             continue
         found = True
         annotator = relative.parts[0] if len(relative.parts) > 1 else None
-        yield _read_document(ann, annotator=annotator, scheme=scheme)
+        yield _read_document(ann, annotator=annotator, scheme=scheme, options=options)
     if not found:
         yield InvalidRecord(source, 0, "no .ann files in this folder")
 
 
 def _read_document(
-    ann: Path, *, annotator: str | None, scheme: LabelScheme
+    ann: Path, *, annotator: str | None, scheme: LabelScheme, options: ReadOptions
 ) -> Record | InvalidRecord:
     source = str(ann)
     txt = ann.with_suffix(".txt")
@@ -71,14 +76,16 @@ def _read_document(
     if not text.strip():
         return InvalidRecord(str(txt), 1, "the text is empty")
     try:
-        return _parse(ann, text=text, annotator=annotator, scheme=scheme)
+        return _parse(ann, text=text, annotator=annotator, scheme=scheme, options=options)
     except InvalidRecord as error:
         return error
 
 
-def _parse(ann: Path, *, text: str, annotator: str | None, scheme: LabelScheme) -> Record:
+def _parse(
+    ann: Path, *, text: str, annotator: str | None, scheme: LabelScheme, options: ReadOptions
+) -> Record:
     source = str(ann)
-    textbounds: dict[str, tuple[Span, Layer, int]] = {}  # id -> span, layer, line
+    textbounds: dict[str, FileSpan] = {}  # id -> span
     triggers: list[tuple[str, str, int]] = []  # trigger id, event label, line
     categories: list[str] = []
     status: Status = "accept"
@@ -96,8 +103,7 @@ def _parse(ann: Path, *, text: str, annotator: str | None, scheme: LabelScheme) 
             if kind == "T":
                 if fields[0] in textbounds:
                     raise InvalidRecord(source, number, f"repeated id {fields[0]}")
-                span, layer = _textbound(fields, text=text, scheme=scheme, where=(source, number))
-                textbounds[fields[0]] = (span, layer, number)
+                textbounds[fields[0]] = _textbound(fields, text=text, where=(source, number))
                 first_line = first_line or number
             elif kind == "E":
                 if len(fields) < 2 or ":" not in fields[1].split(" ")[0]:
@@ -124,24 +130,24 @@ def _parse(ann: Path, *, text: str, annotator: str | None, scheme: LabelScheme) 
         found = textbounds.get(trigger)
         if found is None:
             raise InvalidRecord(source, number, f"event trigger {trigger} is not a T line here")
-        if found[0].label != label or found[1] != "events":
+        if found.label != label:
             raise InvalidRecord(
-                source, number, f"event {label} has trigger {trigger} of type {found[0].label}"
+                source, number, f"event {label} has trigger {trigger} of type {found.label}"
             )
-    entities = [span for span, layer, _ in textbounds.values() if layer == "entities"]
-    events = [span for span, layer, _ in textbounds.values() if layer == "events"]
+        # An E line makes its T line a trigger, whatever the scheme calls the label.
+        textbounds[trigger] = replace(found, layer="events")
     try:
         annotation = build_annotation(
             text,
-            entities=entities,
-            events=events,
+            spans=textbounds.values(),
             categories=categories,
             annotator=annotator,
             status=status,
             scheme=scheme,
+            options=options,
         )
     except AnnotationProblem as problem:
-        raise InvalidRecord(source, first_line or 1, str(problem)) from None
+        raise InvalidRecord(source, problem.line or first_line or 1, str(problem)) from None
     return Record(
         text=text,
         source=source,
@@ -152,9 +158,7 @@ def _parse(ann: Path, *, text: str, annotator: str | None, scheme: LabelScheme) 
     )
 
 
-def _textbound(
-    fields: list[str], *, text: str, scheme: LabelScheme, where: tuple[str, int]
-) -> tuple[Span, Layer]:
+def _textbound(fields: list[str], *, text: str, where: tuple[str, int]) -> FileSpan:
     source, number = where
     match = _TEXTBOUND.match(fields[1]) if len(fields) >= 2 else None
     if match is None:
@@ -163,23 +167,16 @@ def _textbound(
         raise InvalidRecord(source, number, "discontinuous spans are not supported")
     start, end = (int(value) for value in match["offsets"].split())
     label = match["label"]
-    layer = layer_of(label, scheme=scheme)
-    if layer is None:
-        raise InvalidRecord(source, number, f"unknown entity or event label {label!r}")
-    span = Span(start, end, label)
-    try:
-        check_layer([span], layer=layer, text=text, scheme=scheme)
-    except SpanError as error:
-        raise InvalidRecord(source, number, str(error)) from None
     quoted = fields[2] if len(fields) >= 3 else None
-    if quoted is not None and quoted != _one_line(span.text_in(text)):
+    # The file's offsets against its own quote, before any alignment moves them.
+    there = text[start:end]
+    if quoted is not None and start < end <= len(text) and quoted != _one_line(there):
         raise InvalidRecord(
             source,
             number,
-            f"span {start}-{end} {label} says {quoted!r} but the text there is "
-            f"{span.text_in(text)!r}",
+            f"span {start}-{end} {label} says {quoted!r} but the text there is {there!r}",
         )
-    return span, layer
+    return FileSpan(start, end, label, line=number)
 
 
 def _one_line(text: str) -> str:

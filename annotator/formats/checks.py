@@ -1,31 +1,90 @@
-"""The checks every reader applies to an imported annotation: the same as on the annotate page."""
+"""The checks every reader applies to an imported annotation: the same as on the annotate page.
+
+``build_annotation`` is the one place where a file's spans and categories become this
+project's: their labels renamed by the label map, their spans fitted to this project's tokens
+(``ReadOptions.align``), every change noted on the annotation, and the result checked like a
+reviewer's decision.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
 
 from annotator.errors import AnnotatorError
-from annotator.formats.records import RecordAnnotation
+from annotator.formats.records import DEFAULT_OPTIONS, Adjustment, ReadOptions, RecordAnnotation
 from annotator.labels import LabelScheme
-from annotator.spans import Draft, Span, SpanError, Status, check_draft
+from annotator.spans import Draft, Layer, Span, SpanError, Status, check_draft, layer_of
+from annotator.tokens import blank_english, token_bounds
+
+_KIND: dict[Layer, str] = {"entities": "entity", "events": "event"}
+ALIGN_HINT = "use --align expand or --align contract"
+MAP_HINT = "it is neither in the scheme nor in the label map (--label-map theirs -> ours)"
 
 
 class AnnotationProblem(AnnotatorError, ValueError):
-    """Why an annotation cannot be imported; a reader adds the file and line."""
+    """Why an annotation cannot be imported; a reader adds the file and, unless ``line`` says
+    where in the file it is (a brat T line, a CSV row), the record's line."""
+
+    def __init__(self, reason: str, *, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class FileSpan:
+    """A span as a file gives it: offsets, the label as the file spells it, the layer when the
+    file says it (None: the scheme's layer of the label, once mapped), and the file's line
+    when it is not the record's."""
+
+    start_char: int
+    end_char: int
+    label: str
+    layer: Layer | None = None
+    line: int | None = None
 
 
 def build_annotation(
     text: str,
     *,
-    entities: Iterable[Span],
-    events: Iterable[Span],
+    spans: Iterable[FileSpan],
     categories: Iterable[str],
     annotator: str | None,
     status: Status,
     scheme: LabelScheme,
+    options: ReadOptions = DEFAULT_OPTIONS,
 ) -> RecordAnnotation:
-    """A checked annotation of ``text``; raise AnnotationProblem saying what does not fit."""
-    draft = Draft(tuple(sorted(entities)), tuple(sorted(events)), tuple(dict.fromkeys(categories)))
+    """A checked annotation of ``text`` with the label map and alignment of ``options``
+    applied (each change in its ``adjustments``); raise AnnotationProblem saying what does not
+    fit."""
+    adjustments: list[Adjustment] = []
+    layers: dict[Layer, list[Span]] = {"entities": [], "events": []}
+    aligner = _Aligner(text, options=options)
+    for found in spans:
+        layer, label = span_label(found, scheme=scheme, options=options)
+        if label != found.label:
+            adjustments.append(Adjustment("renamed", f"{found.label} -> {label}", found.line))
+        span, change = aligner.align(found, label=label, layer=layer)
+        if change is not None:
+            if span in layers[layer]:
+                change += "; the same as another span then, kept once"
+                adjustments.append(Adjustment("aligned", change, found.line))
+                continue
+            adjustments.append(Adjustment("aligned", change, found.line))
+        layers[layer].append(span)
+    chosen: list[str] = []
+    for name in categories:
+        ours = category_label(name, scheme=scheme, options=options)
+        if ours != name:
+            adjustments.append(Adjustment("renamed", f"{name} -> {ours}"))
+        chosen.append(ours)
+    draft = Draft(
+        tuple(sorted(layers["entities"])),
+        tuple(sorted(layers["events"])),
+        tuple(dict.fromkeys(chosen)),
+    )
     try:
         check_draft(draft, text=text, scheme=scheme)
     except SpanError as error:
@@ -36,4 +95,96 @@ def build_annotation(
         categories=draft.categories,
         annotator=annotator,
         status=status,
+        adjustments=tuple(adjustments),
     )
+
+
+def span_label(
+    found: FileSpan, *, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
+) -> tuple[Layer, str]:
+    """The layer and our name of a file's span label; AnnotationProblem when the scheme, read
+    through the label map, has no such label in that layer."""
+    ours = options.label(found.label)
+    layer = layer_of(ours, scheme=scheme)
+    if layer is not None and found.layer in (None, layer):
+        return layer, ours
+    kind = "entity or event" if found.layer is None else _KIND[found.layer]
+    where = f"{'' if found.layer is None else kind + ' '}span {found.start_char}-{found.end_char}"
+    where += f" {found.label}"
+    if layer is not None:
+        raise AnnotationProblem(
+            f"{where}: unknown {kind} label {ours!r} (it is an {_KIND[layer]} label)",
+            line=found.line,
+        )
+    raise AnnotationProblem(f"{where}: {_unknown(kind, found.label, ours)}", line=found.line)
+
+
+def category_label(
+    name: str, *, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
+) -> str:
+    """Our name of a file's category; AnnotationProblem when the scheme has no such category."""
+    ours = options.label(name)
+    if ours in scheme.names("categories"):
+        return ours
+    raise AnnotationProblem(_unknown("category", name, ours))
+
+
+def _unknown(kind: str, theirs: str, ours: str) -> str:
+    if ours != theirs:
+        return (
+            f"unknown {kind} label {theirs!r}: the label map (--label-map) reads it as "
+            f"{ours!r}, which is not one of the scheme's {kind} labels"
+        )
+    return f"unknown {kind} label {theirs!r}: {MAP_HINT}"
+
+
+class _Aligner:
+    """Fits a record's spans to this project's tokens, as ``options.align`` says."""
+
+    def __init__(self, text: str, *, options: ReadOptions) -> None:
+        self.text = text
+        self.mode = options.align
+        bounds = token_bounds(text)
+        self.starts = {start for start, _ in bounds}
+        self.ends = {end for _, end in bounds}
+        self._doc: Doc | None = None
+
+    def align(self, found: FileSpan, *, label: str, layer: Layer) -> tuple[Span, str | None]:
+        """The span on token boundaries, and what changed (None: nothing)."""
+        text, start, end = self.text, found.start_char, found.end_char
+        where = f"{_KIND[layer]} span {start}-{end} {label}"
+        if not 0 <= start < end <= len(text):
+            raise AnnotationProblem(
+                f"{where} is out of range (text has {len(text)} characters)", line=found.line
+            )
+        if start in self.starts and end in self.ends:
+            return Span(start, end, label), None
+        quoted = text[start:end]
+        if self.mode == "strict":
+            raise AnnotationProblem(
+                f"{where} ({quoted!r}) is not on token boundaries; {ALIGN_HINT}", line=found.line
+            )
+        # A space or line break at either end is an annotator's slip, never part of a name.
+        inner_start = start + len(quoted) - len(quoted.lstrip())
+        inner_end = end - (len(quoted) - len(quoted.rstrip()))
+        if inner_start >= inner_end:
+            raise AnnotationProblem(f"{where} ({quoted!r}) covers only spaces", line=found.line)
+        if self._doc is None:
+            self._doc = blank_english().make_doc(text)
+        piece = self._doc.char_span(inner_start, inner_end, alignment_mode=self.mode)
+        if piece is None or not piece.text.strip():
+            raise AnnotationProblem(
+                f"{where} ({quoted!r}) contracts to nothing: it covers no whole token; use "
+                "--align expand, or correct the span",
+                line=found.line,
+            )
+        span = Span(piece.start_char, piece.end_char, label)
+        if span.start_char <= start and end <= span.end_char:
+            verb = "expanded"
+        elif start <= span.start_char and span.end_char <= end:
+            verb = "contracted"
+        else:
+            verb = "aligned"
+        return span, (
+            f"{where} {quoted!r} {verb} to {span.start_char}-{span.end_char} {piece.text!r}"
+        )

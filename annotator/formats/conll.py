@@ -16,17 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotator.errors import AnnotatorError
-from annotator.formats.checks import AnnotationProblem, build_annotation
+from annotator.formats.checks import AnnotationProblem, FileSpan, build_annotation
 from annotator.formats.files import replacing_file
 from annotator.formats.records import (
+    DEFAULT_OPTIONS,
     InvalidRecord,
+    ReadOptions,
     Record,
     decode_line,
     describe_decode_error,
     report_of,
 )
 from annotator.labels import LabelScheme
-from annotator.spans import Span, layer_of
 from annotator.tokens import blank_english
 
 DOCSTART = "-DOCSTART- -X- O O"
@@ -48,7 +49,9 @@ class _Token:
     line: int
 
 
-def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
+def read(
+    path: Path, source: str, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
+) -> Iterator[Record | InvalidRecord]:
     """Each sentence's record (entities only) or its problem, at the line of its first token."""
     tokens: list[_Token] = []
     bad = False
@@ -62,7 +65,7 @@ def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | Inva
                 continue
             if not line.strip() or line.startswith("-DOCSTART-"):
                 if tokens and not bad:
-                    yield _record_of(tokens, source=source, scheme=scheme)
+                    yield _record_of(tokens, source=source, scheme=scheme, options=options)
                 tokens, bad = [], False
                 continue
             columns = line.split()
@@ -80,7 +83,7 @@ def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | Inva
                 continue
             tokens.append(_Token(columns[0], after, columns[-1], number))
     if tokens and not bad:
-        yield _record_of(tokens, source=source, scheme=scheme)
+        yield _record_of(tokens, source=source, scheme=scheme, options=options)
 
 
 def _spacing_of(column: str) -> str | None:
@@ -106,7 +109,9 @@ def _spacing_of(column: str) -> str | None:
     return None  # a chunk tag from CoNLL-2003 proper
 
 
-def _record_of(tokens: list[_Token], *, source: str, scheme: LabelScheme) -> Record | InvalidRecord:
+def _record_of(
+    tokens: list[_Token], *, source: str, scheme: LabelScheme, options: ReadOptions
+) -> Record | InvalidRecord:
     line = tokens[0].line
     pieces: list[str] = []
     offsets: list[tuple[int, int]] = []
@@ -121,8 +126,8 @@ def _record_of(tokens: list[_Token], *, source: str, scheme: LabelScheme) -> Rec
         pieces.append(token.text + after)
         position += len(token.text) + len(after)
     text = "".join(pieces)
-    entities: list[Span] = []
-    current: tuple[int, int, str] | None = None  # start, end, label
+    entities: list[FileSpan] = []
+    current: FileSpan | None = None
     for token, (start, end) in zip(tokens, offsets, strict=True):
         tag = token.tag
         if tag == "O":
@@ -131,31 +136,29 @@ def _record_of(tokens: list[_Token], *, source: str, scheme: LabelScheme) -> Rec
             prefix, label = tag[0], tag[2:]
         else:
             return InvalidRecord(source, token.line, f"bad tag {tag!r}; use O, B-LABEL or I-LABEL")
-        # Said at the tag's own line; the check of the whole sentence below names its first line.
-        if label and layer_of(label, scheme=scheme) != "entities":
-            return InvalidRecord(source, token.line, f"unknown entity label {label!r}")
-        if prefix == "I" and current is not None and current[2] == label:
-            current = (current[0], end, label)
+        if prefix == "I" and current is not None and current.label == label:
+            current = FileSpan(current.start_char, end, label, "entities", current.line)
             continue
         if current is not None:
-            entities.append(Span(*current))
+            entities.append(current)
             current = None
         if prefix != "O":
-            current = (start, end, label)
+            # An entity's problems are said at the line of its first token.
+            current = FileSpan(start, end, label, "entities", token.line)
     if current is not None:
-        entities.append(Span(*current))
+        entities.append(current)
     try:
         annotation = build_annotation(
             text,
-            entities=entities,
-            events=(),
+            spans=entities,
             categories=(),
             annotator=None,
             status="accept",
             scheme=scheme,
+            options=options,
         )
     except AnnotationProblem as problem:
-        return InvalidRecord(source, line, str(problem))
+        return InvalidRecord(source, problem.line or line, str(problem))
     return Record(text=text, source=source, line=line, meta={}, split=False, annotation=annotation)
 
 

@@ -15,15 +15,17 @@ from typing import Any, get_args
 # By its full name: ``from annotator.formats import prodigy`` also reads as an import of the
 # package, whose registry imports this module.
 import annotator.formats.prodigy as prodigy
-from annotator.formats.checks import AnnotationProblem, build_annotation
-from annotator.formats.records import InvalidRecord, Record
+from annotator.formats.checks import AnnotationProblem, FileSpan, build_annotation
+from annotator.formats.records import DEFAULT_OPTIONS, InvalidRecord, ReadOptions, Record
 from annotator.labels import LabelScheme
-from annotator.spans import Span, Status, layer_of
+from annotator.spans import Status
 
 LABEL_KEYS = ("label", "labels")
 
 
-def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
+def read(
+    path: Path, source: str, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
+) -> Iterator[Record | InvalidRecord]:
     """Each line's record or its problem; a line without ``label`` is a text to annotate."""
     for item in prodigy.json_lines(path, source):
         if isinstance(item, InvalidRecord):
@@ -31,13 +33,13 @@ def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | Inva
             continue
         number, data = item
         try:
-            yield parse_record(data, source=source, line=number, scheme=scheme)
+            yield parse_record(data, source=source, line=number, scheme=scheme, options=options)
         except InvalidRecord as error:
             yield error
 
 
 def read_any_jsonl(
-    path: Path, source: str, scheme: LabelScheme
+    path: Path, source: str, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
 ) -> Iterator[Record | InvalidRecord]:
     """A .jsonl of either kind: a line is doccano when it has ``label`` and no Prodigy keys."""
     for item in prodigy.json_lines(path, source):
@@ -47,7 +49,7 @@ def read_any_jsonl(
         number, data = item
         parse = parse_record if looks_like(data) else prodigy.parse_record
         try:
-            yield parse(data, source=source, line=number, scheme=scheme)
+            yield parse(data, source=source, line=number, scheme=scheme, options=options)
         except InvalidRecord as error:
             yield error
 
@@ -61,16 +63,25 @@ def looks_like(data: Any) -> bool:
     )
 
 
-def parse_record(data: Any, *, source: str, line: int, scheme: LabelScheme) -> Record:
+def parse_record(
+    data: Any,
+    *,
+    source: str,
+    line: int,
+    scheme: LabelScheme,
+    options: ReadOptions = DEFAULT_OPTIONS,
+) -> Record:
     """A decoded doccano line as a Record; raise InvalidRecord saying what is wrong with it."""
     try:
-        record = _parse(data, source=source, line=line, scheme=scheme)
+        record = _parse(data, source=source, line=line, scheme=scheme, options=options)
     except AnnotationProblem as problem:
-        raise InvalidRecord(source, line, str(problem)) from None
+        raise InvalidRecord(source, problem.line or line, str(problem)) from None
     return record
 
 
-def _parse(data: Any, *, source: str, line: int, scheme: LabelScheme) -> Record:
+def _parse(
+    data: Any, *, source: str, line: int, scheme: LabelScheme, options: ReadOptions
+) -> Record:
     if not isinstance(data, dict):
         raise AnnotationProblem(f"a record must be a JSON object, got {prodigy.json_type(data)}")
     text = data.get("text")
@@ -82,7 +93,7 @@ def _parse(data: Any, *, source: str, line: int, scheme: LabelScheme) -> Record:
     key = next((key for key in LABEL_KEYS if key in data), None)
     annotation = None
     if key is not None:
-        entities, events = _spans_of(data[key], key=key, text=text, scheme=scheme)
+        spans = _spans_of(data[key], key=key)
         cats = data.get("cats", [])
         if not isinstance(cats, list) or not all(isinstance(name, str) for name in cats):
             raise AnnotationProblem(f'"cats" must be a list of category names, got {cats!r}')
@@ -94,25 +105,22 @@ def _parse(data: Any, *, source: str, line: int, scheme: LabelScheme) -> Record:
             raise AnnotationProblem(f'"status" must be accept, reject or skip; got {status!r}')
         annotation = build_annotation(
             text,
-            entities=entities,
-            events=events,
+            spans=spans,
             categories=cats,
             annotator=annotator,
             status=status,
             scheme=scheme,
+            options=options,
         )
     return Record(
         text=text, source=source, line=line, meta=meta, split=False, annotation=annotation
     )
 
 
-def _spans_of(
-    raw: Any, *, key: str, text: str, scheme: LabelScheme
-) -> tuple[list[Span], list[Span]]:
+def _spans_of(raw: Any, *, key: str) -> list[FileSpan]:
     if not isinstance(raw, list):
         raise AnnotationProblem(f'"{key}" must be a list, got {prodigy.json_type(raw)}')
-    entities: list[Span] = []
-    events: list[Span] = []
+    spans: list[FileSpan] = []
     for index, item in enumerate(raw):
         if (
             not isinstance(item, list)
@@ -122,11 +130,8 @@ def _spans_of(
         ):
             raise AnnotationProblem(f"{key}[{index}] must be [start, end, label], got {item!r}")
         start, end, label = item
-        layer = layer_of(label, scheme=scheme)
-        if layer is None:
-            raise AnnotationProblem(f"{key}[{index}]: unknown span label {label!r}")
-        (entities if layer == "entities" else events).append(Span(start, end, label))
-    return entities, events
+        spans.append(FileSpan(start, end, label))
+    return spans
 
 
 def line_of(record: Record) -> dict[str, Any]:

@@ -9,16 +9,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from annotator.formats.checks import AnnotationProblem
+from annotator.formats.checks import AnnotationProblem, FileSpan, build_annotation
 from annotator.formats.records import (
+    DEFAULT_OPTIONS,
     InvalidRecord,
+    ReadOptions,
     Record,
     RecordAnnotation,
     decode_line,
     describe_decode_error,
 )
 from annotator.labels import LabelScheme
-from annotator.spans import Span, SpanError, Status, check_categories, check_layer
+from annotator.spans import Layer, Span, SpanError, Status
 from annotator.tokens import blank_english
 
 ANSWERS: dict[str, Status] = {"accept": "accept", "reject": "reject", "ignore": "skip"}
@@ -27,7 +29,9 @@ STATUS_ANSWERS: dict[Status, str] = {"accept": "accept", "reject": "reject", "sk
 ANNOTATION_KEYS = ("spans", "events", "accept", "answer")
 
 
-def read_jsonl(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
+def read_jsonl(
+    path: Path, source: str, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
+) -> Iterator[Record | InvalidRecord]:
     """Each line's record or its problem, reading one line at a time; blank lines are skipped."""
     for item in json_lines(path, source):
         if isinstance(item, InvalidRecord):
@@ -35,7 +39,7 @@ def read_jsonl(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record 
             continue
         number, data = item
         try:
-            yield parse_record(data, source=source, line=number, scheme=scheme)
+            yield parse_record(data, source=source, line=number, scheme=scheme, options=options)
         except InvalidRecord as error:
             yield error
 
@@ -68,7 +72,14 @@ def json_lines(path: Path, source: str) -> Iterator[tuple[int, Any] | InvalidRec
             yield number, data
 
 
-def parse_record(data: Any, *, source: str, line: int, scheme: LabelScheme) -> Record:
+def parse_record(
+    data: Any,
+    *,
+    source: str,
+    line: int,
+    scheme: LabelScheme,
+    options: ReadOptions = DEFAULT_OPTIONS,
+) -> Record:
     """A decoded Prodigy task as a Record; raise InvalidRecord saying what is wrong with it."""
     try:
         if not isinstance(data, dict):
@@ -84,9 +95,11 @@ def parse_record(data: Any, *, source: str, line: int, scheme: LabelScheme) -> R
             )
         annotation = None
         if any(key in data for key in ANNOTATION_KEYS):
-            annotation = _annotation_of(data, text=text, annotator=annotator, scheme=scheme)
+            annotation = _annotation_of(
+                data, text=text, annotator=annotator, scheme=scheme, options=options
+            )
     except AnnotationProblem as problem:
-        raise InvalidRecord(source, line, str(problem)) from None
+        raise InvalidRecord(source, problem.line or line, str(problem)) from None
     # A text to annotate is split into sentences like a .txt report; an annotated record stays
     # whole, because its spans' offsets count from the start of its text.
     return Record(
@@ -111,29 +124,32 @@ def _text_of(data: dict[str, Any]) -> str:
 
 
 def _annotation_of(
-    data: dict[str, Any], *, text: str, annotator: str | None, scheme: LabelScheme
+    data: dict[str, Any],
+    *,
+    text: str,
+    annotator: str | None,
+    scheme: LabelScheme,
+    options: ReadOptions,
 ) -> RecordAnnotation:
-    entities = _spans_of(data, "spans", text=text)
-    events = _spans_of(data, "events", text=text)
-    try:
-        check_layer(entities, layer="entities", text=text, scheme=scheme)
-        check_layer(events, layer="events", text=text, scheme=scheme)
-    except SpanError as error:
-        raise AnnotationProblem(str(error)) from None
-    return RecordAnnotation(
-        entities=entities,
-        events=events,
-        categories=_categories_of(data, scheme=scheme),
+    return build_annotation(
+        text,
+        spans=[
+            *_spans_of(data, "spans", text=text, layer="entities"),
+            *_spans_of(data, "events", text=text, layer="events"),
+        ],
+        categories=_categories_of(data),
         annotator=annotator,
         status=_status_of(data),
+        scheme=scheme,
+        options=options,
     )
 
 
-def _spans_of(data: dict[str, Any], key: str, *, text: str) -> tuple[Span, ...]:
+def _spans_of(data: dict[str, Any], key: str, *, text: str, layer: Layer) -> list[FileSpan]:
     raw = data.get(key, [])
     if not isinstance(raw, list):
         raise AnnotationProblem(f'"{key}" must be a list, got {json_type(raw)}')
-    spans = []
+    spans: list[FileSpan] = []
     for index, item in enumerate(raw):
         try:
             span = Span.from_dict(item)
@@ -148,19 +164,20 @@ def _spans_of(data: dict[str, Any], key: str, *, text: str) -> tuple[Span, ...]:
                     f"{key}[{index}]: span {span.start_char}-{span.end_char} {span.label} "
                     f"says {quoted!r} but the text there is {span.text_in(text)!r}"
                 )
-        spans.append(span)
-    return tuple(sorted(spans))
+        spans.append(FileSpan(span.start_char, span.end_char, span.label, layer=layer))
+    return spans
 
 
-def _categories_of(data: dict[str, Any], *, scheme: LabelScheme) -> tuple[str, ...]:
+def _categories_of(data: dict[str, Any]) -> tuple[str, ...]:
     raw = data.get("accept", [])
-    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+    if not isinstance(raw, list) or not all(_is_option_id(item) for item in raw):
         raise AnnotationProblem(f'"accept" must be a list of category names, got {raw!r}')
-    try:
-        check_categories(raw, scheme=scheme)
-    except SpanError as error:
-        raise AnnotationProblem(f'"accept": {error}') from None
-    return tuple(dict.fromkeys(raw))
+    # A choice interface's options may have numbers for ids; a label map names them.
+    return tuple(dict.fromkeys(str(item) for item in raw))
+
+
+def _is_option_id(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def _status_of(data: dict[str, Any]) -> Status:

@@ -8,23 +8,73 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Literal
 
 from annotator.errors import AnnotatorError
 from annotator.spans import Span, Status
 
+# How a span off this project's token boundaries is read: refused, widened to the tokens it
+# touches, or narrowed to the tokens it covers whole.
+Align = Literal["strict", "expand", "contract"]
+ALIGNS: tuple[Align, ...] = ("strict", "expand", "contract")
+
+
+def _no_labels() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a peer's file: its label names to ours (``label_map``, theirs -> ours; a
+    name it lacks is read as it is), how its spans are fitted to this project's tokens, and the
+    column or key that holds the text (None: the format's own, ``text``)."""
+
+    label_map: Mapping[str, str] = field(default_factory=_no_labels)
+    align: Align = "strict"
+    text_column: str | None = None
+
+    def __post_init__(self) -> None:
+        # A read-only copy: the caller's dict may change, the options may not.
+        object.__setattr__(self, "label_map", MappingProxyType(dict(self.label_map)))
+        if self.align not in ALIGNS:
+            raise ValueError(f"align must be one of {', '.join(ALIGNS)}, got {self.align!r}")
+
+    def label(self, name: str) -> str:
+        """Our name for a label as a file spells it."""
+        return self.label_map.get(name, name)
+
+
+# What a reader does without options: labels as spelled, spans strictly on tokens, "text".
+DEFAULT_OPTIONS = ReadOptions()
+
+# What an import changed in a record's annotation: a span fitted to the tokens, a label renamed.
+AdjustmentKind = Literal["aligned", "renamed"]
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One change the reading made to a record's annotation, and the file's line where it was
+    (None: the record's own line)."""
+
+    kind: AdjustmentKind
+    what: str
+    line: int | None = None
+
 
 @dataclass(frozen=True)
 class RecordAnnotation:
-    """A decision that came with an imported sentence (Prodigy's spans, events, accept, answer)."""
+    """A decision that came with an imported sentence (Prodigy's spans, events, accept, answer),
+    and what reading it changed (``adjustments``: spans aligned, labels renamed)."""
 
     entities: tuple[Span, ...]
     events: tuple[Span, ...]
     categories: tuple[str, ...]
     annotator: str | None
     status: Status
+    adjustments: tuple[Adjustment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +94,22 @@ class Record:
     # The text's line breaks are the file's own (a .txt report): a place in the text is on
     # ``line`` plus the line breaks before it. In a JSONL line they are escapes (``\n``).
     text_lines: bool = False
+
+    @property
+    def blank(self) -> bool:
+        """True for a record whose text is empty or only whitespace: imports skip and count it."""
+        return not self.text.strip()
+
+
+def adjustments_of(record: Record, *, kind: AdjustmentKind = "aligned") -> list[str]:
+    """The record's adjustments of one kind, each with its place (``FILE:LINE: what``)."""
+    if record.annotation is None:
+        return []
+    return [
+        f"{record.source}:{record.line if item.line is None else item.line}: {item.what}"
+        for item in record.annotation.adjustments
+        if item.kind == kind
+    ]
 
 
 def document_name(record: Record) -> str:

@@ -22,12 +22,21 @@ import annotator.formats.spacy_docbin as spacy_docbin
 import annotator.formats.spans_csv as spans_csv
 import annotator.formats.table as table
 import annotator.formats.text as text
-from annotator.formats.records import ImportFailed, InvalidRecord, Record
+from annotator.formats.records import (
+    DEFAULT_OPTIONS,
+    ImportFailed,
+    InvalidRecord,
+    ReadOptions,
+    Record,
+)
 from annotator.labels import LabelScheme
 
 logger = logging.getLogger(__name__)
 
-Reader = Callable[[Path, str, LabelScheme], Iterator[Record | InvalidRecord]]
+# A reader: (the path, its name in messages, the scheme, how to read it) -> its records and
+# problems, in file order. Every reader's spans and categories go through
+# checks.build_annotation, which applies the options' label map and alignment.
+Reader = Callable[[Path, str, LabelScheme, ReadOptions], Iterator[Record | InvalidRecord]]
 
 # The names of ``read_file(format=...)``; export uses the same names for the same layouts.
 READERS: dict[str, Reader] = {
@@ -64,19 +73,26 @@ def read_records(
     format: str | None = None,
     gold: bool = False,
     keep_records: bool = False,
+    options: ReadOptions | None = None,
 ) -> Iterator[Record]:
     """Yield the valid records of every file in order; then raise ImportFailed if any was invalid.
 
     Records stream one at a time, so a caller can insert them inside one transaction and roll
     it back when ImportFailed arrives after the last one. ``format`` overrides the choice by
     suffix; with ``gold`` every record must carry an accepted annotation; with ``keep_records``
-    no record is split into sentences (each .txt file, CSV row and JSONL line is one sentence).
+    no record is split into sentences (each .txt file, CSV row and JSONL line is one sentence);
+    ``options`` say how to read a peer's labels, spans and text column.
     """
     errors: list[InvalidRecord] = []
     count = 0
     for path in paths:
         for item in read_file(
-            path, scheme=scheme, format=format, gold=gold, keep_records=keep_records
+            path,
+            scheme=scheme,
+            format=format,
+            gold=gold,
+            keep_records=keep_records,
+            options=options,
         ):
             if isinstance(item, InvalidRecord):
                 errors.append(item)
@@ -94,12 +110,13 @@ def validate_records(
     scheme: LabelScheme,
     format: str | None = None,
     gold: bool = False,
+    options: ReadOptions | None = None,
 ) -> list[InvalidRecord]:
     """Every problem in the files, in order; an empty list when all of them can be imported."""
     return [
         item
         for path in paths
-        for item in read_file(path, scheme=scheme, format=format, gold=gold)
+        for item in read_file(path, scheme=scheme, format=format, gold=gold, options=options)
         if isinstance(item, InvalidRecord)
     ]
 
@@ -111,6 +128,7 @@ def read_file(
     format: str | None = None,
     gold: bool = False,
     keep_records: bool = False,
+    options: ReadOptions | None = None,
 ) -> Iterator[Record | InvalidRecord]:
     """The records and problems of one file (or brat folder), in order.
 
@@ -149,7 +167,7 @@ def read_file(
         )
         return
     try:
-        for item in reader(path, source, scheme):
+        for item in reader(path, source, scheme, options or DEFAULT_OPTIONS):
             if gold:
                 item = _as_gold(item)
             if keep_records and isinstance(item, Record) and item.split:

@@ -17,11 +17,17 @@ from spacy.tokens import Doc, DocBin
 from spacy.tokens import Span as DocSpan
 
 from annotator.errors import AnnotatorError
-from annotator.formats.checks import AnnotationProblem, build_annotation
+from annotator.formats.checks import AnnotationProblem, FileSpan, build_annotation, category_label
 from annotator.formats.files import replacing_file
-from annotator.formats.records import InvalidRecord, Record, report_of
+from annotator.formats.records import (
+    DEFAULT_OPTIONS,
+    InvalidRecord,
+    ReadOptions,
+    Record,
+    report_of,
+)
 from annotator.labels import LabelScheme
-from annotator.spans import Span, SpanError, check_categories
+from annotator.spans import Span
 from annotator.tokens import blank_english
 
 SPANS_KEY = "events"
@@ -108,7 +114,9 @@ def write(
     return SplitCounts(train=len(train), dev=len(dev))
 
 
-def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
+def read(
+    path: Path, source: str, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
+) -> Iterator[Record | InvalidRecord]:
     """Each Doc of a .spacy file as an accepted record, numbered from 1 in file order.
 
     Events are read from ``doc.spans["events"]``, or from the only span group there is.
@@ -121,24 +129,27 @@ def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | Inva
     for number, doc in enumerate(docs.get_docs(blank_english().vocab), start=1):
         groups = list(doc.spans)
         key = SPANS_KEY if SPANS_KEY in groups else groups[0] if len(groups) == 1 else None
-        events = [Span(s.start_char, s.end_char, s.label_) for s in doc.spans[key]] if key else []
+        events = (
+            [FileSpan(s.start_char, s.end_char, s.label_, layer="events") for s in doc.spans[key]]
+            if key
+            else []
+        )
+        entities = [
+            FileSpan(e.start_char, e.end_char, e.label_, layer="entities") for e in doc.ents
+        ]
         try:
             # doc.cats names every category, chosen (1.0) or not (0.0), and each must be the
-            # scheme's; one name at a time, as an exclusive scheme limits the chosen ones only.
+            # scheme's (or the label map's); build_annotation checks the chosen ones.
             for name in sorted(doc.cats):
-                check_categories([name], scheme=scheme)
-        except SpanError as error:
-            yield InvalidRecord(source, number, str(error))
-            continue
-        try:
+                category_label(name, scheme=scheme, options=options)
             annotation = build_annotation(
                 doc.text,
-                entities=[Span(e.start_char, e.end_char, e.label_) for e in doc.ents],
-                events=events,
+                spans=[*entities, *events],
                 categories=[name for name, score in doc.cats.items() if score >= 0.5],
                 annotator=None,
                 status="accept",
                 scheme=scheme,
+                options=options,
             )
         except AnnotationProblem as problem:
             yield InvalidRecord(source, number, str(problem))

@@ -19,17 +19,19 @@ from typing import Any, get_args
 # By its full name: ``from annotator.formats import table`` also reads as an import of the
 # package, whose registry imports this module.
 import annotator.formats.table as table
-from annotator.formats.checks import AnnotationProblem, build_annotation
+from annotator.formats.checks import AnnotationProblem, FileSpan, build_annotation
 from annotator.formats.files import replacing_file
 from annotator.formats.records import (
+    DEFAULT_OPTIONS,
     InvalidRecord,
+    ReadOptions,
     Record,
     decode_line,
     document_name,
 )
 from annotator.formats.spreadsheet import escape_cell, unescape_cell
 from annotator.labels import LabelScheme
-from annotator.spans import Layer, Span, SpanError, Status, check_layer
+from annotator.spans import Layer, Status
 
 COLUMNS = (
     "sentence",
@@ -48,7 +50,9 @@ REQUIRED = ("sentence", "text", "layer", "label", "start_char", "end_char")
 LAYER_BY_VALUE: dict[str, Layer] = {"entity": "entities", "event": "events"}
 
 
-def read_any_csv(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
+def read_any_csv(
+    path: Path, source: str, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
+) -> Iterator[Record | InvalidRecord]:
     """A .csv of either kind: spans when its header has start_char, end_char and label."""
     with path.open("rb") as lines:
         first = lines.readline()
@@ -58,9 +62,9 @@ def read_any_csv(path: Path, source: str, scheme: LabelScheme) -> Iterator[Recor
         header = []
     names = {name.strip() for name in header}
     if {"start_char", "end_char", "label"} <= names:
-        yield from read(path, source, scheme)
+        yield from read(path, source, scheme, options)
     else:
-        yield from table.read_csv(path, source, scheme)
+        yield from table.read_csv(path, source, scheme, options)
 
 
 @dataclass
@@ -71,12 +75,13 @@ class _Sentence:
     annotator: str | None
     status: Status
     categories: tuple[str, ...]
-    entities: list[Span] = field(default_factory=list)
-    events: list[Span] = field(default_factory=list)
+    spans: list[FileSpan] = field(default_factory=list)
     bad: bool = False
 
 
-def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
+def read(
+    path: Path, source: str, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
+) -> Iterator[Record | InvalidRecord]:
     """Each sentence's record or the problems of its rows, numbered by the line a row starts on."""
     bad_lines: dict[int, str] = {}
     with path.open("rb") as raw_lines:
@@ -129,7 +134,7 @@ def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | Inva
             key = (values["sentence"], values.get("annotator") or None)
             if current is None or (current.key, current.annotator) != key:
                 if current is not None:
-                    yield from _finish(current, source=source, scheme=scheme)
+                    yield from _finish(current, source=source, scheme=scheme, options=options)
                 current = None
                 if key in seen:
                     yield InvalidRecord(
@@ -140,20 +145,20 @@ def read(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | Inva
                     continue
                 seen.add(key)
                 try:
-                    current = _start(values, line=start, scheme=scheme)
+                    current = _start(values, line=start)
                 except AnnotationProblem as problem:
                     yield InvalidRecord(source, start, str(problem))
                     continue
             try:
-                _add_row(current, values, scheme=scheme)
+                _add_row(current, values, line=start)
             except AnnotationProblem as problem:
                 yield InvalidRecord(source, start, str(problem))
                 current.bad = True
         if current is not None:
-            yield from _finish(current, source=source, scheme=scheme)
+            yield from _finish(current, source=source, scheme=scheme, options=options)
 
 
-def _start(values: dict[str, str], *, line: int, scheme: LabelScheme) -> _Sentence:
+def _start(values: dict[str, str], *, line: int) -> _Sentence:
     text = values["text"]
     if not text.strip():
         raise AnnotationProblem('"text" is empty')
@@ -174,7 +179,7 @@ def _categories_of(values: dict[str, str]) -> tuple[str, ...]:
     return tuple(name.strip() for name in values.get("categories", "").split(";") if name.strip())
 
 
-def _add_row(sentence: _Sentence, values: dict[str, str], *, scheme: LabelScheme) -> None:
+def _add_row(sentence: _Sentence, values: dict[str, str], *, line: int) -> None:
     if values["text"] != sentence.text:
         raise AnnotationProblem(f"the text differs from the sentence's first row {sentence.line}")
     if _categories_of(values) != sentence.categories:
@@ -196,37 +201,36 @@ def _add_row(sentence: _Sentence, values: dict[str, str], *, scheme: LabelScheme
             f"start_char and end_char must be integers, got {values['start_char']!r} and "
             f"{values['end_char']!r}"
         ) from None
-    span = Span(start, end, values["label"])
-    try:
-        check_layer([span], layer=layer, text=sentence.text, scheme=scheme)
-    except SpanError as error:
-        raise AnnotationProblem(str(error)) from None
+    label = values["label"]
+    if not label:
+        raise AnnotationProblem("a row with a layer needs a label")
     quoted = values.get("span_text")
-    if quoted and quoted != span.text_in(sentence.text):
+    # The file's own offsets against its own quote, before any alignment moves them.
+    there = sentence.text[start:end]
+    if quoted and 0 <= start < end <= len(sentence.text) and quoted != there:
         raise AnnotationProblem(
-            f"span {start}-{end} {span.label} says {quoted!r} but the text there is "
-            f"{span.text_in(sentence.text)!r}"
+            f"span {start}-{end} {label} says {quoted!r} but the text there is {there!r}"
         )
-    (sentence.entities if layer == "entities" else sentence.events).append(span)
+    sentence.spans.append(FileSpan(start, end, label, layer=layer, line=line))
 
 
 def _finish(
-    sentence: _Sentence, *, source: str, scheme: LabelScheme
+    sentence: _Sentence, *, source: str, scheme: LabelScheme, options: ReadOptions
 ) -> Iterator[Record | InvalidRecord]:
     if sentence.bad:
         return  # its rows' problems were reported already
     try:
         annotation = build_annotation(
             sentence.text,
-            entities=sentence.entities,
-            events=sentence.events,
+            spans=sentence.spans,
             categories=sentence.categories,
             annotator=sentence.annotator,
             status=sentence.status,
             scheme=scheme,
+            options=options,
         )
     except AnnotationProblem as problem:
-        yield InvalidRecord(source, sentence.line, str(problem))
+        yield InvalidRecord(source, problem.line or sentence.line, str(problem))
         return
     yield Record(
         text=sentence.text,

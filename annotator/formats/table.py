@@ -7,7 +7,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from annotator.formats.records import (
+    DEFAULT_OPTIONS,
     InvalidRecord,
+    ReadOptions,
     Record,
     decode_line,
     describe_decode_error,
@@ -17,7 +19,9 @@ from annotator.labels import LabelScheme
 TEXT_COLUMN = "text"
 
 
-def read_csv(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
+def read_csv(
+    path: Path, source: str, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
+) -> Iterator[Record | InvalidRecord]:
     """Each row's record or its problem, numbered by the line the row starts on (header is 1)."""
     bad_lines: dict[int, str] = {}
     with path.open("rb") as raw_lines:

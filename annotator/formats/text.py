@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from annotator.formats.records import InvalidRecord, Record, describe_decode_error
+from annotator.formats.records import (
+    DEFAULT_OPTIONS,
+    InvalidRecord,
+    ReadOptions,
+    Record,
+    describe_decode_error,
+)
 from annotator.labels import LabelScheme
 
 
-def read_txt(path: Path, source: str, scheme: LabelScheme) -> Iterator[Record | InvalidRecord]:
+def read_txt(
+    path: Path, source: str, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
+) -> Iterator[Record | InvalidRecord]:
     """The file's report as one record, or the problem with it."""
     # One report per file, so reading it whole is fine.
     data = path.read_bytes()

@@ -72,7 +72,10 @@ def test_one_jsonl_may_mix_doccano_and_prodigy_lines(read_all: Reader, write_fil
 
 BAD_LINES = {
     "span not a triple": ({"text": TEXT, "label": [[21, 27]]}, "label[0] must be [start, end"),
-    "unknown label": ({"text": TEXT, "label": [[21, 27, "TOWN"]]}, "unknown span label 'TOWN'"),
+    "unknown label": (
+        {"text": TEXT, "label": [[21, 27, "TOWN"]]},
+        "unknown entity or event label 'TOWN'",
+    ),
     "off tokens": ({"text": TEXT, "label": [[21, 24, "GPE"]]}, "not on token boundaries"),
     "bad cats": ({"text": TEXT, "label": [], "cats": "BATTLES"}, '"cats" must be a list'),
     "unknown category": ({"text": TEXT, "label": [], "cats": ["WAR"]}, "unknown category"),

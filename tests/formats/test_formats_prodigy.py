@@ -310,7 +310,7 @@ BAD_LINES = {
     ),
     "unknown_category_label": (
         line_of(accept=["BATTLES", "RIOTS"]),
-        "\"accept\": unknown category label 'RIOTS'",
+        "unknown category label 'RIOTS': it is neither in the scheme nor in the label map",
     ),
     "overlapping_entities": (
         line_of(spans=[_span(0, 12, "ARMED_GROUP"), _span(6, 12, "PERSON")]),
@@ -325,8 +325,8 @@ BAD_LINES = {
         "\"accept\" must be a list of category names, got 'BATTLES'",
     ),
     "accept_not_strings": (
-        line_of(accept=[1]),
-        '"accept" must be a list of category names, got [1]',
+        line_of(accept=[True]),
+        '"accept" must be a list of category names, got [True]',
     ),
     "answer_unknown": (
         line_of(answer="maybe"),
@@ -384,7 +384,7 @@ def test_more_than_one_category_when_exclusive(
     assert [(error.line, error.reason) for error in errors] == [
         (
             2,
-            '"accept": 2 categories (BATTLES, EXPLOSIONS) but the scheme allows one per sentence',
+            "2 categories (BATTLES, EXPLOSIONS) but the scheme allows one per sentence",
         )
     ]
 
