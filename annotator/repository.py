@@ -610,6 +610,14 @@ def count_unsuggested(
     return int(session.exec(query).one())
 
 
+def suggestion_models(*, session: Session, sentence_id: int) -> set[tuple[str, str]]:
+    """(model name, model version) of every suggestion stored for a sentence."""
+    query = select(Suggestion.model_name, Suggestion.model_version).where(
+        Suggestion.sentence_id == sentence_id
+    )
+    return {(name, version) for name, version in session.exec(query)}
+
+
 def insert_suggestions(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Bulk-insert suggestion rows."""
     if rows:

@@ -50,8 +50,9 @@ class ReadOptions:
 # What a reader does without options: labels as spelled, spans strictly on tokens, "text".
 DEFAULT_OPTIONS = ReadOptions()
 
-# What an import changed in a record's annotation: a span fitted to the tokens, a label renamed.
-AdjustmentKind = Literal["aligned", "renamed"]
+# What an import changed in a record's annotation: a span fitted to the tokens, a label renamed,
+# something the file holds that the reading read but does not keep (a peer's relations).
+AdjustmentKind = Literal["aligned", "renamed", "left out"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,18 @@ class RecordAnnotation:
 
 
 @dataclass(frozen=True)
+class RecordSuggestion:
+    """What a model suggested for an imported text (Label Studio's predictions), stored as that
+    model name and version's suggestion of the text's sentence."""
+
+    model_name: str
+    model_version: str
+    entities: tuple[Span, ...]
+    events: tuple[Span, ...]
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Record:
     """One valid text to import, with where it came from."""
 
@@ -94,6 +107,9 @@ class Record:
     # The text's line breaks are the file's own (a .txt report): a place in the text is on
     # ``line`` plus the line breaks before it. In a JSONL line they are escapes (``\n``).
     text_lines: bool = False
+    # What models suggested for the text (a peer's predictions); their offsets count from the
+    # start of the text, so a record with suggestions is never split.
+    suggestions: tuple[RecordSuggestion, ...] = ()
 
     @property
     def blank(self) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 import annotator.formats.brat as brat
 import annotator.formats.conll as conll
 import annotator.formats.doccano as doccano
+import annotator.formats.label_studio as label_studio
 import annotator.formats.prodigy as prodigy
 import annotator.formats.spacy_docbin as spacy_docbin
 import annotator.formats.spans_csv as spans_csv
@@ -48,6 +49,7 @@ READERS: dict[str, Reader] = {
     "brat": brat.read,
     "spacy": spacy_docbin.read,
     "csv": spans_csv.read,
+    "label-studio": label_studio.read,
 }
 FORMATS = tuple(READERS)
 # The reader a suffix stands for; a .jsonl or .csv is looked into to tell its two formats apart.
@@ -55,6 +57,7 @@ SUFFIX_READERS: dict[str, Reader] = {
     ".txt": text.read_txt,
     ".csv": spans_csv.read_any_csv,
     ".jsonl": doccano.read_any_jsonl,
+    ".json": label_studio.read,
     ".conll": conll.read,
     ".iob": conll.read,
     ".ann": brat.read,
@@ -63,7 +66,7 @@ SUFFIX_READERS: dict[str, Reader] = {
 SUFFIXES = tuple(SUFFIX_READERS)
 # The export formats written record by record. spacy is not one of them: its train/dev split is
 # decided before ``spacy_docbin.write`` sees a record.
-WRITTEN_FORMATS = ("jsonl", "doccano", "conll", "brat", "csv")
+WRITTEN_FORMATS = ("jsonl", "doccano", "conll", "brat", "csv", "label-studio")
 
 
 def read_records(
@@ -241,4 +244,6 @@ def write_records(
             return brat.write(records, path, scheme=scheme, by_annotator=by_annotator)
         case "csv":
             return spans_csv.write(records, path)
+        case "label-studio":
+            return label_studio.write(records, path)
     raise ValueError(f"no record writer for {format!r}; use " + ", ".join(WRITTEN_FORMATS))

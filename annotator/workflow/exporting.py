@@ -51,6 +51,7 @@ FORMATS: dict[str, Format] = {
     "conll": Format("CoNLL-2003 IOB (entities only)", ".conll", "text/plain"),
     "brat": Format("brat standoff (.txt + .ann)", "-brat.zip", "application/zip", True),
     "csv": Format("CSV (one row per span)", ".csv", "text/csv"),
+    "label-studio": Format("Label Studio JSON (tasks)", "-label-studio.json", "application/json"),
 }
 # Every entry in a zip gets this time, so the same export always gives the same bytes.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)

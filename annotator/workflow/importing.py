@@ -61,12 +61,37 @@ class ImportLimits:
 @dataclass
 class ImportSummary:
     """What an import added: reports and sentences stored, reviewers' annotations saved, gold
-    created or changed; duplicates are records whose content was already stored."""
+    created or changed; duplicates are records whose content was already stored. The rest says
+    what the import did that a reader of the files would not expect: ``notes``."""
 
     reports: int = 0
     duplicates: int = 0
     sentences: int = 0
     annotations: int = 0
+    # A peer's predictions stored as suggestions (Label Studio), one per sentence and model.
+    suggestions: int = 0
+    # Records whose text is empty or only whitespace: skipped.
+    blank: int = 0
+    # The statuses of the annotations saved ("accept", "reject", "skip").
+    statuses: Counter[str] = field(default_factory=Counter)
+    # A gold import's rejected and skipped answers: their reviewers' annotations, not gold.
+    not_gold: int = 0
+    # Records with a decision whose text was stored or read before, kept as these reviewers'.
+    kept: int = 0
+    kept_reviewers: set[str] = field(default_factory=set)
+    # Records repeating an earlier record's decision by the same reviewer (or gold): one stored.
+    repeated: int = 0
+    # Records one reviewer gave another decision than a later record (--force: the last).
+    overridden: int = 0
+    # Texts of a gold import that reviewers gave different gold: their annotations, no gold.
+    disputed: int = 0
+    disputed_reviewers: set[str] = field(default_factory=set)
+    # A reviewer's annotation, or imported or agreed gold, stored before and now replaced.
+    replaced_annotations: int = 0
+    replaced_gold: int = 0
+    # What the readers changed: spans aligned to the tokens (FILE:LINE: what), labels renamed.
+    aligned: list[str] = field(default_factory=list)
+    renamed: Counter[str] = field(default_factory=Counter)
     # The reports this import stored, so that a failure midway can take them back.
     report_ids: list[int] = field(default_factory=list, repr=False)
     # The sentences whose gold this import created or changed (two records of one text: one).
@@ -79,12 +104,78 @@ class ImportSummary:
 
     def add(self, other: ImportSummary) -> None:
         """Count what ``other`` (a committed chunk) added as well."""
-        self.reports += other.reports
-        self.duplicates += other.duplicates
-        self.sentences += other.sentences
-        self.annotations += other.annotations
-        self.report_ids.extend(other.report_ids)
-        self.gold_sentence_ids |= other.gold_sentence_ids
+        for item in fields(self):
+            mine, theirs = getattr(self, item.name), getattr(other, item.name)
+            if isinstance(mine, set):
+                mine |= theirs
+            elif isinstance(mine, list | Counter):
+                mine += theirs
+            else:
+                setattr(self, item.name, mine + theirs)
+
+    def notes(self) -> list[str]:
+        """What the import did besides storing, one sentence each: skipped, merged, kept
+        apart, replaced, renamed, aligned (the aligned spans one per line at the end)."""
+        notes: list[str] = []
+        if self.blank:
+            notes.append(f"{self.blank} record(s) with a blank text were skipped")
+        if self.kept:
+            notes.append(
+                f"{self.kept} record(s) repeat a text already imported: kept as the "
+                f"annotations of {_names(self.kept_reviewers)}"
+            )
+        if self.repeated:
+            notes.append(
+                f"{self.repeated} record(s) repeat the decision of an earlier record for the "
+                "same text and reviewer: stored once"
+            )
+        if self.overridden:
+            notes.append(
+                f"{self.overridden} record(s) were replaced by a later record of the same text "
+                "and reviewer that says otherwise (--force: the last is taken)"
+            )
+        if self.disputed:
+            notes.append(
+                f"{self.disputed} text(s) were given different gold by "
+                f"{_names(self.disputed_reviewers)}: kept as their annotations, not gold, "
+                "to agree or be adjudicated"
+            )
+        rejected, skipped = self.statuses["reject"], self.statuses["skip"]
+        if self.not_gold:
+            notes.append(
+                f"{rejected} rejected and {skipped} skipped (ignored) answer(s) were stored as "
+                "their reviewers' annotations, not gold"
+            )
+        elif rejected or skipped:
+            notes.append(f"of the annotations, {rejected} are rejections and {skipped} skips")
+        if self.replaced_annotations:
+            notes.append(
+                f"{self.replaced_annotations} annotation(s) replaced a different one the same "
+                "reviewer had stored before (it stays in the history)"
+            )
+        if self.replaced_gold:
+            notes.append(
+                f"{self.replaced_gold} sentence(s) had imported or agreed gold that said "
+                "otherwise: replaced by this import's"
+            )
+        if self.renamed:
+            notes.append(
+                "labels renamed by the label map: "
+                + ", ".join(f"{what} ({n})" for what, n in sorted(self.renamed.items()))
+            )
+        if self.aligned:
+            notes.append(f"{len(self.aligned)} span(s) aligned to token boundaries:")
+            notes.extend(f"  {where}" for where in self.aligned)
+        return notes
+
+
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(sorted(names))
+
+
+# What an import does with a record: store its text only, make its annotation gold, save it as
+# its reviewer's annotation, or nothing more (an earlier record of the import said the same).
+Role = Literal["text", "gold", "annotation", "repeat"]
 
 
 def content_hash(text: str, *, split: bool) -> str:
@@ -424,7 +515,32 @@ def _store_chunk(
                 policy=policy,
                 summary=summary,
             )
+        if record.suggestions:
+            summary.suggestions += _import_suggestions(
+                session=session, record=record, report_id=report_id
+            )
     return summary
+
+
+def _import_suggestions(*, session: Session, record: Record, report_id: int) -> int:
+    """Store the record's suggestions (a peer's predictions) as its sentence's, each model
+    version once; return how many were new."""
+    sentence_id = _only_sentence(session=session, record=record, report_id=report_id)
+    stored = repository.suggestion_models(session=session, sentence_id=sentence_id)
+    rows: dict[tuple[str, str], dict[str, object]] = {}
+    for suggestion in record.suggestions:
+        key = (suggestion.model_name, suggestion.model_version)
+        if key in stored or key in rows:
+            continue
+        draft = Draft(suggestion.entities, suggestion.events, suggestion.categories)
+        rows[key] = {
+            "sentence_id": sentence_id,
+            "model_name": suggestion.model_name,
+            "model_version": suggestion.model_version,
+            **draft.rows(),
+        }
+    repository.insert_suggestions(session=session, rows=list(rows.values()))
+    return len(rows)
 
 
 def _store_reports(
