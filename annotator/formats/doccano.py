@@ -1,9 +1,19 @@
-"""doccano sequence-labelling JSONL: ``{"text", "label": [[start, end, LABEL], ...]}`` a line.
+"""doccano JSONL, in each layout doccano writes, one example a line.
 
-Entity and event-trigger spans share doccano's one ``label`` list (the scheme's label names are
-unique across layers, so reading sorts them back); categories go in ``cats``, the sentence's
-context in ``meta``. A reviewer's export adds ``annotator``, and ``status`` when it is not an
-accept; doccano keeps unknown keys as metadata.
+- Sequence labelling: ``{"text", "label": [[start, end, LABEL], ...]}``; a text classification
+  project's ``label`` is a list of category names instead, an intent project's ``cats``.
+- With relations: ``{"text", "entities": [{"id", "start_offset", "end_offset", "label"}],
+  "relations": [{"id", "from_id", "to_id", "type"}]}``; relations are checked and counted
+  (event arguments are not stored yet).
+- doccano 1.0: ``{"text", "annotations": [{"label": ID, "start_offset", "end_offset", "user"}]}``
+  with numeric label ids (``--label-map`` names them) and every user's annotations of the
+  example; each user's are that reviewer's record. An annotation without offsets is a category.
+
+Entity and event-trigger spans share doccano's one list (the scheme's label names are unique
+across layers, so reading sorts them back); the sentence's context goes in ``meta``, and
+doccano's other keys (its ``id``, its exports' spread metadata, ``Comments``) go there too.
+This project's export writes the first layout and adds ``annotator``, and ``status`` when it is
+not an accept.
 """
 
 from __future__ import annotations
@@ -16,24 +26,49 @@ from typing import Any, get_args
 # package, whose registry imports this module.
 import annotator.formats.prodigy as prodigy
 from annotator.formats.checks import AnnotationProblem, FileSpan, build_annotation
-from annotator.formats.records import DEFAULT_OPTIONS, InvalidRecord, ReadOptions, Record
+from annotator.formats.records import (
+    DEFAULT_OPTIONS,
+    Adjustment,
+    InvalidRecord,
+    ReadOptions,
+    Record,
+    RecordAnnotation,
+)
 from annotator.labels import LabelScheme
 from annotator.spans import Status
 
 LABEL_KEYS = ("label", "labels")
+ENTITY_KEY = "entities"
+RELATION_KEY = "relations"
+ANNOTATIONS_KEY = "annotations"
+# Any of these keys makes a line doccano's; a line of Label Studio's has "data".
+DOCCANO_KEYS = (*LABEL_KEYS, ENTITY_KEY, ANNOTATIONS_KEY)
+TEXT_KEY = "text"
+# What a line holds besides its metadata: everything else goes to meta.
+KNOWN_KEYS = (
+    TEXT_KEY,
+    "meta",
+    *DOCCANO_KEYS,
+    RELATION_KEY,
+    "cats",
+    "annotator",
+    "status",
+)
 
 
 def read(
     path: Path, source: str, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
 ) -> Iterator[Record | InvalidRecord]:
-    """Each line's record or its problem; a line without ``label`` is a text to annotate."""
+    """Each line's records or its problem; a line without labels is a text to annotate."""
     for item in prodigy.json_lines(path, source):
         if isinstance(item, InvalidRecord):
             yield item
             continue
         number, data = item
         try:
-            yield parse_record(data, source=source, line=number, scheme=scheme, options=options)
+            yield from parse_records(
+                data, source=source, line=number, scheme=scheme, options=options
+            )
         except InvalidRecord as error:
             yield error
 
@@ -41,25 +76,39 @@ def read(
 def read_any_jsonl(
     path: Path, source: str, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
 ) -> Iterator[Record | InvalidRecord]:
-    """A .jsonl of either kind: a line is doccano when it has ``label`` and no Prodigy keys."""
+    """A .jsonl of either kind: a line is doccano when it has doccano's label keys and no
+    Prodigy keys."""
     for item in prodigy.json_lines(path, source):
         if isinstance(item, InvalidRecord):
             yield item
             continue
         number, data = item
-        parse = parse_record if looks_like(data) else prodigy.parse_record
         try:
-            yield parse(data, source=source, line=number, scheme=scheme, options=options)
+            if looks_like(data):
+                yield from parse_records(
+                    data, source=source, line=number, scheme=scheme, options=options
+                )
+            else:
+                yield prodigy.parse_record(
+                    data, source=source, line=number, scheme=scheme, options=options
+                )
         except InvalidRecord as error:
             yield error
 
 
 def looks_like(data: Any) -> bool:
-    """True for a decoded doccano line (a ``label`` list, none of Prodigy's decision keys)."""
-    return (
-        isinstance(data, dict)
-        and any(key in data for key in LABEL_KEYS)
-        and not any(key in data for key in prodigy.ANNOTATION_KEYS)
+    """True for a decoded doccano line (``label``, ``entities`` or 1.0's ``annotations``, and
+    none of Prodigy's decision keys or Label Studio's ``data``)."""
+    if not isinstance(data, dict) or "data" in data:
+        return False
+    if any(key in data for key in prodigy.ANNOTATION_KEYS):
+        return False
+    if any(key in data for key in (*LABEL_KEYS, ENTITY_KEY)):
+        return True
+    # Label Studio's annotations hold "result" lists; doccano 1.0's are labels with offsets.
+    found = data.get(ANNOTATIONS_KEY)
+    return isinstance(found, list) and not any(
+        isinstance(item, dict) and "result" in item for item in found
     )
 
 
@@ -71,67 +120,263 @@ def parse_record(
     scheme: LabelScheme,
     options: ReadOptions = DEFAULT_OPTIONS,
 ) -> Record:
-    """A decoded doccano line as a Record; raise InvalidRecord saying what is wrong with it."""
+    """A decoded doccano line as one Record (the first user's, for doccano 1.0); raise
+    InvalidRecord saying what is wrong with it."""
+    return parse_records(data, source=source, line=line, scheme=scheme, options=options)[0]
+
+
+def parse_records(
+    data: Any,
+    *,
+    source: str,
+    line: int,
+    scheme: LabelScheme,
+    options: ReadOptions = DEFAULT_OPTIONS,
+) -> list[Record]:
+    """A decoded doccano line's records: one, or one per user for doccano 1.0's annotations;
+    raise InvalidRecord saying what is wrong with it."""
     try:
-        record = _parse(data, source=source, line=line, scheme=scheme, options=options)
+        return _parse(data, source=source, line=line, scheme=scheme, options=options)
     except AnnotationProblem as problem:
         raise InvalidRecord(source, problem.line or line, str(problem)) from None
-    return record
 
 
 def _parse(
     data: Any, *, source: str, line: int, scheme: LabelScheme, options: ReadOptions
-) -> Record:
+) -> list[Record]:
     if not isinstance(data, dict):
         raise AnnotationProblem(f"a record must be a JSON object, got {prodigy.json_type(data)}")
-    text = data.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise AnnotationProblem('"text" must be a non-empty string')
+    text = _text_of(data, options=options)
+    meta = _meta_of(data, text_key=options.text_column or TEXT_KEY)
+
+    def record(annotation: RecordAnnotation | None) -> Record:
+        return Record(
+            text=text, source=source, line=line, meta=meta, split=False, annotation=annotation
+        )
+
+    # A blank text is skipped (and counted) by the import, whatever it was labelled with.
+    if not text.strip():
+        return [record(None)]
+    if ANNOTATIONS_KEY in data and not any(key in data for key in (*LABEL_KEYS, ENTITY_KEY)):
+        return [
+            record(
+                _checked(
+                    text,
+                    spans,
+                    categories,
+                    annotator=user,
+                    data=data,
+                    scheme=scheme,
+                    options=options,
+                )
+            )
+            for user, (spans, categories) in _by_user(data[ANNOTATIONS_KEY]).items()
+        ] or [record(None)]
+    key = next((key for key in (ENTITY_KEY, *LABEL_KEYS) if key in data), None)
+    if key is None:
+        return [record(None)]
+    spans, categories, ids = _labels_of(data[key], key=key)
+    categories += _categories_of(data.get("cats", []), key="cats")
+    annotation = _checked(
+        text,
+        spans,
+        categories,
+        annotator=_annotator_of(data),
+        data=data,
+        scheme=scheme,
+        options=options,
+    )
+    left_out = _relations_of(data.get(RELATION_KEY, []), ids=ids, text=text)
+    if left_out:
+        annotation = RecordAnnotation(
+            entities=annotation.entities,
+            events=annotation.events,
+            categories=annotation.categories,
+            annotator=annotation.annotator,
+            status=annotation.status,
+            adjustments=(*annotation.adjustments, *left_out),
+        )
+    return [record(annotation)]
+
+
+def _text_of(data: dict[str, Any], *, options: ReadOptions) -> str:
+    key = options.text_column or TEXT_KEY
+    if key not in data:
+        keys = ", ".join(repr(name) for name in data) or "no keys"
+        hint = "" if options.text_column else "; name the key of the text with --text-column"
+        raise AnnotationProblem(f'missing "{key}" (the line has {keys}){hint}')
+    text = data[key]
+    if not isinstance(text, str):
+        raise AnnotationProblem(f'"{key}" must be a string, got {prodigy.json_type(text)}')
+    return text
+
+
+def _meta_of(data: dict[str, Any], *, text_key: str) -> dict[str, Any]:
+    """The line's ``meta`` with doccano's other keys (its id, spread metadata, comments)."""
     meta = data.get("meta", {})
     if not isinstance(meta, dict):
         raise AnnotationProblem(f'"meta" must be an object, got {prodigy.json_type(meta)}')
-    key = next((key for key in LABEL_KEYS if key in data), None)
-    annotation = None
-    if key is not None:
-        spans = _spans_of(data[key], key=key)
-        cats = data.get("cats", [])
-        if not isinstance(cats, list) or not all(isinstance(name, str) for name in cats):
-            raise AnnotationProblem(f'"cats" must be a list of category names, got {cats!r}')
-        annotator = data.get("annotator")
-        if annotator is not None and (not isinstance(annotator, str) or not annotator):
-            raise AnnotationProblem(f'"annotator" must be a non-empty string, got {annotator!r}')
-        status = data.get("status", "accept")
-        if status not in get_args(Status):
-            raise AnnotationProblem(f'"status" must be accept, reject or skip; got {status!r}')
-        annotation = build_annotation(
-            text,
-            spans=spans,
-            categories=cats,
-            annotator=annotator,
-            status=status,
-            scheme=scheme,
-            options=options,
-        )
-    return Record(
-        text=text, source=source, line=line, meta=meta, split=False, annotation=annotation
+    meta = dict(meta)
+    for name, value in data.items():
+        if name in KNOWN_KEYS or name == text_key or name in meta:
+            continue
+        if value is None or value == [] or value == {} or value == "":
+            continue
+        meta[name] = value
+    return meta
+
+
+def _annotator_of(data: dict[str, Any]) -> str | None:
+    annotator = data.get("annotator")
+    if annotator is not None and (not isinstance(annotator, str) or not annotator.strip()):
+        raise AnnotationProblem(f'"annotator" must be a non-empty string, got {annotator!r}')
+    return annotator
+
+
+def _status_of(data: dict[str, Any]) -> Status:
+    status = data.get("status", "accept")
+    if status not in get_args(Status):
+        raise AnnotationProblem(f'"status" must be accept, reject or skip; got {status!r}')
+    return status  # type: ignore[no-any-return]
+
+
+def _checked(
+    text: str,
+    spans: list[FileSpan],
+    categories: list[str],
+    *,
+    annotator: str | None,
+    data: dict[str, Any],
+    scheme: LabelScheme,
+    options: ReadOptions,
+) -> RecordAnnotation:
+    return build_annotation(
+        text,
+        spans=spans,
+        categories=categories,
+        annotator=annotator,
+        status=_status_of(data),
+        scheme=scheme,
+        options=options,
     )
 
 
-def _spans_of(raw: Any, *, key: str) -> list[FileSpan]:
+def _name(value: Any) -> str | None:
+    """A label as doccano writes it: a name, or (doccano 1.0) a number the label map names."""
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _is_offset(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _labels_of(raw: Any, *, key: str) -> tuple[list[FileSpan], list[str], dict[Any, FileSpan]]:
+    """The spans and categories of a ``label`` or ``entities`` list, and the entities by id."""
     if not isinstance(raw, list):
         raise AnnotationProblem(f'"{key}" must be a list, got {prodigy.json_type(raw)}')
     spans: list[FileSpan] = []
+    categories: list[str] = []
+    ids: dict[Any, FileSpan] = {}
     for index, item in enumerate(raw):
-        if (
-            not isinstance(item, list)
-            or len(item) != 3
-            or not all(isinstance(n, int) and not isinstance(n, bool) for n in item[:2])
-            or not isinstance(item[2], str)
-        ):
-            raise AnnotationProblem(f"{key}[{index}] must be [start, end, label], got {item!r}")
-        start, end, label = item
-        spans.append(FileSpan(start, end, label))
-    return spans
+        if isinstance(item, dict):
+            span = _span_object(item, where=f"{key}[{index}]")
+            if "id" in item:
+                ids[item["id"]] = span
+            spans.append(span)
+        elif isinstance(item, list):
+            if len(item) != 3 or not all(_is_offset(n) for n in item[:2]) or _name(item[2]) is None:
+                raise AnnotationProblem(f"{key}[{index}] must be [start, end, label], got {item!r}")
+            spans.append(FileSpan(item[0], item[1], str(_name(item[2]))))
+        elif _name(item) is not None and key in LABEL_KEYS:
+            # A text classification project's label list: the example's categories.
+            categories.append(str(_name(item)))
+        else:
+            raise AnnotationProblem(
+                f"{key}[{index}] must be [start, end, label] or a category name, got {item!r}"
+            )
+    return spans, categories, ids
+
+
+def _span_object(item: dict[str, Any], *, where: str) -> FileSpan:
+    start, end, label = item.get("start_offset"), item.get("end_offset"), _name(item.get("label"))
+    if not _is_offset(start) or not _is_offset(end):
+        raise AnnotationProblem(
+            f'{where}: "start_offset" and "end_offset" must be integers, got {start!r} and {end!r}'
+        )
+    if label is None:
+        raise AnnotationProblem(
+            f'{where}: "label" must be a label name or id, got {item.get("label")!r}'
+        )
+    assert isinstance(start, int) and isinstance(end, int)
+    return FileSpan(start, end, label)
+
+
+def _categories_of(raw: Any, *, key: str) -> list[str]:
+    if not isinstance(raw, list) or any(_name(name) is None for name in raw):
+        raise AnnotationProblem(f'"{key}" must be a list of category names, got {raw!r}')
+    return [str(_name(name)) for name in raw]
+
+
+def _by_user(raw: Any) -> dict[str | None, tuple[list[FileSpan], list[str]]]:
+    """doccano 1.0's annotations of an example by user, in the order users first appear: spans
+    where an annotation has offsets, categories where it has none."""
+    if not isinstance(raw, list):
+        raise AnnotationProblem(f'"annotations" must be a list, got {prodigy.json_type(raw)}')
+    users: dict[str | None, tuple[list[FileSpan], list[str]]] = {}
+    for index, item in enumerate(raw):
+        where = f"annotations[{index}]"
+        if not isinstance(item, dict):
+            raise AnnotationProblem(f"{where} must be an object, got {prodigy.json_type(item)}")
+        user = item.get("user")
+        if user is not None and _name(user) is None:
+            raise AnnotationProblem(f'{where}: "user" must be a user id or name, got {user!r}')
+        spans, categories = users.setdefault(_name(user) if user is not None else None, ([], []))
+        if "start_offset" in item or "end_offset" in item:
+            spans.append(_span_object(item, where=where))
+            continue
+        name = _name(item.get("label"))
+        if name is None:
+            raise AnnotationProblem(
+                f'{where}: "label" must be a label name or id, got {item.get("label")!r}'
+            )
+        categories.append(name)
+    return users
+
+
+def _relations_of(raw: Any, *, ids: dict[Any, FileSpan], text: str) -> list[Adjustment]:
+    """Each relation, checked against the entities it joins, as what the import leaves out."""
+    if not isinstance(raw, list):
+        raise AnnotationProblem(f'"relations" must be a list, got {prodigy.json_type(raw)}')
+    left_out = []
+    for index, item in enumerate(raw):
+        where = f"relations[{index}]"
+        if not isinstance(item, dict):
+            raise AnnotationProblem(f"{where} must be an object, got {prodigy.json_type(item)}")
+        kind = _name(item.get("type"))
+        if kind is None:
+            raise AnnotationProblem(f'{where}: "type" must be a name, got {item.get("type")!r}')
+        ends = []
+        for side in ("from_id", "to_id"):
+            if item.get(side) not in ids:
+                raise AnnotationProblem(
+                    f'{where}: "{side}" {item.get(side)!r} is not the id of one of the entities'
+                )
+            span = ids[item[side]]
+            ends.append(
+                f"{span.start_char}-{span.end_char} {text[span.start_char : span.end_char]!r}"
+            )
+        left_out.append(
+            Adjustment(
+                "left out",
+                f"relation {kind} from {ends[0]} to {ends[1]} read but not stored "
+                "(no event arguments yet)",
+            )
+        )
+    return left_out
 
 
 def line_of(record: Record) -> dict[str, Any]:

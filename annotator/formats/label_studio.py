@@ -71,9 +71,15 @@ def read(
             continue
         index, line, data = item
         try:
+            if doccano.looks_like(data):
+                yield from doccano.parse_records(
+                    data, source=source, line=line, scheme=scheme, options=options
+                )
+                continue
             if isinstance(data, dict) and not any(key in data for key in TASK_KEYS):
-                parse = doccano.parse_record if doccano.looks_like(data) else prodigy.parse_record
-                yield parse(data, source=source, line=line, scheme=scheme, options=options)
+                yield prodigy.parse_record(
+                    data, source=source, line=line, scheme=scheme, options=options
+                )
                 continue
             yield from parse_task(
                 data, source=source, line=line, index=index, scheme=scheme, options=options

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from annotator.formats import Record, doccano
+from annotator.formats import InvalidRecord, Record, doccano
+from annotator.formats.records import ReadOptions
 from annotator.labels import LabelScheme
 from annotator.spans import Span
 
@@ -93,4 +94,191 @@ def test_a_bad_line_is_named(case: str, read_all: Reader, write_file: Writer) ->
 
     assert len(records) == 1
     assert [error.line for error in errors] == [2]
+    assert reason in errors[0].reason
+
+
+# --- the layouts doccano itself writes ------------------------------------------------------
+
+SHELLING = "Soldiers shelled Moebye on Monday."
+
+
+def read_lines(scheme: LabelScheme, write_file: Writer, *lines: Any, **options: Any) -> Any:
+    path = write_file("d.jsonl", "".join(json.dumps(line) + "\n" for line in lines))
+    items = list(doccano.read(path, str(path), scheme, ReadOptions(**options)))
+    return (
+        [item for item in items if isinstance(item, Record)],
+        [item for item in items if isinstance(item, InvalidRecord)],
+    )
+
+
+def test_entities_and_relations_are_read_and_the_relations_counted(
+    scheme: LabelScheme, write_file: Writer
+) -> None:
+    line = {
+        "id": 41,
+        "text": SHELLING,
+        "entities": [
+            {"id": 7, "label": "ARMED_GROUP", "start_offset": 0, "end_offset": 8},
+            {"id": 8, "label": "SHELLING", "start_offset": 9, "end_offset": 16},
+            {"id": 9, "label": "GPE", "start_offset": 17, "end_offset": 23},
+        ],
+        "relations": [{"id": 1, "from_id": 8, "to_id": 7, "type": "ACTOR"}],
+        "Comments": [],
+    }
+
+    (record,), errors = read_lines(scheme, write_file, line)
+
+    assert errors == []
+    assert record.annotation is not None
+    assert record.annotation.entities == (Span(0, 8, "ARMED_GROUP"), Span(17, 23, "GPE"))
+    assert record.annotation.events == (Span(9, 16, "SHELLING"),)
+    assert [(a.kind, a.what) for a in record.annotation.adjustments] == [
+        (
+            "left out",
+            "relation ACTOR from 9-16 'shelled' to 0-8 'Soldiers' read but not stored "
+            "(no event arguments yet)",
+        )
+    ]
+    # doccano's own keys are the sentence's context; an empty comment list is nothing.
+    assert dict(record.meta) == {"id": 41}
+
+
+def test_doccano_1_0_annotations_are_each_users_record_with_the_label_map(
+    scheme: LabelScheme, write_file: Writer
+) -> None:
+    line = {
+        "id": 1,
+        "text": SHELLING,
+        "annotations": [
+            {"label": 3, "start_offset": 17, "end_offset": 23, "user": 1},
+            {"label": 1, "start_offset": 0, "end_offset": 8, "user": 1},
+            {"label": 3, "start_offset": 17, "end_offset": 23, "user": 2},
+            {"label": 9, "user": 2},
+        ],
+        "meta": {"desk": "north"},
+        "annotation_approver": "admin",
+    }
+    label_map = {"1": "ARMED_GROUP", "3": "GPE", "9": "EXPLOSIONS"}
+
+    records, errors = read_lines(scheme, write_file, line, label_map=label_map)
+
+    assert errors == []
+    found = [
+        (r.annotation.annotator, r.annotation.entities, r.annotation.categories)
+        for r in records
+        if r.annotation
+    ]
+    assert found == [
+        ("1", (Span(0, 8, "ARMED_GROUP"), Span(17, 23, "GPE")), ()),
+        ("2", (Span(17, 23, "GPE"),), ("EXPLOSIONS",)),
+    ]
+    assert dict(records[0].meta) == {"desk": "north", "id": 1, "annotation_approver": "admin"}
+
+
+def test_doccano_1_0_without_a_label_map_names_the_id(
+    scheme: LabelScheme, write_file: Writer
+) -> None:
+    line = {"text": SHELLING, "annotations": [{"label": 3, "start_offset": 17, "end_offset": 23}]}
+
+    records, errors = read_lines(scheme, write_file, line)
+
+    assert records == []
+    assert "unknown entity or event label '3'" in errors[0].reason
+    assert "--label-map" in errors[0].reason
+
+
+def test_a_text_classification_label_list_is_the_categories(
+    scheme: LabelScheme, write_file: Writer
+) -> None:
+    line = {"id": 5, "text": SHELLING, "label": ["Explosions"], "Comments": []}
+
+    (record,), errors = read_lines(scheme, write_file, line, label_map={"Explosions": "EXPLOSIONS"})
+
+    assert errors == []
+    assert record.annotation is not None
+    assert record.annotation.categories == ("EXPLOSIONS",)
+    assert record.annotation.entities == record.annotation.events == ()
+
+
+def test_a_blank_text_is_read_for_the_import_to_skip(
+    scheme: LabelScheme, write_file: Writer
+) -> None:
+    (record,), errors = read_lines(scheme, write_file, {"text": "  ", "label": [[0, 1, "GPE"]]})
+
+    assert errors == []
+    assert record.blank and record.annotation is None
+
+
+def test_the_text_key_comes_from_text_column(scheme: LabelScheme, write_file: Writer) -> None:
+    line = {"notes": SHELLING, "label": [[17, 23, "GPE"]]}
+
+    (record,), errors = read_lines(scheme, write_file, line, text_column="notes")
+    _, refused = read_lines(scheme, write_file, line)
+
+    assert errors == [] and record.text == SHELLING
+    assert "missing \"text\" (the line has 'notes', 'label')" in refused[0].reason
+    assert "--text-column" in refused[0].reason
+
+
+def test_write_of_read_gives_the_same_records_for_every_layout(
+    scheme: LabelScheme, write_file: Writer, tmp_path: Path
+) -> None:
+    lines = [
+        {"text": SHELLING, "label": [[0, 8, "ARMED_GROUP"], [9, 16, "SHELLING"]], "cats": []},
+        {
+            "text": SHELLING,
+            "entities": [{"id": 1, "label": "GPE", "start_offset": 17, "end_offset": 23}],
+            "relations": [],
+        },
+        {
+            "text": SHELLING,
+            "annotations": [{"label": "GPE", "start_offset": 17, "end_offset": 23, "user": "ana"}],
+        },
+        {"text": SHELLING, "label": [], "status": "reject", "annotator": "bob"},
+    ]
+    first, errors = read_lines(scheme, write_file, *lines)
+    out = tmp_path / "out.jsonl"
+
+    doccano.write(first, out)
+    again = [r for r in doccano.read(out, str(out), scheme) if isinstance(r, Record)]
+
+    assert errors == []
+    assert [(r.text, r.annotation, dict(r.meta)) for r in again] == [
+        (r.text, r.annotation, dict(r.meta)) for r in first
+    ]
+
+
+BAD_DOCCANO = {
+    "entity offsets": (
+        {"text": SHELLING, "entities": [{"id": 1, "label": "GPE", "start_offset": "17"}]},
+        'entities[0]: "start_offset" and "end_offset" must be integers',
+    ),
+    "relation to nothing": (
+        {
+            "text": SHELLING,
+            "entities": [{"id": 1, "label": "GPE", "start_offset": 17, "end_offset": 23}],
+            "relations": [{"from_id": 1, "to_id": 2, "type": "LOCATION"}],
+        },
+        'relations[0]: "to_id" 2 is not the id of one of the entities',
+    ),
+    "annotations not a list": ({"text": SHELLING, "annotations": "GPE"}, "must be a list"),
+    "annotation without label": (
+        {"text": SHELLING, "annotations": [{"start_offset": 17, "end_offset": 23}]},
+        'annotations[0]: "label" must be a label name or id',
+    ),
+    "text not a string": ({"text": 3, "label": []}, '"text" must be a string'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DOCCANO))
+def test_a_bad_doccano_line_names_its_key(
+    case: str, scheme: LabelScheme, write_file: Writer
+) -> None:
+    bad, reason = BAD_DOCCANO[case]
+    good = {"text": SHELLING, "label": [[17, 23, "GPE"]]}
+
+    records, errors = read_lines(scheme, write_file, good, bad)
+
+    assert len(records) == 1
+    assert [e.line for e in errors] == [2]
     assert reason in errors[0].reason
