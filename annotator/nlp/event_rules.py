@@ -1,10 +1,16 @@
-"""The ``conflict_events`` component: event triggers from lemma patterns, with the attack,
-strike and compound rules that pick a trigger's label from its sentence.
+"""The ``conflict_events`` component: event triggers from lemma patterns, with the rules that pick
+a trigger's label from who acted and who or what was acted on.
+
+Violence is told apart by its parties, read off the dependency parse: a crowd's violence is RIOT,
+violence against an armed target ARMED_CLASH, against civilians ATTACK_ON_CIVILIANS. Casualties
+and displacement have no category of their own; the component writes what caused them (the event
+label of the violence) to ``doc.spans["event_causes"]``, from which the suggester takes the
+sentence's category. The word lists are data in ``lexicon.json``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +31,18 @@ from annotator.nlp.rules import (
     read_lexicon,
 )
 
+# Casualty and displacement triggers, labelled with the event that caused them.
+CAUSES_KEY = "event_causes"
+
+ARMED_CLASH = "ARMED_CLASH"
+ATTACK_ON_CIVILIANS = "ATTACK_ON_CIVILIANS"
+RIOT = "RIOT"
+# The labels whose triggers get a cause from their sentence.
+EFFECTS = frozenset({"CASUALTIES", "DISPLACEMENT"})
+# Words in a target's phrase that make it civilian whatever its head ("a camp for displaced
+# people", "an IDP camp").
+CIVILIAN_CUES = frozenset({"displaced", "displace", "refugee", "civilian", "idp", "idps"})
+
 
 @Language.factory("conflict_events", default_config={"patterns_dir": str(DEFAULT_PATTERNS)})
 def make_conflict_events(nlp: Language, name: str, patterns_dir: str) -> ConflictEvents:
@@ -40,6 +58,94 @@ class _Rule:
     resolve: str | None
 
 
+class Parties:
+    """Who acted and who or what was acted on, and whether a party is armed, civilian or a crowd."""
+
+    def __init__(self, lexicon: dict[str, frozenset[str]]) -> None:
+        self.lex = lexicon
+        self.armed = lexicon["armed_targets"] | lexicon["armed_heads"]
+        self.civilian = lexicon["civilian_targets"] | lexicon["crowd_actors"]
+
+    def _heads(self, token: Token) -> Iterator[Token]:
+        """The token and its conjuncts; 'a group of youths' stands for the youths too."""
+        for item in (token, *token.conjuncts):
+            yield item
+            if lemma_lower(item) in self.lex["party_nouns"]:
+                for prep in item.children:
+                    if prep.dep_ == "prep" and prep.lower_ == "of":
+                        yield from (c for c in prep.children if c.dep_ == "pobj")
+
+    def is_armed(self, token: Token) -> bool:
+        """An armed group, its people or its places (troops, a base, a police station)."""
+        for item in self._heads(token):
+            phrase = {lemma_lower(t) for t in item.subtree if abs(t.i - item.i) < 6}
+            if phrase & CIVILIAN_CUES:
+                continue
+            if (
+                item.ent_type_ == "ARMED_GROUP"
+                or lemma_lower(item) in self.armed
+                or any(
+                    c.dep_ in {"amod", "compound"}
+                    and lemma_lower(c) in self.lex["armed_target_modifiers"]
+                    for c in item.children
+                )
+            ):
+                return True
+        return False
+
+    def is_civilian(self, token: Token) -> bool:
+        """Unarmed people or their places (villagers, a man, a market, an IDP camp)."""
+        for item in self._heads(token):
+            phrase = {lemma_lower(t) for t in item.subtree if abs(t.i - item.i) < 6}
+            if lemma_lower(item) in self.civilian or phrase & CIVILIAN_CUES:
+                return True
+        return False
+
+    def is_crowd(self, token: Token) -> bool:
+        """A crowd that may act: a mob, rioters, protesters, residents; never an armed group."""
+        if self.is_armed(token):
+            return False
+        return any(lemma_lower(item) in self.lex["crowd_actors"] for item in self._heads(token))
+
+    def actors(self, token: Token) -> list[Token]:
+        """Who did what ``token`` says: its subject, its 'by' agent, or its clause's subject."""
+        found: list[Token] = []
+        for child in token.children:
+            noun_modifier = child.dep_ == "compound" and token.pos_ == "NOUN"  # 'mob attack'
+            if child.dep_ in {"nsubj", "poss"} or noun_modifier:
+                found.append(child)
+            elif child.dep_ == "agent" or (child.dep_ == "prep" and child.lower_ == "by"):
+                found.extend(c for c in child.children if c.dep_ == "pobj")
+        passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in token.children)
+        if not found and not passive and token.head.i != token.i:
+            # 'troops shot and killed': the second verb shares the subject; '..., killing
+            # three' and 'opened fire, injuring two' have their clause's.
+            if token.dep_ == "conj" or (token.dep_ == "advcl" and token.tag_ == "VBG"):
+                return self.actors(token.head)
+            if token.dep_ == "xcomp":
+                return self.actors(token.head)
+        return found
+
+    def targets(self, token: Token) -> list[Token]:
+        """Who or what ``token`` was done to: its object, the one 'on' or 'at' it, its patient."""
+        found: list[Token] = []
+        for child in token.children:
+            if child.dep_ in {"dobj", "nsubjpass"}:
+                found.append(child)
+            elif child.dep_ == "prep" and child.lower_ in self.lex["target_prepositions"]:
+                found.extend(c for c in child.children if c.dep_ == "pobj")
+        if not any(c.dep_ == "dobj" for c in token.children):
+            # 'shot and killed two civilians': the object sits on the last verb.
+            for conj in token.conjuncts:
+                if conj.pos_ == "VERB" and conj.i > token.i:
+                    found.extend(c for c in conj.children if c.dep_ == "dobj")
+        if token.dep_ == "acl" and token.tag_ == "VBN":
+            found.append(token.head)  # 'a man beaten by soldiers'
+        if token.dep_ in {"pobj", "dobj"} and token.head.dep_ == "prep":
+            found.extend(c for c in token.head.head.children if c.dep_ == "dobj")
+        return found
+
+
 class ConflictEvents:
     """Find event triggers with lemma patterns and write them to ``doc.spans["events"]``."""
 
@@ -47,6 +153,7 @@ class ConflictEvents:
         self, nlp: Language, records: Sequence[dict[str, Any]], lexicon: dict[str, frozenset[str]]
     ) -> None:
         self.lex = lexicon
+        self.parties = Parties(lexicon)
         self.lemmas: set[str] = set()
         self.matcher = Matcher(nlp.vocab, validate=True)
         self.rules: dict[int, _Rule] = {}
@@ -81,18 +188,31 @@ class ConflictEvents:
             label = self._resolve(doc[start:end], rule)
             if label is not None:
                 triggers.append(SpacySpan(doc, start, end, label=label))
-        doc.spans[EVENTS_KEY] = self._merge_compounds(doc, triggers)
+        events = self._merge_compounds(doc, triggers)
+        doc.spans[EVENTS_KEY] = events
+        doc.spans[CAUSES_KEY] = self._causes(doc, events)
         return doc
 
     def _resolve(self, trigger: SpacySpan, rule: _Rule) -> str | None:
         """The label of an ambiguous trigger from its context; None when it is no event."""
         if rule.resolve == "attack":
             return self._attack_label(trigger, default=rule.label)
+        if rule.resolve == "fire":
+            return self._fire_label(trigger, default=rule.label)
+        if rule.resolve == "violence":
+            # Beating, burning, torturing: a crowd's is a riot, anyone else's the rule's label.
+            return RIOT if self._by_crowd(trigger.root) else rule.label
+        if rule.resolve == "clash":
+            return RIOT if self._crowd_fights(trigger.root) else rule.label
+        if rule.resolve == "riot":
+            # 'riot police', 'riot gear' name a force or a thing, not a riot.
+            root = trigger.root
+            return None if root.dep_ in {"compound", "amod", "nmod"} else rule.label
         if rule.resolve == "raid":
             # Only a raid on civilians is a trigger of its own: raids on a base are part of the
             # fighting, raids to arrest people are the arrest.
             label = self._attack_label(trigger, default="")
-            return label if label == "ATTACK_ON_CIVILIANS" else None
+            return label if label == ATTACK_ON_CIVILIANS else None
         if rule.resolve == "meet":
             objects = {lemma_lower(c) for c in trigger.root.children if c.dep_ == "dobj"}
             return None if objects & self.lex["non_meeting_objects"] else rule.label
@@ -112,40 +232,121 @@ class ConflictEvents:
             return "PROTEST"
         return default
 
+    def _by_crowd(self, token: Token) -> bool:
+        return any(self.parties.is_crowd(actor) for actor in self.parties.actors(token))
+
+    def _crowd_fights(self, token: Token) -> bool:
+        """Whether a crowd is one side of a clash ('protesters clashed with police')."""
+        sides = list(self.parties.actors(token))
+        for child in token.children:
+            if child.dep_ == "prep" and child.lower_ in {"with", "between", "among", "amongst"}:
+                sides.extend(c for c in child.children if c.dep_ == "pobj")
+        if token.dep_ == "pobj" and token.head.lower_ in {"in", "during", "into"}:
+            sides.extend(self.parties.actors(token.head.head))
+        return any(self.parties.is_crowd(side) for side in sides)
+
     def _attack_label(self, trigger: SpacySpan, *, default: str) -> str:
-        """An attack on civilians or on an armed target, judged by what was attacked."""
-        for target in self._targets(trigger):
-            words = {lemma_lower(t) for t in target.subtree if t.i - target.i < 6}
-            if (
-                target.ent_type_ == "ARMED_GROUP"
-                or lemma_lower(target) in self.lex["armed_targets"]
-                or any(
-                    c.dep_ in {"amod", "compound"}
-                    and lemma_lower(c) in self.lex["armed_target_modifiers"]
-                    for c in target.children
-                )
-            ):
-                if not words & {"displaced", "displace", "refugee", "civilian"}:
-                    return "ARMED_CLASH"
-            if lemma_lower(target) in self.lex["civilian_targets"] or words & {
-                "displaced",
-                "displace",
-                "refugee",
-                "civilian",
-            }:
-                return "ATTACK_ON_CIVILIANS"
+        """A crowd's attack, or an attack on civilians or on an armed target, judged by who."""
+        token = trigger.root
+        if self._by_crowd(token):
+            return RIOT
+        targets = [t for part in trigger for t in self.parties.targets(part)]
+        # A place attacked is either: 'attacked Kani, killing six soldiers' tells which.
+        targets.extend(
+            target
+            for clause in token.children
+            if clause.dep_ in {"advcl", "conj"} and lemma_lower(clause) in self.lex["harm_verbs"]
+            for target in self.parties.targets(clause)
+        )
+        for target in targets:
+            if self.parties.is_armed(target):
+                return ARMED_CLASH
+            if self.parties.is_civilian(target):
+                return ATTACK_ON_CIVILIANS
         return default
 
-    def _targets(self, trigger: SpacySpan) -> Iterator[Token]:
-        for token in trigger:
-            for child in token.children:
-                if child.dep_ in {"dobj", "nsubjpass"}:
-                    yield child
-                elif child.dep_ == "prep" and child.lower_ in {"on", "against", "in"}:
-                    yield from (c for c in child.children if c.dep_ == "pobj")
-        root = trigger.root
-        if root.dep_ in {"pobj", "dobj"} and root.head.dep_ == "prep":
-            yield from (c for c in root.head.head.children if c.dep_ == "dobj")
+    def _fire_label(self, trigger: SpacySpan, *, default: str) -> str | None:
+        """'fired at villagers', 'fired on troops'; 'fired tear gas', 'fired shells' are not."""
+        token = trigger.root
+        objects = [c for c in token.children if c.dep_ == "dobj"]
+        if any(lemma_lower(t) in self.lex["not_fired_at"] for c in objects for t in c.subtree):
+            return None  # 'fired tear gas', 'fired warning shots'
+        if any(lemma_lower(t) in self.lex["remote_weapons"] for c in objects for t in c.subtree):
+            return None  # the weapon is the trigger ('fired mortar shells at the village')
+        aimed = [
+            c
+            for prep in token.children
+            if prep.dep_ == "prep" and prep.lower_ in self.lex["target_prepositions"]
+            for c in prep.children
+            if c.dep_ == "pobj"
+        ]
+        if not aimed and not any(c.dep_ == "nsubjpass" for c in token.children):
+            return None
+        if any(lemma_lower(c) in self.lex["not_fired_at"] for c in aimed):
+            return None  # 'fired into the air'
+        return self._attack_label(trigger, default=default)
+
+    def _causes(self, doc: Doc, events: Sequence[SpacySpan]) -> list[SpacySpan]:
+        """Casualty and displacement triggers, labelled with the event that caused them."""
+        by_token = {t.i: span for span in events for t in span}
+        causes: list[SpacySpan] = []
+        for span in events:
+            if span.label_ in EFFECTS:
+                cause = self._cause_of(span, by_token)
+                if cause is not None:
+                    causes.append(SpacySpan(doc, span.start, span.end, label=cause))
+        return causes
+
+    def _cause_of(self, span: SpacySpan, by_token: dict[int, SpacySpan]) -> str | None:
+        """The event label of what killed, hurt or drove out the people of ``span``."""
+        token = span.root
+
+        def trigger_in(tokens: Iterable[Token]) -> str | None:
+            for t in tokens:
+                other = by_token.get(t.i)
+                if other is not None and other is not span and other.label_ not in EFFECTS:
+                    return str(other.label_)
+            return None
+
+        # 'shot and killed', 'shelled the town, killing one', 'shot dead': the verb it hangs on.
+        if token.dep_ in {"conj", "advcl", "oprd", "acomp", "xcomp", "ccomp"}:
+            if label := trigger_in([token.head]):
+                return label
+        # 'killed in fighting', 'fled from the shelling', 'died after soldiers opened fire',
+        # 'killed by an air strike', 'the airstrike killed five'.
+        for child in token.children:
+            if child.dep_ in {"prep", "agent", "advcl", "nsubj", "npadvmod", "conj"}:
+                if label := trigger_in(child.subtree):
+                    return label
+        victims = self.parties.targets(token)
+        if lemma_lower(token) in self.lex["undergo_verbs"]:
+            # 'two villagers died', 'residents fled': the subject is who suffered it.
+            victims.extend(c for c in token.children if c.dep_ == "nsubj")
+            actors = [
+                c
+                for agent in token.children
+                if agent.dep_ == "agent"
+                for c in agent.children
+                if c.dep_ == "pobj"
+            ]
+        else:
+            actors = self.parties.actors(token)
+        if token.dep_ in {"amod", "acomp", "oprd"}:
+            victims.append(token.head)
+        if any(self.parties.is_crowd(actor) for actor in actors):
+            return RIOT
+        if any(self.parties.is_armed(actor) for actor in actors):
+            if any(self.parties.is_armed(victim) for victim in victims):
+                return ARMED_CLASH
+            return ATTACK_ON_CIVILIANS if span.label_ == "CASUALTIES" else None
+        if span.label_ != "CASUALTIES":
+            return None
+        # No one named as the killer: the victims tell the kind of violence.
+        if any(self.parties.is_armed(victim) for victim in victims):
+            return ARMED_CLASH
+        if any(self.parties.is_civilian(victim) for victim in victims):
+            return ATTACK_ON_CIVILIANS
+        return None
 
     def _merge_compounds(self, doc: Doc, triggers: list[SpacySpan]) -> list[SpacySpan]:
         """'landmine explosion', 'artillery shelling': one trigger for one expression."""

@@ -5,6 +5,11 @@ The statistical pipeline finds names (OntoNotes labels); an ``entity_ruler`` and
 ``conflict_events`` component finds event triggers with lemma patterns. All word lists and
 patterns are data files in ``labels/patterns/``, so that a changed rule is a new model version.
 
+Categories are derived from the whole sentence: each trigger's event label implies its category,
+and casualties and displacement, which imply none, take the category of what caused them (shot by
+troops, killed in fighting, in an air strike, by a mob), which ``conflict_events`` writes to
+``doc.spans["event_causes"]``.
+
 A trained pipeline whose NER already uses the scheme's labels is used as it is; one with a
 component writing ``doc.spans["events"]`` (a ``spancat``) replaces the trigger rules, and one with
 a ``textcat_multilabel`` over the scheme's categories replaces categories derived from events.
@@ -28,7 +33,8 @@ from annotator.config import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, DEFAULT_PATTERNS
 from annotator.labels import LabelScheme
 
 # The rule components register their factories when imported.
-from annotator.nlp import entity_rules, event_rules  # noqa: F401
+from annotator.nlp import entity_rules  # noqa: F401
+from annotator.nlp.event_rules import CAUSES_KEY
 from annotator.nlp.rules import (
     ENTITY_PATTERNS,
     EVENTS_KEY,
@@ -101,13 +107,25 @@ class Suggester:
                 if label in self._category_labels and score >= CATEGORY_THRESHOLD
             )
         else:
-            categories = categories_for(events, scheme=self.scheme)
+            causes = doc.spans[CAUSES_KEY] if CAUSES_KEY in doc.spans else ()
+            categories = categories_for(
+                events,
+                scheme=self.scheme,
+                causes=[Span(c.start_char, c.end_char, c.label_) for c in causes],
+            )
         return Suggestion(entities=entities, events=events, categories=categories)
 
 
-def categories_for(events: Iterable[Span], *, scheme: LabelScheme) -> tuple[str, ...]:
-    """The sentence categories the events imply, in scheme order."""
-    implied = {scheme.category_for_event(span.label) for span in events}
+def categories_for(
+    events: Iterable[Span], *, scheme: LabelScheme, causes: Iterable[Span] = ()
+) -> tuple[str, ...]:
+    """The sentence categories the events imply, in scheme order.
+
+    ``causes`` are casualty and displacement triggers labelled with the event that caused them;
+    they imply that event's category.
+    """
+    labels = {span.label for span in events} | {span.label for span in causes}
+    implied = {scheme.category_for_event(label) for label in labels}
     return tuple(name for name in scheme.names("categories") if name in implied)
 
 
