@@ -3,6 +3,10 @@
 Usage:
     .venv/bin/python scripts/notes_offsets.py NOTES.authoring -o tests/data/notes_dev.jsonl
     .venv/bin/python scripts/notes_offsets.py --check tests/data/notes_dev.jsonl
+    .venv/bin/python scripts/notes_offsets.py --to-authoring tests/data/notes_dev.jsonl > x.txt
+
+The authoring file is not kept: the JSONL is the source, and --to-authoring writes it back out
+as an authoring file to edit (converting that again gives the same JSONL).
 
 An authoring file holds one note per block; ``#`` starts a comment line:
 
@@ -325,15 +329,34 @@ def built_authoring(path: Path) -> tuple[list[dict[str, Any]], list[AuthoringErr
     return records, errors
 
 
+def authoring_text(records: list[dict[str, Any]]) -> str:
+    """The authoring file that builds these records again."""
+    blocks = []
+    for record in records:
+        meta, text = record["meta"], record["text"]
+        lines = [f"== {meta['country']} | {meta['event_type']} | {meta['sub_event_type']}", text]
+        for span in sorted(record["spans"] + record["events"], key=lambda span: span["start"]):
+            substring = text[span["start"] : span["end"]]
+            starts, _ = aligned_occurrences(text, substring)
+            which = f" @{starts.index(span['start']) + 1}" if len(starts) > 1 else ""
+            lines.append(f"{span['label']} {substring}{which}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Convert or check; print the counts; exit 1 listing every note that cannot be gold."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path, help="the authoring file, or JSONL with --check")
     parser.add_argument("-o", "--output", type=Path, help="where to write the JSONL")
     parser.add_argument("--check", action="store_true", help="check a JSONL file instead")
+    parser.add_argument(
+        "--to-authoring", action="store_true", help="print a JSONL file as an authoring file"
+    )
     args = parser.parse_args(argv)
     try:
-        records, errors = (checked_jsonl if args.check else built_authoring)(args.source)
+        reading_jsonl = args.check or args.to_authoring
+        records, errors = (checked_jsonl if reading_jsonl else built_authoring)(args.source)
         if not errors:
             check_duplicates(records)
     except AuthoringError as error:
@@ -342,7 +365,10 @@ def main(argv: list[str] | None = None) -> int:
         for each in errors:
             print(f"error: {each}", file=sys.stderr)
         return 1
-    if args.output and not args.check:
+    if args.to_authoring:
+        sys.stdout.write(authoring_text(records))
+        return 0
+    if args.output and not reading_jsonl:
         with args.output.open("w", encoding="utf-8") as out:
             for record in records:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
