@@ -74,7 +74,15 @@ def _read_document(
         line = error.object.count(b"\n", 0, error.start) + 1
         return InvalidRecord(str(txt), line, describe_decode_error(error))
     if not text.strip():
-        return InvalidRecord(str(txt), 1, "the text is empty")
+        # A blank text is a Record too: the import skips and counts it.
+        return Record(
+            text=text,
+            source=source,
+            line=1,
+            meta={"document": ann.stem},
+            split=False,
+            annotation=None,
+        )
     try:
         return _parse(ann, text=text, annotator=annotator, scheme=scheme, options=options)
     except InvalidRecord as error:

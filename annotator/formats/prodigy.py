@@ -9,6 +9,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+# By its full name: ``from annotator.formats import table`` also reads as an import of the
+# package, whose registry imports this module.
+import annotator.formats.table as table
 from annotator.formats.checks import AnnotationProblem, FileSpan, build_annotation
 from annotator.formats.records import (
     DEFAULT_OPTIONS,
@@ -84,17 +87,22 @@ def parse_record(
     try:
         if not isinstance(data, dict):
             raise AnnotationProblem(f"a record must be a JSON object, got {json_type(data)}")
-        text = _text_of(data)
+        text = _text_of(data, options=options)
         meta = data.get("meta", {})
         if not isinstance(meta, dict):
             raise AnnotationProblem(f'"meta" must be an object, got {json_type(meta)}')
+        if options.text_column is not None:
+            # A peer's own records (an id, a date, a country beside "notes"): their other
+            # keys are the text's context, as a CSV's other columns are.
+            meta = {**_context_of(data, text_key=options.text_column), **meta}
         annotator = data.get("_annotator_id")
         if "_annotator_id" in data and (not isinstance(annotator, str) or not annotator):
             raise AnnotationProblem(
                 f'"_annotator_id" must be a non-empty string, got {annotator!r}'
             )
         annotation = None
-        if any(key in data for key in ANNOTATION_KEYS):
+        # A blank text is a Record too (the import skips and counts it), whatever it says.
+        if text.strip() and any(key in data for key in ANNOTATION_KEYS):
             annotation = _annotation_of(
                 data, text=text, annotator=annotator, scheme=scheme, options=options
             )
@@ -112,15 +120,21 @@ def parse_record(
     )
 
 
-def _text_of(data: dict[str, Any]) -> str:
-    if "text" not in data:
-        raise AnnotationProblem('missing "text"')
-    text = data["text"]
+def _text_of(data: dict[str, Any], *, options: ReadOptions) -> str:
+    key = options.text_column or "text"
+    if key not in data:
+        raise AnnotationProblem(table.missing_text_column(key, data, options=options, kind="key"))
+    text = data[key]
     if not isinstance(text, str):
-        raise AnnotationProblem(f'"text" must be a string, got {json_type(text)}')
-    if not text.strip():
-        raise AnnotationProblem('"text" is empty')
+        raise AnnotationProblem(f'"{key}" must be a string, got {json_type(text)}')
     return text
+
+
+def _context_of(data: dict[str, Any], *, text_key: str) -> dict[str, Any]:
+    skipped = {text_key, "meta", "tokens", *ANNOTATION_KEYS}
+    return {
+        key: value for key, value in data.items() if key not in skipped and not key.startswith("_")
+    }
 
 
 def _annotation_of(

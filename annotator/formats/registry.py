@@ -82,7 +82,7 @@ def read_records(
 
     Records stream one at a time, so a caller can insert them inside one transaction and roll
     it back when ImportFailed arrives after the last one. ``format`` overrides the choice by
-    suffix; with ``gold`` every record must carry an accepted annotation; with ``keep_records``
+    suffix; with ``gold`` every record must carry an annotation; with ``keep_records``
     no record is split into sentences (each .txt file, CSV row and JSONL line is one sentence);
     ``options`` say how to read a peer's labels, spans and text column.
     """
@@ -205,19 +205,13 @@ def text_problem(path: Path) -> str | None:
 
 
 def _as_gold(item: Record | InvalidRecord) -> Record | InvalidRecord:
-    if isinstance(item, InvalidRecord):
+    # A rejected or skipped answer passes: the import keeps it as its reviewer's annotation,
+    # never as gold. A blank text passes too: the import skips and counts it.
+    if isinstance(item, InvalidRecord) or item.blank or item.annotation is not None:
         return item
-    if item.annotation is None:
-        return InvalidRecord(
-            item.source, item.line, "no annotation; a gold import needs one on every record"
-        )
-    if item.annotation.status != "accept":
-        return InvalidRecord(
-            item.source,
-            item.line,
-            f"the answer is {item.annotation.status!r}; a gold import takes accepted records only",
-        )
-    return item
+    return InvalidRecord(
+        item.source, item.line, "no annotation; a gold import needs one on every record"
+    )
 
 
 def write_records(

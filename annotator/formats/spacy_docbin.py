@@ -127,6 +127,12 @@ def read(
         yield InvalidRecord(source, 0, f"not a spaCy DocBin ({error})")
         return
     for number, doc in enumerate(docs.get_docs(blank_english().vocab), start=1):
+        if not doc.text.strip():
+            # A blank text is a Record too: the import skips and counts it.
+            yield Record(
+                text=doc.text, source=source, line=number, meta={}, split=False, annotation=None
+            )
+            continue
         groups = list(doc.spans)
         key = SPANS_KEY if SPANS_KEY in groups else groups[0] if len(groups) == 1 else None
         events = (
@@ -153,9 +159,6 @@ def read(
             )
         except AnnotationProblem as problem:
             yield InvalidRecord(source, number, str(problem))
-            continue
-        if not doc.text.strip():
-            yield InvalidRecord(source, number, "the text is empty")
             continue
         yield Record(
             text=doc.text, source=source, line=number, meta={}, split=False, annotation=annotation

@@ -46,6 +46,7 @@ COLUMNS = (
     "span_text",
 )
 REQUIRED = ("sentence", "text", "layer", "label", "start_char", "end_char")
+TEXT = "text"
 # The values of the "layer" column, and the span layer each stands for.
 LAYER_BY_VALUE: dict[str, Layer] = {"entity": "entities", "event": "events"}
 
@@ -94,7 +95,10 @@ def read(
         except csv.Error as error:
             yield InvalidRecord(source, 1, f"header is not valid CSV: {error}")
             return
-        missing = [name for name in REQUIRED if name not in header]
+        # --text-column names the text's column, in place of "text".
+        column = options.text_column or TEXT
+        required = [column if name == TEXT else name for name in REQUIRED]
+        missing = [name for name in required if name not in header]
         if missing or bad_lines:
             reason = bad_lines.get(1) or f"the header lacks {', '.join(missing)}"
             yield InvalidRecord(source, 1, reason)
@@ -131,6 +135,7 @@ def read(
                     current.bad = True
                 continue
             values = dict(zip(header, map(unescape_cell, row), strict=True))
+            values[TEXT] = values[column]
             key = (values["sentence"], values.get("annotator") or None)
             if current is None or (current.key, current.annotator) != key:
                 if current is not None:
@@ -160,8 +165,6 @@ def read(
 
 def _start(values: dict[str, str], *, line: int) -> _Sentence:
     text = values["text"]
-    if not text.strip():
-        raise AnnotationProblem('"text" is empty')
     status = values.get("status") or "accept"
     if status not in get_args(Status):
         raise AnnotationProblem(f"status must be accept, reject or skip; got {status!r}")
@@ -219,6 +222,17 @@ def _finish(
 ) -> Iterator[Record | InvalidRecord]:
     if sentence.bad:
         return  # its rows' problems were reported already
+    if not sentence.text.strip():
+        # A blank text is a Record too, without its spans: the import skips and counts it.
+        yield Record(
+            text=sentence.text,
+            source=source,
+            line=sentence.line,
+            meta={"sentence": sentence.key},
+            split=False,
+            annotation=None,
+        )
+        return
     try:
         annotation = build_annotation(
             sentence.text,

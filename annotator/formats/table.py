@@ -1,4 +1,5 @@
-"""CSV: one report per row in a "text" column; the other columns become its meta."""
+"""CSV: one report per row in a "text" column (or the one ``--text-column`` names); the other
+columns become its meta."""
 
 from __future__ import annotations
 
@@ -42,15 +43,15 @@ def read_csv(
         if not any(names):
             yield InvalidRecord(source, 1, "the first line must be a header with a text column")
             return
-        if TEXT_COLUMN not in names:
-            shown = ", ".join(repr(name) for name in names)
-            yield InvalidRecord(source, 1, f'no "{TEXT_COLUMN}" column (the header has {shown})')
+        column = options.text_column or TEXT_COLUMN
+        if column not in names:
+            yield InvalidRecord(source, 1, missing_text_column(column, names, options=options))
             return
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             yield InvalidRecord(source, 1, f"repeated column names: {', '.join(repeated)}")
             return
-        text_index = names.index(TEXT_COLUMN)
+        text_index = names.index(column)
         end = reader.line_num
         while True:
             start = end + 1
@@ -74,16 +75,26 @@ def read_csv(
                     source, start, f"row has {len(row)} fields but the header has {len(names)}"
                 )
                 continue
+            # A blank text is a Record too: the import skips and counts it.
             text = row[text_index]
-            if not text.strip():
-                yield InvalidRecord(source, start, f'"{TEXT_COLUMN}" is empty')
-                continue
-            meta = {
-                name: value for name, value in zip(names, row, strict=True) if name != TEXT_COLUMN
-            }
+            meta = {name: value for name, value in zip(names, row, strict=True) if name != column}
             yield Record(
                 text=text, source=source, line=start, meta=meta, split=True, annotation=None
             )
+
+
+def missing_text_column(
+    column: str, names: Iterable[str], *, options: ReadOptions, kind: str = "column"
+) -> str:
+    """Why a CSV header (or a JSON record) has no text: the column (key) sought, and those
+    there are."""
+    shown = ", ".join(repr(name) for name in names) or "none"
+    if options.text_column is not None:
+        return f'no "{column}" {kind} (--text-column {column}); the {kind}s are {shown}'
+    return (
+        f'no "{column}" {kind} (the {kind}s are {shown}); name the {kind} that holds the text '
+        "with --text-column"
+    )
 
 
 def _decoded(raw_lines: Iterable[bytes], *, bad_lines: dict[int, str]) -> Iterator[str]:

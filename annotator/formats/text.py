@@ -27,10 +27,7 @@ def read_txt(
         line = error.object.count(b"\n", 0, error.start) + 1
         yield InvalidRecord(source, line, describe_decode_error(error))
         return
-    if not text.strip():
-        reason = "file is empty" if not text else "file has only whitespace"
-        yield InvalidRecord(source, 1, reason)
-        return
+    # A blank file is a Record too: the import skips and counts it.
     yield Record(
         text=text,
         source=source,

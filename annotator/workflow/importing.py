@@ -4,6 +4,14 @@ An import is all or nothing, and checked before anything is stored: every record
 what the readers cannot see is checked against the limits and the database (a record or a
 sentence too long for the pipeline, gold that says otherwise than another record or than an
 adjudicator); any problem aborts the import with every one of them listed and nothing written.
+
+Nothing is merged silently. Blank texts are skipped and counted. Records of one text are one
+report; each reviewer's annotation of it is kept as that reviewer's (so two reviewers' agree or
+go to adjudication, by the gold policy); one reviewer's two different annotations of a text are
+a problem unless ``force`` takes the last. In a gold import, accepted records are gold, except
+where reviewers gave one text different gold: those stay their annotations, for adjudication;
+rejected and skipped answers are their reviewers' annotations, never gold. The summary says
+each of these, and every span the readers aligned and label they renamed.
 What passes is stored in the caller's transaction (``import_records``), or in a short transaction
 per IMPORT_CHUNK records (``import_in_chunks``, for the CLI and the reports page) so that
 reviewers saving meanwhile never wait on a long import; a failure midway deletes what that
@@ -14,9 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import islice
+from typing import Literal
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -24,7 +34,7 @@ from sqlmodel import Session
 from annotator import config, repository
 from annotator.config import Settings
 from annotator.db import session_scope
-from annotator.formats.records import ImportFailed, InvalidRecord, Record
+from annotator.formats.records import ImportFailed, InvalidRecord, Record, adjustments_of
 from annotator.labels import LabelScheme
 from annotator.spans import Draft, SpanError, check_draft
 from annotator.tokens import split_reports
@@ -155,8 +165,8 @@ class ImportSummary:
             )
         if self.replaced_gold:
             notes.append(
-                f"{self.replaced_gold} sentence(s) had imported or agreed gold that said "
-                "otherwise: replaced by this import's"
+                f"{self.replaced_gold} sentence(s) had gold that said otherwise: replaced by "
+                "this import's"
             )
         if self.renamed:
             notes.append(
@@ -215,10 +225,13 @@ def _stored_reports(*, session: Session, records: Sequence[Record]) -> dict[str,
 
 @dataclass
 class _Checked:
-    """The records of an import that passed every check, and the sentences of the new ones."""
+    """The records of an import that passed every check, what to do with each, the sentences
+    of the new ones, and what the reading and the plan found to say."""
 
     records: list[Record]
+    roles: list[Role]
     bounds: dict[str, Bounds]
+    summary: ImportSummary
 
 
 def import_records(
@@ -249,16 +262,16 @@ def import_records(
         force=force,
         progress=progress,
     )
-    summary = ImportSummary()
-    for chunk in _chunks(checked.records):
+    summary = checked.summary
+    for chunk, roles in _chunks(checked):
         summary.add(
             _store_chunk(
                 session=session,
                 chunk=chunk,
+                roles=roles,
                 bounds=checked.bounds,
                 scheme=scheme,
                 policy=policy,
-                gold=gold,
                 force=force,
             )
         )
@@ -293,17 +306,17 @@ def import_in_chunks(
             force=force,
             progress=progress,
         )
-    summary = ImportSummary()
+    summary = checked.summary
     try:
-        for chunk in _chunks(checked.records):
+        for chunk, roles in _chunks(checked):
             with session_scope(engine) as session:
                 stored = _store_chunk(
                     session=session,
                     chunk=chunk,
+                    roles=roles,
                     bounds=checked.bounds,
                     scheme=scheme,
                     policy=policy,
-                    gold=gold,
                     force=force,
                 )
             # Counted once committed: the ids of a chunk rolled back may be another's by now.
@@ -317,7 +330,13 @@ def import_in_chunks(
     return summary
 
 
-def _chunks(records: Sequence[Record]) -> Iterator[list[Record]]:
+def _chunks(checked: _Checked) -> Iterator[tuple[list[Record], list[Role]]]:
+    records, roles = iter(checked.records), iter(checked.roles)
+    while chunk := list(islice(records, IMPORT_CHUNK)):
+        yield chunk, list(islice(roles, len(chunk)))
+
+
+def _record_chunks(records: Sequence[Record]) -> Iterator[list[Record]]:
     iterator = iter(records)
     while chunk := list(islice(iterator, IMPORT_CHUNK)):
         yield chunk
@@ -339,25 +358,125 @@ def _check(
     (the readers' and these, in the order of the files)."""
     read: list[Record] = []
     errors: list[InvalidRecord] = []
+    summary = ImportSummary()
     try:
         for record in records:
-            read.append(record)
             if progress is not None:
                 progress(record)
+            if record.blank:
+                summary.blank += 1
+                continue
+            read.append(record)
+            summary.aligned.extend(adjustments_of(record, kind="aligned"))
+            if record.annotation is not None:
+                summary.renamed.update(
+                    item.what for item in record.annotation.adjustments if item.kind == "renamed"
+                )
     except ImportFailed as failed:
         errors.extend(failed.errors)
+    roles = _plan(read, gold=gold, force=force, summary=summary, errors=errors)
     bounds: dict[str, Bounds] = {}
-    for chunk in _chunks(read):
-        errors.extend(
-            _check_chunk(
-                session=session, chunk=chunk, limits=limits, gold=gold, force=force, bounds=bounds
-            )
-        )
+    for chunk in _record_chunks(read):
+        errors.extend(_check_chunk(session=session, chunk=chunk, limits=limits, bounds=bounds))
     if gold and not force:
-        errors.extend(_gold_disagreements(read))
+        chosen = [record for record, role in zip(read, roles, strict=True) if role == "gold"]
+        errors.extend(_gold_conflicts(session=session, records=chosen))
     if errors:
         raise ImportFailed(_in_file_order(errors, records=read))
-    return _Checked(records=read, bounds=bounds)
+    return _Checked(records=read, roles=roles, bounds=bounds, summary=summary)
+
+
+def _plan(
+    records: list[Record],
+    *,
+    gold: bool,
+    force: bool,
+    summary: ImportSummary,
+    errors: list[InvalidRecord],
+) -> list[Role]:
+    """What to do with each record, by the records of each text: a reviewer's repeats stored
+    once (a different one is a problem, or with ``force`` the last is taken); in a gold import
+    the accepted ones gold when they agree, their reviewers' annotations when not."""
+    roles: list[Role] = [
+        "text" if record.annotation is None else "annotation" for record in records
+    ]
+    by_text: dict[str, list[int]] = {}
+    for index, record in enumerate(records):
+        if record.annotation is None:
+            if gold:
+                errors.append(
+                    InvalidRecord(
+                        record.source,
+                        record.line,
+                        "no annotation; a gold import needs one on every record",
+                    )
+                )
+            continue
+        by_text.setdefault(content_hash(record.text, split=record.split), []).append(index)
+    for indexes in by_text.values():
+        standing: dict[str, int] = {}  # reviewer -> the index of their record that stands
+        for index in indexes:
+            record, reviewer = records[index], _reviewer(records[index])
+            earlier = standing.get(reviewer)
+            if earlier is None:
+                standing[reviewer] = index
+            elif _decision(records[earlier]) == _decision(record):
+                roles[index] = "repeat"
+                summary.repeated += 1
+            elif force:
+                roles[earlier] = "repeat"
+                summary.overridden += 1
+                standing[reviewer] = index
+            else:
+                first = records[earlier]
+                what = "gold" if gold and _status(record) == "accept" else "a decision"
+                errors.append(
+                    InvalidRecord(
+                        record.source,
+                        record.line,
+                        f"gives other {what} for the same text than {first.source}:{first.line}"
+                        f" (both by {reviewer}); keep one of them, or import with --force to "
+                        "take the last",
+                    )
+                )
+        if gold:
+            _plan_gold(records, sorted(standing.values()), roles=roles, summary=summary)
+        elif len(standing) > 1:
+            summary.kept_reviewers.update(standing)
+    return roles
+
+
+def _plan_gold(
+    records: list[Record], standing: list[int], *, roles: list[Role], summary: ImportSummary
+) -> None:
+    """One text's records in a gold import, one per reviewer: the accepted ones are its gold
+    when they agree, else they stay their reviewers' annotations (to be adjudicated)."""
+    accepted = [index for index in standing if _status(records[index]) == "accept"]
+    summary.not_gold += len(standing) - len(accepted)
+    if len({_decision(records[index]) for index in accepted}) > 1:
+        summary.disputed += 1
+        summary.disputed_reviewers.update(_reviewer(records[index]) for index in accepted)
+        summary.kept_reviewers.update(_reviewer(records[index]) for index in accepted)
+        return
+    for position, index in enumerate(accepted):
+        roles[index] = "gold" if position == 0 else "repeat"
+        summary.repeated += position > 0
+
+
+def _reviewer(record: Record) -> str:
+    annotation = record.annotation
+    assert annotation is not None
+    return annotation.annotator or IMPORTED_REVIEWER
+
+
+def _status(record: Record) -> str:
+    annotation = record.annotation
+    assert annotation is not None
+    return annotation.status
+
+
+def _decision(record: Record) -> tuple[str, str]:
+    return _status(record), repr(_draft_of(record).rows())
 
 
 def _check_chunk(
@@ -365,8 +484,6 @@ def _check_chunk(
     session: Session,
     chunk: list[Record],
     limits: ImportLimits,
-    gold: bool,
-    force: bool,
     bounds: dict[str, Bounds],
 ) -> Iterator[InvalidRecord]:
     """The problems of one chunk of records; the sentences of its new reports go to ``bounds``."""
@@ -398,8 +515,6 @@ def _check_chunk(
         if not record.split:
             bounds[report_hash] = [(0, len(record.text))]
         yield from _long_sentences(record, bounds[report_hash], limits=limits)
-    if gold and not force:
-        yield from _gold_conflicts(session=session, records=fits, stored=stored)
 
 
 def _long_sentences(
@@ -432,10 +547,9 @@ def _draft_of(record: Record) -> Draft:
     return Draft(annotation.entities, annotation.events, annotation.categories)
 
 
-def _gold_conflicts(
-    *, session: Session, records: list[Record], stored: dict[str, int]
-) -> Iterator[InvalidRecord]:
+def _gold_conflicts(*, session: Session, records: list[Record]) -> Iterator[InvalidRecord]:
     """Records whose text already has gold an adjudicator decided that says otherwise."""
+    stored = _stored_reports(session=session, records=records) if records else {}
     known = [
         (record, stored[report_hash])
         for record in records
@@ -450,23 +564,6 @@ def _gold_conflicts(
         conflict = import_conflict(session=session, gold=gold, draft=_draft_of(record))
         if conflict is not None:
             yield InvalidRecord(record.source, record.line, conflict)
-
-
-def _gold_disagreements(records: list[Record]) -> Iterator[InvalidRecord]:
-    """Records that give other gold for a text than an earlier record of the same import."""
-    first: dict[str, Record] = {}
-    for record in records:
-        if record.annotation is None:
-            continue
-        key = content_hash(record.text, split=record.split)
-        earlier = first.setdefault(key, record)
-        if earlier is not record and _draft_of(earlier).rows() != _draft_of(record).rows():
-            yield InvalidRecord(
-                record.source,
-                record.line,
-                f"gives other gold for the same text than {earlier.source}:{earlier.line}; "
-                "keep one of them, or import with --force to take the last",
-            )
 
 
 def _in_file_order(errors: list[InvalidRecord], *, records: list[Record]) -> list[InvalidRecord]:
@@ -487,17 +584,19 @@ def _store_chunk(
     *,
     session: Session,
     chunk: list[Record],
+    roles: list[Role],
     bounds: dict[str, Bounds],
     scheme: LabelScheme,
     policy: GoldPolicy,
-    gold: bool,
     force: bool,
 ) -> ImportSummary:
-    """Store one chunk of checked records; what it added."""
+    """Store one chunk of checked records, each as its role says; what it added."""
     summary = ImportSummary()
-    report_ids = _store_reports(session=session, chunk=chunk, bounds=bounds, summary=summary)
-    for record, report_id in zip(chunk, report_ids, strict=True):
-        if gold:
+    report_ids, repeats = _store_reports(
+        session=session, chunk=chunk, bounds=bounds, summary=summary
+    )
+    for record, role, report_id, repeat in zip(chunk, roles, report_ids, repeats, strict=True):
+        if role == "gold":
             _import_gold(
                 session=session,
                 record=record,
@@ -506,8 +605,8 @@ def _store_chunk(
                 force=force,
                 summary=summary,
             )
-        elif record.annotation is not None:
-            _import_annotation(
+        elif role == "annotation":
+            saved = _import_annotation(
                 session=session,
                 record=record,
                 report_id=report_id,
@@ -515,6 +614,9 @@ def _store_chunk(
                 policy=policy,
                 summary=summary,
             )
+            if repeat and saved:
+                summary.kept += 1
+                summary.kept_reviewers.add(_reviewer(record))
         if record.suggestions:
             summary.suggestions += _import_suggestions(
                 session=session, record=record, report_id=report_id
@@ -545,16 +647,19 @@ def _import_suggestions(*, session: Session, record: Record, report_id: int) -> 
 
 def _store_reports(
     *, session: Session, chunk: list[Record], bounds: dict[str, Bounds], summary: ImportSummary
-) -> list[int]:
+) -> tuple[list[int], list[bool]]:
     """Insert the reports of a chunk that are not stored yet, with their sentences; return the
-    report id of every record (a duplicate gets the id of the report stored before)."""
+    report id of every record (a duplicate gets the id of the report stored before) and
+    whether its text was stored before (by an earlier import or record)."""
     hashes = [content_hash(record.text, split=record.split) for record in chunk]
     # Two queries find the reports already stored, one statement inserts the new ones, one
     # their sentences: a statement per report cost more than splitting the text.
     ids = _stored_reports(session=session, records=chunk)
     fresh: dict[str, Record] = {}
+    repeats: list[bool] = []
     for record, report_hash in zip(chunk, hashes, strict=True):
-        if report_hash in ids or report_hash in fresh:
+        repeats.append(report_hash in ids or report_hash in fresh)
+        if repeats[-1]:
             summary.duplicates += 1
         else:
             fresh[report_hash] = record
@@ -597,7 +702,7 @@ def _store_reports(
     summary.reports += len(new_ids)
     summary.sentences += len(rows)
     summary.report_ids.extend(new_ids)
-    return [ids[report_hash] for report_hash in hashes]
+    return [ids[report_hash] for report_hash in hashes], repeats
 
 
 def _only_sentence(*, session: Session, record: Record, report_id: int) -> int:
@@ -614,7 +719,8 @@ def _import_annotation(
     scheme: LabelScheme,
     policy: GoldPolicy,
     summary: ImportSummary,
-) -> None:
+) -> bool:
+    """Save the record's annotation as its reviewer's; False when it is stored already."""
     annotation = record.annotation
     assert annotation is not None
     sentence_id = _only_sentence(session=session, record=record, report_id=report_id)
@@ -634,7 +740,7 @@ def _import_annotation(
             == draft.rows()
         )
     ):
-        return
+        return False
     before = _gold_state(session=session, sentence_id=sentence_id)
     save_decision(
         session=session,
@@ -646,10 +752,13 @@ def _import_annotation(
         policy=policy,
     )
     summary.annotations += 1
+    summary.statuses[annotation.status] += 1
+    summary.replaced_annotations += existing is not None
     # Gold is what the policy made of the decision, not every accepted record.
     after = _gold_state(session=session, sentence_id=sentence_id)
     if after is not None and after != before:
         summary.gold_sentence_ids.add(sentence_id)
+    return True
 
 
 def _gold_state(*, session: Session, sentence_id: int) -> tuple[int | None, int] | None:
@@ -679,12 +788,14 @@ def _import_gold(
         check_draft(draft, text=sentence.text, scheme=scheme)
     except SpanError as error:
         raise InvalidRecord(record.source, record.line, str(error)) from error
+    before = _gold_state(session=session, sentence_id=sentence_id)
     try:
         written = import_gold(session=session, sentence_id=sentence_id, draft=draft, force=force)
     except GoldConflict as conflict:  # adjudicated after the checks
         raise ImportFailed([InvalidRecord(record.source, record.line, str(conflict))]) from None
     if written:
         summary.gold_sentence_ids.add(sentence_id)
+        summary.replaced_gold += before is not None
 
 
 # --- what is stored ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from annotator.formats import (
     read_records,
     validate_records,
 )
+from annotator.formats.registry import SUFFIXES
 from annotator.labels import LabelScheme
 
 Reader = Callable[..., tuple[list[Record], list[Any]]]
@@ -38,12 +39,18 @@ def test_three_bad_lines_give_three_errors_after_the_good_records(
     )
     records = read_records([path], scheme=scheme)
 
-    texts = [next(records).text for _ in range(3)]
+    read = [next(records) for _ in range(4)]
     with pytest.raises(ImportFailed) as failed:
         next(records)
 
-    assert texts == ["One.", "Two.", "Four."]
-    assert [error.line for error in failed.value.errors] == [2, 4, 5]
+    # A blank text is no problem: it comes as a blank record, which an import skips and counts.
+    assert [(record.text, record.blank) for record in read] == [
+        ("One.", False),
+        ("Two.", False),
+        ("", True),
+        ("Four.", False),
+    ]
+    assert [error.line for error in failed.value.errors] == [2, 5]
     assert str(failed.value).splitlines() == [str(error) for error in failed.value.errors]
 
 
@@ -58,19 +65,22 @@ def test_errors_of_every_file_are_collected_in_order(
 
     records, errors = read_all([good, empty, table, other, missing, tmp_path.with_suffix(".csv")])
 
-    assert [(record.source, record.line) for record in records] == [(str(good), 1), (str(table), 3)]
+    assert [(record.source, record.line, record.blank) for record in records] == [
+        (str(good), 1, False),
+        (str(empty), 1, True),
+        (str(table), 3, False),
+        (str(table), 4, True),
+    ]
     assert [(error.source, error.line) for error in errors] == [
-        (str(empty), 1),
-        (str(table), 4),
         (str(other), 0),
         (str(missing), 0),
         (str(tmp_path.with_suffix(".csv")), 0),
     ]
-    assert errors[2].reason == (
-        "unsupported file type ('.xml'); use a brat folder or "
-        ".txt, .csv, .jsonl, .conll, .iob, .ann, .spacy"
+    assert errors[0].reason == (
+        "unsupported file type ('.xml'); use a brat folder or " + ", ".join(SUFFIXES)
     )
-    assert errors[3].reason == "cannot be read (No such file or directory)"
+    assert ".txt, .csv, .jsonl" in errors[0].reason
+    assert errors[1].reason == "cannot be read (No such file or directory)"
 
 
 def test_a_folder_is_not_a_file(read_all: Reader, tmp_path: Path) -> None:

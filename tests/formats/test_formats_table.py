@@ -58,15 +58,16 @@ def test_multi_line_cells_keep_real_line_numbers(read_all: Reader, write_file: W
 
     records, errors = read_all([path])
 
-    assert [(record.meta["id"], record.line) for record in records] == [
-        ("1", 2),
-        ("2", 5),
-        ("3", 6),
-        ("5", 9),
+    assert [(record.meta["id"], record.line, record.blank) for record in records] == [
+        ("1", 2, False),
+        ("2", 5, False),
+        ("3", 6, False),
+        ("4", 8, True),
+        ("5", 9, False),
     ]
     assert records[0].text == "First paragraph.\n\nSecond paragraph."
     assert records[2].text == "Two\r\nlines."
-    assert [(error.line, error.reason) for error in errors] == [(8, '"text" is empty')]
+    assert errors == []
 
 
 def test_missing_text_column_is_one_error_naming_the_file(
@@ -78,22 +79,27 @@ def test_missing_text_column_is_one_error_naming_the_file(
 
     assert records == []
     assert [(error.source, error.line, error.reason) for error in errors] == [
-        (str(path), 1, "no \"text\" column (the header has 'id', 'body')")
+        (
+            str(path),
+            1,
+            "no \"text\" column (the columns are 'id', 'body'); name the column that holds the "
+            "text with --text-column",
+        )
     ]
 
 
-def test_empty_text_rows_are_errors_naming_their_lines(
-    read_all: Reader, write_file: Writer
-) -> None:
+def test_empty_text_rows_are_blank_records_not_errors(read_all: Reader, write_file: Writer) -> None:
     path = write_file("reports.csv", "text,id\nShelling.,1\n,2\n   ,3\nClashes.,4\n")
 
     records, errors = read_all([path])
 
-    assert [record.line for record in records] == [2, 5]
-    assert [(error.line, error.reason) for error in errors] == [
-        (3, '"text" is empty'),
-        (4, '"text" is empty'),
+    assert [(record.line, record.blank) for record in records] == [
+        (2, False),
+        (3, True),
+        (4, True),
+        (5, False),
     ]
+    assert errors == []
 
 
 def test_invalid_utf8_names_the_line(read_all: Reader, write_file: Writer) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from annotator.formats import Record
 
 Reader = Callable[..., tuple[list[Record], list[Any]]]
@@ -46,20 +48,16 @@ def test_invalid_utf8_names_the_line_of_the_first_bad_byte(
     ]
 
 
-def test_empty_file_is_an_error(read_all: Reader, write_file: Writer) -> None:
-    path = write_file("report.txt", "")
+@pytest.mark.parametrize("content", ["", " \n\t\n"])
+def test_an_empty_or_blank_file_is_a_blank_record_not_an_error(
+    content: str, read_all: Reader, write_file: Writer
+) -> None:
+    path = write_file("report.txt", content)
 
-    _, errors = read_all([path])
+    records, errors = read_all([path])
 
-    assert [(error.line, error.reason) for error in errors] == [(1, "file is empty")]
-
-
-def test_whitespace_only_file_is_an_error(read_all: Reader, write_file: Writer) -> None:
-    path = write_file("report.txt", " \n\t\n")
-
-    _, errors = read_all([path])
-
-    assert [(error.line, error.reason) for error in errors] == [(1, "file has only whitespace")]
+    assert [(record.line, record.blank) for record in records] == [(1, True)]
+    assert errors == []
 
 
 def test_html_is_kept_literally(read_all: Reader, write_file: Writer) -> None:
