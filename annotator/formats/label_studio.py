@@ -225,6 +225,11 @@ def parse_task(
     except AnnotationProblem as problem:
         raise place.problem('"data": ', str(problem)) from None
     meta = _meta_of(task, data, text_key=key)
+    if not text.strip():
+        # A blank text is skipped (and counted) by the import, whatever it was labelled with.
+        return [
+            Record(text=text, source=source, line=line, meta=meta, split=False, annotation=None)
+        ]
     annotations = _list_of(task, _annotations_key(task), place=place)
     predictions = _list_of(task, "predictions", place=place)
     suggestions = tuple(

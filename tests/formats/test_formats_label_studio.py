@@ -192,6 +192,13 @@ def test_a_task_without_annotations_is_a_text_to_annotate(read_tasks: Any) -> No
     assert dict(record.meta) == {"country": "Myanmar"}
 
 
+def test_a_blank_text_is_read_for_the_import_to_skip(read_tasks: Any) -> None:
+    (record,), errors = read_tasks([task(annotation(labels(0, 1, "GPE")), text=" ")])
+
+    assert errors == []
+    assert record.blank and record.annotation is None
+
+
 def test_utf16_offsets_are_read_as_characters(read_tasks: Any) -> None:
     # The browser counts the emoji as two units: Moebye is at 24-30 there, 23-29 in Python.
     region = labels(23, 29, "GPE", text=EMOJI)
