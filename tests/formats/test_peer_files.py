@@ -13,6 +13,7 @@ would write one, and nothing else is changed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -259,3 +260,53 @@ def test_two_reviewers_of_a_peer_file_are_two_annotations(
         ("conflict_notes-ben", "accept"),
         ("conflict_notes-ben", "skip"),
     ]
+
+
+def test_a_label_studio_export_through_the_command_line(
+    cli: Any, new_db: Any, annotations_of: Any
+) -> None:
+    url = new_db("label-studio")
+    export = PEERS / "label-studio" / "project-3-at-2024-03-14.json"
+    labels = PEERS / "label-studio" / "labels.yml"
+
+    result = cli("import", "--no-suggest", "--db", url, "--label-map", labels, export)
+    again = cli("import", "--no-suggest", "--db", url, "--label-map", labels, export)
+    stats = json.loads(cli("stats", "--json", "--db", url).output)
+
+    assert "1 suggestion(s)" in result.output
+    assert [(reviewer, status) for reviewer, status, _ in annotations_of(url)] == [
+        ("1", "accept"),
+        ("1", "accept"),
+        ("coder.b@example.org", "accept"),
+        ("coder.b@example.org", "skip"),
+    ]
+    assert (stats["reports"], stats["suggestions"], stats["annotations"]) == (3, 1, 4)
+    assert "0 annotation(s)" in again.output
+
+
+def test_a_doccano_1_0_export_through_the_command_line(
+    cli: Any, new_db: Any, annotations_of: Any
+) -> None:
+    url = new_db("doccano")
+    export = PEERS / "doccano" / "doccano_1.0.jsonl"
+    labels = PEERS / "doccano" / "doccano_1.0_labels.yml"
+
+    cli("import", "--no-suggest", "--db", url, "--label-map", labels, export)
+
+    stored = annotations_of(url)
+    assert [(reviewer, status) for reviewer, status, _ in stored] == [
+        ("1", "accept"),
+        ("1", "accept"),
+        ("2", "accept"),
+    ]
+
+
+def test_a_bratiaa_project_through_the_command_line_lists_the_slip(cli: Any, new_db: Any) -> None:
+    url = new_db("bratiaa")
+
+    refused = cli("import", "--no-suggest", "--db", url, PEERS / "bratiaa", code=1)
+    result = cli("import", "--no-suggest", "--db", url, "--align", "contract", PEERS / "bratiaa")
+
+    assert "--align expand or --align contract" in refused.output
+    assert "'police ' contracted to 11-17 'police'" in result.output
+    assert "2 annotation(s)" in result.output
