@@ -29,6 +29,9 @@ from annotator.config import (
 from annotator.db import make_engine, migrate, session_scope
 from annotator.errors import AnnotatorError
 from annotator.formats import ImportFailed, InvalidRecord, Record, read_records, spacy_docbin
+from annotator.formats.checks import read_label_map
+from annotator.formats.records import ALIGNS, ReadOptions
+from annotator.formats.registry import FORMATS
 from annotator.labels import LabelScheme, load_scheme
 from annotator.workflow import GoldPolicy, accounts, importing, suggesting
 
@@ -206,8 +209,8 @@ def import_(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help=".txt, .csv (a text column, or spans), .jsonl (Prodigy or doccano), .conll, "
-            ".spacy files, or brat folders and .ann files."
+            help=".txt, .csv (a text column, or spans), .jsonl (Prodigy or doccano), .json "
+            "(Label Studio), .conll, .spacy files, or brat folders and .ann files."
         ),
     ],
     db: DbOption = None,
@@ -218,16 +221,16 @@ def import_(
         bool,
         typer.Option(
             "--gold",
-            help="The records' annotations are gold (labelled and checked elsewhere); "
-            "every record must carry an accepted one.",
+            help="The records' accepted annotations are gold (labelled and checked elsewhere); "
+            "every record must carry one; rejected and ignored answers are kept as their "
+            "reviewers' annotations, never gold.",
         ),
     ] = False,
     format: Annotated[
         str | None,
         typer.Option(
             "--format",
-            help="Read every file as txt, table, jsonl, doccano, conll, brat, spacy or csv "
-            "(default: by suffix).",
+            help=f"Read every file as {', '.join(FORMATS)} (default: by suffix).",
         ),
     ] = None,
     keep_records: Annotated[
@@ -242,24 +245,64 @@ def import_(
         bool,
         typer.Option(
             "--force",
-            help="--gold: replace adjudicated gold that differs, and take the last of records "
-            "that give one text different gold (without it they abort the import).",
+            help="Take the last of one reviewer's records that give one text different "
+            "decisions (or, with --gold, different gold), and with --gold replace adjudicated "
+            "gold that differs (without it they abort the import).",
         ),
     ] = False,
+    label_map: Annotated[
+        Path | None,
+        typer.Option(
+            "--label-map",
+            help="A YAML or JSON file of the files' labels -> this scheme's (theirs -> ours): "
+            "renames (Organization: ORG) and numeric ids (3: GPE), for spans and categories.",
+        ),
+    ] = None,
+    align: Annotated[
+        str,
+        typer.Option(
+            "--align",
+            help="Spans off this project's token boundaries: strict refuses them, expand "
+            "widens them to the tokens they touch, contract narrows them to the tokens they "
+            "cover; each change is listed.",
+        ),
+    ] = "strict",
+    text_column: Annotated[
+        str | None,
+        typer.Option(
+            "--text-column",
+            help="The CSV column or JSONL key that holds the text (default: text), e.g. notes.",
+        ),
+    ] = None,
 ) -> None:
     """Import reports; all or nothing: any bad record aborts with its line and reason."""
+    if align not in ALIGNS:
+        raise fail(f"--align must be one of {', '.join(ALIGNS)}, not {align!r}")
     settings = settings_for(db, labels, model)
     scheme = load_scheme(settings.labels_path)
+    options = ReadOptions(
+        label_map=read_label_map(label_map, scheme=scheme) if label_map is not None else {},
+        align=align,
+        text_column=text_column,
+    )
     engine = open_database(settings)
     records = read_records(
-        paths, scheme=scheme, format=format, gold=gold, keep_records=keep_records
+        paths,
+        scheme=scheme,
+        format=format,
+        gold=gold,
+        keep_records=keep_records,
+        options=options,
     )
     summary = import_with_progress(settings, engine, records, scheme=scheme, gold=gold, force=force)
     typer.echo(
         f"imported {summary.reports} report(s), {summary.sentences} sentence(s), "
-        f"{summary.annotations} annotation(s), {summary.gold} gold; "
-        f"{summary.duplicates} already stored"
+        f"{summary.annotations} annotation(s), {summary.gold} gold"
+        + (f", {summary.suggestions} suggestion(s)" if summary.suggestions else "")
+        + f"; {summary.duplicates} already stored"
     )
+    for note in summary.notes():
+        typer.echo(note)
     if suggest:
         settings = suggesting_settings(settings, engine, model)
         suggested = run_suggestions(settings, engine, scheme)

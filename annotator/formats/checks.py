@@ -8,9 +8,13 @@ reviewer's decision.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import yaml
 from spacy.tokens import Doc
 
 from annotator.errors import AnnotatorError
@@ -136,6 +140,56 @@ def _unknown(kind: str, theirs: str, ours: str) -> str:
             f"{ours!r}, which is not one of the scheme's {kind} labels"
         )
     return f"unknown {kind} label {theirs!r}: {MAP_HINT}"
+
+
+class LabelMapError(AnnotatorError, ValueError):
+    """A label map file that cannot be used; the message names the file and the entry."""
+
+
+def read_label_map(path: Path | str, *, scheme: LabelScheme) -> dict[str, str]:
+    """A label map file (YAML, or JSON: an object of their label -> ours) whose every target
+    is a span label or category of ``scheme``; their numeric ids become strings."""
+    path = Path(path)
+    try:
+        content = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise LabelMapError(f"{path}: cannot be read ({error.strerror or error})") from None
+    except UnicodeDecodeError:
+        raise LabelMapError(f"{path}: is not UTF-8 text") from None
+    try:
+        data: Any = (
+            json.loads(content) if path.suffix.lower() == ".json" else yaml.safe_load(content)
+        )
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
+        detail = str(error).splitlines()[0]
+        raise LabelMapError(f"{path}: is not valid {kind} ({detail})") from None
+    if not isinstance(data, dict) or not data:
+        raise LabelMapError(
+            f"{path}: a label map is an object of their label -> ours, like "
+            '{"Organization": "ORG", "3": "GPE"}'
+        )
+    ours = {*scheme.names("entities"), *scheme.names("events"), *scheme.names("categories")}
+    found: dict[str, str] = {}
+    for theirs, mine in data.items():
+        if not _is_name(theirs) or not _is_name(mine):
+            raise LabelMapError(
+                f"{path}: {theirs!r}: {mine!r}: both sides must be label names or numbers"
+            )
+        if str(mine) not in ours:
+            raise LabelMapError(
+                f"{path}: {theirs} -> {mine}: {str(mine)!r} is not an entity, event or category "
+                f"label of {scheme.path}"
+            )
+        found[str(theirs)] = str(mine)
+    return found
+
+
+def _is_name(value: Any) -> bool:
+    # YAML reads 3: GPE with a number for a key; a boolean (yes: ORG) is never a label.
+    return (isinstance(value, str) and bool(value.strip())) or (
+        isinstance(value, int) and not isinstance(value, bool)
+    )
 
 
 class _Aligner:

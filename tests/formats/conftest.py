@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from annotator.formats import ImportFailed, InvalidRecord, Record, read_records
+from annotator.formats.records import ReadOptions
 from annotator.labels import LabelScheme, parse_scheme
 
 
@@ -74,11 +75,15 @@ def read_all(scheme: LabelScheme) -> Callable[..., tuple[list[Record], list[Inva
     """Consume read_records: the records it yielded and the errors ImportFailed carried."""
 
     def read(
-        paths: Iterable[Path | str], *, scheme: LabelScheme = scheme, format: str | None = None
+        paths: Iterable[Path | str],
+        *,
+        scheme: LabelScheme = scheme,
+        format: str | None = None,
+        options: ReadOptions | None = None,
     ) -> tuple[list[Record], list[InvalidRecord]]:
         records: list[Record] = []
         try:
-            for record in read_records(paths, scheme=scheme, format=format):
+            for record in read_records(paths, scheme=scheme, format=format, options=options):
                 records.append(record)
         except ImportFailed as failed:
             return records, failed.errors
