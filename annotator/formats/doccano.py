@@ -18,6 +18,7 @@ not an accept.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, get_args
@@ -60,7 +61,7 @@ def read(
     path: Path, source: str, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
 ) -> Iterator[Record | InvalidRecord]:
     """Each line's records or its problem; a line without labels is a text to annotate."""
-    for item in prodigy.json_lines(path, source):
+    for item in json_values(path, source):
         if isinstance(item, InvalidRecord):
             yield item
             continue
@@ -78,7 +79,7 @@ def read_any_jsonl(
 ) -> Iterator[Record | InvalidRecord]:
     """A .jsonl of either kind: a line is doccano when it has doccano's label keys and no
     Prodigy keys."""
-    for item in prodigy.json_lines(path, source):
+    for item in json_values(path, source):
         if isinstance(item, InvalidRecord):
             yield item
             continue
@@ -94,6 +95,54 @@ def read_any_jsonl(
                 )
         except InvalidRecord as error:
             yield error
+
+
+def json_values(path: Path, source: str) -> Iterator[tuple[int, Any] | InvalidRecord]:
+    """(line, decoded value) of each line of a JSON lines file, or the line's problem.
+
+    A file whose first line is no JSON value is tried as JSON values written over several lines
+    (doccano's own relation example is one pretty-printed object) or as one JSON list; when that
+    reads it whole, each object is named by the line it starts on.
+    """
+    lines = prodigy.json_lines(path, source)
+    first = next(lines, None)
+    if first is None:
+        return
+    if isinstance(first, InvalidRecord) and first.reason.startswith("invalid JSON"):
+        values = _json_stream(path)
+        if values is not None:
+            yield from values
+            return
+    yield first
+    yield from lines
+
+
+def _json_stream(path: Path) -> list[tuple[int, Any]] | None:
+    """Every JSON value of the file with the line it starts on (a list's items, for a list),
+    or None when the file is not a sequence of JSON values."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    decoder = json.JSONDecoder()
+    found: list[tuple[int, Any]] = []
+    position = 0
+    while True:
+        while position < len(text) and text[position] in " \t\r\n":
+            position += 1
+        if position == len(text):
+            break
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            return None
+        found.append((text.count("\n", 0, position) + 1, value))
+        position = end
+    if len(found) == 1 and isinstance(found[0][1], list):
+        # One JSON list: its items, each on the line of the list (a doccano JSON export).
+        line, items = found[0]
+        return [(line, item) for item in items]
+    return found
 
 
 def looks_like(data: Any) -> bool:

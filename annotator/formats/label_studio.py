@@ -439,12 +439,13 @@ def _read_result(result: Any, *, text: str, into: _Results) -> None:
         raise AnnotationProblem(f'"value" must be an object, got {prodigy.json_type(value)}')
     if kind in SPAN_TYPES:
         into.spans.extend(_spans_of(value, text=text))
-    elif kind in CATEGORY_TYPES:
+    elif kind in CATEGORY_TYPES and "start" not in value:
         choices = value.get("choices")
         if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
             raise AnnotationProblem(f'"value.choices" must be a list of names, got {choices!r}')
         into.categories.extend(choices)
     else:
+        # Text areas, ratings, numbers, a region's own choices (perRegion): nothing of ours.
         into.other += 1
 
 
@@ -466,28 +467,36 @@ def _is_offset(value: Any) -> bool:
 
 
 def _in_characters(start: int, end: int, *, text: str, quoted: Any) -> tuple[int, int]:
-    """The region's offsets in characters of ``text``: as given, or converted from UTF-16 code
-    units when only that reading gives the region's quoted text."""
-    if not isinstance(quoted, str) or text[start:end] == quoted:
+    """The region's offsets in characters of ``text``: as given, or converted from the units a
+    browser counts (UTF-16 code units; a line break of ``\\r\\n`` as one) when only that reading
+    gives the region's quoted text."""
+    if not isinstance(quoted, str) or _same(text[start:end], quoted):
         return start, end
-    converted = _from_utf16(start, end, text=text)
-    if converted is not None and text[converted[0] : converted[1]] == quoted:
-        return converted
+    for utf16, crlf in ((True, False), (False, True), (True, True)):
+        found = _character_offsets(text, utf16=utf16, crlf=crlf)
+        if start in found and end in found and _same(text[found[start] : found[end]], quoted):
+            return found[start], found[end]
     raise AnnotationProblem(
         f"the region {start}-{end} says {quoted!r} but the text there is {text[start:end]!r}"
     )
 
 
-def _from_utf16(start: int, end: int, *, text: str) -> tuple[int, int] | None:
+def _same(covered: str, quoted: str) -> bool:
+    # A browser's copy of the region has its line breaks as LF whatever the text has.
+    return covered == quoted or covered.replace("\r\n", "\n") == quoted.replace("\r\n", "\n")
+
+
+def _character_offsets(text: str, *, utf16: bool, crlf: bool) -> dict[int, int]:
+    """Each offset in the browser's units to the character offset of ``text`` it stands for."""
     units = 0
     found: dict[int, int] = {}
     for index, character in enumerate(text):
+        if crlf and character == "\n" and index > 0 and text[index - 1] == "\r":
+            continue
         found.setdefault(units, index)
-        units += 2 if ord(character) > 0xFFFF else 1
+        units += 2 if utf16 and ord(character) > 0xFFFF else 1
     found.setdefault(units, len(text))
-    if start in found and end in found:
-        return found[start], found[end]
-    return None
+    return found
 
 
 def _annotator_of(completed_by: Any) -> str | None:

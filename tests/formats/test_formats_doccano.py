@@ -282,3 +282,40 @@ def test_a_bad_doccano_line_names_its_key(
     assert len(records) == 1
     assert [e.line for e in errors] == [2]
     assert reason in errors[0].reason
+
+
+def test_objects_written_over_several_lines_read_by_their_first_line(
+    read_all: Reader, write_file: Writer
+) -> None:
+    # doccano's own relation example is one pretty-printed object after a blank line.
+    first = {
+        "text": SHELLING,
+        "entities": [{"id": 0, "start_offset": 17, "end_offset": 23, "label": "GPE"}],
+        "relations": [],
+    }
+    second = {"text": SHELLING, "label": [[0, 8, "ARMED_GROUP"]]}
+    path = write_file(
+        "example.jsonl", "\n" + json.dumps(first, indent=4) + "\n" + json.dumps(second, indent=2)
+    )
+
+    records, errors = read_all([path])
+
+    assert errors == []
+    assert [r.line for r in records] == [2, 2 + json.dumps(first, indent=4).count("\n") + 1]
+    assert [r.annotation.entities for r in records if r.annotation] == [
+        (Span(17, 23, "GPE"),),
+        (Span(0, 8, "ARMED_GROUP"),),
+    ]
+
+
+def test_a_broken_first_line_is_still_named_by_its_line(
+    read_all: Reader, write_file: Writer
+) -> None:
+    path = write_file(
+        "d.jsonl", '{"text": "Moebye", "label": [\n' + json.dumps({"text": TEXT}) + "\n"
+    )
+
+    records, errors = read_all([path], format="doccano")
+
+    assert len(records) == 1
+    assert [(e.line, e.reason.split(":")[0]) for e in errors] == [(1, "invalid JSON")]

@@ -211,6 +211,19 @@ def test_utf16_offsets_are_read_as_characters(read_tasks: Any) -> None:
     assert record.annotation.entities == (Span(23, 29, "GPE"),)
 
 
+def test_offsets_counting_a_crlf_line_break_once_are_read_as_characters(read_tasks: Any) -> None:
+    text = "Report from the desk.\r\nJunta troops shelled Moebye on Monday."
+    start = text.index("Moebye")
+    region = labels(start, start + 6, "GPE", text=text)
+    region["value"].update(start=start - 1, end=start + 5)
+
+    (record,), errors = read_tasks([task(annotation(region), text=text)])
+
+    assert errors == []
+    assert record.annotation is not None
+    assert record.annotation.entities == (Span(start, start + 6, "GPE"),)
+
+
 def test_relations_and_other_tools_are_read_and_counted(read_tasks: Any) -> None:
     relation = {"from_id": "r13", "to_id": "r0", "type": "relation", "labels": ["ACTOR"]}
     note = {
@@ -220,7 +233,16 @@ def test_relations_and_other_tools_are_read_and_counted(read_tasks: Any) -> None
         "type": "textarea",
         "value": {"text": ["check the place"]},
     }
-    first = annotation(labels(0, 12, "ARMED_GROUP"), labels(13, 20, "SHELLING"), relation, note)
+    per_region = {
+        "id": "r0",
+        "from_name": "kind",
+        "to_name": "text",
+        "type": "choices",
+        "value": {"start": 0, "end": 12, "choices": ["Regular army"]},
+    }
+    first = annotation(
+        labels(0, 12, "ARMED_GROUP"), labels(13, 20, "SHELLING"), relation, note, per_region
+    )
 
     (record,), errors = read_tasks([task(first)])
 
@@ -228,7 +250,7 @@ def test_relations_and_other_tools_are_read_and_counted(read_tasks: Any) -> None
     assert record.annotation is not None
     assert [a.what for a in record.annotation.adjustments] == [
         "1 relation(s) read but not stored (no event arguments yet)",
-        "1 result(s) of other tools (text areas, ratings...) left out",
+        "2 result(s) of other tools (text areas, ratings...) left out",
     ]
 
 
