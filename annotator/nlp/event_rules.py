@@ -37,6 +37,7 @@ CAUSES_KEY = "event_causes"
 ARMED_CLASH = "ARMED_CLASH"
 ATTACK_ON_CIVILIANS = "ATTACK_ON_CIVILIANS"
 RIOT = "RIOT"
+SEIZURE = "SEIZURE"
 # The labels whose triggers get a cause from their sentence.
 EFFECTS = frozenset({"CASUALTIES", "DISPLACEMENT"})
 # Words in a target's phrase that make it civilian whatever its head ("a camp for displaced
@@ -77,21 +78,21 @@ class Parties:
 
     def is_armed(self, token: Token) -> bool:
         """An armed group, its people or its places (troops, a base, a police station)."""
-        for item in self._heads(token):
-            phrase = {lemma_lower(t) for t in item.subtree if abs(t.i - item.i) < 6}
-            if phrase & CIVILIAN_CUES:
-                continue
-            if (
-                item.ent_type_ == "ARMED_GROUP"
-                or lemma_lower(item) in self.armed
-                or any(
-                    c.dep_ in {"amod", "compound"}
-                    and lemma_lower(c) in self.lex["armed_target_modifiers"]
-                    for c in item.children
-                )
-            ):
-                return True
-        return False
+        return any(self._armed_alone(item) for item in self._heads(token))
+
+    def _armed_alone(self, item: Token) -> bool:
+        phrase = {lemma_lower(t) for t in item.subtree if abs(t.i - item.i) < 6}
+        if phrase & CIVILIAN_CUES:
+            return False
+        return (
+            item.ent_type_ == "ARMED_GROUP"
+            or lemma_lower(item) in self.armed
+            or any(
+                c.dep_ in {"amod", "compound"}
+                and lemma_lower(c) in self.lex["armed_target_modifiers"]
+                for c in item.children
+            )
+        )
 
     def is_civilian(self, token: Token) -> bool:
         """Unarmed people or their places (villagers, a man, a market, an IDP camp)."""
@@ -99,13 +100,31 @@ class Parties:
             phrase = {lemma_lower(t) for t in item.subtree if abs(t.i - item.i) < 6}
             if lemma_lower(item) in self.civilian or phrase & CIVILIAN_CUES:
                 return True
+            # A named person ('a lawyer, Adam Yahya'): notes name the victims, not the soldiers.
+            if item.ent_type_ == "PERSON" or any(
+                c.dep_ == "appos" and c.ent_type_ == "PERSON" for c in item.children
+            ):
+                return True
         return False
 
     def is_crowd(self, token: Token) -> bool:
-        """A crowd that may act: a mob, rioters, protesters, residents; never an armed group."""
-        if self.is_armed(token):
-            return False
-        return any(lemma_lower(item) in self.lex["crowd_actors"] for item in self._heads(token))
+        """A crowd that may act: a mob, rioters, protesters, residents, or anyone who protests
+        or riots ('traders rioted and burned tyres', 'youths protesting fuel prices'); never an
+        armed group."""
+        crowd_verbs = self.lex["crowd_verbs"]
+        for item in self._heads(token):
+            # 'PTI supporters and police clashed': the supporters are a crowd, the police not.
+            if self._armed_alone(item):
+                continue
+            if lemma_lower(item) in self.lex["crowd_actors"]:
+                return True
+            if item.dep_ == "nsubj" and lemma_lower(item.head) in crowd_verbs:
+                return True
+            if any(
+                c.dep_ in {"acl", "relcl"} and lemma_lower(c) in crowd_verbs for c in item.children
+            ):
+                return True
+        return False
 
     def actors(self, token: Token) -> list[Token]:
         """Who did what ``token`` says: its subject, its 'by' agent, or its clause's subject."""
@@ -126,8 +145,10 @@ class Parties:
                 return self.actors(token.head)
         return found
 
-    def targets(self, token: Token) -> list[Token]:
-        """Who or what ``token`` was done to: its object, the one 'on' or 'at' it, its patient."""
+    def targets(self, token: Token, *, of_clause: bool = True) -> list[Token]:
+        """Who or what ``token`` was done to: its object, the one 'on' or 'at' it, its patient;
+        with ``of_clause``, a noun's clause's object too ('killed five villagers in an attack').
+        """
         found: list[Token] = []
         for child in token.children:
             if child.dep_ in {"dobj", "nsubjpass"}:
@@ -135,13 +156,14 @@ class Parties:
             elif child.dep_ == "prep" and child.lower_ in self.lex["target_prepositions"]:
                 found.extend(c for c in child.children if c.dep_ == "pobj")
         if not any(c.dep_ == "dobj" for c in token.children):
-            # 'shot and killed two civilians': the object sits on the last verb.
-            for conj in token.conjuncts:
-                if conj.pos_ == "VERB" and conj.i > token.i:
-                    found.extend(c for c in conj.children if c.dep_ == "dobj")
+            # 'shot and killed two civilians': the object sits on the next verb ('... and
+            # injured a police guard' is another act).
+            following = [c for c in token.conjuncts if c.pos_ == "VERB" and c.i > token.i]
+            if following:
+                found.extend(c for c in following[0].children if c.dep_ == "dobj")
         if token.dep_ == "acl" and token.tag_ == "VBN":
             found.append(token.head)  # 'a man beaten by soldiers'
-        if token.dep_ in {"pobj", "dobj"} and token.head.dep_ == "prep":
+        if of_clause and token.dep_ in {"pobj", "dobj"} and token.head.dep_ == "prep":
             found.extend(c for c in token.head.head.children if c.dep_ == "dobj")
         return found
 
@@ -188,7 +210,7 @@ class ConflictEvents:
             label = self._resolve(doc[start:end], rule)
             if label is not None:
                 triggers.append(SpacySpan(doc, start, end, label=label))
-        events = self._merge_compounds(doc, triggers)
+        events = self._merge_compounds(doc, self._without_weapon_names(triggers))
         doc.spans[EVENTS_KEY] = events
         doc.spans[CAUSES_KEY] = self._causes(doc, events)
         return doc
@@ -196,6 +218,14 @@ class ConflictEvents:
     def _resolve(self, trigger: SpacySpan, rule: _Rule) -> str | None:
         """The label of an ambiguous trigger from its context; None when it is no event."""
         if rule.resolve == "attack":
+            return self._attack_label(trigger, default=rule.label)
+        if rule.resolve == "shoot":
+            # 'shot down a helicopter' downs an aircraft; 'shot down two villagers' kills.
+            token = trigger.root
+            down = any(c.dep_ == "prt" and c.lower_ == "down" for c in token.children)
+            targets = self.parties.targets(token)
+            if down and not any(self.parties.is_civilian(t) for t in targets):
+                return None
             return self._attack_label(trigger, default=rule.label)
         if rule.resolve == "fire":
             return self._fire_label(trigger, default=rule.label)
@@ -211,8 +241,11 @@ class ConflictEvents:
         if rule.resolve == "raid":
             # Only a raid on civilians is a trigger of its own: raids on a base are part of the
             # fighting, raids to arrest people are the arrest.
-            label = self._attack_label(trigger, default="")
+            # Its own target only: in 'arrested 12 men during a raid' the men are the arrest's.
+            label = self._attack_label(trigger, default="", of_clause=False)
             return label if label == ATTACK_ON_CIVILIANS else None
+        if rule.resolve == "not_modifier" and trigger.root.dep_ == "amod":
+            return None  # 'imprisoned party leaders' are no arrest
         if rule.resolve == "meet":
             objects = {lemma_lower(c) for c in trigger.root.children if c.dep_ == "dobj"}
             return None if objects & self.lex["non_meeting_objects"] else rule.label
@@ -245,12 +278,17 @@ class ConflictEvents:
             sides.extend(self.parties.actors(token.head.head))
         return any(self.parties.is_crowd(side) for side in sides)
 
-    def _attack_label(self, trigger: SpacySpan, *, default: str) -> str:
-        """A crowd's attack, or an attack on civilians or on an armed target, judged by who."""
+    def _attack_label(
+        self, trigger: SpacySpan, *, default: str, of_clause: bool = True
+    ) -> str | None:
+        """A crowd's attack, or an attack on civilians or on an armed target, judged by who;
+        None for a word that names a thing ('assault rifles', 'attack helicopters')."""
         token = trigger.root
+        if token.dep_ == "compound" and token.pos_ in {"NOUN", "PROPN"}:
+            return None
         if self._by_crowd(token):
             return RIOT
-        targets = [t for part in trigger for t in self.parties.targets(part)]
+        targets = [t for part in trigger for t in self.parties.targets(part, of_clause=of_clause)]
         # A place attacked is either: 'attacked Kani, killing six soldiers' tells which.
         targets.extend(
             target
@@ -287,7 +325,8 @@ class ConflictEvents:
         return self._attack_label(trigger, default=default)
 
     def _causes(self, doc: Doc, events: Sequence[SpacySpan]) -> list[SpacySpan]:
-        """Casualty and displacement triggers, labelled with the event that caused them."""
+        """Casualty and displacement triggers labelled with the event that caused them, and
+        looting, which is no trigger, as the taking it is (SEIZURE)."""
         by_token = {t.i: span for span in events for t in span}
         causes: list[SpacySpan] = []
         for span in events:
@@ -295,6 +334,13 @@ class ConflictEvents:
                 cause = self._cause_of(span, by_token)
                 if cause is not None:
                     causes.append(SpacySpan(doc, span.start, span.end, label=cause))
+        causes.extend(
+            SpacySpan(doc, token.i, token.i + 1, label=SEIZURE)
+            for token in doc
+            if token.pos_ == "VERB"
+            and lemma_lower(token) in self.lex["looting_verbs"]
+            and token.i not in by_token
+        )
         return causes
 
     def _cause_of(self, span: SpacySpan, by_token: dict[int, SpacySpan]) -> str | None:
@@ -318,7 +364,12 @@ class ConflictEvents:
             if child.dep_ in {"prep", "agent", "advcl", "nsubj", "npadvmod", "conj"}:
                 if label := trigger_in(child.subtree):
                     return label
-        victims = self.parties.targets(token)
+        # Whom it hit: 'killed 2 civilians at a checkpoint' killed the civilians, not the post.
+        victims = [
+            t
+            for t in self.parties.targets(token, of_clause=False)
+            if not (t.dep_ == "pobj" and t.head.head.i == token.i)
+        ]
         if lemma_lower(token) in self.lex["undergo_verbs"]:
             # 'two villagers died', 'residents fled': the subject is who suffered it.
             victims.extend(c for c in token.children if c.dep_ == "nsubj")
@@ -333,6 +384,8 @@ class ConflictEvents:
             actors = self.parties.actors(token)
         if token.dep_ in {"amod", "acomp", "oprd"}:
             victims.append(token.head)
+        if label := trigger_in(actors):
+            return label  # 'a military airstrike hit the village, killing six'
         if any(self.parties.is_crowd(actor) for actor in actors):
             return RIOT
         if any(self.parties.is_armed(actor) for actor in actors):
@@ -348,6 +401,31 @@ class ConflictEvents:
             return ATTACK_ON_CIVILIANS
         return None
 
+    def _without_weapon_names(self, triggers: list[SpacySpan]) -> list[SpacySpan]:
+        """A weapon naming something else is no strike: 'bomb shelters', 'rocket launchers';
+        'artillery shells', 'a mortar round' and 'landmine explosion' are."""
+        inside = {t.i: span for span in triggers for t in span}
+        kept: list[SpacySpan] = []
+        for span in triggers:
+            root = span.root
+            if span.label_ != "REMOTE_VIOLENCE" or len(span) != 1:
+                kept.append(span)
+                continue
+            if (
+                root.dep_ == "compound"
+                and root.head.i not in inside
+                and lemma_lower(root.head) not in self.lex["munition_heads"]
+            ):
+                continue
+            # 'a drone dropped a grenade': the grenade is the strike, the drone carried it.
+            dropped = [c for c in root.head.children if c.dep_ == "dobj"]
+            if root.dep_ == "nsubj" and any(
+                c.i in inside and inside[c.i].label_ == "REMOTE_VIOLENCE" for c in dropped
+            ):
+                continue
+            kept.append(span)
+        return kept
+
     def _merge_compounds(self, doc: Doc, triggers: list[SpacySpan]) -> list[SpacySpan]:
         """'landmine explosion', 'artillery shelling': one trigger for one expression."""
         triggers = sorted(triggers, key=lambda span: span.start)
@@ -355,13 +433,18 @@ class ConflictEvents:
         for span in triggers:
             if merged:
                 last = merged[-1]
+                # 'grenade attack': the weapon says what kind of attack it was.
+                remote_attack = (
+                    last.label_ == "REMOTE_VIOLENCE"
+                    and lemma_lower(span.root) in self.lex["munition_heads"]
+                )
                 if (
                     last.end == span.start
-                    and last.label_ == span.label_ == "REMOTE_VIOLENCE"
+                    and (last.label_ == span.label_ == "REMOTE_VIOLENCE" or remote_attack)
                     and last.root.head.i in range(span.start, span.end)
                     and last.root.dep_ in {"compound", "amod", "nmod"}
                 ):
-                    merged[-1] = SpacySpan(doc, last.start, span.end, label=span.label_)
+                    merged[-1] = SpacySpan(doc, last.start, span.end, label="REMOTE_VIOLENCE")
                     continue
             merged.append(span)
         return merged

@@ -121,11 +121,14 @@ def categories_for(
 ) -> tuple[str, ...]:
     """The sentence categories the events imply, in scheme order.
 
-    ``causes`` are casualty and displacement triggers labelled with the event that caused them;
-    they imply that event's category.
+    ``causes`` are casualty and displacement triggers labelled with the event that caused them
+    (and looting, labelled SEIZURE); when the events imply no category, the causes imply theirs.
+    A cause beside an event with a category is mostly that event, or what came of it: the
+    civilians an air strike killed are no second attack.
     """
-    labels = {span.label for span in events} | {span.label for span in causes}
-    implied = {scheme.category_for_event(label) for label in labels}
+    implied = {scheme.category_for_event(span.label) for span in events} - {None}
+    if not implied:
+        implied = {scheme.category_for_event(span.label) for span in causes}
     return tuple(name for name in scheme.names("categories") if name in implied)
 
 
