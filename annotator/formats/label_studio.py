@@ -9,7 +9,8 @@ of the model their ``model_version`` names. ``relation`` results are read and co
 arguments are not stored yet); results of other tools (text areas, ratings) are left out, and
 counted too. Label Studio counts offsets in the browser's UTF-16 units: a region whose quoted
 ``text`` says so is read in characters. A task without ``data`` is its own data (Label Studio
-imports it so), and Label Studio before 1.0 called the annotations ``completions``.
+imports it so), Label Studio before 1.0 called the annotations ``completions``, and its JSON-MIN
+export (a row per annotation, regions under their control's name) reads as the tasks it flattens.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def read(
             continue
         index, line, data = item
         try:
+            data = from_min(data)
             if doccano.looks_like(data):
                 yield from doccano.parse_records(
                     data, source=source, line=line, scheme=scheme, options=options
@@ -86,6 +88,45 @@ def read(
             )
         except InvalidRecord as error:
             yield error
+
+
+# The keys Label Studio's JSON-MIN export adds to a task's data fields and results.
+MIN_KEYS = ("id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time")
+
+
+def from_min(item: Any) -> Any:
+    """A row of Label Studio's JSON-MIN export as the task it stands for, else ``item``.
+
+    JSON-MIN writes one row per annotation: the task's data fields, each region control's
+    regions as a list of ``{start, end, text, labels}`` under its name, a multiple choice as
+    ``{"choices": [...]}``, and ``annotator``. A single choice is a bare string there, which
+    cannot be told from a data field: it stays in ``meta``.
+    """
+    if not isinstance(item, dict) or any(key in item for key in TASK_KEYS):
+        return item
+    results: list[dict[str, Any]] = []
+    data: dict[str, Any] = {}
+    for name, value in item.items():
+        if _is_min_regions(value):
+            results.extend({"type": "labels", "from_name": name, "value": v} for v in value)
+        elif isinstance(value, dict) and set(value) == {"choices"}:
+            results.append({"type": "choices", "from_name": name, "value": value})
+        elif name not in MIN_KEYS:
+            data[name] = value
+    if not results:
+        return item
+    annotation: dict[str, Any] = {"result": results}
+    if item.get("annotator") is not None:
+        annotation["completed_by"] = item["annotator"]
+    return {"id": item.get("id"), "data": data, "annotations": [annotation]}
+
+
+def _is_min_regions(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(v, dict) and "labels" in v and "start" in v for v in value)
+    )
 
 
 def tasks_in(path: Path, source: str) -> Iterator[tuple[int, int, Any] | InvalidRecord]:

@@ -268,6 +268,34 @@ def test_the_text_key_comes_from_text_column_or_the_only_string(read_tasks: Any)
     assert "name the key of the text with --text-column" in refused[0].reason
 
 
+def test_a_json_min_export_reads_as_its_tasks(read_tasks: Any) -> None:
+    rows = [
+        {
+            "id": 7,
+            "text": TEXT,
+            "country": "Myanmar",
+            "label": [{"start": 21, "end": 27, "text": "Moebye", "labels": ["GPE"]}],
+            "event": [{"start": 13, "end": 20, "text": "shelled", "labels": ["SHELLING"]}],
+            "type": {"choices": ["BATTLES", "EXPLOSIONS"]},
+            "annotator": 2,
+            "annotation_id": 31,
+            "created_at": "2024-03-13T09:12:44.105231Z",
+            "updated_at": "2024-03-13T09:12:44.105260Z",
+            "lead_time": 12.4,
+        }
+    ]
+
+    (record,), errors = read_tasks(rows)
+
+    assert errors == []
+    assert record.annotation is not None
+    assert record.annotation.annotator == "2"
+    assert record.annotation.entities == (Span(21, 27, "GPE"),)
+    assert record.annotation.events == (Span(13, 20, "SHELLING"),)
+    assert record.annotation.categories == ("BATTLES", "EXPLOSIONS")
+    assert dict(record.meta) == {"country": "Myanmar"}
+
+
 def test_a_json_list_of_doccano_and_prodigy_records_reads_too(read_tasks: Any) -> None:
     items = [
         {"text": TEXT, "label": [[21, 27, "GPE"]]},
