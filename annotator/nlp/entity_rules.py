@@ -4,6 +4,7 @@ with the armed groups, places, dates and counts the guideline asks for (labels/c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from spacy.tokens import Span as SpacySpan
 from spacy.util import filter_spans
 
 from annotator.config import DEFAULT_PATTERNS
+from annotator.nlp.gazetteer import Gazetteer, PlaceKind, load_gazetteer, place_key
 from annotator.nlp.rules import lemma_lower, read_lexicon
 
 # OntoNotes labels of the English pipelines, mapped onto the default scheme; others are dropped.
@@ -27,6 +29,12 @@ ONTONOTES_TO_SCHEME: dict[str, str] = {
     "CARDINAL": "CARDINAL",
 }
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those"})
+# Labels that a place's name may carry when NER got it wrong; never an armed group, date or count.
+_NAME_LABELS = frozenset(
+    {"GPE", "LOC", "PERSON", "ORG", "NORP", "FAC", "WORK_OF_ART", "PRODUCT", "EVENT", "LAW"}
+)
+_ORDINAL = re.compile(r"\d+(st|nd|rd|th)", re.IGNORECASE)
+_DASHES = frozenset({"-", "–", "—"})
 
 
 @Language.factory("conflict_entities", default_config={"patterns_dir": str(DEFAULT_PATTERNS)})
@@ -44,6 +52,23 @@ class ConflictEntities:
         self.count_modifiers = sorted(
             (tuple(words.split()) for words in lexicon["count_modifiers"]), key=len, reverse=True
         )
+        # 'village tract' is two tokens, 'sub-district' three; plurals ('townships') name no
+        # single place and are _add_place_noun_names' business.
+        self.admin_words = _phrases(lexicon["admin_words"])
+        self.admin_plurals = _phrases(_plural(word) for word in lexicon["admin_words"])
+        acronyms = "|".join(sorted(map(re.escape, lexicon["unit_acronyms"])))
+        self.unit_acronym = re.compile(rf"({acronyms})(-\d+)?")
+        self.place_variants = [
+            tuple(pair.split()) for pair in sorted(lexicon["place_word_variants"])
+        ]
+        self._gazetteer: Gazetteer | None = None
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """The place gazetteer, read on first use (once per process, see load_gazetteer)."""
+        if self._gazetteer is None:
+            self._gazetteer = load_gazetteer()
+        return self._gazetteer
 
     def __call__(self, doc: Doc) -> Doc:
         ents = [self._trim(doc, [ent.start, ent.end, ent.label_]) for ent in doc.ents]
@@ -53,20 +78,24 @@ class ConflictEntities:
         ents = self._add_titled_persons(doc, ents)
         for ent in ents:
             self._relabel(doc, ent)
+        ents = self._add_units(doc, ents)
+        ents = self._add_known_places(doc, ents)
         ents = self._join_organisations(doc, ents)
-        ents = self._add_suffixed_places(doc, ents)
+        ents = self._add_admin_units(doc, ents)
         ents = _join_contiguous(ents, label="GPE")
         ents = self._add_facilities(doc, ents)
         ents = self._add_lowercase_facilities(doc, ents)
         ents = self._add_geographic_places(doc, ents)
         ents = self._extend_places(doc, ents)
         ents = self._add_place_noun_names(doc, ents)
+        ents = self._add_bracketed_places(doc, ents)
         ents = self._add_located_places(doc, ents)
         ents = self._add_armed_groups(doc, ents)
         ents = self._add_unit_numbers(doc, ents)
         ents = self._add_bracketed_acronyms(doc, ents)
         ents = self._fix_dates(doc, ents)
         ents = self._fix_counts(doc, ents)
+        ents = self._join_count_ranges(doc, ents)
         ents = [ent for ent in ents if not self._is_demonym(doc, ent)]
         for ent in ents:
             if ent[2] == "CARDINAL":
@@ -88,7 +117,7 @@ class ConflictEntities:
     def _split_lists(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
         """'Pauk Township, Magway Region', 'Port-au-Prince's Delmas': two places, not one."""
         result: list[list[Any]] = []
-        for start, end, label in ents:
+        for start, end, label in _split_at_brackets(doc, ents):
             if label == "DATE":
                 result.extend(self._split_date(doc, start, end))
                 continue
@@ -212,8 +241,13 @@ class ConflictEntities:
             while i > token.i - 3 and i >= 0 and doc[i].is_lower and doc[i].pos_ in {"NOUN", "ADJ"}:
                 i -= 1
             name = owner.get(i)
-            if name is None or name[2] not in {"GPE", "LOC", "PERSON"} or name[1] != i + 1:
+            if name is None or name[2] not in {"GPE", "LOC", "PERSON", "ORG"} or name[1] != i + 1:
                 continue
+            named = doc[name[0] : name[1]]
+            if name[2] == "ORG" and not (
+                self._is_place_name(named) and any(_is_name_word(t) for t in named)
+            ):
+                continue  # 'Nat Yay Kan camp', 'Ngazba IDP site', but not 'the KIA camp'
             if name[0] > 0 and doc[name[0] - 1].lower_ in {"a", "an"}:
                 continue
             name[1], name[2] = token.i + 1, "FAC"
@@ -245,8 +279,14 @@ class ConflictEntities:
             while start > 0:
                 previous = doc[start - 1]
                 ent = owner.get(start - 1)
-                if ent is not None and ent[2] not in {"GPE", "NORP", "LOC"}:
-                    break
+                if ent is not None and not (
+                    ent[2] in {"GPE", "NORP", "LOC"}
+                    or (
+                        ent[2] in {"ORG", "PERSON", "FAC"}
+                        and self._is_place_name(doc[ent[0] : ent[1]])
+                    )
+                ):
+                    break  # 'the Gusau-Funtua road' that NER took for an organisation is a road
                 if ent is not None:
                     start = ent[0]
                 elif previous.text == "-" or previous.is_title and previous.pos_ == "PROPN":
@@ -302,18 +342,25 @@ class ConflictEntities:
         return ents
 
     def _add_place_noun_names(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
-        """'Nyaung Kone village', 'Kyauktaw and Mrauk-U townships': the name is a place."""
+        """'Kyauktaw and Mrauk-U townships': each name is a place; the plural names none of them.
+
+        A singular admin word joins its name (_add_admin_units).
+        """
         owner = _owners(doc, ents)
         for token in doc:
             if token.i == 0 or not token.is_lower:
+                continue  # 'United States', 'United Arab Emirates' are names
+            if not _phrase_at(doc, token.i, self.admin_plurals):
                 continue
-            if token.lower_ not in self.lex["place_nouns_after_name"]:
-                continue
-            inside = owner.get(token.i - 1)
-            if inside is not None and inside[1] == token.i + 1 and inside[0] < token.i:
-                inside[1] = token.i  # 'Panjshir province': the name is 'Panjshir'
-            elif owner.get(token.i) is not None:
-                continue
+            inside = owner.get(token.i)
+            if inside is not None:
+                if inside[2] not in _NAME_LABELS or inside[1] != token.i + 1:
+                    continue
+                if inside[0] == token.i:
+                    ents = [e for e in ents if e is not inside]
+                else:
+                    inside[1] = token.i  # NER's 'Kyauktaw and Mrauk-U townships'
+                owner = _owners(doc, ents)
             names = []
             i = token.i - 1
             while i >= 0:
@@ -322,7 +369,7 @@ class ConflictEntities:
                     break
                 names.append(name)
                 i = name[0] - 1
-                if not (i > 0 and doc[i].lower_ in {"and", ","} and token.lower_.endswith("s")):
+                if not (i > 0 and doc[i].lower_ in {"and", ","}):
                     break
                 i -= 1
             for name in names:
@@ -410,32 +457,359 @@ class ConflictEntities:
         elif label == "LOC" and tokens[-1].text in self.lex["gpe_suffixes"]:
             ent[2] = "GPE"
 
-    def _add_suffixed_places(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
-        """'Myinmu Township', 'Sagaing Region': the suffix belongs to the place name."""
+    def _add_admin_units(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'Myaing township', 'Kachin State', 'Chikun LGA', 'Ywar Thit village tract': a name and
+        the administrative word after it are one place, whatever the word's case."""
         owner = _owners(doc, ents)
         for token in doc:
-            if token.text not in self.lex["gpe_suffixes"] or token.i == 0:
+            size = _phrase_at(doc, token.i, self.admin_words)
+            if not size or token.i == 0:
                 continue
-            previous = owner.get(token.i - 1)
-            if owner.get(token.i) is not None:
+            end = token.i + size
+            if end < len(doc) and doc[end].lower_ in self.lex["not_admin_before"]:
+                continue  # 'Myanmar state media'
+            current = owner.get(token.i)
+            if current is not None:
+                if current[2] not in _NAME_LABELS:
+                    continue  # 'Islamic State', 'the 22nd Light Infantry Division'
+                if current[0] == token.i and current[1] <= end:
+                    ents = [e for e in ents if e is not current]  # NER's 'Township' alone
+                    owner = _owners(doc, ents)
+                    current = None
+                elif current[1] != end:
+                    continue  # inside a longer name: 'Islamic State West Africa Province'
+            if current is not None:
+                if not self._is_place_name(doc[current[0] : token.i]):
+                    continue  # 'Restoration Council of Shan State'
+                name_start: int | None = self._name_start(doc, current[0], owner) or current[0]
+            else:
+                name_start = self._name_start(doc, token.i, owner)
+            if name_start is None or not self._is_admin_unit(doc, name_start, token.i):
                 continue
-            if previous is not None and previous[2] in {"GPE", "LOC", "ORG", "PERSON", "NORP"}:
-                previous[1] = token.i + 1
-                previous[2] = "GPE"
-            elif previous is None:
-                start = token.i
-                while (
-                    start > 0
-                    and doc[start - 1].is_title
-                    and doc[start - 1].pos_ == "PROPN"
-                    and (owner.get(start - 1) is None)
-                    and not doc[start - 1].is_sent_start
-                ):
-                    start -= 1
-                if start < token.i:
-                    ents.append([start, token.i + 1, "GPE"])
+            ents = [e for e in ents if not (e[0] < end and name_start < e[1])]
+            ents.append([name_start, end, "GPE"])
             owner = _owners(doc, ents)
         return ents
+
+    def _is_admin_unit(self, doc: Doc, start: int, word: int) -> bool:
+        """Whether the name doc[start:word] and the admin word at ``word`` name one place."""
+        name = doc[start:word]
+        admin = doc[word]
+        if start > 0 and doc[start - 1].lower_ in {"a", "an"}:
+            return False  # 'a Kachin village'
+        if len(name) == 1 and name[0].ent_type_ == "NORP" and admin.is_lower:
+            # 'the Rohingya village', 'two Kachin villages'; NER also calls unknown names
+            # ('Ituri province') NORP
+            if name[0].tag_ == "JJ" or (start > 0 and doc[start - 1].pos_ in {"DET", "NUM"}):
+                return False
+        words = {lemma_lower(t) for t in name} | {t.lower_ for t in name}
+        if words & (self.lex["armed_heads"] | self.lex["unit_words"] | self.lex["org_heads"]):
+            return False  # 'Military Region', 'Army Division'
+        if words <= self.lex["unit_qualifiers"]:
+            return False  # 'Light Infantry Division'
+        following = doc[word + 1] if word + 1 < len(doc) else None
+        kind = self._place_kind(name.text)
+        if following is not None and following.lower_ == "of" and kind == "country":
+            return False  # 'the Myanmar town of Lashio': the place is Lashio
+        if admin.lower_ in self.lex["weak_admin_words"] and not admin.is_lower:
+            # 'Gaza City', 'Mandalay Division', but not 'Justice Department'
+            return kind is not None or all(t.ent_type_ == "GPE" for t in name)
+        return True
+
+    def _name_start(self, doc: Doc, end: int, owner: dict[int, list[Any]]) -> int | None:
+        """Where the capitalised name that ends before token ``end`` begins, if there is one.
+
+        The name may run over entities NER cut ('Nyaung Pin' + 'Thar'), hyphens ('Mrauk-U') and
+        particles ('Coyuca de Benitez', 'Cox's Bazar'), never over an armed group, date or count.
+        """
+        start = end
+        i = end - 1
+        while i >= 0:
+            token = doc[i]
+            ent = owner.get(i)
+            if ent is not None:
+                if ent[2] not in _NAME_LABELS or ent[1] > end:
+                    break
+                if not self._is_place_name(doc[ent[0] : ent[1]]):
+                    break
+                start = ent[0]
+                if doc[start].is_sent_start:
+                    break
+                i = start - 1
+                continue
+            if _is_name_word(token) and not (
+                token.is_stop and (token.is_sent_start or i == end - 1)
+            ):
+                start = i
+                if token.is_sent_start:
+                    break
+                i -= 1
+                continue
+            if start != i + 1 or i == 0:
+                break
+            previous = doc[i - 1]
+            if token.text in _DASHES and not token.whitespace_ and not previous.whitespace_:
+                if _is_name_word(previous):
+                    i -= 1
+                    continue
+                if previous.lower_ in self.lex["name_particles"]:
+                    start = i - 1  # 'al-Shajara', 'as-Suwayda'
+                break
+            possessive = token.text in {"'s", "’s"}
+            if possessive and (previous.ent_type_ == "GPE" or self._place_kind(previous.text)):
+                break  # 'Mali's Mopti region', but 'Cox's Bazar district'
+            particle = token.lower_ in self.lex["name_particles"] or possessive
+            if particle and _is_name_word(previous):
+                i -= 1  # 'Coyuca de Benitez', 'Cox's Bazar'
+                continue
+            break
+        return start if start < end else None
+
+    def _is_place_name(self, tokens: SpacySpan) -> bool:
+        """Capitalised words, hyphens and particles between them: 'Mrauk-U', 'Wad al-Tayeb'."""
+        if not len(tokens):
+            return False
+        for position, token in enumerate(tokens):
+            inside = 0 < position < len(tokens) - 1
+            if _is_capitalised(token) or token.like_num and position > 0:
+                continue
+            if inside and (
+                token.text in _DASHES
+                or token.lower_ in self.lex["name_particles"]
+                or token.text in {"'s", "’s", "and"}
+            ):
+                continue
+            if position == 0 and token.lower_ in self.lex["name_particles"] and len(tokens) > 2:
+                if tokens[1].text in _DASHES:
+                    continue
+            return False
+        return True
+
+    def _place_kind(self, text: str) -> PlaceKind | None:
+        """The gazetteer's kind of place for ``text`` (with 'North' as 'Nord' ...), if it is one."""
+        key = place_key(text)
+        if len(key) < 3 or key in self.lex["not_places"] or key in self.lex["macro_regions"]:
+            return None
+        found = self.gazetteer.places.get(key)
+        if found is not None:
+            return found
+        words = key.split()
+        for ours, theirs in self.place_variants:
+            if ours in words:
+                variant = " ".join(theirs if word == ours else word for word in words)
+                found = self.gazetteer.places.get(variant)
+                if found is not None:
+                    return found
+        return None
+
+    def _add_units(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'LIB 538', 'battalions 405 and 410', 'the 22nd Light Infantry Division': a unit's name
+        with its numbers is one armed group, not an organisation and two counts."""
+        owner = _owners(doc, ents)
+        for token in doc:
+            acronym = self.unit_acronym.fullmatch(token.text)
+            if not (acronym or lemma_lower(token) in self.lex["unit_words"]):
+                continue
+            end = token.i + 1
+            numbered = bool(acronym and acronym.group(2))  # 'RAB-15'
+            while end < len(doc) and doc[end].is_digit:
+                numbered, end = True, end + 1
+                joined = end + 1 < len(doc) and doc[end].lower_ in {"and", ",", "&", "/"}
+                if not (joined and doc[end + 1].is_digit):
+                    break
+                end += 1  # 'battalions 405 and 410'
+            start = token.i
+            while start > doc[token.i].sent.start:
+                previous = doc[start - 1]
+                qualifier = previous.lower_ in self.lex["unit_qualifiers"] and not previous.is_lower
+                if not (qualifier or _ORDINAL.fullmatch(previous.text)):
+                    break
+                start -= 1
+            ordinal = bool(_ORDINAL.fullmatch(doc[start].text))
+            if acronym and not numbered:
+                continue  # 'IB' alone is no unit
+            if not (numbered or ordinal or (token.is_title and start < token.i)):
+                continue  # 'a battalion', 'the infantry division'
+            current = owner.get(token.i)
+            if current is not None and current[2] == "ARMED_GROUP" and current[0] < start:
+                start = current[0]  # 'Military Operations Command' + '16'
+            if any(
+                e[2] == "DATE" or (e[2] == "ARMED_GROUP" and (e[0] < start or e[1] > end))
+                for e in ents
+                if e[0] < end and start < e[1]
+            ):
+                continue
+            ents = [e for e in ents if not (e[0] < end and start < e[1])]
+            ents.append([start, end, "ARMED_GROUP"])
+            owner = _owners(doc, ents)
+        return ents
+
+    def _add_bracketed_places(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'Myaing township (Magway Region)', 'Chikun LGA (Kaduna)': the name in brackets after a
+        place is the larger place it lies in, a span of its own."""
+        owner = _owners(doc, ents)
+        for token in doc[1:]:
+            if token.text != "(":
+                continue
+            before = owner.get(token.i - 1)
+            if before is None or before[2] != "GPE" or before[1] != token.i:
+                continue
+            close = token.i + 1
+            while close < len(doc) and doc[close].text not in {")", "(", ",", ";"}:
+                close += 1
+            if close >= len(doc) or doc[close].text != ")" or close == token.i + 1:
+                continue
+            inner = doc[token.i + 1 : close]
+            if not self._is_place_name(inner) or all(t.is_upper for t in inner if t.is_alpha):
+                continue  # '(KIA)' is an acronym
+            inside = [owner[i] for i in range(inner.start, inner.end) if i in owner]
+            if any(
+                e[2] not in _NAME_LABELS or e[0] < inner.start or e[1] > inner.end for e in inside
+            ):
+                continue
+            if any(e[2] == "GPE" for e in inside):
+                continue
+            words = {t.lower_ for t in inner}
+            if words & self.lex["loc_heads"] or lemma_lower(inner[-1]) in self.lex["fac_heads"]:
+                continue
+            ents = [e for e in ents if not (e[0] < inner.end and inner.start < e[1])]
+            ents.append([inner.start, inner.end, "GPE"])
+            owner = _owners(doc, ents)
+        return ents
+
+    def _join_count_ranges(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'10-15', '10 to 15', 'between 10 and 15': a range of counts is one count."""
+        for ent in ents:
+            tokens = doc[ent[0] : ent[1]]
+            if ent[2] == "DATE" and all(
+                (t.like_num and not (t.is_digit and len(t) == 4))
+                or t.lower_ in {"between", "and", "to"}
+                or t.text in _DASHES
+                for t in tokens
+            ):
+                ent[2] = "CARDINAL"  # NER's date 'between 25 and 30' names no day and no year
+        owner = _owners(doc, ents)
+        for token in doc:
+            if not token.like_num or token.i + 2 >= len(doc) or not doc[token.i + 2].like_num:
+                continue
+            joint = doc[token.i + 1]
+            start, end = token.i, token.i + 3
+            if joint.lower_ == "and" and token.i > 0 and doc[token.i - 1].lower_ == "between":
+                start -= 1
+            elif not (
+                joint.lower_ == "to"
+                or (joint.text in _DASHES and not token.whitespace_ and not joint.whitespace_)
+            ):
+                continue
+            inside = [owner[i] for i in range(start, end) if i in owner]
+            if any(e[2] != "CARDINAL" for e in inside):
+                continue  # '10-15 May' is a date, 'battalions 405 and 410' a unit
+            for ent in inside:
+                start, end = min(start, ent[0]), max(end, ent[1])
+            ents = [e for e in ents if not (e[0] < end and start < e[1])]
+            ents.append([start, end, "CARDINAL"])
+            owner = _owners(doc, ents)
+        return ents
+
+    def _add_known_places(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'Taiz' that NER took for a person, 'Jammu' + 'and' + 'Kashmir': the gazetteer's places
+        are places, never persons or organisations."""
+        owner = _owners(doc, ents)
+        i = 0
+        while i < len(doc):
+            found = self._known_place_at(doc, i, owner)
+            if found is None:
+                i += 1
+                continue
+            end, label = found
+            ents = [e for e in ents if not (e[0] < end and i < e[1])]
+            ents.append([i, end, label])
+            owner = _owners(doc, ents)
+            i = end
+        return ents
+
+    def _known_place_at(
+        self, doc: Doc, start: int, owner: dict[int, list[Any]]
+    ) -> tuple[int, str] | None:
+        """The end and label of the longest known place that begins at token ``start``."""
+        first = doc[start]
+        if not _is_capitalised(first) or (first.is_upper and len(first) > 1):
+            return None
+        if start > 0 and not first.is_sent_start:
+            previous = doc[start - 1]
+            if _is_capitalised(previous) and not previous.is_stop and previous.text != "U":
+                return None  # inside a longer name: 'Familia Michoacana'
+            if previous.lower_ in self.titles or previous.text in self.lex["honorifics"]:
+                return None  # 'President Victoria ...'
+        limit = min(len(doc), start + 3 * self.gazetteer.longest)
+        end = start + 1
+        ends: list[int] = []
+        while end <= limit:
+            token = doc[end - 1]
+            if _is_capitalised(token) and not (token.is_upper and len(token) > 1):
+                ends.append(end)
+            elif not (
+                token.text in _DASHES
+                or token.lower_ in self.lex["name_particles"]
+                or token.text in {"'s", "’s", "and", "of"}
+            ):
+                break
+            end += 1
+        for end in reversed(ends):
+            found = self._known_place(doc, start, end, owner)
+            if found is not None:
+                return end, found
+        return None
+
+    def _known_place(
+        self, doc: Doc, start: int, end: int, owner: dict[int, list[Any]]
+    ) -> str | None:
+        """The label for doc[start:end] when it is a known place that may be marked as one."""
+        following = doc[end] if end < len(doc) else None
+        if following is not None:
+            if _is_capitalised(following) and not _phrase_at(doc, end, self.admin_words):
+                return None  # 'Kassala Water Corporation', 'Sinaloa Cartel'
+            if following.text in _DASHES and not following.whitespace_:
+                return None  # 'Abuja-Kaduna road' is _add_geographic_places' business
+            word = lemma_lower(following)
+            if word in self.lex["armed_heads"] or word in self.lex["armed_heads_with_modifier"]:
+                return None  # 'Kachin fighters'
+        inside: list[list[Any]] = []
+        for i in range(start, end):
+            ent = owner.get(i)
+            if ent is not None and all(ent is not other for other in inside):
+                inside.append(ent)
+        labels = {ent[2] for ent in inside}
+        if any(ent[0] < start or ent[1] > end for ent in inside):
+            return None
+        if labels - _NAME_LABELS or "FAC" in labels:
+            return None
+        kind = self._place_kind(doc[start:end].text)
+        if kind is None:
+            return None
+        label = "LOC" if kind == "region" else "GPE"
+        whole = inside[0] if len(inside) == 1 and inside[0][:2] == [start, end] else None
+        if whole is not None:
+            if whole[2] == label or whole[2] == "NORP":
+                return None  # a demonym stays one: 'Somali', 'Afar'
+            if whole[2] == "LOC" and not self._is_unheaded_place(doc[start:end]):
+                return None  # 'the Red Sea' is a sea, though a Sudanese state has its name
+            if whole[2] == "GPE" and label == "LOC":
+                return None
+            return label
+        if not inside:
+            # A name NER left alone: a proper noun where places are named ('in', 'near', a
+            # list of places), not a sentence's first word ('the Turi tribe' is no place).
+            tokens = doc[start:end]
+            if doc[start].is_sent_start or not any(t.pos_ == "PROPN" for t in tokens):
+                return None
+            if end - start == 1 and len(doc[start]) < 4:
+                return None
+            previous = doc[start - 1]
+            listed = previous.text in {",", "(", "/"} or previous.lower_ == "and"
+            if not (listed or self._after_locative(doc, start)):
+                return None
+        return label
 
     def _add_located_places(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
         """Names right after 'in', 'near', 'the town of' ... are places, whatever NER said."""
@@ -752,6 +1126,54 @@ def _join_contiguous(ents: list[list[Any]], *, label: str) -> list[list[Any]]:
         else:
             joined.append(ent)
     return joined
+
+
+def _split_at_brackets(doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+    """'Pune (Maharashtra)' that NER took for one name: a bracket ends a name."""
+    result: list[list[Any]] = []
+    for start, end, label in ents:
+        first = start
+        for i in range(start, end + 1):
+            if i == end or doc[i].text in {"(", ")", "[", "]"}:
+                if first < i:
+                    result.append([first, i, label])
+                first = i + 1
+    return result
+
+
+def _phrases(words: Any) -> dict[tuple[str, ...], int]:
+    """Lowercase phrases as token tuples ('sub-district' is three tokens), for _phrase_at."""
+    phrases: dict[tuple[str, ...], int] = {}
+    for words_ in words:
+        parts = tuple(re.findall(r"[^\W_]+|[^\w\s]", words_.lower()))
+        phrases[parts] = len(parts)
+    return phrases
+
+
+def _phrase_at(doc: Doc, i: int, phrases: dict[tuple[str, ...], int]) -> int:
+    """The length in tokens of the longest phrase that begins at token i; 0 if none does."""
+    for size in (3, 2, 1):
+        if i + size <= len(doc) and tuple(t.lower_ for t in doc[i : i + size]) in phrases:
+            return size
+    return 0
+
+
+def _plural(word: str) -> str:
+    """'township' -> 'townships', 'county' -> 'counties', 'village tract' -> 'village tracts'."""
+    if word.endswith("y") and word[-2:-1] not in set("aeiou"):
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("s", "sh", "ch", "x")) else "s")
+
+
+def _is_capitalised(token: Token) -> bool:
+    """'Kaduna', 'Ma'rib', 'U', 'LGA': a word that begins with a capital letter."""
+    text = token.text
+    return bool(text[:1].isupper() and text[:1].isalpha() and not token.like_num)
+
+
+def _is_name_word(token: Token) -> bool:
+    """A capitalised word of a place's name; an acronym ('KIA', 'PDF') is not one."""
+    return _is_capitalised(token) and not (token.is_upper and len(token) > 1)
 
 
 def _looks_like_acronym(text: str) -> bool:
