@@ -147,7 +147,7 @@ def members(data: bytes) -> dict[str, bytes]:
 def test_the_page_offers_every_format_of_the_command(database, open_page):
     at = open_page("judy")
     assert at.selectbox(key="export_format").options == [f.title for f in FORMATS.values()]
-    assert list(FORMATS) == ["jsonl", "spacy", "doccano", "conll", "brat", "csv"]
+    assert list(FORMATS) == ["jsonl", "spacy", "doccano", "conll", "brat", "csv", "label-studio"]
 
 
 @pytest.mark.parametrize("format", list(FORMATS))
