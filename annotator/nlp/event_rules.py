@@ -227,6 +227,11 @@ class ConflictEvents:
             if down and not any(self.parties.is_civilian(t) for t in targets):
                 return None
             return self._attack_label(trigger, default=rule.label)
+        if rule.resolve == "throw":
+            # Stones, bricks and bottles are a crowd's weapons; a thrown grenade is the grenade.
+            thrown = [c for c in trigger.root.children if c.dep_ == "dobj"]
+            hurled = any(lemma_lower(c) in self.lex["crowd_missiles"] for c in thrown)
+            return rule.label if hurled else None
         if rule.resolve == "fire":
             return self._fire_label(trigger, default=rule.label)
         if rule.resolve == "violence":
