@@ -37,7 +37,7 @@ class Version:
             reviewer_id=annotation.reviewer_id,
             reviewer=reviewer,
             status=annotation.status,
-            draft=Draft.from_rows(annotation.entities, annotation.events, annotation.categories),
+            draft=Draft.of(annotation),
         )
 
     def decisions(self) -> frozenset[Hashable]:

@@ -25,6 +25,8 @@ _LABEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _LABEL_KEYS = {"description", "colour", "shortcut", "guideline"}
 _EVENT_KEYS = _LABEL_KEYS | {"category"}
+# A role says which entity labels may play it and whether an event may have it more than once.
+_ROLE_KEYS = _LABEL_KEYS | {"accepts", "repeat"}
 _CATEGORY_KEYS = {"exclusive", "labels"}
 # The span editor and the adjudication cards draw these layers' labels as badges: white text on
 # an entity's colour, an event's colour as text on white.
@@ -52,6 +54,10 @@ class Label:
     shortcut: str
     guideline: str
     category: str | None = None
+    # Roles only: the entity labels an argument in this role may point at, and whether one
+    # event may have several arguments in it (two attacking groups, a village and its township).
+    accepts: tuple[str, ...] = ()
+    repeat: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,11 @@ class LabelScheme:
     def get(self, name: str) -> Label | None:
         """The label with this name in any layer, or None."""
         return self._by_name.get(name)
+
+    def role(self, name: str) -> Label | None:
+        """The role label with this name, or None."""
+        label = self._by_name.get(name)
+        return label if label is not None and label.layer == "roles" else None
 
     def category_for_event(self, event_label: str) -> str | None:
         """The sentence category an event label implies, if any."""
@@ -138,7 +149,7 @@ def parse_scheme(data: Any, *, path: Path | str = "<scheme>") -> LabelScheme:
     entities = _parse_layer(data.get("entities"), "entities", path=path, allowed=_LABEL_KEYS)
     events = _parse_layer(data.get("events"), "events", path=path, allowed=_EVENT_KEYS)
     roles = (
-        _parse_layer(data["roles"], "roles", path=path, allowed=_LABEL_KEYS)
+        _parse_layer(data["roles"], "roles", path=path, allowed=_ROLE_KEYS)
         if data.get("roles") is not None
         else []
     )
@@ -176,6 +187,13 @@ def parse_scheme(data: Any, *, path: Path | str = "<scheme>") -> LabelScheme:
                 f"duplicate shortcut {label.shortcut!r} (already {other.layer}.{other.name})",
             )
         seen_keys[key] = label
+    entity_names = {label.name for label in entities}
+    for label in roles:
+        outside = [name for name in label.accepts if name not in entity_names]
+        if outside:
+            raise SchemeError(
+                path, f"roles.{label.name}.accepts", f"unknown entity label {outside[0]!r}"
+            )
     category_names = {label.name for label in categories}
     for label in events:
         if label.category is not None and label.category not in category_names:
@@ -242,6 +260,12 @@ def _parse_layer(
             category = str(category)  # an unquoted YAML number, as a label's name may be
         if category is not None and not isinstance(category, str):
             raise SchemeError(path, f"{entry}.category", "must be a category label name")
+        accepts = spec.get("accepts", [])
+        if not isinstance(accepts, list) or not all(isinstance(name, str) for name in accepts):
+            raise SchemeError(path, f"{entry}.accepts", "must be a list of entity label names")
+        repeat = spec.get("repeat", False)
+        if not isinstance(repeat, bool):
+            raise SchemeError(path, f"{entry}.repeat", "must be true or false")
         labels.append(
             Label(
                 name=name,
@@ -251,6 +275,8 @@ def _parse_layer(
                 shortcut=shortcut,
                 guideline=spec["guideline"].strip(),
                 category=category,
+                accepts=tuple(accepts),
+                repeat=repeat,
             )
         )
     return labels

@@ -29,6 +29,15 @@ def _json_list() -> Any:
     return Field(default_factory=list, sa_type=JSONType, sa_column_kwargs={"nullable": False})
 
 
+def _arguments() -> Any:
+    """Event arguments (``Argument.to_dict`` rows); rows stored before they existed have none."""
+    return Field(
+        default_factory=list,
+        sa_type=JSONType,
+        sa_column_kwargs={"nullable": False, "server_default": "[]"},
+    )
+
+
 def _timestamp() -> Any:
     return Field(default_factory=utc_now, sa_type=sa.DateTime(timezone=True), nullable=False)
 
@@ -101,6 +110,7 @@ class Suggestion(SQLModel, table=True):
     entities: list[dict[str, Any]] = _json_list()
     events: list[dict[str, Any]] = _json_list()
     categories: list[str] = _json_list()
+    arguments: list[dict[str, Any]] = _arguments()
     created_at: datetime = _timestamp()
 
     __table_args__ = (
@@ -123,6 +133,7 @@ class Annotation(SQLModel, table=True):
     entities: list[dict[str, Any]] = _json_list()
     events: list[dict[str, Any]] = _json_list()
     categories: list[str] = _json_list()
+    arguments: list[dict[str, Any]] = _arguments()
     seconds: float = Field(default=0.0)
     version: int = Field(default=1)
     created_at: datetime = _timestamp()
@@ -150,6 +161,7 @@ class AnnotationVersion(SQLModel, table=True):
     entities: list[dict[str, Any]] = _json_list()
     events: list[dict[str, Any]] = _json_list()
     categories: list[str] = _json_list()
+    arguments: list[dict[str, Any]] = _arguments()
     seconds: float = Field(default=0.0)
     saved_at: datetime = _timestamp()
     undone_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
@@ -181,6 +193,7 @@ class Gold(SQLModel, table=True):
     entities: list[dict[str, Any]] = _json_list()
     events: list[dict[str, Any]] = _json_list()
     categories: list[str] = _json_list()
+    arguments: list[dict[str, Any]] = _arguments()
     # The annotations an adjudication was decided from.
     from_annotations: list[int] = _json_list()
     # Optimistic concurrency: a save names the version it read; a stale one is refused.

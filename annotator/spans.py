@@ -1,15 +1,16 @@
 """What a reviewer decides about a sentence, and its one validation.
 
-``Span`` is a labelled half-open character range; a ``Draft`` holds a sentence's spans in its
-two layers (``LAYERS``) and its categories; ``check_draft`` is the check every path applies
-before a decision is stored: the annotate and adjudication pages, the span editor's edits,
-every import reader.
+``Span`` is a labelled half-open character range; an ``Argument`` links an event trigger to the
+entity span that plays a role in it (who did it, to whom, where, when, how many); a ``Draft``
+holds a sentence's spans in its two layers (``LAYERS``), its event arguments and its categories;
+``check_draft`` is the check every path applies before a decision is stored: the annotate and
+adjudication pages, the span editor's edits, every import reader.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from annotator.errors import AnnotatorError
@@ -122,13 +123,44 @@ def snap_to_tokens(
     return touched[0][0], touched[-1][1]
 
 
+@dataclass(frozen=True, order=True)
+class Argument:
+    """The entity span ``entity`` plays ``role`` in the event whose trigger is ``event``."""
+
+    event: Span
+    role: str
+    entity: Span
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored ``{event: {start, end, label}, role, start, end, label}`` record."""
+        return {"event": self.event.to_dict(), "role": self.role, **self.entity.to_dict()}
+
+    @classmethod
+    def from_dict(cls, record: Any) -> Argument:
+        """Read a stored argument record; raise SpanError on a malformed one."""
+        if not isinstance(record, dict):
+            raise SpanError(f"an argument must be an object with event and role, got {record!r}")
+        role = record.get("role")
+        if not isinstance(role, str) or not role:
+            raise SpanError(f"an argument's role must be a non-empty string, got {role!r}")
+        entity = {key: record.get(key) for key in ("start", "end", "label")}
+        return cls(Span.from_dict(record.get("event")), role, Span.from_dict(entity))
+
+
+def arguments_from_dicts(records: Iterable[Any]) -> list[Argument]:
+    """Stored argument records as Arguments."""
+    return [Argument.from_dict(record) for record in records]
+
+
 @dataclass(frozen=True)
 class Draft:
-    """What a reviewer decides about a sentence: entity and event spans and categories."""
+    """What a reviewer decides about a sentence: entity and event spans, the events' arguments
+    and categories."""
 
     entities: tuple[Span, ...] = ()
     events: tuple[Span, ...] = ()
     categories: tuple[str, ...] = ()
+    arguments: tuple[Argument, ...] = ()
 
     @classmethod
     def from_rows(
@@ -136,17 +168,38 @@ class Draft:
         entities: Iterable[Mapping[str, Any]],
         events: Iterable[Mapping[str, Any]],
         categories: Iterable[str],
+        arguments: Iterable[Mapping[str, Any]] = (),
     ) -> Draft:
         """A draft from stored JSON rows."""
         return cls(
             entities=tuple(spans_from_dicts(entities)),
             events=tuple(spans_from_dicts(events)),
             categories=tuple(categories),
+            arguments=tuple(sorted(arguments_from_dicts(arguments))),
+        )
+
+    @classmethod
+    def of(cls, row: Any) -> Draft:
+        """The draft an annotation, suggestion or gold row (or any object with its JSON
+        columns as attributes) holds."""
+        return cls.from_rows(
+            row.entities, row.events, row.categories, getattr(row, "arguments", None) or ()
         )
 
     def layer(self, layer: Layer) -> tuple[Span, ...]:
         """The spans of one layer."""
         return self.entities if layer == "entities" else self.events
+
+    def arguments_of(self, event: Span) -> tuple[Argument, ...]:
+        """The arguments of one event trigger, by role and position."""
+        return tuple(argument for argument in self.arguments if argument.event == event)
+
+    def without_dangling(self) -> Draft:
+        """This draft without the arguments whose trigger or entity it no longer holds (a
+        removed or relabelled span takes its arguments with it)."""
+        events, entities = set(self.events), set(self.entities)
+        kept = tuple(a for a in self.arguments if a.event in events and a.entity in entities)
+        return self if kept == self.arguments else replace(self, arguments=kept)
 
     def rows(self) -> dict[str, Any]:
         """The JSON columns of an annotation, suggestion or gold row."""
@@ -154,6 +207,7 @@ class Draft:
             "entities": spans_to_dicts(self.entities),
             "events": spans_to_dicts(self.events),
             "categories": sorted(set(self.categories)),
+            "arguments": [argument.to_dict() for argument in sorted(set(self.arguments))],
         }
 
 
@@ -195,8 +249,45 @@ def check_categories(categories: Sequence[str], *, scheme: LabelScheme) -> None:
         )
 
 
+def check_arguments(draft: Draft, *, scheme: LabelScheme) -> None:
+    """Raise SpanError for the first argument that does not fit: its trigger or entity not in
+    the draft, an unknown role, an entity label the role does not accept, a role given twice
+    to one event where the scheme does not let it repeat, an entity playing two roles."""
+    events, entities = set(draft.events), set(draft.entities)
+    seen: dict[tuple[Span, str], Argument] = {}
+    played: dict[tuple[Span, Span], str] = {}
+    for argument in draft.arguments:
+        event, entity, role = argument.event, argument.entity, argument.role
+        where = f"argument {role} of {event.label} {event.start_char}-{event.end_char}"
+        if event not in events:
+            raise SpanError(f"{where}: the draft has no such event trigger")
+        if entity not in entities:
+            raise SpanError(
+                f"{where}: the draft has no {entity.label} span {entity.start_char}-"
+                f"{entity.end_char}; an argument points at an entity of its sentence"
+            )
+        spec = scheme.role(role)
+        if spec is None:
+            known = ", ".join(scheme.names("roles")) or "none"
+            raise SpanError(f"{where}: unknown role {role!r} (the scheme's roles: {known})")
+        if spec.accepts and entity.label not in spec.accepts:
+            raise SpanError(
+                f"{where}: a {entity.label} cannot be {role} (it takes "
+                + ", ".join(spec.accepts)
+                + ")"
+            )
+        other = played.get((event, entity))
+        if other is not None and other != role:
+            raise SpanError(f"{where}: that {entity.label} is already its {other}")
+        played[(event, entity)] = role
+        if (event, role) in seen and not spec.repeat and seen[(event, role)] != argument:
+            raise SpanError(f"{where}: an event has one {role} (the scheme does not repeat it)")
+        seen[(event, role)] = argument
+
+
 def check_draft(draft: Draft, *, text: str, scheme: LabelScheme) -> None:
     """Raise SpanError when a decision does not fit its sentence's text or the scheme."""
     for layer in LAYERS:
         check_layer(draft.layer(layer), layer=layer, text=text, scheme=scheme)
     check_categories(draft.categories, scheme=scheme)
+    check_arguments(draft, scheme=scheme)

@@ -217,6 +217,8 @@ def _rename(layer: str, old: str, new: object):
         labels.clear()
         labels.update({(new if name == old else name): spec for name, spec in data_items})
         if layer == "entities":
+            for role in data["roles"].values():
+                role["accepts"] = [new if name == old else name for name in role["accepts"]]
             return
         for spec in data["events"].values():
             if spec.get("category") == old:

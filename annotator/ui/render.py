@@ -258,7 +258,7 @@ def gold_html(
     meta = f"{gold.source}{who} · {_utc_text(gold.updated_at)}" + (
         f" · from {sources}" if sources else ""
     )
-    draft = Draft.from_rows(gold.entities, gold.events, gold.categories)
+    draft = Draft.of(gold)
     return (
         f'<div class="adj-card adj-gold" data-gold-version="{gold.version}">'
         f'<div class="adj-head"><span class="adj-name">Current gold, version {gold.version}'

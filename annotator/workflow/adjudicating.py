@@ -346,7 +346,7 @@ def take_version(
         session=session,
         sentence_id=annotation.sentence_id,
         adjudicator_id=adjudicator_id,
-        draft=Draft.from_rows(annotation.entities, annotation.events, annotation.categories),
+        draft=Draft.of(annotation),
         from_annotations=[annotation_id, *from_annotations],
         expected_version=expected_version,
         scheme=scheme,

@@ -290,5 +290,5 @@ def version_of(row: DecidedRow) -> Version:
         reviewer_id=row.reviewer_id,
         reviewer=row.reviewer,
         status=row.status,
-        draft=Draft.from_rows(row.entities, row.events, row.categories),
+        draft=Draft.of(row),
     )

@@ -160,6 +160,7 @@ def save_decision(
         annotation.entities = rows["entities"]
         annotation.events = rows["events"]
         annotation.categories = rows["categories"]
+        annotation.arguments = rows["arguments"]
         annotation.seconds = seconds
         annotation.version += 1
         annotation.updated_at = now
@@ -239,7 +240,7 @@ def undo_last(*, session: Session, reviewer_id: int, policy: GoldPolicy) -> Undo
     return Undone(
         sentence_id=last.sentence_id,
         status=last.status,
-        draft=Draft.from_rows(last.entities, last.events, last.categories),
+        draft=Draft.of(last),
     )
 
 
@@ -273,6 +274,7 @@ def _restore(annotation: Annotation, version: AnnotationVersion) -> None:
     annotation.entities = list(version.entities)
     annotation.events = list(version.events)
     annotation.categories = list(version.categories)
+    annotation.arguments = list(version.arguments)
     annotation.seconds = version.seconds
     annotation.version = version.version
     annotation.updated_at = utc_now()

@@ -146,7 +146,7 @@ class GoldConflict(AnnotatorError, ValueError):
 
 
 def _is_gold(gold: Gold, draft: Draft) -> bool:
-    stored = Draft.from_rows(gold.entities, gold.events, gold.categories)
+    stored = Draft.of(gold)
     return gold.status == "accept" and stored.rows() == draft.rows()
 
 
@@ -342,7 +342,7 @@ class StoredGold:
             source=gold.source,
             annotation_id=gold.annotation_id,
             from_annotations=tuple(gold.from_annotations),
-            draft=Draft.from_rows(gold.entities, gold.events, gold.categories),
+            draft=Draft.of(gold),
         )
 
 
