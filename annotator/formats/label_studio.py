@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -371,7 +371,9 @@ class _Results:
 
     spans: list[FileSpan]
     categories: list[str]
-    relations: int = 0
+    # Each region's span by its result id, and the relations as (from id, to id, labels).
+    regions: dict[str, FileSpan] = field(default_factory=dict)
+    relations: list[tuple[Any, Any, list[str]]] = field(default_factory=list)
     other: int = 0
 
 
@@ -400,7 +402,7 @@ def _annotation_of(
         )
     except AnnotationProblem as problem:
         raise place.problem(f"{where}: ", str(problem)) from None
-    notes = _notes_of(results)
+    notes = _notes_of(results, text=text)
     if notes:
         annotation = _with_adjustments(annotation, notes)
     return annotation
@@ -457,6 +459,12 @@ def _results_of(item: dict[str, Any], *, text: str, where: str, place: _Place) -
             _read_result(result, text=text, into=found)
         except AnnotationProblem as problem:
             raise place.problem(f"{at}: ", str(problem)) from None
+    for from_id, to_id in ((a, b) for a, b, _ in found.relations):
+        for side, region in (("from_id", from_id), ("to_id", to_id)):
+            if region not in found.regions:
+                raise place.problem(
+                    f"{where}: ", f'a relation\'s "{side}" {region!r} is not the id of a region'
+                )
     return found
 
 
@@ -468,7 +476,10 @@ def _read_result(result: Any, *, text: str, into: _Results) -> None:
         raise AnnotationProblem(f'"type" must be a string, got {kind!r}')
     kind = kind.lower()
     if kind == RELATION_TYPE:
-        into.relations += 1
+        names = result.get("labels") or []
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise AnnotationProblem(f'"labels" must be a list of names, got {names!r}')
+        into.relations.append((result.get("from_id"), result.get("to_id"), names))
         return
     if kind in UNREADABLE_TYPES:
         raise AnnotationProblem(
@@ -479,7 +490,10 @@ def _read_result(result: Any, *, text: str, into: _Results) -> None:
     if not isinstance(value, dict):
         raise AnnotationProblem(f'"value" must be an object, got {prodigy.json_type(value)}')
     if kind in SPAN_TYPES:
-        into.spans.extend(_spans_of(value, text=text))
+        spans = _spans_of(value, text=text)
+        into.spans.extend(spans)
+        if isinstance(result.get("id"), str):
+            into.regions.setdefault(result["id"], spans[0])
     elif kind in CATEGORY_TYPES and "start" not in value:
         choices = value.get("choices")
         if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
@@ -577,11 +591,16 @@ def _status_of(item: dict[str, Any]) -> Status:
     return status  # type: ignore[no-any-return]
 
 
-def _notes_of(results: _Results) -> list[str]:
+def _notes_of(results: _Results, *, text: str) -> list[str]:
     notes = []
-    if results.relations:
+    for from_id, to_id, names in results.relations:
+        ends = [
+            f"{span.start_char}-{span.end_char} {text[span.start_char : span.end_char]!r}"
+            for span in (results.regions[from_id], results.regions[to_id])
+        ]
         notes.append(
-            f"{results.relations} relation(s) read but not stored (no event arguments yet)"
+            f"relation {'/'.join(names) or 'without a label'} from {ends[0]} to {ends[1]} read "
+            "but not stored (no event arguments yet)"
         )
     if results.other:
         notes.append(f"{results.other} result(s) of other tools (text areas, ratings...) left out")

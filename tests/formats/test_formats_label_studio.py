@@ -249,7 +249,8 @@ def test_relations_and_other_tools_are_read_and_counted(read_tasks: Any) -> None
     assert errors == []
     assert record.annotation is not None
     assert [a.what for a in record.annotation.adjustments] == [
-        "1 relation(s) read but not stored (no event arguments yet)",
+        "relation ACTOR from 13-20 'shelled' to 0-12 'Junta troops' read but not stored "
+        "(no event arguments yet)",
         "2 result(s) of other tools (text areas, ratings...) left out",
     ]
 
@@ -346,6 +347,12 @@ BAD_TASKS: dict[str, tuple[Any, str]] = {
     "html regions": (
         task(annotation({"type": "hypertextlabels", "value": {"start": "/p[1]", "end": "/p[1]"}})),
         "hypertextlabels regions count in the page's structure",
+    ),
+    "relation to nothing": (
+        task(
+            annotation(labels(21, 27, "GPE"), {"type": "relation", "from_id": "r21", "to_id": "x"})
+        ),
+        "annotations[0]: a relation's \"to_id\" 'x' is not the id of a region",
     ),
     "bad cancelled": (
         task(annotation(was_cancelled="no")),

@@ -162,6 +162,8 @@ def test_label_studio_export(read: Read) -> None:
     assert first.annotation is not None
     assert first.annotation.categories == ("VIOLENCE_AGAINST_CIVILIANS",)
     assert dict(first.meta) == {"country": "Nigeria", "note_id": "NG-2024-0312"}
+    (relation,) = adjustments_of(first, kind="left out")
+    assert "relation ACTOR from 25-33 'abducted' to 18-24 'gunmen' read but not stored" in relation
     (model,) = first.suggestions
     assert (model.model_name, model.model_version) == ("label-studio", "ner-2024-03")
     assert [span.text_in(first.text) for span in model.entities] == ["gunmen", "Chikun LGA"]
