@@ -95,6 +95,7 @@ class ConflictEntities:
         ents = self._add_bracketed_acronyms(doc, ents)
         ents = self._fix_dates(doc, ents)
         ents = self._fix_counts(doc, ents)
+        ents = self._add_bare_counts(doc, ents)
         ents = self._join_count_ranges(doc, ents)
         ents = [ent for ent in ents if not self._is_demonym(doc, ent)]
         for ent in ents:
@@ -404,6 +405,9 @@ class ConflictEntities:
         while start < end and (doc[start].lower_ in _DETERMINERS or doc[start].is_punct):
             if label == "DATE" and doc[start].lower_ in {"this", "that", "these", "those"}:
                 break
+            if label == "DATE" and start + 1 < end and doc[start].lower_ == "the":
+                if doc[start + 1].lower_ in self.lex["date_words_after_the"]:
+                    break  # 'the next day', 'the night of 3 May'
             start += 1
         if label == "PERSON":
             while start < end - 1 and doc[start].lower_.rstrip(".") in self.titles:
@@ -500,7 +504,8 @@ class ConflictEntities:
         if len(name) == 1 and name[0].ent_type_ == "NORP" and admin.is_lower:
             # 'the Rohingya village', 'two Kachin villages'; NER also calls unknown names
             # ('Ituri province') NORP
-            if name[0].tag_ == "JJ" or (start > 0 and doc[start - 1].pos_ in {"DET", "NUM"}):
+            determined = start > 0 and doc[start - 1].pos_ in {"DET", "NUM"}
+            if determined or (name[0].tag_ == "JJ" and self._place_kind(name.text) is None):
                 return False
         words = {lemma_lower(t) for t in name} | {t.lower_ for t in name}
         if words & (self.lex["armed_heads"] | self.lex["unit_words"] | self.lex["org_heads"]):
@@ -625,7 +630,15 @@ class ConflictEntities:
                 if not (qualifier or _ORDINAL.fullmatch(previous.text)):
                     break
                 start -= 1
-            ordinal = bool(_ORDINAL.fullmatch(doc[start].text))
+            if (
+                start < token.i
+                and token.is_title
+                and start > doc[token.i].sent.start
+                and doc[start - 1].is_digit
+                and not numbered
+            ):
+                start -= 1  # 'the 21 Special Armoured Brigade'
+            ordinal = bool(_ORDINAL.fullmatch(doc[start].text)) or doc[start].is_digit
             if acronym and not numbered:
                 continue  # 'IB' alone is no unit
             if not (numbered or ordinal or (token.is_title and start < token.i)):
@@ -824,13 +837,15 @@ class ConflictEntities:
             ):
                 continue
             tokens = doc[start:end]
-            if label == "ORG" and (any(t.is_upper for t in tokens) or len(tokens) > 2):
-                continue
+            words = [t for t in tokens if t.text not in _DASHES]
+            if label == "ORG" and (any(t.is_upper for t in tokens) or len(words) > 2):
+                continue  # 'Petion-Ville' is two words
             if label == "LOC" and len(tokens) > 1 and not self._is_unheaded_place(tokens):
                 continue
             if not all(
                 (t.is_title and t.pos_ in {"PROPN", "NOUN", "ADJ"})
                 or (0 < t.i - start < len(tokens) - 1 and self._is_name_joint(t))
+                or (t.i == start and len(tokens) > 2 and self._is_article_joint(t))
                 for t in tokens
             ):
                 continue
@@ -875,6 +890,8 @@ class ConflictEntities:
         return ents
 
     def _after_locative(self, doc: Doc, start: int) -> bool:
+        while start > 1 and doc[start - 1].lower_ in self.lex["direction_words"]:
+            start -= 1  # 'in central Kyiv', 'in western Tigray'
         if start == 0:
             return False
         previous = doc[start - 1]
@@ -886,6 +903,17 @@ class ConflictEntities:
             # 'an air strike on Khan Younis', 'a drone attack on Kharkiv'
             return lemma_lower(doc[start - 2]) in self.lex["actor_nouns"]
         return False
+
+    def _is_article_joint(self, token: Token) -> bool:
+        """'al' in 'al-Shajara': a lowercase article hyphenated to the name."""
+        following = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+        return (
+            token.is_lower
+            and token.lower_ in self.lex["name_particles"]
+            and following is not None
+            and following.text in _DASHES
+            and not token.whitespace_
+        )
 
     def _is_name_joint(self, token: Token) -> bool:
         """'al' in 'Wad al-Noura', the hyphen in 'Hpa-an'."""
@@ -1064,7 +1092,37 @@ class ConflictEntities:
                 following = doc[token.i + 1] if token.i + 1 < len(doc) else None
                 if following is None or following.pos_ not in {"NOUN", "PROPN", "ADJ"}:
                     kept.append([token.i, token.i + 1, "DATE"])
+        for ent in kept:
+            # 'the night of 9 March', 'the next day': the part of the day belongs to the date
+            start = ent[0]
+            if ent[2] != "DATE":
+                continue
+            if start > 0 and doc[start].lower_ in self.lex["date_words_after_the"]:
+                if doc[start - 1].lower_ == "the":
+                    ent[0] = start - 1
+            elif (
+                start >= 3
+                and doc[start - 1].lower_ == "of"
+                and doc[start - 2].lower_ in self.lex["date_words_after_the"]
+                and doc[start - 3].lower_ == "the"
+                and owner.get(start - 2) is None
+            ):
+                ent[0] = start - 3
         return kept
+
+    def _add_bare_counts(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'2 Maoists and 1 DRG jawan': a number before what it counts is a count, also where a
+        pattern took the noun from NER's quantity."""
+        owner = _owners(doc, ents)
+        for token in doc:
+            if owner.get(token.i) is not None or not token.like_num or token.dep_ != "nummod":
+                continue
+            if token.is_digit and len(token) == 4 or token.head.i <= token.i:
+                continue  # a year; 'Ward 3'
+            if token.i + 1 < len(doc) and doc[token.i + 1].text in _DASHES:
+                continue  # '45-year-old'
+            ents.append([token.i, token.i + 1, "CARDINAL"])
+        return ents
 
     def _fix_counts(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
         """'dozens of civilians' is a count; 'half of them' is not."""
