@@ -271,8 +271,18 @@ def parse_task(
         return [
             Record(text=text, source=source, line=line, meta=meta, split=False, annotation=None)
         ]
-    annotations = _list_of(task, _annotations_key(task), place=place)
-    predictions = _list_of(task, "predictions", place=place)
+    key_of_annotations = _annotations_key(task)
+    annotations = [
+        _annotation_of(
+            item,
+            text=text,
+            where=f"{key_of_annotations}[{number}]",
+            place=place,
+            scheme=scheme,
+            options=options,
+        )
+        for number, item in enumerate(_list_of(task, key_of_annotations, place=place))
+    ]
     suggestions = tuple(
         _suggestion_of(
             item,
@@ -282,7 +292,7 @@ def parse_task(
             scheme=scheme,
             options=options,
         )
-        for number, item in enumerate(predictions)
+        for number, item in enumerate(_list_of(task, "predictions", place=place))
     )
     records = [
         Record(
@@ -291,17 +301,10 @@ def parse_task(
             line=line,
             meta=meta,
             split=False,
-            annotation=_annotation_of(
-                item,
-                text=text,
-                where=f"{_annotations_key(task)}[{number}]",
-                place=place,
-                scheme=scheme,
-                options=options,
-            ),
+            annotation=annotation,
             suggestions=suggestions if number == 0 else (),
         )
-        for number, item in enumerate(annotations)
+        for number, annotation in enumerate(annotations)
     ]
     if records:
         return records
