@@ -73,6 +73,15 @@ def read(
         index, line, data = item
         try:
             data = from_min(data)
+            if isinstance(data, dict) and "paragraphs" in data and "data" not in data:
+                yield InvalidRecord(
+                    source,
+                    line,
+                    f'item {index} is a spaCy v2 training document (it has "paragraphs"): '
+                    "convert the file with `python -m spacy convert FILE.json .` and import the "
+                    ".spacy file",
+                )
+                continue
             if doccano.looks_like(data):
                 yield from doccano.parse_records(
                     data, source=source, line=line, scheme=scheme, options=options

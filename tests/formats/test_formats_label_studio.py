@@ -381,6 +381,16 @@ def test_a_bad_task_is_named_by_its_index_id_and_key(case: str, read_tasks: Any)
     assert errors[0].reason.startswith("task 1")
 
 
+def test_a_spacy_v2_training_file_is_named_with_how_to_convert_it(read_tasks: Any) -> None:
+    document = {"id": 0, "paragraphs": [{"raw": TEXT, "sentences": []}]}
+
+    records, errors = read_tasks([document])
+
+    assert records == []
+    assert "spaCy v2 training document" in errors[0].reason
+    assert "python -m spacy convert" in errors[0].reason
+
+
 def test_broken_json_is_named_by_its_line(read_tasks: Any) -> None:
     raw = '[\n  {"data": {"text": "Moebye was shelled."}},\n  {"data": {"text": }\n]\n'
 
