@@ -331,7 +331,8 @@ class ConflictEvents:
 
     def _causes(self, doc: Doc, events: Sequence[SpacySpan]) -> list[SpacySpan]:
         """Casualty and displacement triggers labelled with the event that caused them, and
-        looting, which is no trigger, as the taking it is (SEIZURE)."""
+        looting and destroying property, which are no triggers, as the taking (SEIZURE) whose
+        category they have."""
         by_token = {t.i: span for span in events for t in span}
         causes: list[SpacySpan] = []
         for span in events:
@@ -343,7 +344,7 @@ class ConflictEvents:
             SpacySpan(doc, token.i, token.i + 1, label=SEIZURE)
             for token in doc
             if token.pos_ == "VERB"
-            and lemma_lower(token) in self.lex["looting_verbs"]
+            and lemma_lower(token) in self.lex["property_verbs"]
             and token.i not in by_token
         )
         return causes

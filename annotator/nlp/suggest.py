@@ -122,7 +122,8 @@ def categories_for(
     """The sentence categories the events imply, in scheme order.
 
     ``causes`` are casualty and displacement triggers labelled with the event that caused them
-    (and looting, labelled SEIZURE); when the events imply no category, the causes imply theirs.
+    (and looting or destroyed property, labelled SEIZURE); when the events imply no category,
+    the causes imply theirs.
     A cause beside an event with a category is mostly that event, or what came of it: the
     civilians an air strike killed are no second attack.
     """
