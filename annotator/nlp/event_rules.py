@@ -25,6 +25,7 @@ from annotator.config import DEFAULT_PATTERNS
 from annotator.nlp.rules import (
     EVENT_PATTERNS,
     EVENTS_KEY,
+    LEXICON,
     SuggesterError,
     lemma_lower,
     read_jsonl,
@@ -45,11 +46,42 @@ EFFECTS = frozenset({"CASUALTIES", "DISPLACEMENT"})
 CIVILIAN_CUES = frozenset({"displaced", "displace", "refugee", "civilian", "idp", "idps"})
 
 
+# The word lists of lexicon.json the component reads, and the ways a pattern's label is resolved.
+WORD_LISTS = frozenset(
+    {
+        "armed_heads",
+        "armed_targets",
+        "armed_target_modifiers",
+        "civilian_targets",
+        "crowd_actors",
+        "crowd_missiles",
+        "crowd_verbs",
+        "harm_verbs",
+        "munition_heads",
+        "non_meeting_objects",
+        "not_fired_at",
+        "party_nouns",
+        "property_verbs",
+        "protest_cues",
+        "remote_weapons",
+        "target_prepositions",
+        "undergo_verbs",
+    }
+)
+RESOLVES = frozenset(
+    {"attack", "clash", "fire", "meet", "not_modifier", "raid", "riot", "shoot", "strike"}
+    | {"throw", "violence"}
+)
+
+
 @Language.factory("conflict_events", default_config={"patterns_dir": str(DEFAULT_PATTERNS)})
 def make_conflict_events(nlp: Language, name: str, patterns_dir: str) -> ConflictEvents:
     """The factory of the event trigger component."""
     path = Path(patterns_dir)
-    return ConflictEvents(nlp, read_jsonl(path / EVENT_PATTERNS), read_lexicon(path))
+    lexicon = read_lexicon(path)
+    if missing := sorted(WORD_LISTS - lexicon.keys()):
+        raise SuggesterError(f"{path / LEXICON}: the event rules need the word lists {missing}")
+    return ConflictEvents(nlp, read_jsonl(path / EVENT_PATTERNS), lexicon)
 
 
 @dataclass(frozen=True)
@@ -136,13 +168,13 @@ class Parties:
             elif child.dep_ == "agent" or (child.dep_ == "prep" and child.lower_ == "by"):
                 found.extend(c for c in child.children if c.dep_ == "pobj")
         passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in token.children)
-        if not found and not passive and token.head.i != token.i:
+        shares_subject = token.dep_ in {"conj", "xcomp"} or (
+            token.dep_ == "advcl" and token.tag_ == "VBG"
+        )
+        if not found and not passive and shares_subject and token.head.i != token.i:
             # 'troops shot and killed': the second verb shares the subject; '..., killing
             # three' and 'opened fire, injuring two' have their clause's.
-            if token.dep_ == "conj" or (token.dep_ == "advcl" and token.tag_ == "VBG"):
-                return self.actors(token.head)
-            if token.dep_ == "xcomp":
-                return self.actors(token.head)
+            return self.actors(token.head)
         return found
 
     def targets(self, token: Token, *, of_clause: bool = True) -> list[Token]:
@@ -182,6 +214,11 @@ class ConflictEvents:
         for number, record in enumerate(records):
             key = f"{record['label']}#{number}"
             focus = record.get("focus")
+            if record.get("resolve") not in RESOLVES | {None}:
+                raise SuggesterError(
+                    f"event pattern {number + 1}: unknown resolve {record['resolve']!r}; "
+                    f"use one of {sorted(RESOLVES)}"
+                )
             self.rules[nlp.vocab.strings.add(key)] = _Rule(
                 label=record["label"],
                 focus=(int(focus[0]), int(focus[1])) if focus else None,

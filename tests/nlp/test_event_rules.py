@@ -3,10 +3,15 @@ who was hit decide the label, and the whole sentence decides the category."""
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import pytest
 
+from annotator.config import DEFAULT_PATTERNS
 from annotator.labels import LabelScheme
-from annotator.nlp.suggest import Suggester, categories_for
+from annotator.nlp.suggest import Suggester, SuggesterError, categories_for, load_suggester
 from annotator.spans import Span
 
 
@@ -36,6 +41,30 @@ def test_a_cause_gives_the_category_only_when_the_events_give_none(scheme: Label
 
 def test_a_riot_trigger_implies_riots(scheme: LabelScheme) -> None:
     assert categories_for([Span(0, 7, "RIOT")], scheme=scheme) == ("RIOTS",)
+
+
+@pytest.fixture
+def patterns(tmp_path: Path) -> Path:
+    copy = tmp_path / "patterns"
+    shutil.copytree(DEFAULT_PATTERNS, copy)
+    return copy
+
+
+@pytest.mark.slow
+def test_a_missing_word_list_is_named(scheme: LabelScheme, patterns: Path) -> None:
+    lexicon = json.loads((patterns / "lexicon.json").read_text(encoding="utf-8"))
+    del lexicon["crowd_actors"]
+    (patterns / "lexicon.json").write_text(json.dumps(lexicon), encoding="utf-8")
+    with pytest.raises(SuggesterError, match=r"lexicon.json.*crowd_actors"):
+        load_suggester(scheme=scheme, patterns_dir=patterns)
+
+
+@pytest.mark.slow
+def test_an_unknown_resolve_is_named(scheme: LabelScheme, patterns: Path) -> None:
+    with (patterns / "events.jsonl").open("a", encoding="utf-8") as f:
+        f.write('{"label": "RIOT", "pattern": [{"LEMMA": "loot"}], "resolve": "crowd"}\n')
+    with pytest.raises(SuggesterError, match=r"unknown resolve 'crowd'"):
+        load_suggester(scheme=scheme, patterns_dir=patterns)
 
 
 # --- the attack and the clash are told apart by the target --------------------------------
