@@ -551,6 +551,10 @@ class ConflictEntities:
                 i -= 1
                 continue
             if start != i + 1 or i == 0:
+                if start == end and self._is_hyphen_tail(token):
+                    start = i  # 'Hpa-an township'
+                    i -= 1
+                    continue
                 break
             previous = doc[i - 1]
             if token.text in _DASHES and not token.whitespace_ and not previous.whitespace_:
@@ -587,8 +591,23 @@ class ConflictEntities:
             if position == 0 and token.lower_ in self.lex["name_particles"] and len(tokens) > 2:
                 if tokens[1].text in _DASHES:
                     continue
+            if position == len(tokens) - 1 and position > 1 and self._is_hyphen_tail(token):
+                continue
             return False
         return True
+
+    def _is_hyphen_tail(self, token: Token) -> bool:
+        """'an' in 'Hpa-an': a lowercase word hyphenated to the capitalised one before it."""
+        doc = token.doc
+        return (
+            token.is_alpha
+            and token.lower_ not in self.lex["hyphen_suffixes"]  # 'Sagaing-based'
+            and token.i >= 2
+            and doc[token.i - 1].text in _DASHES
+            and not doc[token.i - 1].whitespace_
+            and not doc[token.i - 2].whitespace_
+            and _is_name_word(doc[token.i - 2])
+        )
 
     def _place_kind(self, text: str) -> PlaceKind | None:
         """The gazetteer's kind of place for ``text`` (with 'North' as 'Nord' ...), if it is one."""
