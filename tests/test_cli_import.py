@@ -194,3 +194,140 @@ def test_reports_delete_of_an_unknown_id_deletes_nothing(sqlite_url, tmp_path):
 
     assert result.exit_code == 1 and "7" in result.stderr
     assert stats(sqlite_url)["reports"] == 2
+
+
+# --- a peer's files as they are (issue 11) ----------------------------------------------------
+
+NOTE = "On 3 May, soldiers shelled Mrauk-U town. Two civilians were killed."
+
+
+def test_text_column_names_the_csv_column_that_holds_the_text(sqlite_url, tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        f'event_id,country,notes\nMMR1,Myanmar,"{NOTE}"\nMMR2,Myanmar,\nMMR3,Myanmar,Calm.\n',
+        encoding="utf-8",
+    )
+
+    missing = run("import", "--db", sqlite_url, "--no-suggest", path)
+    unknown = run("import", "--db", sqlite_url, "--no-suggest", "--text-column", "note", path)
+    result = run("import", "--db", sqlite_url, "--no-suggest", "--text-column", "notes", path)
+
+    assert missing.exit_code == 1 and "Traceback" not in missing.output
+    assert (
+        f"{path}:1: no \"text\" column (the columns are 'event_id', 'country', 'notes'); "
+        "name the column that holds the text with --text-column"
+    ) in missing.stderr
+    assert unknown.exit_code == 1
+    assert (
+        f"{path}:1: no \"note\" column (--text-column note); the columns are 'event_id', "
+        "'country', 'notes'"
+    ) in unknown.stderr
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:2] == [
+        "imported 2 report(s), 3 sentence(s), 0 annotation(s), 0 gold; 0 already stored",
+        "1 record(s) with a blank text were skipped",
+    ]
+    assert (stats(sqlite_url)["reports"], stats(sqlite_url)["sentences"]) == (2, 3)
+
+
+def test_blank_texts_are_skipped_and_counted_in_every_file(sqlite_url, tmp_path):
+    blank_txt = tmp_path / "empty.txt"
+    blank_txt.write_text(" \n", encoding="utf-8")
+    report = tmp_path / "report.txt"
+    report.write_text(NOTE, encoding="utf-8")
+    records = write_jsonl(
+        tmp_path / "records.jsonl",
+        [{"text": ""}, {"text": "\t", "spans": [], "answer": "accept"}, {"text": "Calm."}],
+    )
+    table = tmp_path / "reports.csv"
+    table.write_text('text\n""\nQuiet.\n', encoding="utf-8")
+
+    result = run("import", "--db", sqlite_url, "--no-suggest", blank_txt, report, records, table)
+
+    assert result.exit_code == 0, result.output
+    assert "imported 3 report(s), 4 sentence(s)" in result.stdout
+    assert "4 record(s) with a blank text were skipped" in result.stdout
+
+
+def test_two_reviewers_of_one_text_are_two_annotations_and_one_reviewer_twice_is_refused(
+    sqlite_url, tmp_path
+):
+    person = {"text": POLICE, "spans": [{"start": 16, "end": 23, "label": "PERSON"}]}
+    place = {"text": POLICE, "spans": [{"start": 27, "end": 33, "label": "GPE"}]}
+    both = write_jsonl(
+        tmp_path / "both.jsonl",
+        [{**person, "_annotator_id": "alice"}, {**place, "_annotator_id": "bob"}],
+    )
+    twice = write_jsonl(
+        tmp_path / "twice.jsonl",
+        [{**person, "_annotator_id": "carol"}, {**place, "_annotator_id": "carol"}],
+    )
+
+    kept = run("import", "--db", sqlite_url, "--no-suggest", both)
+    refused = run("import", "--db", sqlite_url, "--no-suggest", twice)
+    forced = run("import", "--db", sqlite_url, "--no-suggest", "--force", twice)
+
+    assert kept.exit_code == 0, kept.output
+    assert "2 annotation(s), 0 gold" in kept.stdout
+    assert (
+        "1 record(s) repeat a text already imported: kept as the annotations of alice, bob"
+    ) in kept.stdout
+    assert refused.exit_code == 1
+    assert (
+        f"{twice}:2: gives another decision for the same text than {twice}:1 (both by carol)"
+    ) in refused.stderr
+    assert forced.exit_code == 0, forced.output
+    assert (
+        "1 record(s) were replaced by a later record of the same text and reviewer that says "
+        "otherwise (--force: the last is taken)"
+    ) in forced.stdout
+    assert stats(sqlite_url)["annotations"] == 3
+
+
+def test_two_reviewers_gold_of_one_text_that_differs_goes_to_adjudication(sqlite_url, tmp_path):
+    from annotator.db import make_engine, session_scope
+    from annotator.workflow.adjudicating import disagreement_queue
+
+    person = {"text": POLICE, "spans": [{"start": 16, "end": 23, "label": "PERSON"}]}
+    place = {"text": POLICE, "spans": [{"start": 27, "end": 33, "label": "GPE"}]}
+    same = {"text": "Troops fled.", "spans": []}
+    path = write_jsonl(
+        tmp_path / "gold.jsonl",
+        [
+            {**person, "_annotator_id": "alice"},
+            {**place, "_annotator_id": "bob"},
+            {**same, "_annotator_id": "alice"},
+            {**same, "_annotator_id": "bob"},
+        ],
+    )
+
+    result = run("import", "--gold", "--db", sqlite_url, "--no-suggest", path)
+    engine = make_engine(sqlite_url)
+    with session_scope(engine) as session:
+        queue = disagreement_queue(session=session)
+    engine.dispose()
+
+    assert result.exit_code == 0, result.output
+    assert "2 annotation(s), 1 gold" in result.stdout
+    assert (
+        "1 text(s) were given different gold by alice, bob: kept as their annotations, not "
+        "gold, to agree or be adjudicated"
+    ) in result.stdout
+    assert "1 record(s) give the same gold as an earlier record of their text: one gold" in (
+        result.stdout
+    )
+    assert [item.text for item in queue] == [POLICE]
+
+
+def test_a_bad_label_map_is_one_line_without_a_traceback(sqlite_url, tmp_path):
+    path = write_jsonl(tmp_path / "records.jsonl", [{"text": POLICE}])
+    label_map = tmp_path / "map.yml"
+    label_map.write_text("Organization: ORGANISATION\n", encoding="utf-8")
+
+    result = run("import", "--db", sqlite_url, "--no-suggest", "--label-map", label_map, path)
+    missing = run("import", "--db", sqlite_url, "--no-suggest", "--label-map", "nope.yml", path)
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"error: {label_map}: Organization -> ORGANISATION: ")
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith("error: nope.yml: cannot be read")

@@ -101,6 +101,12 @@ def read(
         missing = [name for name in required if name not in header]
         if missing or bad_lines:
             reason = bad_lines.get(1) or f"the header lacks {', '.join(missing)}"
+            if column in missing:
+                reason += (
+                    " (--text-column)"
+                    if options.text_column is not None
+                    else "; name the column that holds the text with --text-column"
+                )
             yield InvalidRecord(source, 1, reason)
             return
         seen: set[tuple[str, str | None]] = set()

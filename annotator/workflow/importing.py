@@ -89,8 +89,10 @@ class ImportSummary:
     # Records with a decision whose text was stored or read before, kept as these reviewers'.
     kept: int = 0
     kept_reviewers: set[str] = field(default_factory=set)
-    # Records repeating an earlier record's decision by the same reviewer (or gold): one stored.
+    # Records repeating an earlier record's decision by the same reviewer: stored once.
     repeated: int = 0
+    # Records of a gold import giving the same gold as an earlier record of the text: one gold.
+    same_gold: int = 0
     # Records one reviewer gave another decision than a later record (--force: the last).
     overridden: int = 0
     # Texts of a gold import that reviewers gave different gold: their annotations, no gold.
@@ -138,6 +140,11 @@ class ImportSummary:
             notes.append(
                 f"{self.repeated} record(s) repeat the decision of an earlier record for the "
                 "same text and reviewer: stored once"
+            )
+        if self.same_gold:
+            notes.append(
+                f"{self.same_gold} record(s) give the same gold as an earlier record of their "
+                "text: one gold"
             )
         if self.overridden:
             notes.append(
@@ -429,12 +436,12 @@ def _plan(
                 standing[reviewer] = index
             else:
                 first = records[earlier]
-                what = "gold" if gold and _status(record) == "accept" else "a decision"
+                what = "other gold" if gold and _status(record) == "accept" else "another decision"
                 errors.append(
                     InvalidRecord(
                         record.source,
                         record.line,
-                        f"gives other {what} for the same text than {first.source}:{first.line}"
+                        f"gives {what} for the same text than {first.source}:{first.line}"
                         f" (both by {reviewer}); keep one of them, or import with --force to "
                         "take the last",
                     )
@@ -460,7 +467,7 @@ def _plan_gold(
         return
     for position, index in enumerate(accepted):
         roles[index] = "gold" if position == 0 else "repeat"
-        summary.repeated += position > 0
+        summary.same_gold += position > 0
 
 
 def _reviewer(record: Record) -> str:

@@ -131,3 +131,134 @@ def test_an_ann_without_its_text_is_an_error(
     _, errors = read_all([bad])
 
     assert [(error.line, "lonely.txt" in error.reason) for error in errors] == [(0, True)]
+
+
+# --- a peer's brat project through the import (issue 11) -------------------------------------
+
+NOTE = "On 3 May, soldiers of the Tatmadaw shelled Mrauk-U town, Rakhine State."
+PEER_CONF = "[entities]\nOrganization\nCity\nMerge-org\n[relations]\n[events]\nShelling\n"
+
+
+def t_line(number: int, label: str, covered: str, *, cut: int = 0) -> str:
+    """A T line over ``covered`` in NOTE, ``cut`` characters short at its end (a slip)."""
+    start = NOTE.index(covered)
+    end = start + len(covered) - cut
+    return f"T{number}\t{label} {start} {end}\t{NOTE[start:end]}\n"
+
+
+def peer_project(root: Path, documents: dict[str, str]) -> Path:
+    """A brat project as brat and bratiaa keep one: annotation.conf, then a folder per
+    annotator (or the root itself, for "") with a .txt and its .ann per document."""
+    root.mkdir()
+    (root / "annotation.conf").write_text(PEER_CONF, encoding="utf-8")
+    for folder, ann in documents.items():
+        (root / folder).mkdir(exist_ok=True)
+        (root / folder / "note-1.txt").write_text(NOTE, encoding="utf-8")
+        (root / folder / "note-1.ann").write_text(ann, encoding="utf-8")
+    return root
+
+
+def ann_of(folder: Path) -> list[str]:
+    (path,) = folder.glob("*.ann")
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_a_peers_labels_and_slips_import_through_the_label_map_and_align(
+    cli: Any, new_db: Any, gold_of: Any, tmp_path: Path
+) -> None:
+    project = peer_project(
+        tmp_path / "peer",
+        {
+            "": t_line(1, "Merge-org", "Tatmadaw")
+            + t_line(2, "Shelling", "shelled")
+            + "E1\tShelling:T2\n"
+            + t_line(3, "City", "Rakhine State", cut=2),
+        },
+    )
+    label_map = tmp_path / "map.yml"
+    label_map.write_text(
+        "Merge-org: ARMED_GROUP\nCity: GPE\nShelling: REMOTE_VIOLENCE\n", encoding="utf-8"
+    )
+    url = new_db("peer")
+
+    refused = cli(
+        "import", "--gold", "--no-suggest", "--label-map", label_map, "--db", url, project, code=1
+    )
+    result = cli(
+        "import",
+        "--gold",
+        "--no-suggest",
+        "--label-map",
+        label_map,
+        "--align",
+        "expand",
+        "--db",
+        url,
+        project,
+    )
+    out = tmp_path / "out"
+    cli("export", "--format", "brat", "--output", out, "--db", url)
+    copy = new_db("copy")
+    cli("import", "--gold", "--no-suggest", "--db", copy, out)
+
+    ann = project / "note-1.ann"
+    assert f"{ann}:4: entity span 57-68 GPE ('Rakhine Sta') is not on token boundaries" in (
+        refused.stderr
+    )
+    assert f"  {ann}:4: entity span 57-68 GPE 'Rakhine Sta' expanded to 57-70 'Rakhine State'" in (
+        result.stdout
+    )
+    assert ann_of(out) == [
+        "T1\tARMED_GROUP 26 34\tTatmadaw",
+        "T2\tGPE 57 70\tRakhine State",
+        "T3\tREMOTE_VIOLENCE 35 42\tshelled",
+        "E1\tREMOTE_VIOLENCE:T3",
+    ]
+    assert gold_of(copy) == gold_of(url)
+
+
+def test_two_annotators_of_one_document_are_kept_as_two_annotations(
+    cli: Any, new_db: Any, annotations_of: Any, tmp_path: Path
+) -> None:
+    from annotator.db import make_engine, session_scope
+    from annotator.workflow.adjudicating import disagreement_queue
+
+    project = peer_project(
+        tmp_path / "iaa",
+        {
+            "alice": t_line(1, "ARMED_GROUP", "Tatmadaw") + t_line(2, "GPE", "Mrauk-U"),
+            "bob": t_line(1, "ARMED_GROUP", "Tatmadaw"),
+        },
+    )
+    url = new_db("iaa")
+
+    result = cli("import", "--no-suggest", "--db", url, project)
+    out = tmp_path / "out"
+    cli("export", "--format", "brat", "--all-reviewers", "--output", out, "--db", url)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        queue = disagreement_queue(session=session)
+    engine.dispose()
+
+    assert "imported 1 report(s), 1 sentence(s), 2 annotation(s), 0 gold" in result.stdout
+    assert "1 record(s) repeat a text already imported: kept as the annotations of alice, bob" in (
+        result.stdout
+    )
+    assert [who for who, _, _ in annotations_of(url)] == ["alice", "bob"]
+    assert [(item.text, item.n_reviewers) for item in queue] == [(NOTE, 2)]
+    assert ann_of(out / "alice") == [
+        "T1\tARMED_GROUP 26 34\tTatmadaw",
+        "T2\tGPE 43 50\tMrauk-U",
+    ]
+    assert ann_of(out / "bob") == ["T1\tARMED_GROUP 26 34\tTatmadaw"]
+
+
+def test_a_blank_document_is_skipped_and_counted(cli: Any, new_db: Any, tmp_path: Path) -> None:
+    project = peer_project(tmp_path / "peer", {"": t_line(1, "GPE", "Mrauk-U")})
+    (project / "empty.txt").write_text("\n", encoding="utf-8")
+    (project / "empty.ann").write_text("", encoding="utf-8")
+
+    result = cli("import", "--gold", "--no-suggest", "--db", new_db("peer"), project)
+
+    assert "1 gold" in result.stdout
+    assert "1 record(s) with a blank text were skipped" in result.stdout

@@ -94,3 +94,55 @@ def test_a_bad_token_line_is_named(case: str, read_all: Reader, write_file: Writ
     assert [record.text for record in records] == ["Fighting", "Calm"]
     assert [error.line for error in errors] == [4]
     assert reason in errors[0].reason
+
+
+# --- a peer's CoNLL-2003 file through the import (issue 11) ----------------------------------
+
+CONLL_2003 = (
+    "-DOCSTART- -X- -X- O\n\n"
+    "Fighters NNS B-NP O\nof IN B-PP O\nthe DT B-NP O\nKachin NNP I-NP B-ORG\n"
+    "Independence NNP I-NP I-ORG\nArmy NNP I-NP I-ORG\nattacked VBD B-VP O\n"
+    "Bhamo NNP B-NP B-LOC\n. . O O\n\n"
+    "U NNP B-NP B-PER\nTun NNP I-NP I-PER\nwas VBD B-VP O\nshot VBN I-VP O\n"
+    "in IN B-PP O\nMyitkyina NNP B-NP B-LOC\n. . O O\n"
+)
+
+
+def test_conll_2003_tags_import_through_a_label_map_and_round_trip(
+    cli: Any, new_db: Any, gold_of: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "eng.testa"
+    path.write_text(CONLL_2003, encoding="utf-8")
+    label_map = tmp_path / "conll2003.json"
+    label_map.write_text('{"PER": "PERSON", "LOC": "GPE", "MISC": "ORG"}', encoding="utf-8")
+    url = new_db("conll")
+
+    refused = cli(
+        "import", "--gold", "--no-suggest", "--format", "conll", "--db", url, path, code=1
+    )
+    result = cli(
+        "import",
+        "--gold",
+        "--no-suggest",
+        "--format",
+        "conll",
+        "--label-map",
+        label_map,
+        "--db",
+        url,
+        path,
+    )
+    out = tmp_path / "gold.conll"
+    cli("export", "--format", "conll", "--output", out, "--db", url)
+    copy = new_db("copy")
+    cli("import", "--gold", "--no-suggest", "--db", copy, out)
+
+    # ORG and LOC are this scheme's labels too (the map takes LOC to GPE): PER is not.
+    assert f"{path}:13: entity span 0-5 PER: unknown entity label 'PER'" in refused.stderr
+    assert "2 gold" in result.stdout
+    assert "labels renamed by the label map: LOC -> GPE (2), PER -> PERSON (1)" in result.stdout
+    tags = [line.split()[-1] for line in out.read_text(encoding="utf-8").splitlines() if line]
+    assert [tag for tag in tags if tag != "O"] == [
+        "B-ORG", "I-ORG", "I-ORG", "B-GPE", "B-PERSON", "I-PERSON", "B-GPE",
+    ]  # fmt: skip
+    assert gold_of(copy) == gold_of(url)

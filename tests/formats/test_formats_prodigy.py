@@ -440,3 +440,181 @@ def test_every_reviewer_round_trips_with_their_answers(
     assert {line["_annotator_id"] for line in lines} == {"alice", "bob"}
     assert [line["answer"] for line in lines].count("reject") == 1
     assert annotations_of(copy) == annotations_of(reviewer_db)
+
+
+# --- a peer's Prodigy db-out through the import (issue 11) -----------------------------------
+
+NOTE = "On 3 May, soldiers of the Tatmadaw shelled Mrauk-U town, Rakhine State."
+
+
+def at(covered: str, label: str, *, text: str = NOTE, cut: int = 0) -> dict[str, Any]:
+    """A Prodigy span over ``covered`` in ``text``, ``cut`` characters short at its end."""
+    start = text.index(covered)
+    return {"start": start, "end": start + len(covered) - cut, "label": label}
+
+
+def db_out(path: Path, lines: list[dict[str, Any]]) -> Path:
+    """Write what ``prodigy db-out`` writes: one task a line, with its hashes and answer."""
+    hashed = [{"_input_hash": n, "_task_hash": -n, **line} for n, line in enumerate(lines, 1)]
+    path.write_text("".join(json.dumps(line) + "\n" for line in hashed), encoding="utf-8")
+    return path
+
+
+def exported(cli: Any, url: str, out: Path, *extra: str) -> list[dict[str, Any]]:
+    cli("export", "--format", "jsonl", "--output", out, "--db", url, *extra)
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def offsets(spans: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(NOTE[span["start"] : span["end"]], span["label"]) for span in spans]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("map.yml", "Organization: ARMED_GROUP\nCity: GPE\n3: EXPLOSIONS_REMOTE_VIOLENCE\n"),
+        (
+            "map.json",
+            '{"Organization": "ARMED_GROUP", "City": "GPE", "3": "EXPLOSIONS_REMOTE_VIOLENCE"}',
+        ),
+    ],
+)
+def test_a_peers_labels_and_choice_ids_import_through_a_label_map_and_round_trip(
+    name: str, content: str, cli: Any, new_db: Any, gold_of: Any, tmp_path: Path
+) -> None:
+    path = db_out(
+        tmp_path / "peer.jsonl",
+        [
+            {
+                "text": NOTE,
+                "spans": [at("Tatmadaw", "Organization"), at("Mrauk-U", "City")],
+                "options": [{"id": 3, "text": "Explosions"}, {"id": 4, "text": "Battles"}],
+                "accept": [3],
+                "answer": "accept",
+            }
+        ],
+    )
+    label_map = tmp_path / name
+    label_map.write_text(content, encoding="utf-8")
+    url = new_db("peer")
+
+    refused = cli("import", "--gold", "--no-suggest", "--db", url, path, code=1)
+    result = cli("import", "--gold", "--no-suggest", "--label-map", label_map, "--db", url, path)
+    (task,) = exported(cli, url, tmp_path / "gold.jsonl")
+    copy = new_db("copy")
+    cli("import", "--gold", "--no-suggest", "--db", copy, tmp_path / "gold.jsonl")
+
+    assert f"{path}:1: entity span 26-34 Organization: unknown entity label" in refused.stderr
+    assert "--label-map" in refused.stderr and "Traceback" not in refused.output
+    assert "1 gold" in result.stdout
+    assert (
+        "labels renamed by the label map: 3 -> EXPLOSIONS_REMOTE_VIOLENCE (1), City -> GPE (1), "
+        "Organization -> ARMED_GROUP (1)"
+    ) in result.stdout
+    assert offsets(task["spans"]) == [("Tatmadaw", "ARMED_GROUP"), ("Mrauk-U", "GPE")]
+    assert task["accept"] == ["EXPLOSIONS_REMOTE_VIOLENCE"]
+    assert gold_of(copy) == gold_of(url)
+
+
+@pytest.mark.parametrize(
+    ("align", "place", "town"),
+    [("expand", "Rakhine State", "Kyauktaw town"), ("contract", "Rakhine", "Kyauktaw")],
+)
+def test_spans_off_tokens_are_refused_naming_align_or_snapped_and_listed(
+    align: str, place: str, town: str, cli: Any, new_db: Any, tmp_path: Path
+) -> None:
+    raided = "Troops raided Kyauktaw town."
+    path = db_out(
+        tmp_path / "peer.jsonl",
+        [
+            {"text": NOTE, "spans": [at("Rakhine State", "GPE", cut=1)], "answer": "accept"},
+            {"text": raided, "spans": [at("Kyauktaw t", "GPE", text=raided)], "answer": "accept"},
+        ],
+    )
+    url = new_db("peer")
+
+    strict = cli("import", "--gold", "--no-suggest", "--db", url, path, code=1)
+    result = cli("import", "--gold", "--no-suggest", "--align", align, "--db", url, path)
+    tasks = exported(cli, url, tmp_path / "gold.jsonl")
+
+    assert (
+        f"{path}:1: entity span 57-69 GPE ('Rakhine Stat') is not on token boundaries; "
+        "use --align expand or --align contract"
+    ) in strict.stderr
+    assert "2 gold" in result.stdout
+    assert "2 span(s) aligned to token boundaries:" in result.stdout
+    verb = f"{align}ed" if align == "expand" else "contracted"
+    assert f"  {path}:1: entity span 57-69 GPE 'Rakhine Stat' {verb} to 57-" in result.stdout
+    assert f"  {path}:2: entity span 14-24 GPE 'Kyauktaw t' {verb} to 14-" in result.stdout
+    assert sorted(
+        task["text"][span["start"] : span["end"]] for task in tasks for span in task["spans"]
+    ) == sorted([place, town])
+
+
+def test_an_unknown_align_mode_is_one_line(cli: Any, new_db: Any, tmp_path: Path) -> None:
+    path = db_out(tmp_path / "peer.jsonl", [{"text": NOTE}])
+
+    bad = cli("import", "--no-suggest", "--align", "loose", "--db", new_db("x"), path, code=1)
+
+    assert bad.stderr == "error: --align must be one of strict, expand, contract, not 'loose'\n"
+
+
+def test_a_gold_db_out_keeps_reject_and_ignore_as_the_reviewers_annotations(
+    cli: Any, new_db: Any, gold_of: Any, annotations_of: Any, tmp_path: Path
+) -> None:
+    fired = "Police fired at protesters in Mandalay."
+    beat = "Soldiers beat a farmer in Sagaing."
+    lines = [
+        {"text": NOTE, "spans": [at("Tatmadaw", "ARMED_GROUP")], "answer": "accept"},
+        {"text": fired, "spans": [], "answer": "reject"},
+        {"text": beat, "spans": [], "answer": "ignore"},
+    ]
+    path = db_out(
+        tmp_path / "db-out.jsonl",
+        [{**line, "_annotator_id": "ner-alice", "_session_id": "ner-alice"} for line in lines],
+    )
+    url = new_db("peer")
+
+    result = cli("import", "--gold", "--no-suggest", "--db", url, path)
+    everyone = exported(cli, url, tmp_path / "all.jsonl", "--all-reviewers")
+
+    assert "1 gold" in result.stdout
+    assert (
+        "1 rejected and 1 skipped (ignored) answer(s) were stored as their reviewers' "
+        "annotations, not gold"
+    ) in result.stdout
+    assert [text for text, *_ in gold_of(url)] == [NOTE]
+    assert [(who, status, stored[0]) for who, status, stored in annotations_of(url)] == [
+        ("ner-alice", "reject", fired),
+        ("ner-alice", "skip", beat),
+    ]
+    assert sorted((task["text"], task["answer"], task["_annotator_id"]) for task in everyone) == [
+        (fired, "reject", "ner-alice"),
+        (beat, "ignore", "ner-alice"),
+    ]
+
+
+@pytest.mark.parametrize("key", ["notes", "body", "content"])
+def test_text_column_names_the_key_of_the_text(
+    key: str, cli: Any, new_db: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "notes.jsonl"
+    rows = [
+        {"id": "MMR-1", key: NOTE, "country": "Myanmar"},
+        {"id": "MMR-2", key: "  ", "country": "Myanmar"},
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    url = new_db("notes")
+
+    missing = cli("import", "--no-suggest", "--db", url, path, code=1)
+    unknown = cli("import", "--no-suggest", "--text-column", "summary", "--db", url, path, code=1)
+    result = cli("import", "--no-suggest", "--text-column", key, "--db", url, path)
+
+    assert f"{path}:1: no \"text\" key (the keys are 'id', '{key}', 'country')" in missing.stderr
+    assert "--text-column" in missing.stderr
+    assert (
+        f"{path}:1: no \"summary\" key (--text-column summary); the keys are 'id', '{key}', "
+        "'country'"
+    ) in unknown.stderr
+    assert result.stdout.startswith("imported 1 report(s), 1 sentence(s)")
+    assert "1 record(s) with a blank text were skipped" in result.stdout

@@ -280,3 +280,61 @@ def test_spacy_debug_data_finds_no_errors(
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✘" not in result.stdout, result.stdout
+
+
+# --- a peer's DocBin through the import (issue 11) -------------------------------------------
+
+
+def test_a_docbin_of_another_tokenisation_imports_aligned_through_the_label_map(
+    cli: Any, new_db: Any, gold_of: Any, tmp_path: Path
+) -> None:
+    # Tokens as another tokenizer cut them (spaCy v2 split the unit's number off): 'LIB' is not
+    # a whole token of this project, 'LIB538' is.
+    words = ["Troops", "of", "LIB", "538", "shelled", "Mrauk", "-U", "town", "."]
+    spaces = [True, True, False, True, True, False, True, False, False]
+    doc = Doc(blank_english().vocab, words=words, spaces=spaces)
+    doc.ents = [doc.char_span(10, 13, label="Military"), doc.char_span(25, 32, label="City")]
+    doc.spans["sc"] = [doc.char_span(17, 24, label="Shelling")]
+    doc.cats = {"Explosions": 1.0, "Battles": 0.0}
+    path = tmp_path / "peer.spacy"
+    DocBin(docs=[doc], store_user_data=True).to_disk(path)
+    label_map = tmp_path / "map.yml"
+    label_map.write_text(
+        "Military: ARMED_GROUP\nCity: GPE\nShelling: REMOTE_VIOLENCE\n"
+        "Explosions: EXPLOSIONS_REMOTE_VIOLENCE\nBattles: BATTLES\n",
+        encoding="utf-8",
+    )
+    url = new_db("peer")
+
+    refused = cli(
+        "import", "--gold", "--no-suggest", "--label-map", label_map, "--db", url, path, code=1
+    )
+    result = cli(
+        "import",
+        "--gold",
+        "--no-suggest",
+        "--label-map",
+        label_map,
+        "--align",
+        "expand",
+        "--db",
+        url,
+        path,
+    )
+    out = tmp_path / "corpus"
+    cli("export", "--format", "spacy", "--output", out, "--db", url)
+    (exported,) = [doc for name in ("train", "dev") for doc in docs_in(out / f"{name}.spacy")]
+
+    assert f"{path}:1: entity span 10-13 ARMED_GROUP ('LIB')" in refused.stderr
+    assert "--align expand or --align contract" in refused.stderr
+    assert "entity span 10-13 ARMED_GROUP 'LIB' expanded to 10-16 'LIB538'" in result.stdout
+    assert "1 span(s) aligned to token boundaries:" in result.stdout
+    assert [(ent.text, ent.label_) for ent in exported.ents] == [
+        ("LIB538", "ARMED_GROUP"),
+        ("Mrauk-U", "GPE"),
+    ]
+    assert [(span.text, span.label_) for span in exported.spans["events"]] == [
+        ("shelled", "REMOTE_VIOLENCE")
+    ]
+    assert exported.cats["EXPLOSIONS_REMOTE_VIOLENCE"] == 1.0
+    assert exported.cats["BATTLES"] == 0.0

@@ -102,3 +102,54 @@ def test_a_sentence_split_apart_is_an_error(read_all: Reader, write_file: Writer
     assert [
         (error.line, "keep a sentence's rows together" in error.reason) for error in errors
     ] == [(4, True)]
+
+
+# --- a peer's spans table through the import (issue 11) --------------------------------------
+
+
+def test_a_peers_span_table_with_its_own_text_column_and_labels_round_trips(
+    cli: Any, new_db: Any, gold_of: Any, tmp_path: Path
+) -> None:
+    note = "Junta troops shelled Moebye on Monday."
+    columns = "sentence,annotator,status,notes,categories,layer,label,start_char,end_char\n"
+    path = tmp_path / "peer.csv"
+    path.write_text(
+        columns
+        + f"n1,,accept,{note},Explosions,entity,Military,0,12\n"
+        + f"n1,,accept,{note},Explosions,entity,City,21,26\n"
+        + f"n1,,accept,{note},Explosions,event,Shelling,13,20\n"
+        + "n2,,accept,,,,,,\n",
+        encoding="utf-8",
+    )
+    label_map = tmp_path / "map.yml"
+    label_map.write_text(
+        "Military: ARMED_GROUP\nCity: GPE\nShelling: REMOTE_VIOLENCE\n"
+        "Explosions: EXPLOSIONS_REMOTE_VIOLENCE\n",
+        encoding="utf-8",
+    )
+    url = new_db("peer")
+    options = ("--text-column", "notes", "--label-map", label_map)
+
+    refused = cli("import", "--gold", "--no-suggest", "--db", url, path, code=1)
+    off = cli("import", "--gold", "--no-suggest", *options, "--db", url, path, code=1)
+    result = cli(
+        "import", "--gold", "--no-suggest", *options, "--align", "expand", "--db", url, path
+    )
+    out = tmp_path / "spans.csv"
+    cli("export", "--format", "csv", "--output", out, "--db", url)
+    copy = new_db("copy")
+    cli("import", "--gold", "--no-suggest", "--db", copy, out)
+
+    assert f"{path}:1: the header lacks text" in refused.stderr
+    assert f"{path}:3: entity span 21-26 GPE ('Moeby') is not on token boundaries" in off.stderr
+    assert "1 gold" in result.stdout
+    assert "1 record(s) with a blank text were skipped" in result.stdout
+    assert f"  {path}:3: entity span 21-26 GPE 'Moeby' expanded to 21-27 'Moebye'" in result.stdout
+    frame = pd.read_csv(out, keep_default_na=False)
+    assert sorted(zip(frame["label"], frame["span_text"], strict=True)) == [
+        ("ARMED_GROUP", "Junta troops"),
+        ("GPE", "Moebye"),
+        ("REMOTE_VIOLENCE", "shelled"),
+    ]
+    assert set(frame["categories"]) == {"EXPLOSIONS_REMOTE_VIOLENCE"}
+    assert gold_of(copy) == gold_of(url)
