@@ -306,3 +306,87 @@ def test_a_chunk_that_fails_midway_takes_back_what_the_import_stored(
         )
 
     assert sentence_texts(engine) == ["Stored before.", "It stays."]
+
+
+# --- nothing merged silently (issue 11) -------------------------------------------------------
+
+
+def test_gold_replacing_earlier_imported_gold_is_counted_and_said(engine, scheme, tmp_path):
+    import_paths(
+        engine, scheme, [write_jsonl(tmp_path / "a.jsonl", [gold_record(PERSON)])], gold=True
+    )
+
+    summary = import_paths(
+        engine, scheme, [write_jsonl(tmp_path / "b.jsonl", [gold_record(GPE)])], gold=True
+    )
+
+    assert (summary.gold, summary.replaced_gold) == (1, 1)
+    assert "1 sentence(s) had gold that said otherwise: replaced by this import's" in (
+        summary.notes()
+    )
+    assert [g.entities for g in gold_rows(engine)] == [[GPE]]
+
+
+def test_a_reviewers_new_annotation_replacing_their_old_one_is_said(engine, scheme, tmp_path):
+    first = {"text": POLICE, "spans": [PERSON], "_annotator_id": "mya"}
+    import_paths(engine, scheme, [write_jsonl(tmp_path / "a.jsonl", [first])])
+
+    again = import_paths(engine, scheme, [write_jsonl(tmp_path / "a.jsonl", [first])])
+    changed = import_paths(
+        engine, scheme, [write_jsonl(tmp_path / "b.jsonl", [{**first, "spans": [GPE]}])]
+    )
+
+    assert (again.annotations, again.replaced_annotations, again.notes()) == (0, 0, [])
+    assert (changed.annotations, changed.replaced_annotations) == (1, 1)
+    assert any(
+        "replaced a different one the same reviewer had stored" in n for n in changed.notes()
+    )
+    assert counts(engine)["annotations"] == 1
+
+
+def test_a_gold_import_stores_rejects_and_skips_as_annotations_never_gold(engine, scheme, tmp_path):
+    path = write_jsonl(
+        tmp_path / "db-out.jsonl",
+        [
+            {**gold_record(PERSON), "_annotator_id": "mya"},
+            {"text": "Troops fled.", "spans": [], "answer": "reject", "_annotator_id": "mya"},
+            {"text": "Shops closed.", "spans": [], "answer": "ignore"},
+            {"text": "  ", "answer": "accept"},
+        ],
+    )
+
+    summary = import_paths(engine, scheme, [path], gold=True)
+
+    assert (summary.gold, summary.annotations, summary.not_gold, summary.blank) == (1, 2, 2, 1)
+    assert dict(summary.statuses) == {"reject": 1, "skip": 1}
+    assert [g.source for g in gold_rows(engine)] == ["imported"]
+    with session_scope(engine) as session:
+        decided = sorted(
+            (reviewer.name, annotation.status)
+            for annotation, reviewer, _, _ in repository.iter_annotations(session=session)
+        )
+    assert decided == [("imported", "skip"), ("mya", "reject")]
+
+
+def test_an_import_in_chunks_keeps_its_notes(engine, scheme, tmp_path, monkeypatch):
+    monkeypatch.setattr(importing, "IMPORT_CHUNK", 1)
+    path = write_jsonl(
+        tmp_path / "batch.jsonl",
+        [
+            {"text": POLICE, "spans": [PERSON], "_annotator_id": "alice"},
+            {"text": ""},
+            {"text": POLICE, "spans": [GPE], "_annotator_id": "bob"},
+        ],
+    )
+
+    summary = importing.import_in_chunks(
+        engine=engine,
+        records=read_records([path], scheme=scheme),
+        scheme=scheme,
+        policy=GoldPolicy.of(Settings.from_env()),
+    )
+
+    assert summary.notes() == [
+        "1 record(s) with a blank text were skipped",
+        "1 record(s) repeat a text already imported: kept as the annotations of alice, bob",
+    ]
