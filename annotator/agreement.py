@@ -40,9 +40,12 @@ OUTSIDE = "O"
 
 Codes = npt.NDArray[np.int64]
 LabelledSpan = tuple[int, int, str]
+# An event argument: its trigger's bounds, the argument span's bounds and its role.
+ArgumentLink = tuple[int, int, int, int, str]
 Item = TypeVar("Item", bound=Hashable)
 SpansByItem = Mapping[Item, Mapping[str, Collection[LabelledSpan]]]
 ChoicesByItem = Mapping[Item, Mapping[str, Collection[str]]]
+ArgumentsByItem = Mapping[Item, Mapping[str, Collection[ArgumentLink]]]
 BoundsByItem = Mapping[Item, Sequence[tuple[int, int]]]
 
 CATEGORY_FIGURES = (
@@ -419,9 +422,10 @@ def match_spans(
 
 
 def _strict_counts(
-    reference: Collection[LabelledSpan], other: Collection[LabelledSpan]
+    reference: Collection[tuple[Any, ...]], other: Collection[tuple[Any, ...]]
 ) -> dict[str, list[int]]:
-    """Per label [tp, fp, fn] of the exact matches: one set intersection, no sorting."""
+    """Per label (the last field: a span's label, an argument's role) [tp, fp, fn] of the
+    exact matches: one set intersection, no sorting."""
     ours, theirs = set(reference), set(other)
     counts: dict[str, list[int]] = {}
     for *_, label in ours & theirs:
@@ -448,7 +452,12 @@ def _maximum_matching(first: Sequence[tuple[int, int]], second: Sequence[tuple[i
     reachable = [
         [j for j, (start, end) in enumerate(second) if s < end and start < e] for s, e in first
     ]
-    partner = [-1] * len(second)
+    return _matching_size(reachable, len(second))
+
+
+def _matching_size(reachable: Sequence[Sequence[int]], n_second: int) -> int:
+    """The size of a maximum matching where ``reachable[i]`` lists what first[i] may pair with."""
+    partner = [-1] * n_second
 
     def augment(i: int, seen: set[int]) -> bool:
         for j in reachable[i]:
@@ -459,7 +468,7 @@ def _maximum_matching(first: Sequence[tuple[int, int]], second: Sequence[tuple[i
                     return True
         return False
 
-    return sum(augment(i, set()) for i in range(len(first)))
+    return sum(augment(i, set()) for i in range(len(reachable)))
 
 
 @dataclass(frozen=True)
@@ -544,6 +553,79 @@ def span_agreement(spans_by_item: SpansByItem[Item], *, overlap: bool) -> SpanAg
         items=dict(items),
         n_items=n_items,
         labels=tuple(sorted(labels)),
+    )
+
+
+def match_arguments(
+    reference: Collection[ArgumentLink], other: Collection[ArgumentLink], *, overlap: bool
+) -> dict[str, SpanCounts]:
+    """Per role, how many event arguments of two reviewers pair up one to one.
+
+    Strict: the same trigger bounds, role and argument bounds. Overlap: the same role, triggers
+    that share a character and arguments that share a character, paired by a maximum matching.
+    """
+    if not overlap:
+        return {
+            role: SpanCounts(tp, fp, fn)
+            for role, (tp, fp, fn) in sorted(_strict_counts(reference, other).items())
+        }
+    counts: dict[str, SpanCounts] = {}
+    for role in sorted({link[4] for link in (*reference, *other)}):
+        first = sorted({link for link in reference if link[4] == role})
+        second = sorted({link for link in other if link[4] == role})
+        reachable = [
+            [
+                j
+                for j, (ts, te, s, e, _) in enumerate(second)
+                if ts < t_end and t_start < te and s < end and start < e
+            ]
+            for t_start, t_end, start, end, _ in first
+        ]
+        tp = _matching_size(reachable, len(second))
+        counts[role] = SpanCounts(tp, len(second) - tp, len(first) - tp)
+    return counts
+
+
+def argument_report(arguments_by_item: ArgumentsByItem[Item]) -> dict[str, Any]:
+    """Event-argument agreement as JSON-ready figures: pairwise F1, strict and overlap, over
+    the items two or more reviewers rated, overall and per role (``per_label``, as the span
+    sections name their labels)."""
+    strict = _pair_agreement(arguments_by_item, overlap=False)
+    loose = _pair_agreement(arguments_by_item, overlap=True)
+    reviewers = {name for by in arguments_by_item.values() if len(by) >= 2 for name in by}
+    return {
+        "pairwise_f1": strict.pairwise().to_dict(),
+        "pairwise_f1_overlap": loose.pairwise().to_dict(),
+        "n_items": strict.n_items,
+        "n_annotators": len(reviewers),
+        "per_label": {
+            role: {
+                "pairwise_f1": strict.pairwise(role).to_dict(),
+                "pairwise_f1_overlap": loose.pairwise(role).to_dict(),
+            }
+            for role in sorted({*strict.labels, *loose.labels})
+        },
+    }
+
+
+def _pair_agreement(arguments_by_item: ArgumentsByItem[Item], *, overlap: bool) -> SpanAgreement:
+    by_role: dict[tuple[str, str], dict[str, SpanCounts]] = defaultdict(dict)
+    items: Counter[tuple[str, str]] = Counter()
+    n_items = 0
+    for by_annotator in arguments_by_item.values():
+        if len(by_annotator) < 2:
+            continue
+        n_items += 1
+        for first, second in combinations(sorted(by_annotator), 2):
+            items[first, second] += 1
+            found = match_arguments(by_annotator[first], by_annotator[second], overlap=overlap)
+            pair = by_role[first, second]
+            for role, matched in found.items():
+                pair[role] = pair.get(role, SpanCounts()) + matched
+    counts = {names: dict(sorted(by_role[names].items())) for names in sorted(items)}
+    roles = {role for by in counts.values() for role in by}
+    return SpanAgreement(
+        counts=counts, items=dict(items), n_items=n_items, labels=tuple(sorted(roles))
     )
 
 

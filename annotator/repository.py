@@ -855,6 +855,7 @@ class DecidedRow(NamedTuple):
     categories: list[str]
     updated_at: datetime
     has_gold: bool
+    arguments: list[Any]
 
 
 def _decided_conditions(
@@ -951,6 +952,7 @@ def iter_decided_annotations(
             col(Annotation.categories),
             col(Annotation.updated_at),
             has_gold.label("has_gold"),
+            col(Annotation.arguments),
         )
         .join(shared, shared.c.sentence_id == col(Annotation.sentence_id))
         .join(Sentence, col(Sentence.id) == col(Annotation.sentence_id))
@@ -973,6 +975,7 @@ def iter_decided_annotations(
             list(row[9]),
             row[10],
             bool(row[11]),
+            list(row[12]),
         )
 
 

@@ -529,3 +529,49 @@ def test_agreement_imports_neither_the_database_nor_streamlit():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# --- event arguments ---------------------------------------------------------------------------
+
+# (trigger start, trigger end, argument start, argument end, role)
+SHOT_BY_TROOPS = (23, 27, 10, 22, "ACTOR")
+SHOT_IN_KANBALU = (23, 27, 45, 61, "LOCATION")
+
+
+def test_argument_agreement_is_strict_on_trigger_role_and_span():
+    from annotator.agreement import argument_report
+
+    report = argument_report(
+        {
+            1: {"ana": [SHOT_BY_TROOPS, SHOT_IN_KANBALU], "ben": [SHOT_BY_TROOPS]},
+            2: {"ana": [(0, 4, 10, 20, "TARGET")], "ben": [(0, 4, 10, 20, "ACTOR")]},
+        }
+    )
+    # Pooled: 1 argument in common, ana 3, ben 2: F1 = 2 * 1 / (3 + 2).
+    assert report["pairwise_f1"]["value"] == pytest.approx(2 / 5)
+    assert (report["n_items"], report["n_annotators"]) == (2, 2)
+    per_role = report["per_label"]
+    assert per_role["ACTOR"]["pairwise_f1"]["value"] == pytest.approx(2 / 3)
+    assert per_role["LOCATION"]["pairwise_f1"]["value"] == 0.0
+    assert per_role["TARGET"]["pairwise_f1"]["value"] == 0.0
+
+
+def test_argument_agreement_with_overlap_pairs_overlapping_triggers_and_spans_once():
+    from annotator.agreement import argument_report
+
+    ana = [(23, 27, 10, 22, "ACTOR"), (23, 27, 0, 9, "ACTOR")]
+    # "troops" for "junta troops" on a trigger one character longer: overlap, not strict; the
+    # second ACTOR overlaps ana's first argument only, which is already paired.
+    ben = [(23, 28, 16, 22, "ACTOR"), (23, 28, 12, 14, "ACTOR")]
+    report = argument_report({1: {"ana": ana, "ben": ben}})
+    assert report["pairwise_f1"]["value"] == 0.0
+    assert report["pairwise_f1_overlap"]["value"] == pytest.approx(2 * 1 / 4)
+
+
+def test_argument_agreement_without_arguments_is_not_enough_data():
+    from annotator.agreement import argument_report
+
+    report = argument_report({1: {"ana": [], "ben": []}, 2: {"ana": [SHOT_BY_TROOPS]}})
+    assert report["pairwise_f1"]["value"] is None
+    assert report["pairwise_f1"]["note"] == "not enough data"
+    assert report["n_items"] == 1

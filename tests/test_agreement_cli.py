@@ -89,7 +89,7 @@ def agreement_json(db: str, labels: Path) -> dict:
 def test_agreement_json_on_two_imported_reviewers(db_url, tmp_path, exclusive_labels):
     imported(db_url, tmp_path, exclusive_labels)
     report = agreement_json(db_url, exclusive_labels)
-    assert set(report) == {"categories", "entities", "events"}
+    assert set(report) == {"categories", "entities", "events", "arguments"}
 
     categories = report["categories"]
     for key in (

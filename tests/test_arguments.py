@@ -14,6 +14,7 @@ from annotator.formats import read_records
 from annotator.models import AnnotationVersion, Gold, Sentence
 from annotator.spans import Argument, Draft, Span, SpanError, check_draft
 from annotator.workflow import GoldPolicy
+from annotator.workflow import agreement as team_agreement
 
 TEXT = "On 3 May, junta troops shot two villagers in Kanbalu township."
 TROOPS = Span(10, 22, "ARMED_GROUP")
@@ -153,3 +154,39 @@ def test_a_decision_keeps_its_arguments_in_its_history_and_its_gold(
         workflow.undo_last(session=session, reviewer_id=reviewer_id, policy=policy)
     with session_scope(engine) as session:
         assert Draft.of(session.exec(select(Gold)).one()).arguments == first.arguments
+
+
+def test_agreement_compares_two_reviewers_arguments_per_role(engine, scheme, tmp_path: Path):
+    path = tmp_path / "note.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    policy = GoldPolicy.of(Settings.from_env())
+    with session_scope(engine) as session:
+        workflow.import_records(
+            session=session,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=policy,
+        )
+    decisions = {
+        "ana": draft(Argument(SHOT, "ACTOR", TROOPS), Argument(SHOT, "LOCATION", KANBALU)),
+        "ben": draft(Argument(SHOT, "ACTOR", TROOPS), Argument(SHOT, "TIME", DATE)),
+    }
+    with session_scope(engine) as session:
+        sentence_id = session.exec(select(Sentence.id)).one()
+        for name, decided in decisions.items():
+            workflow.save_decision(
+                session=session,
+                sentence_id=sentence_id,
+                reviewer_id=repository.ensure_reviewer(session=session, name=name).id,
+                status="accept",
+                draft=decided,
+                scheme=scheme,
+                policy=policy,
+            )
+    with session_scope(engine) as session:
+        report = team_agreement.agreement_report(session=session, scheme=scheme)
+    arguments = report["arguments"]
+    assert arguments["pairwise_f1"]["value"] == pytest.approx(2 * 1 / 4)
+    assert arguments["per_label"]["ACTOR"]["pairwise_f1"]["value"] == 1.0
+    assert arguments["per_label"]["LOCATION"]["pairwise_f1"]["value"] == 0.0
+    assert (arguments["n_items"], arguments["n_annotators"]) == (1, 2)

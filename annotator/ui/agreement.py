@@ -25,6 +25,7 @@ SECTION_TITLES: dict[team_agreement.Section, str] = {
     "categories": "Categories",
     "entities": "Entities",
     "events": "Events",
+    "arguments": "Event arguments (per role)",
 }
 
 

@@ -25,17 +25,18 @@ from annotator.comparison import Version, compare
 from annotator.errors import AnnotatorError
 from annotator.labels import LabelScheme
 from annotator.repository import DecidedRow
-from annotator.spans import Draft
+from annotator.spans import Draft, arguments_from_dicts
 from annotator.tokens import token_bounds
 
-Section = Literal["categories", "entities", "events"]
-SECTIONS: tuple[Section, ...] = ("categories", "entities", "events")
+Section = Literal["categories", "entities", "events", "arguments"]
+SECTIONS: tuple[Section, ...] = ("categories", "entities", "events", "arguments")
 Period = Literal["day", "week", "month"]
 # The figures of each section of the report, in the order the page lists them.
 SECTION_FIGURES: dict[Section, tuple[str, ...]] = {
     "categories": agreement.CATEGORY_FIGURES,
     "entities": ("pairwise_f1", "pairwise_f1_overlap", "token_krippendorff_alpha"),
     "events": ("pairwise_f1", "pairwise_f1_overlap", "token_krippendorff_alpha"),
+    "arguments": ("pairwise_f1", "pairwise_f1_overlap"),
 }
 
 
@@ -175,6 +176,7 @@ def report_from(
     categories: dict[int, dict[str, list[str]]] = {}
     entities: dict[int, dict[str, list[agreement.LabelledSpan]]] = {}
     events: dict[int, dict[str, list[agreement.LabelledSpan]]] = {}
+    arguments: dict[int, dict[str, list[agreement.ArgumentLink]]] = {}
     bounds: dict[int, list[tuple[int, int]]] = {}
     for sentence_id, rows in accepted(decided).items():
         bounds[sentence_id] = token_bounds(rows[0].text)
@@ -182,6 +184,7 @@ def report_from(
             categories.setdefault(sentence_id, {})[row.reviewer] = list(row.categories)
             entities.setdefault(sentence_id, {})[row.reviewer] = spans_of(row.entities)
             events.setdefault(sentence_id, {})[row.reviewer] = spans_of(row.events)
+            arguments.setdefault(sentence_id, {})[row.reviewer] = links_of(row.arguments)
     return {
         "categories": agreement.category_report(
             categories,
@@ -191,7 +194,17 @@ def report_from(
         ),
         "entities": agreement.span_report(entities, bounds, labels=scheme.names("entities")),
         "events": agreement.span_report(events, bounds, labels=scheme.names("events")),
+        "arguments": agreement.argument_report(arguments),
     }
+
+
+def links_of(rows: list[Any]) -> list[agreement.ArgumentLink]:
+    """Stored argument rows as (trigger start, trigger end, start, end, role)."""
+    return [
+        (argument.event.start_char, argument.event.end_char, *bounds, argument.role)
+        for argument in arguments_from_dicts(rows)
+        for bounds in [(argument.entity.start_char, argument.entity.end_char)]
+    ]
 
 
 def spans_of(rows: list[Any]) -> list[agreement.LabelledSpan]:

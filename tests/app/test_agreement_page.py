@@ -156,7 +156,8 @@ def test_an_empty_database_shows_not_enough_data(database, open_page):
     assert not at.exception
     assert at.info[0].value.startswith("Not enough data: no sentence within these filters")
     figures = table(at, "Figures")
-    assert len(figures) == 11
+    # Five category figures, three of entities and of events, two of event arguments.
+    assert len(figures) == 13
     assert figures["value"].isna().all()
     assert set(figures["note"]) == {"not enough data"}
     # Undefined cells read "Not enough data", not "None".
