@@ -61,6 +61,7 @@ WORD_LISTS = frozenset(
         "non_meeting_objects",
         "not_fired_at",
         "party_nouns",
+        "place_prepositions",
         "property_verbs",
         "protest_cues",
         "remote_weapons",
@@ -181,12 +182,13 @@ class Parties:
         """Who or what ``token`` was done to: its object, the one 'on' or 'at' it, its patient;
         with ``of_clause``, a noun's clause's object too ('killed five villagers in an attack').
         """
-        found: list[Token] = []
-        for child in token.children:
-            if child.dep_ in {"dobj", "nsubjpass"}:
-                found.append(child)
-            elif child.dep_ == "prep" and child.lower_ in self.lex["target_prepositions"]:
-                found.extend(c for c in child.children if c.dep_ == "pobj")
+        found = [c for c in token.children if c.dep_ in {"dobj", "nsubjpass"}]
+        # Objects first, then what it was aimed at ('on', 'at'), then where it happened ('in');
+        # a place before the verb ('in X village, troops attacked ...') says where, not whom.
+        for words in (self.lex["target_prepositions"], self.lex["place_prepositions"]):
+            for prep in token.children:
+                if prep.dep_ == "prep" and prep.lower_ in words and prep.i > token.i:
+                    found.extend(c for c in prep.children if c.dep_ == "pobj")
         if not any(c.dep_ == "dobj" for c in token.children):
             # 'shot and killed two civilians': the object sits on the next verb ('... and
             # injured a police guard' is another act).
@@ -372,11 +374,16 @@ class ConflictEvents:
         category they have."""
         by_token = {t.i: span for span in events for t in span}
         causes: list[SpacySpan] = []
+        guesses: list[SpacySpan] = []
         for span in events:
             if span.label_ in EFFECTS:
-                cause = self._cause_of(span, by_token)
+                cause, sure = self._cause_of(span, by_token)
                 if cause is not None:
-                    causes.append(SpacySpan(doc, span.start, span.end, label=cause))
+                    (causes if sure else guesses).append(
+                        SpacySpan(doc, span.start, span.end, label=cause)
+                    )
+        # 'killed 4 soldiers and injured 3 others': the others are no civilians to guess at.
+        causes.extend(guesses if not causes else ())
         causes.extend(
             SpacySpan(doc, token.i, token.i + 1, label=SEIZURE)
             for token in doc
@@ -386,8 +393,9 @@ class ConflictEvents:
         )
         return causes
 
-    def _cause_of(self, span: SpacySpan, by_token: dict[int, SpacySpan]) -> str | None:
-        """The event label of what killed, hurt or drove out the people of ``span``."""
+    def _cause_of(self, span: SpacySpan, by_token: dict[int, SpacySpan]) -> tuple[str | None, bool]:
+        """The event label of what killed, hurt or drove out the people of ``span``, and
+        whether the sentence says so (False: armed men hurt people it does not name)."""
         token = span.root
 
         def trigger_in(tokens: Iterable[Token]) -> str | None:
@@ -400,13 +408,13 @@ class ConflictEvents:
         # 'shot and killed', 'shelled the town, killing one', 'shot dead': the verb it hangs on.
         if token.dep_ in {"conj", "advcl", "oprd", "acomp", "xcomp", "ccomp"}:
             if label := trigger_in([token.head]):
-                return label
+                return label, True
         # 'killed in fighting', 'fled from the shelling', 'died after soldiers opened fire',
         # 'killed by an air strike', 'the airstrike killed five'.
         for child in token.children:
             if child.dep_ in {"prep", "agent", "advcl", "nsubj", "npadvmod", "conj"}:
                 if label := trigger_in(child.subtree):
-                    return label
+                    return label, True
         # Whom it hit: 'killed 2 civilians at a checkpoint' killed the civilians, not the post.
         victims = [
             t
@@ -428,21 +436,25 @@ class ConflictEvents:
         if token.dep_ in {"amod", "acomp", "oprd"}:
             victims.append(token.head)
         if label := trigger_in(actors):
-            return label  # 'a military airstrike hit the village, killing six'
+            return label, True  # 'a military airstrike hit the village, killing six'
         if any(self.parties.is_crowd(actor) for actor in actors):
-            return RIOT
+            return RIOT, True
+        armed_victims = any(self.parties.is_armed(victim) for victim in victims)
+        civilian_victims = any(self.parties.is_civilian(victim) for victim in victims)
         if any(self.parties.is_armed(actor) for actor in actors):
-            if any(self.parties.is_armed(victim) for victim in victims):
-                return ARMED_CLASH
-            return ATTACK_ON_CIVILIANS if span.label_ == "CASUALTIES" else None
+            if armed_victims:
+                return ARMED_CLASH, True
+            if span.label_ == "CASUALTIES":
+                return ATTACK_ON_CIVILIANS, civilian_victims
+            return None, False
         if span.label_ != "CASUALTIES":
-            return None
+            return None, False
         # No one named as the killer: the victims tell the kind of violence.
-        if any(self.parties.is_armed(victim) for victim in victims):
-            return ARMED_CLASH
-        if any(self.parties.is_civilian(victim) for victim in victims):
-            return ATTACK_ON_CIVILIANS
-        return None
+        if armed_victims:
+            return ARMED_CLASH, True
+        if civilian_victims:
+            return ATTACK_ON_CIVILIANS, True
+        return None, False
 
     def _without_weapon_names(self, triggers: list[SpacySpan]) -> list[SpacySpan]:
         """A weapon naming something else is no strike: 'bomb shelters', 'rocket launchers';

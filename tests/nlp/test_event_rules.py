@@ -95,6 +95,12 @@ def test_an_unknown_resolve_is_named(scheme: LabelScheme, patterns: Path) -> Non
             "ARMED_CLASH",
         ),
         (
+            "On 3 May 2023, in Kyauk Ta Lone village, Myaing township, PDF fighters attacked a "
+            "police outpost.",
+            "attacked",
+            "ARMED_CLASH",
+        ),
+        (
             "On 1 July 2023, soldiers shot and killed 2 farmers in Tabayin township.",
             "shot",
             "ATTACK_ON_CIVILIANS",
@@ -226,6 +232,11 @@ def test_riot_police_are_no_riot(suggester: Suggester) -> None:
             "BATTLES",
         ),
         ("On 8 May 2024, a man accused of theft was killed by a mob in Kano.", "RIOTS"),
+        (
+            "On 3 May 2023, in Kyauk Ta Lone village, Myaing township (Magway Region), PDF "
+            "fighters killed 4 soldiers and injured 3 others.",
+            "BATTLES",
+        ),
         (
             "On 28 December 2023, RSF fighters looted the central market in Wad Madani.",
             "STRATEGIC_DEVELOPMENTS",
