@@ -1,5 +1,6 @@
-"""Import and reports: upload .txt, .csv or .jsonl files (suggestions follow with a progress
-bar); every report with its progress; delete and rename reports."""
+"""Import and reports: upload .txt, .csv, .jsonl, .json, .conll or .spacy files, with a peer's
+label map, alignment and text column (suggestions follow with a progress bar); every report with
+its progress; delete and rename reports."""
 
 import streamlit as st
 

@@ -9,6 +9,7 @@ meanwhile never wait); deleting and renaming run in widget callbacks through
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
@@ -19,6 +20,8 @@ import pandas as pd
 import streamlit as st
 
 from annotator.formats import ImportFailed, read_records
+from annotator.formats.checks import LabelMapError, read_label_map
+from annotator.formats.records import ALIGNS, Align, ReadOptions
 from annotator.ui import render, resources
 from annotator.ui.errors import guarded, show_error
 from annotator.workflow import GoldPolicy, importing, reports, suggest_pending
@@ -26,14 +29,25 @@ from annotator.workflow.reports import ReportError, ReportProgress
 
 # The bad records an import failure lists on the page; the CLI lists them all.
 LISTED_PROBLEMS = 200
+# What the core's messages call the command line's options, as this form names them.
+_OPTION_NAMES = (
+    (re.compile(r"--align (expand|contract|strict)"), r'Align "\1"'),
+    (re.compile(r"--label-map( theirs -> ours)?"), "Label map"),
+    (re.compile(r"--text-column( \S+)?"), "Text column"),
+)
+_ALIGN_HELP = (
+    "Spans off this project's token boundaries (a peer's tokenizer, an annotator's slip): "
+    "strict refuses them, expand widens them to the tokens they touch, contract narrows them to "
+    "the tokens they cover whole. Every change is listed after the import."
+)
 
 
 def import_form(*, key: str) -> None:
     """Upload files, import them all or nothing, then suggest for the new sentences."""
     uploads = st.file_uploader(
-        "Reports: .txt (one report per file), .csv (a text column) or .jsonl "
-        "(Prodigy-style records)",
-        type=["txt", "csv", "jsonl"],
+        "Reports: .txt (one report per file), .csv (a text column), .jsonl (Prodigy or "
+        "doccano), .json (Label Studio), .conll or .spacy",
+        type=["txt", "csv", "jsonl", "json", "conll", "iob", "spacy"],
         accept_multiple_files=True,
         key=f"{key}_uploads",
     )
@@ -42,21 +56,72 @@ def import_form(*, key: str) -> None:
         key=f"{key}_keep_records",
         help="Records with spans are never split: their offsets count from their start.",
     )
+    with st.expander("A peer's files: labels, tokens, text column"):
+        label_map = st.file_uploader(
+            "Label map: YAML or JSON of their labels -> this scheme's (Organization: ORG, 3: GPE)",
+            type=["yml", "yaml", "json"],
+            key=f"{key}_label_map",
+        )
+        align: Align = st.selectbox(
+            "Align spans to tokens", ALIGNS, key=f"{key}_align", help=_ALIGN_HELP
+        )
+        text_column = st.text_input(
+            "Text column (CSV) or key (JSONL)",
+            key=f"{key}_text_column",
+            placeholder="text",
+            help="The column or key that holds the text, when it is not 'text': notes, body...",
+        ).strip()
     suggest = st.checkbox("Suggest for the new sentences", value=True, key=f"{key}_suggest")
     if not uploads or not st.button("Import", type="primary", key=f"{key}_import"):
         return
-    summary = _import(uploads, keep_records=keep_records)
+    try:
+        options = ReadOptions(
+            label_map=_label_map_of(label_map),
+            align=align,
+            text_column=text_column or None,
+        )
+    except LabelMapError as error:
+        show_error(_for_the_form(str(error)))
+        return
+    summary = _import(uploads, keep_records=keep_records, options=options)
     if summary is None:
         return
     st.success(
-        f"Imported {summary.reports} report(s) with {summary.sentences} sentence(s); "
-        f"{summary.duplicates} were already stored."
+        f"Imported {summary.reports} report(s) with {summary.sentences} sentence(s), "
+        f"{summary.annotations} annotation(s) and {summary.gold} gold"
+        + (f", {summary.suggestions} suggestion(s)" if summary.suggestions else "")
+        + f"; {summary.duplicates} were already stored."
     )
+    notes = summary.notes()
+    if notes:
+        st.code(_for_the_form("\n".join(notes)), language=None)
     if suggest:
         _suggest()
 
 
-def _import(uploads: Sequence[Any], *, keep_records: bool) -> importing.ImportSummary | None:
+def _label_map_of(upload: Any) -> dict[str, str]:
+    if upload is None:
+        return {}
+    with tempfile.TemporaryDirectory() as folder:
+        # The loader reads JSON or YAML by the suffix, and names the file by its own name.
+        path = Path(folder) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        try:
+            return read_label_map(path, scheme=resources.scheme())
+        except LabelMapError as error:
+            raise LabelMapError(str(error).replace(folder + "/", "")) from None
+
+
+def _for_the_form(message: str) -> str:
+    """A message of the core with the command line's options named as this form names them."""
+    for pattern, name in _OPTION_NAMES:
+        message = pattern.sub(name, message)
+    return message
+
+
+def _import(
+    uploads: Sequence[Any], *, keep_records: bool, options: ReadOptions
+) -> importing.ImportSummary | None:
     with tempfile.TemporaryDirectory() as folder:
         paths = []
         for upload in uploads:
@@ -67,7 +132,9 @@ def _import(uploads: Sequence[Any], *, keep_records: bool) -> importing.ImportSu
         # Store the uploaded file's own name, not the temporary folder's path.
         records = (
             replace(record, source=Path(record.source).name)
-            for record in read_records(paths, scheme=resources.scheme(), keep_records=keep_records)
+            for record in read_records(
+                paths, scheme=resources.scheme(), keep_records=keep_records, options=options
+            )
         )
         try:
             with st.spinner("Importing..."):
@@ -81,10 +148,13 @@ def _import(uploads: Sequence[Any], *, keep_records: bool) -> importing.ImportSu
         except ImportFailed as failed:
             show_error(f"Nothing was imported: {len(failed.errors)} bad record(s).")
             st.code(
-                "\n".join(
-                    str(error).replace(folder + "/", "")
-                    for error in failed.errors[:LISTED_PROBLEMS]
-                )
+                _for_the_form(
+                    "\n".join(
+                        str(error).replace(folder + "/", "")
+                        for error in failed.errors[:LISTED_PROBLEMS]
+                    )
+                ),
+                language=None,
             )
             return None
 
