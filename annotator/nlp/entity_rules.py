@@ -542,8 +542,10 @@ class ConflictEntities:
                     break
                 i = start - 1
                 continue
+            # 'Our village' names none, but 'Tha Yet Taw village' runs over 'Yet'
+            before_admin = i == end - 1 and _phrase_at(doc, end, self.admin_words) > 0
             if _is_name_word(token) and not (
-                token.is_stop and (token.is_sent_start or i == end - 1)
+                token.is_stop and (token.is_sent_start or before_admin)
             ):
                 start = i
                 if token.is_sent_start:
@@ -743,6 +745,19 @@ class ConflictEntities:
             owner = _owners(doc, ents)
         return ents
 
+    def _describes_armed_group(self, token: Token) -> bool:
+        """'Kuki' in 'Kuki and Meitei militias': a word that modifies an armed noun."""
+        heads = self.lex["armed_heads"] | self.lex["armed_heads_with_modifier"]
+        if any(lemma_lower(conj) in heads for conj in token.conjuncts):
+            return True
+        for _ in range(4):
+            if token.dep_ not in {"compound", "amod", "nmod", "conj", "nummod"}:
+                return False
+            token = token.head
+            if lemma_lower(token) in heads:
+                return True
+        return False
+
     def _add_known_places(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
         """'Taiz' that NER took for a person, 'Jammu' + 'and' + 'Kashmir': the gazetteer's places
         are places, never persons or organisations."""
@@ -828,6 +843,8 @@ class ConflictEntities:
                 return None  # 'the Red Sea' is a sea, though a Sudanese state has its name
             if whole[2] == "GPE" and label == "LOC":
                 return None
+            if self._describes_armed_group(doc[end - 1]):
+                return None  # 'Kuki and Meitei militias'
             return label
         if not inside:
             # A name NER left alone: a proper noun where places are named ('in', 'near', a
@@ -841,6 +858,8 @@ class ConflictEntities:
             listed = previous.text in {",", "(", "/"} or previous.lower_ == "and"
             if not (listed or self._after_locative(doc, start)):
                 return None
+            if self._describes_armed_group(doc[end - 1]):
+                return None  # 'Kuki and Meitei militias'
         return label
 
     def _add_located_places(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
@@ -881,6 +900,8 @@ class ConflictEntities:
         for token in doc:
             if owner.get(token.i) is not None or not token.is_title or token.pos_ != "PROPN":
                 continue
+            if token.lower_ in self.titles:
+                continue  # 'according to Governor Caleb Mutfwang'
             if token.i == 0 or (token.i > 0 and doc[token.i - 1].pos_ == "PROPN"):
                 continue
             end = token.i + 1
@@ -914,6 +935,8 @@ class ConflictEntities:
         if start == 0:
             return False
         previous = doc[start - 1]
+        if previous.lower_ == "to" and start >= 2 and doc[start - 2].lower_ == "according":
+            return False  # 'according to Governor ...'
         if previous.lower_ in self.lex["locative_prepositions"]:
             return True
         if previous.lower_ == "of" and start >= 2:
