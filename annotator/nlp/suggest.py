@@ -34,6 +34,7 @@ from annotator.labels import LabelScheme
 
 # The rule components register their factories when imported.
 from annotator.nlp import entity_rules  # noqa: F401
+from annotator.nlp.arguments import arguments_of, roles_config
 from annotator.nlp.event_rules import CAUSES_KEY
 from annotator.nlp.rules import (
     ENTITY_PATTERNS,
@@ -41,7 +42,7 @@ from annotator.nlp.rules import (
     SuggesterError,
     read_jsonl,
 )
-from annotator.spans import Span
+from annotator.spans import Argument, Span
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ class Suggestion:
     entities: tuple[Span, ...]
     events: tuple[Span, ...]
     categories: tuple[str, ...]
+    # The events' arguments (annotator.nlp.arguments), checked against these spans.
+    arguments: tuple[Argument, ...] = ()
 
 
 class Suggester:
@@ -113,7 +116,10 @@ class Suggester:
                 scheme=self.scheme,
                 causes=[Span(c.start_char, c.end_char, c.label_) for c in causes],
             )
-        return Suggestion(entities=entities, events=events, categories=categories)
+        arguments = arguments_of(doc, entities=entities, events=events, scheme=self.scheme)
+        return Suggestion(
+            entities=entities, events=events, categories=categories, arguments=arguments
+        )
 
 
 def categories_for(
@@ -161,6 +167,11 @@ def load_suggester(
     if not _writes_events(nlp):
         nlp.add_pipe("conflict_events", config={"patterns_dir": str(patterns_dir)})
         uses_rules = True
+    if "event_arguments" not in nlp.pipe_names:
+        nlp.add_pipe(
+            "event_arguments",
+            config={"patterns_dir": str(patterns_dir), "roles": roles_config(scheme)},
+        )
     meta = nlp.meta
     name = f"{meta.get('lang', 'xx')}_{meta.get('name', 'pipeline')}"
     version = str(meta.get("version", "0.0.0"))
