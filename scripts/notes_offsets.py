@@ -20,7 +20,16 @@ An authoring file holds one note per block; ``#`` starts a comment line:
     ARMED_GROUP military troops
     ATTACK_ON_CIVILIANS shot
     CASUALTIES killed
-    CARDINAL 2 @2
+      ACTOR military troops
+      LOCATION Kyauk Ta Lone village
+      LOCATION Myaing township
+      TIME 3 May 2023
+      COUNT 2
+    CARDINAL 2
+    CODED actor1 military troops
+    CODED actor2 null
+    CODED location Kyauk Ta Lone village
+    CODED fatalities 2
 
 The header gives country | ACLED event type | sub-event type; the next line is the text (one
 line in the file); every further line is ``LABEL substring``. Only occurrences that start and end
@@ -29,6 +38,13 @@ with more than one such occurrence needs ``@N`` (the N-th, from 1). The accept l
 category of the event type. The tool refuses a substring not found, ambiguous or off token
 boundaries, unknown labels, event types and sub-event types, overlapping entities, duplicate
 spans and duplicate texts, and prints the counts per country and per category.
+
+An indented ``ROLE substring [@N]`` line under an event line is one of that event's arguments:
+the substring (found as for a mark) must be one of the note's entities, whose label the role
+accepts (labels/conflict.yml's roles); TIME at most once per event, and an entity plays one role
+per event. An event with no indented line has no arguments. ``CODED field value`` lines give the
+coder's table fields (actor1, actor2, location: a substring of the text or ``null``;
+fatalities: an integer or ``null``); all four are required.
 """
 
 from __future__ import annotations
@@ -37,7 +53,7 @@ import argparse
 import json
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +76,15 @@ EVENT_LABELS = frozenset(
         "RIOT",
     }
 )
+# labels/conflict.yml's roles: the entity labels each accepts, and whether it may repeat.
+ROLES: dict[str, tuple[frozenset[str], bool]] = {
+    "ACTOR": (frozenset({"ARMED_GROUP", "ORG", "PERSON"}), True),
+    "TARGET": (frozenset({"ARMED_GROUP", "ORG", "PERSON"}), True),
+    "LOCATION": (frozenset({"GPE", "LOC", "FAC"}), True),
+    "TIME": (frozenset({"DATE"}), False),
+    "COUNT": (frozenset({"CARDINAL"}), True),
+}
+CODED_FIELDS = ("actor1", "actor2", "location", "fatalities")
 # ACLED's event types with their sub-event types, and the scheme's category for each type.
 EVENT_TYPES: dict[str, tuple[str, frozenset[str]]] = {
     "Battles": (
@@ -125,6 +150,7 @@ class Mark:
     label: str
     substring: str
     occurrence: int | None
+    arguments: list[Mark] = field(default_factory=list)
 
 
 @dataclass
@@ -137,6 +163,7 @@ class Draft:
     sub_event_type: str
     text: str
     marks: list[Mark]
+    coded: dict[str, str] = field(default_factory=dict)
 
 
 def token_aligned(text: str, start: int, end: int) -> bool:
@@ -184,6 +211,20 @@ def read_authoring(path: Path) -> list[Draft]:
             raise AuthoringError(number, "text before the first '== ' header")
         elif not drafts[-1].text:
             drafts[-1].text = raw.strip()
+        elif raw.startswith("CODED "):
+            name, _, value = raw[len("CODED ") :].strip().partition(" ")
+            if name not in CODED_FIELDS or not value:
+                raise AuthoringError(
+                    number, f"'CODED {name}': a field of {CODED_FIELDS} and a value"
+                )
+            if name in drafts[-1].coded:
+                raise AuthoringError(number, f"CODED {name} given twice")
+            drafts[-1].coded[name] = value
+        elif raw[:1].isspace():
+            marks = drafts[-1].marks
+            if not marks or marks[-1].label not in EVENT_LABELS:
+                raise AuthoringError(number, "an indented argument line must follow an event line")
+            marks[-1].arguments.append(parse_mark(number, raw))
         else:
             drafts[-1].marks.append(parse_mark(number, raw))
     return drafts
@@ -211,6 +252,38 @@ def locate(draft: Draft, mark: Mark) -> dict[str, Any]:
     return {"start": start, "end": start + len(mark.substring), "label": mark.label}
 
 
+def argument(
+    draft: Draft, mark: Mark, entities: dict[tuple[int, int], dict[str, Any]]
+) -> dict[str, Any]:
+    """One ``ROLE substring`` line of an event: the role and the entity it points at."""
+    if mark.label not in ROLES:
+        raise AuthoringError(mark.line, f"unknown role {mark.label!r}")
+    where = locate(draft, Mark(mark.line, "", mark.substring, mark.occurrence))
+    entity = entities.get((where["start"], where["end"]))
+    if entity is None:
+        raise AuthoringError(mark.line, f"{mark.substring!r} is not an entity of the note")
+    return {"role": mark.label, **entity}
+
+
+def coded_fields(draft: Draft) -> dict[str, Any]:
+    """The coder's table fields of a note, from its CODED lines (``null`` is None)."""
+    missing = [name for name in CODED_FIELDS if name not in draft.coded]
+    if missing:
+        raise AuthoringError(draft.line, f"no CODED {', '.join(missing)}")
+    coded: dict[str, Any] = {}
+    for name in CODED_FIELDS:
+        value = draft.coded[name]
+        if value == "null":
+            coded[name] = None
+        elif name == "fatalities":
+            if not value.isdigit():
+                raise AuthoringError(draft.line, f"CODED fatalities {value!r} is no integer")
+            coded[name] = int(value)
+        else:
+            coded[name] = value
+    return coded
+
+
 def build(draft: Draft) -> dict[str, Any]:
     """The gold record of one note."""
     if draft.event_type not in EVENT_TYPES:
@@ -231,6 +304,11 @@ def build(draft: Draft) -> dict[str, Any]:
             events.append(locate(draft, mark))
         else:
             raise AuthoringError(mark.line, f"unknown label {mark.label!r}")
+    entities = {(span["start"], span["end"]): span for span in spans}
+    for event, mark in zip(
+        events, [mark for mark in draft.marks if mark.label in EVENT_LABELS], strict=True
+    ):
+        event["args"] = [argument(draft, each, entities) for each in mark.arguments]
     record = {
         "text": draft.text,
         "spans": sorted(spans, key=lambda span: (span["start"], span["end"])),
@@ -240,6 +318,7 @@ def build(draft: Draft) -> dict[str, Any]:
             "country": draft.country,
             "event_type": draft.event_type,
             "sub_event_type": draft.sub_event_type,
+            "coded": coded_fields(draft),
         },
     }
     problem = check_record(record)
@@ -271,11 +350,62 @@ def check_record(record: dict[str, Any]) -> str | None:
                 f"entities {text[left['start'] : left['end']]!r} and "
                 f"{text[right['start'] : right['end']]!r} overlap"
             )
+    problem = check_arguments(record) or check_coded(record)
+    if problem:
+        return problem
     event_type = record.get("meta", {}).get("event_type")
     if event_type not in EVENT_TYPES:
         return f"unknown event type {event_type!r}"
     if record["accept"] != [EVENT_TYPES[event_type][0]]:
         return f"accept must be [{EVENT_TYPES[event_type][0]}] for {event_type}"
+    return None
+
+
+def check_arguments(record: dict[str, Any]) -> str | None:
+    """What is wrong with the events' arguments: each an entity of the note in a role that
+    accepts its label, TIME once per event, one role per entity and event."""
+    text = record["text"]
+    entities = {(span["start"], span["end"], span["label"]) for span in record["spans"]}
+    for event in record["events"]:
+        trigger = text[event["start"] : event["end"]]
+        if not isinstance(event.get("args"), list):
+            return f"event {trigger!r} has no 'args' list"
+        roles: Counter[str] = Counter()
+        played: set[tuple[int, int]] = set()
+        for each in event["args"]:
+            if set(each) != {"role", "start", "end", "label"}:
+                return f"an argument of {trigger!r} is not {{role, start, end, label}}"
+            substring = text[each["start"] : each["end"]]
+            if (each["start"], each["end"], each["label"]) not in entities:
+                return f"argument {substring!r} of {trigger!r} is not an entity of the note"
+            if each["role"] not in ROLES:
+                return f"unknown role {each['role']!r} of {trigger!r}"
+            accepts, repeats = ROLES[each["role"]]
+            if each["label"] not in accepts:
+                return (
+                    f"{each['role']} of {trigger!r} does not accept {each['label']} {substring!r}"
+                )
+            roles[each["role"]] += 1
+            if roles[each["role"]] > 1 and not repeats:
+                return f"{trigger!r} has {each['role']} more than once"
+            if (each["start"], each["end"]) in played:
+                return f"{substring!r} plays two roles of {trigger!r}"
+            played.add((each["start"], each["end"]))
+    return None
+
+
+def check_coded(record: dict[str, Any]) -> str | None:
+    """What is wrong with the coder's table fields: substrings of the text, an integer count."""
+    coded = record.get("meta", {}).get("coded")
+    if not isinstance(coded, dict) or list(coded) != list(CODED_FIELDS):
+        return f"meta.coded must hold exactly {', '.join(CODED_FIELDS)}"
+    for name in CODED_FIELDS[:3]:
+        value = coded[name]
+        if value is not None and (not isinstance(value, str) or value not in record["text"]):
+            return f"coded {name} {value!r} is not in the text"
+    fatalities = coded["fatalities"]
+    if fatalities is not None and (type(fatalities) is not int or fatalities < 0):
+        return f"coded fatalities {fatalities!r} is no count"
     return None
 
 
@@ -295,6 +425,19 @@ def print_counts(records: list[dict[str, Any]]) -> None:
         print(f"per {title}:")
         for name, count in sorted(counter.items(), key=lambda item: (-item[1], item[0])):
             print(f"  {name:<28} {count:>4}")
+    all_events = [event for record in records for event in record["events"]]
+    roles = Counter(each["role"] for event in all_events for each in event.get("args", []))
+    with_args = sum(1 for event in all_events if event.get("args"))
+    print(f"events with arguments: {with_args} of {len(all_events)}")
+    print("arguments per role:")
+    for name in ROLES:
+        print(f"  {name:<28} {roles[name]:>4}")
+    print("notes with a coded field:")
+    for name in CODED_FIELDS:
+        filled = sum(
+            1 for record in records if record["meta"].get("coded", {}).get(name) is not None
+        )
+        print(f"  {name:<28} {filled:>4}")
 
 
 def check_duplicates(records: list[dict[str, Any]]) -> None:
@@ -329,6 +472,13 @@ def built_authoring(path: Path) -> tuple[list[dict[str, Any]], list[AuthoringErr
     return records, errors
 
 
+def mark_text(text: str, span: dict[str, Any]) -> str:
+    """The substring of a span, with ``@N`` when it occurs more than once."""
+    substring = text[span["start"] : span["end"]]
+    starts, _ = aligned_occurrences(text, substring)
+    return substring + (f" @{starts.index(span['start']) + 1}" if len(starts) > 1 else "")
+
+
 def authoring_text(records: list[dict[str, Any]]) -> str:
     """The authoring file that builds these records again."""
     blocks = []
@@ -336,10 +486,11 @@ def authoring_text(records: list[dict[str, Any]]) -> str:
         meta, text = record["meta"], record["text"]
         lines = [f"== {meta['country']} | {meta['event_type']} | {meta['sub_event_type']}", text]
         for span in sorted(record["spans"] + record["events"], key=lambda span: span["start"]):
-            substring = text[span["start"] : span["end"]]
-            starts, _ = aligned_occurrences(text, substring)
-            which = f" @{starts.index(span['start']) + 1}" if len(starts) > 1 else ""
-            lines.append(f"{span['label']} {substring}{which}")
+            lines.append(f"{span['label']} {mark_text(text, span)}")
+            for each in span.get("args", []):
+                lines.append(f"  {each['role']} {mark_text(text, each)}")
+        for name, value in meta.get("coded", {}).items():
+            lines.append(f"CODED {name} {'null' if value is None else value}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 
