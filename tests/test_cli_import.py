@@ -331,3 +331,23 @@ def test_a_bad_label_map_is_one_line_without_a_traceback(sqlite_url, tmp_path):
     assert result.stderr.startswith(f"error: {label_map}: Organization -> ORGANISATION: ")
     assert missing.exit_code == 1
     assert missing.stderr.startswith("error: nope.yml: cannot be read")
+
+
+def test_what_a_file_holds_but_is_not_kept_is_listed(sqlite_url, tmp_path):
+    start, end = POLICE.index("Ko Aung"), POLICE.index("Yangon")
+    line = {
+        "text": POLICE,
+        "entities": [
+            {"id": 1, "start_offset": start, "end_offset": start + 7, "label": "PERSON"},
+            {"id": 2, "start_offset": end, "end_offset": end + 6, "label": "GPE"},
+        ],
+        "relations": [{"id": 9, "from_id": 1, "to_id": 2, "type": "arrested_in"}],
+    }
+    path = write_jsonl(tmp_path / "doccano.jsonl", [line])
+
+    result = run("import", "--db", sqlite_url, "--no-suggest", path)
+
+    assert result.exit_code == 0, result.output
+    notes = result.stdout.splitlines()
+    at = notes.index("1 item(s) read but not kept:")
+    assert notes[at + 1].startswith(f"  {path}:1: relation arrested_in")

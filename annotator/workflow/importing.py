@@ -104,6 +104,8 @@ class ImportSummary:
     # What the readers changed: spans aligned to the tokens (FILE:LINE: what), labels renamed.
     aligned: list[str] = field(default_factory=list)
     renamed: Counter[str] = field(default_factory=Counter)
+    # What the files hold that the readers read but this project does not keep (relations).
+    left_out: list[str] = field(default_factory=list)
     # The reports this import stored, so that a failure midway can take them back.
     report_ids: list[int] = field(default_factory=list, repr=False)
     # The sentences whose gold this import created or changed (two records of one text: one).
@@ -127,7 +129,7 @@ class ImportSummary:
 
     def notes(self) -> list[str]:
         """What the import did besides storing, one sentence each: skipped, merged, kept
-        apart, replaced, renamed, aligned (the aligned spans one per line at the end)."""
+        apart, replaced, renamed, left out, aligned (the last two one item per line)."""
         notes: list[str] = []
         if self.blank:
             notes.append(f"{self.blank} record(s) with a blank text were skipped")
@@ -180,6 +182,9 @@ class ImportSummary:
                 "labels renamed by the label map: "
                 + ", ".join(f"{what} ({n})" for what, n in sorted(self.renamed.items()))
             )
+        if self.left_out:
+            notes.append(f"{len(self.left_out)} item(s) read but not kept:")
+            notes.extend(f"  {where}" for where in self.left_out)
         if self.aligned:
             notes.append(f"{len(self.aligned)} span(s) aligned to token boundaries:")
             notes.extend(f"  {where}" for where in self.aligned)
@@ -375,6 +380,7 @@ def _check(
                 continue
             read.append(record)
             summary.aligned.extend(adjustments_of(record, kind="aligned"))
+            summary.left_out.extend(adjustments_of(record, kind="left out"))
             if record.annotation is not None:
                 summary.renamed.update(
                     item.what for item in record.annotation.adjustments if item.kind == "renamed"
