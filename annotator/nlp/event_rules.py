@@ -315,7 +315,9 @@ class ConflictEvents:
     def _crowd_fights(self, token: Token) -> bool:
         """Whether a crowd is one side of a clash ('protesters clashed with police')."""
         sides = list(self.parties.actors(token))
-        for child in token.children:
+        # 'clashes broke out between protesters and police': the sides may hang on the verb.
+        holders = [token, token.head] if token.dep_ == "nsubj" else [token]
+        for child in (c for holder in holders for c in holder.children):
             if child.dep_ == "prep" and child.lower_ in {"with", "between", "among", "amongst"}:
                 sides.extend(c for c in child.children if c.dep_ == "pobj")
         if token.dep_ == "pobj" and token.head.lower_ in {"in", "during", "into"}:

@@ -185,6 +185,7 @@ def test_shots_that_hit_no_one_are_no_attack(suggester: Suggester, text: str) ->
             "clashed",
         ),
         ("On 21 March 2024, protesters clashed with police in Kinshasa.", "clashed"),
+        ("On 2 May 2024, clashes broke out between students and police in Dhaka.", "clashes"),
         ("On 9 July 2023, residents attacked and burned the gendarmerie post in Kati.", "attacked"),
         ("On 23 March 2024, students threw stones at police in Lagos.", "threw"),
     ],
