@@ -18,6 +18,7 @@ from annotator.formats.checks import AnnotationProblem, FileSpan, build_annotati
 from annotator.formats.files import replacing_directory
 from annotator.formats.records import (
     DEFAULT_OPTIONS,
+    Adjustment,
     InvalidRecord,
     ReadOptions,
     Record,
@@ -96,6 +97,7 @@ def _parse(
     textbounds: dict[str, FileSpan] = {}  # id -> span
     triggers: list[tuple[str, str, int]] = []  # trigger id, event label, line
     categories: list[str] = []
+    left_out: dict[str, list[int]] = {}  # what is read but not kept -> its lines
     status: Status = "accept"
     first_line = 0  # where a problem with the whole annotation is reported
     with ann.open("rb") as lines:
@@ -118,6 +120,8 @@ def _parse(
                     raise InvalidRecord(source, number, "an E line is E<n>, tab, LABEL:T<n>")
                 label, trigger = fields[1].split(" ")[0].split(":", 1)
                 triggers.append((trigger, label, number))
+                if len(fields[1].split()) > 1:
+                    left_out.setdefault("event argument line(s)", []).append(number)
             elif kind == "#":
                 note = fields[1].split(" ") if len(fields) == 3 else []
                 if note[:1] == [CATEGORIES_NOTE]:
@@ -131,7 +135,8 @@ def _parse(
                         )
                     status = value  # type: ignore[assignment]
             elif kind in ("A", "M", "R", "N", "*"):
-                continue  # attributes, relations and normalisations: not in this scheme
+                # Attributes, relations and normalisations: not in this scheme (yet).
+                left_out.setdefault(_LEFT_OUT[kind], []).append(number)
             else:
                 raise InvalidRecord(source, number, f"not a brat annotation line: {line!r}")
     for trigger, label, number in triggers:
@@ -156,6 +161,19 @@ def _parse(
         )
     except AnnotationProblem as problem:
         raise InvalidRecord(source, problem.line or first_line or 1, str(problem)) from None
+    if left_out:
+        annotation = replace(
+            annotation,
+            adjustments=(
+                *annotation.adjustments,
+                *(
+                    Adjustment(
+                        "left out", f"{len(lines)} {what} ({_lines(lines)}) read but not kept"
+                    )
+                    for what, lines in left_out.items()
+                ),
+            ),
+        )
     return Record(
         text=text,
         source=source,
@@ -164,6 +182,20 @@ def _parse(
         split=False,
         annotation=annotation,
     )
+
+
+_LEFT_OUT = {
+    "A": "attribute line(s)",
+    "M": "attribute line(s)",
+    "R": "relation line(s)",
+    "*": "relation line(s)",
+    "N": "normalisation line(s)",
+}
+
+
+def _lines(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:5])) + (", ..." if len(numbers) > 5 else "")
+    return f"line {shown}" if len(numbers) == 1 else f"lines {shown}"
 
 
 def _textbound(fields: list[str], *, text: str, where: tuple[str, int]) -> FileSpan:

@@ -1,16 +1,19 @@
 """CoNLL-2003 style IOB for entities: ``TOKEN -X- SPACING TAG`` a line, a blank line a sentence.
 
 Tags are IOB2 (``B-GPE``, ``I-GPE``, ``O``); reading also takes IOB1, where ``I-`` may open an
-entity. The third column, CoNLL-2003's chunk tag, carries what follows the token in the text
-instead (``_`` one space, ``SpaceAfter=No``, or ``SpacesAfter=`` with ``\\s``, ``\\t``,
-``\\n`` and ``\\uXXXX`` escapes, as in CoNLL-U), so the sentence comes back character for
-character. A file from elsewhere, with real chunk tags or only two columns, reads as tokens
-joined by single spaces. Events and categories are not part of this format; ``-DOCSTART- -X-
-O O`` opens each report.
+entity, and BILUO / IOBES (``L-``, ``U-``, ``E-``, ``S-``). The third column, CoNLL-2003's
+chunk tag, carries what follows the token in the text instead (``_`` one space,
+``SpaceAfter=No``, or ``SpacesAfter=`` with ``\\s``, ``\\t``, ``\\n`` and ``\\uXXXX`` escapes,
+as in CoNLL-U), so the sentence comes back character for character. A file from elsewhere,
+with real chunk tags or only two columns, reads as tokens joined by single spaces, and so does
+spaCy's sentence-per-line IOB (``spacy convert``'s ``iob``: ``London|NNP|B-GPE is|VBZ|O ...``,
+the word first and the tag last). Events and categories are not part of this format;
+``-DOCSTART- -X- O O`` opens each report.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +72,14 @@ def read(
                 tokens, bad = [], False
                 continue
             columns = line.split()
+            if _is_pipe_sentence(columns):
+                # spaCy's IOB: a whole sentence on its line, each token word|...|TAG.
+                if tokens and not bad:
+                    yield _record_of(tokens, source=source, scheme=scheme, options=options)
+                tokens, bad = [], False
+                pipe = [_Token(c.split("|")[0], None, c.rsplit("|", 1)[1], number) for c in columns]
+                yield _record_of(pipe, source=source, scheme=scheme, options=options)
+                continue
             if len(columns) < 2:
                 yield InvalidRecord(
                     source, number, f"expected a token and a tag, got {line.strip()!r}"
@@ -84,6 +95,16 @@ def read(
             tokens.append(_Token(columns[0], after, columns[-1], number))
     if tokens and not bad:
         yield _record_of(tokens, source=source, scheme=scheme, options=options)
+
+
+_TAG = re.compile(r"^(O|[BIELSU]-\S+)$")
+
+
+def _is_pipe_sentence(columns: list[str]) -> bool:
+    return all(
+        "|" in column and column.split("|")[0] and _TAG.match(column.rsplit("|", 1)[1])
+        for column in columns
+    )
 
 
 def _spacing_of(column: str) -> str | None:
@@ -128,16 +149,19 @@ def _record_of(
     text = "".join(pieces)
     entities: list[FileSpan] = []
     current: FileSpan | None = None
+    closed = False  # the entity ended at its L-, E-, U- or S- tag
     for token, (start, end) in zip(tokens, offsets, strict=True):
         tag = token.tag
         if tag == "O":
             prefix, label = "O", ""
-        elif len(tag) > 2 and tag[:2] in ("B-", "I-"):
+        elif len(tag) > 2 and tag[1] == "-" and tag[0] in "BIELSU":
             prefix, label = tag[0], tag[2:]
         else:
             return InvalidRecord(source, token.line, f"bad tag {tag!r}; use O, B-LABEL or I-LABEL")
-        if prefix == "I" and current is not None and current.label == label:
+        inside = prefix in ("I", "L", "E")
+        if inside and current is not None and current.label == label and not closed:
             current = FileSpan(current.start_char, end, label, "entities", current.line)
+            closed = prefix != "I"
             continue
         if current is not None:
             entities.append(current)
@@ -145,6 +169,7 @@ def _record_of(
         if prefix != "O":
             # An entity's problems are said at the line of its first token.
             current = FileSpan(start, end, label, "entities", token.line)
+            closed = prefix in ("L", "E", "U", "S")
     if current is not None:
         entities.append(current)
     try:

@@ -262,3 +262,26 @@ def test_a_blank_document_is_skipped_and_counted(cli: Any, new_db: Any, tmp_path
 
     assert "1 gold" in result.stdout
     assert "1 record(s) with a blank text were skipped" in result.stdout
+
+
+def test_relations_attributes_and_event_arguments_are_read_and_said_left_out(
+    read_all: Reader, scheme: LabelScheme, tmp_path: Path
+) -> None:
+    from annotator.formats.records import adjustments_of
+
+    (tmp_path / "doc.txt").write_text(TEXT, encoding="utf-8")
+    ann = tmp_path / "doc.ann"
+    ann.write_text(
+        "T1\tARMED_GROUP 0 12\tJunta troops\nT2\tSHELLING 13 20\tshelled\nT3\tGPE 21 27\tMoebye\n"
+        "E1\tSHELLING:T2 Agent:T1 Place:T3\nR1\tLocated Arg1:T1 Arg2:T3\nA1\tNegated E1\n",
+        encoding="utf-8",
+    )
+
+    (record,), errors = read_all([ann])
+
+    assert errors == []
+    assert adjustments_of(record, kind="left out") == [
+        f"{ann}:1: 1 event argument line(s) (line 4) read but not kept",
+        f"{ann}:1: 1 relation line(s) (line 5) read but not kept",
+        f"{ann}:1: 1 attribute line(s) (line 6) read but not kept",
+    ]

@@ -146,3 +146,29 @@ def test_conll_2003_tags_import_through_a_label_map_and_round_trip(
         "B-ORG", "I-ORG", "I-ORG", "B-GPE", "B-PERSON", "I-PERSON", "B-GPE",
     ]  # fmt: skip
     assert gold_of(copy) == gold_of(url)
+
+
+def test_spacys_sentence_per_line_iob_imports_and_round_trips(
+    cli: Any, new_db: Any, gold_of: Any, tmp_path: Path
+) -> None:
+    # spacy convert's "iob" input: a sentence a line, word|POS|TAG (or word|TAG), IOB or BILUO.
+    path = tmp_path / "notes.iob"
+    path.write_text(
+        "Troops|NNS|O shelled|VBD|O Hpakant|NNP|B-GPE township|NN|I-GPE .|.|O\n"
+        "The|O Kachin|B-ORG Independence|I-ORG Army|L-ORG retreated|O to|O Laiza|U-GPE .|O\n",
+        encoding="utf-8",
+    )
+    url = new_db("iob")
+
+    result = cli("import", "--gold", "--no-suggest", "--db", url, path)
+    out = tmp_path / "gold.conll"
+    cli("export", "--format", "conll", "--output", out, "--db", url)
+    copy = new_db("copy")
+    cli("import", "--gold", "--no-suggest", "--db", copy, out)
+
+    assert "2 gold" in result.stdout
+    assert [(text, entities) for text, entities, _, _ in gold_of(url)] == [
+        ("The Kachin Independence Army retreated to Laiza .", ((4, 28, "ORG"), (42, 47, "GPE"))),
+        ("Troops shelled Hpakant township .", ((15, 31, "GPE"),)),
+    ]
+    assert gold_of(copy) == gold_of(url)
