@@ -91,6 +91,7 @@ class ConflictEntities:
         ents = self._add_bracketed_places(doc, ents)
         ents = self._add_located_places(doc, ents)
         ents = self._add_armed_groups(doc, ents)
+        ents = self._arm_violent_actors(doc, ents)
         ents = self._add_unit_numbers(doc, ents)
         ents = self._add_bracketed_acronyms(doc, ents)
         ents = self._fix_dates(doc, ents)
@@ -979,6 +980,37 @@ class ConflictEntities:
             if begin >= 0 and tuple(t.lower_ for t in doc[begin:start]) == words:
                 return begin
         return start
+
+    def _arm_violent_actors(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'CDF attacked a police post', 'abducted by the ESN': an organisation that ambushes,
+        shells or abducts is an armed group, whatever NER called it."""
+        for ent in ents:
+            if ent[2] not in {"ORG", "PERSON", "NORP"}:
+                continue
+            tokens = doc[ent[0] : ent[1]]
+            if ent[2] != "ORG" and not (len(tokens) == 1 and _looks_like_acronym(tokens.text)):
+                continue  # a person's name is a person's, an acronym NER took for one is not
+            if tokens.root.lower_ in self.lex["org_heads"]:
+                continue  # 'the government shelled ...' is the scheme's ORG
+            if self._acts_violently(tokens.root):
+                ent[2] = "ARMED_GROUP"
+        # One name, one label in a note: 'KNF fighters ... 1 KNF member was killed'.
+        armed = {doc[e[0] : e[1]].text for e in ents if e[2] == "ARMED_GROUP"}
+        for ent in ents:
+            if ent[2] in {"ORG", "PERSON", "NORP"} and doc[ent[0] : ent[1]].text in armed:
+                ent[2] = "ARMED_GROUP"
+        return ents
+
+    def _acts_violently(self, token: Token) -> bool:
+        """Whether the token is who carries out a violent verb: its subject or its agent."""
+        while token.dep_ == "conj":
+            token = token.head  # 'the ADF and CODECO attacked'
+        verb = token.head
+        if token.dep_ == "nsubj" and verb.pos_ == "VERB":
+            return lemma_lower(verb) in self.lex["armed_actor_verbs"]
+        if token.dep_ == "pobj" and verb.lower_ == "by" and verb.dep_ == "agent":
+            return lemma_lower(verb.head) in self.lex["armed_actor_verbs"]
+        return False
 
     def _add_armed_groups(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
         """'junta troops', 'Russian forces', 'soldiers': armed actors named by a common noun."""
