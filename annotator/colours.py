@@ -46,6 +46,13 @@ def contrast_ratio(first: str, second: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
+def ink_on(background: str) -> str:
+    """The text colour that reads best on ``background``: white, or black where black reads
+    better (one of the two always reaches 4.5:1)."""
+    white, black = contrast_ratio(WHITE, background), contrast_ratio(BLACK, background)
+    return WHITE if white >= black else BLACK
+
+
 def mix(colour: str, other: str, *, share: float) -> str:
     """``share`` of ``colour`` and the rest of ``other``, as CSS ``color-mix(in srgb, ...)`` does.
 

@@ -2,7 +2,8 @@
 
 A reviewer's *version* of a sentence is their accepted or rejected annotation (a skip decides
 nothing). Versions agree when they have the same status, the same spans (strict match: start,
-end and label) and the same categories. The adjudication page, the gold policy and the
+end and label), the same event arguments (trigger, role and entity span, strict) and the same
+categories. The adjudication page, the gold policy and the
 agreement page's disagreement list all compare versions this way.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from annotator.spans import LAYERS, Draft, Layer, Span
+from annotator.spans import LAYERS, Argument, Draft, Layer, Span
 
 if TYPE_CHECKING:
     from annotator.models import Annotation
@@ -41,10 +42,12 @@ class Version:
         )
 
     def decisions(self) -> frozenset[Hashable]:
-        """Everything this version decided, as comparable items: its status, spans, categories."""
+        """Everything this version decided, as comparable items: its status, spans, event
+        arguments, categories."""
         items: set[Hashable] = {("status", self.status)}
         items.update(("entities", span) for span in self.draft.entities)
         items.update(("events", span) for span in self.draft.events)
+        items.update(("arguments", argument) for argument in self.draft.arguments)
         items.update(("categories", category) for category in self.draft.categories)
         return frozenset(items)
 
@@ -60,6 +63,16 @@ class SpanVote:
 
 
 @dataclass(frozen=True)
+class ArgumentVote:
+    """An event argument some reviewers gave (same trigger, role and entity span), and which of
+    them (by annotation id)."""
+
+    argument: Argument
+    annotation_ids: frozenset[int]
+    unanimous: bool
+
+
+@dataclass(frozen=True)
 class CategoryVote:
     """A category some reviewers gave the sentence, and which of them (by annotation id)."""
 
@@ -70,23 +83,26 @@ class CategoryVote:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Reviewers' versions of one sentence side by side: every span and category any of them
-    gave, with who gave it; ``unanimous`` is False where a side-by-side view highlights."""
+    """Reviewers' versions of one sentence side by side: every span, event argument and
+    category any of them gave, with who gave it; ``unanimous`` is False where a side-by-side
+    view highlights."""
 
     versions: tuple[Version, ...]
     spans: tuple[SpanVote, ...]
     categories: tuple[CategoryVote, ...]
+    arguments: tuple[ArgumentVote, ...] = ()
 
     @property
     def agreed(self) -> bool:
-        """True when every version has the same status, spans and categories."""
+        """True when every version has the same status, spans, arguments and categories."""
         return len({version.decisions() for version in self.versions}) <= 1
 
     @property
     def score(self) -> float:
         """How much the versions disagree: 0.0 when they agree, 1.0 when they share nothing.
 
-        One minus the Jaccard similarity of what they decided (status, spans, categories):
+        One minus the Jaccard similarity of what they decided (status, spans, arguments,
+        categories):
         the share of all decisions made that not every reviewer made.
         """
         if not self.versions:
@@ -110,9 +126,14 @@ class Comparison:
             vote.category for vote in self.categories if annotation_id in vote.annotation_ids
         )
 
+    def arguments_of(self, annotation_id: int) -> list[ArgumentVote]:
+        """The argument votes one reviewer's version takes part in."""
+        return [vote for vote in self.arguments if annotation_id in vote.annotation_ids]
+
     def majority_draft(self) -> Draft:
-        """The spans and categories more than half of the versions hold: a starting point for
-        deciding span by span (a majority of entity spans never overlap one another)."""
+        """The spans, arguments and categories more than half of the versions hold: a starting
+        point for deciding span by span (a majority of entity spans never overlap one another;
+        a majority argument whose trigger or entity has no majority is left out)."""
         half = len(self.versions) / 2
         return Draft(
             entities=tuple(
@@ -128,18 +149,25 @@ class Comparison:
             categories=tuple(
                 vote.category for vote in self.categories if len(vote.annotation_ids) > half
             ),
-        )
+            arguments=tuple(
+                vote.argument for vote in self.arguments if len(vote.annotation_ids) > half
+            ),
+        ).without_dangling()
 
 
 def compare(versions: Sequence[Version]) -> Comparison:
-    """Every span (strict match, per layer) and category of these versions with who has it."""
+    """Every span (strict match, per layer), event argument and category of these versions
+    with who has it."""
     everyone = frozenset(version.annotation_id for version in versions)
     holders: dict[tuple[Layer, Span], set[int]] = {}
     chosen: dict[str, set[int]] = {}
+    argued: dict[Argument, set[int]] = {}
     for version in versions:
         for layer in LAYERS:
             for span in version.draft.layer(layer):
                 holders.setdefault((layer, span), set()).add(version.annotation_id)
+        for argument in version.draft.arguments:
+            argued.setdefault(argument, set()).add(version.annotation_id)
         for category in version.draft.categories:
             chosen.setdefault(category, set()).add(version.annotation_id)
     spans = tuple(
@@ -152,4 +180,10 @@ def compare(versions: Sequence[Version]) -> Comparison:
         CategoryVote(category, frozenset(ids), frozenset(ids) == everyone)
         for category, ids in sorted(chosen.items())
     )
-    return Comparison(versions=tuple(versions), spans=spans, categories=categories)
+    arguments = tuple(
+        ArgumentVote(argument, frozenset(ids), frozenset(ids) == everyone)
+        for argument, ids in sorted(argued.items())
+    )
+    return Comparison(
+        versions=tuple(versions), spans=spans, categories=categories, arguments=arguments
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from annotator.colours import AA_TEXT, WHITE, contrast_ratio, delta_e, mix
+from annotator.colours import AA_TEXT, WHITE, contrast_ratio, delta_e, ink_on, mix
 from annotator.config import DEFAULT_LABELS, PROJECT_ROOT
 from annotator.labels import Label, SchemeError, load_scheme
 from annotator.ui.render import VERSIONS_STYLE
@@ -83,7 +83,8 @@ def drawn_with(label: Label) -> list[tuple[str, str, str]]:
         return [("outlined badge", colour, WHITE)]
     if label.layer == "categories":
         return [(f"category chip, ink {ink}", ink, mix(colour, WHITE, share=0.14)) for ink in INKS]
-    return []  # roles are not drawn yet
+    # A role's tag writes its ink on its colour; its ring around an entity is drawn on white.
+    return [("role tag", ink_on(colour), colour), ("role ring", colour, WHITE)]
 
 
 def test_the_editor_draws_label_colours_as_the_contrast_test_assumes():
@@ -93,7 +94,9 @@ def test_the_editor_draws_label_colours_as_the_contrast_test_assumes():
     assert "background: color-mix(in srgb, var(--c) 22%, transparent);" in css
     assert "background: color-mix(in srgb, var(--c) 18%, white)" in css
     assert "color: var(--ca-ink);" in css and "--ca-ink: var(--st-text-color, #1f2328);" in css
+    assert ".ca-role-tag, .ca-ent.ca-arg::before { color: var(--ri); background: var(--r); }" in css
     cards = VERSIONS_STYLE
+    assert ".adj-role { color: var(--ri); background: var(--r);" in cards
     assert ".adj-badge-ent { color: #fff; background: var(--c);" in cards
     assert ".adj-badge-ev { color: var(--c); background: #fff;" in cards
     assert "background: color-mix(in srgb, var(--c) 22%, transparent)" in cards
@@ -120,6 +123,17 @@ def test_no_two_labels_of_one_layer_look_alike(scheme, layer):
         for number, first in enumerate(labels)
         for second in labels[number + 1 :]
         if delta_e(first.colour, second.colour) < LOOK_ALIKE
+    ]
+    assert not alike, "\n".join(alike)
+
+
+def test_a_role_looks_unlike_the_entities_it_rings(scheme):
+    alike = [
+        f"{role.name} {role.colour} and {name} {scheme.get(name).colour}: "
+        f"{delta_e(role.colour, scheme.get(name).colour):.1f}"
+        for role in scheme.roles
+        for name in role.accepts
+        if delta_e(role.colour, scheme.get(name).colour) < LOOK_ALIKE
     ]
     assert not alike, "\n".join(alike)
 

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from annotator.labels import LabelScheme
 from annotator.models import Gold
-from annotator.spans import LAYERS, Draft, Span
+from annotator.spans import LAYERS, Argument, Draft, Span
 from annotator.tokens import token_bounds
 from annotator.ui import render, resources, span_editor
 from annotator.ui.errors import guarded, show_error, show_pending
@@ -240,6 +240,7 @@ def ensure_open(scene: AdjudicationScene) -> dict[str, Any]:
             "gold_version": scene.gold.version if scene.gold is not None else None,
             "entities": [span.to_dict() for span in draft.entities],
             "events": [span.to_dict() for span in draft.events],
+            "arguments": [argument.to_dict() for argument in draft.arguments],
             "categories": sorted(set(draft.categories)),
             "revision": 0,
         }
@@ -248,12 +249,29 @@ def ensure_open(scene: AdjudicationScene) -> dict[str, Any]:
 
 
 def draft_of(state: Mapping[str, Any]) -> Draft:
-    """The adjudicator's draft as the core stores it."""
+    """The adjudicator's draft as the core stores it, event arguments included."""
     return Draft(
         entities=tuple(Span(r["start"], r["end"], r["label"]) for r in state["entities"]),
         events=tuple(Span(r["start"], r["end"], r["label"]) for r in state["events"]),
         categories=tuple(state["categories"]),
+        arguments=tuple(Argument.from_dict(row) for row in state.get("arguments", ())),
     )
+
+
+def _rows(state: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The draft's span and argument rows, as the span editor reads and edits them."""
+    return {key: list(state.get(key, ())) for key in (*LAYERS, "arguments")}
+
+
+def _store_rows(state: dict[str, Any], rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+    """Keep edited rows in the draft: spans as ``{start, end, label}``, arguments as stored."""
+    for layer in LAYERS:
+        state[layer] = [
+            {"start": r["start"], "end": r["end"], "label": r["label"]} for r in rows[layer]
+        ]
+    state["arguments"] = [
+        Argument.from_dict(dict(row)).to_dict() for row in rows.get("arguments", ())
+    ]
 
 
 # --- sections of the page ---------------------------------------------------------------------
@@ -303,7 +321,8 @@ def gold_panel(scene: AdjudicationScene, state: Mapping[str, Any], scheme: Label
 def versions_side_by_side(
     scene: AdjudicationScene, scheme: LabelScheme, *, adjudicator_id: int
 ) -> None:
-    """One column per reviewer's version, each with a button to take it as gold as it is."""
+    """One column per reviewer's version (spans, event arguments, categories), each with a
+    button to take it as gold as it is, arguments included."""
     versions = scene.comparison.versions
     text = scene.passage.sentence.text
     for number, (column, version) in enumerate(
@@ -320,7 +339,7 @@ def versions_side_by_side(
                 kwargs={"adjudicator_id": adjudicator_id},
                 disabled=version.status != "accept",
                 help=(
-                    "Store this version as the gold, as it is."
+                    "Store this version as the gold, as it is (its event arguments too)."
                     if version.status == "accept"
                     else "A rejected version has no spans to take; decide span by span below."
                 ),
@@ -331,14 +350,15 @@ def versions_side_by_side(
 
 
 def editor(scene: AdjudicationScene, state: dict[str, Any], scheme: LabelScheme) -> None:
-    """The span editor on the adjudicator's draft: add, relabel and remove spans freely."""
+    """The span editor on the adjudicator's draft: add, relabel and remove spans and event
+    arguments freely."""
     text = scene.passage.sentence.text
     span_editor.span_editor(
         span_editor.editor_data(
             sentence_id=scene.sentence_id,
             text=text,
             token_bounds=token_bounds(text),
-            rows={layer: state[layer] for layer in LAYERS},
+            rows=_rows(state),
             scheme=scheme,
             revision=int(state["revision"]),
             message=state.pop("editor_message", None),  # shown once, like st.error
@@ -362,14 +382,23 @@ def span_key(sentence_id: int, revision: int, layer: str, span: Span) -> str:
     )
 
 
+def argument_key(sentence_id: int, revision: int, argument: Argument) -> str:
+    """The key of the checkbox that keeps an event argument in the decision."""
+    event, entity = argument.event, argument.entity
+    return (
+        f"adjudicate_argument_{sentence_id}_{revision}_{event.start_char}_{event.end_char}_"
+        f"{event.label}_{argument.role}_{entity.start_char}_{entity.end_char}_{entity.label}"
+    )
+
+
 def category_key(sentence_id: int, revision: int, category: str) -> str:
     """The key of the checkbox that keeps a category in the decision."""
     return f"adjudicate_category_{sentence_id}_{revision}_{category}"
 
 
 def draft_choices(scene: AdjudicationScene, state: Mapping[str, Any], scheme: LabelScheme) -> None:
-    """A checkbox per span and category (ticked: in the decision) with who gave it; it starts
-    from what most reviewers gave."""
+    """A checkbox per span, event argument and category (ticked: in the decision) with who gave
+    it; it starts from what most reviewers gave."""
     comparison = scene.comparison
     sid, revision, text = scene.sentence_id, int(state["revision"]), scene.passage.sentence.text
     names = scene.reviewer_names()
@@ -405,6 +434,7 @@ def draft_choices(scene: AdjudicationScene, state: Mapping[str, Any], scheme: La
                     render.VERSIONS_STYLE
                     + render.span_vote_html(span, layer, text, scheme, who=who, differs=differs)
                 )
+        argument_choices(scene, state, scheme)
     votes = {vote.category: vote for vote in comparison.categories}
     with categories_column:
         st.markdown("**Categories**")
@@ -426,6 +456,43 @@ def draft_choices(scene: AdjudicationScene, state: Mapping[str, Any], scheme: La
                     render.VERSIONS_STYLE
                     + render.category_vote_html(who=who, differs=not vote.unanimous)
                 )
+
+
+def argument_choices(
+    scene: AdjudicationScene, state: Mapping[str, Any], scheme: LabelScheme
+) -> None:
+    """A checkbox per event argument any reviewer (or the adjudicator) gave, with who gave it;
+    keeping one keeps its trigger and its entity too."""
+    comparison = scene.comparison
+    sid, revision, text = scene.sentence_id, int(state["revision"]), scene.passage.sentence.text
+    names = scene.reviewer_names()
+    everyone = len(comparison.versions)
+    chosen = set(draft_of(state).arguments)
+    rows: list[tuple[Argument, str, bool]] = [
+        (vote.argument, _who(vote.annotation_ids, names, everyone), not vote.unanimous)
+        for vote in comparison.arguments
+    ]
+    voted = {argument for argument, _, _ in rows}
+    rows += [(argument, "added by you", False) for argument in sorted(chosen - voted)]
+    if not rows:
+        return
+    st.markdown("**Event arguments** (ticked: in your decision)")
+    for argument, who, differs in rows:
+        tick, label = st.columns([1, 12], vertical_alignment="center")
+        key = argument_key(sid, revision, argument)
+        tick.checkbox(
+            f"Keep {argument.role} of {argument.event.label} at {argument.event.start_char}",
+            value=argument in chosen,
+            key=key,
+            on_change=keep_argument,
+            args=(sid, argument.to_dict(), key),
+            label_visibility="collapsed",
+        )
+        with label:
+            st.html(
+                render.VERSIONS_STYLE
+                + render.argument_vote_html(argument, text, scheme, who=who, differs=differs)
+            )
 
 
 def others_open(names: Sequence[str]) -> None:
@@ -485,7 +552,8 @@ def reload(sentence_id: int) -> None:
 
 
 def keep_span(sentence_id: int, layer: str, row: dict[str, Any], key: str) -> None:
-    """Put a span in the decision or take it out; a kept entity replaces those it overlaps."""
+    """Put a span in the decision or take it out (with its arguments); a kept entity replaces
+    those it overlaps."""
     state = _state_of(sentence_id)
     if state is None:
         return
@@ -496,11 +564,54 @@ def keep_span(sentence_id: int, layer: str, row: dict[str, Any], key: str) -> No
         if (r["start"], r["end"], r["label"]) != (span.start_char, span.end_char, span.label)
     ]
     if st.session_state.get(key):
-        if layer == "entities":
-            rows = [r for r in rows if not span.overlaps(Span(r["start"], r["end"], r["label"]))]
-        rows.append(span.to_dict())
-    state[layer] = sorted(rows, key=lambda r: (r["start"], r["end"], r["label"]))
+        _keep(state, layer, span)
+    else:
+        state[layer] = rows
+        _store_rows(state, span_editor.without_dangling(_rows(state))[0])
     # Fresh checkboxes drawn from the draft: a replaced entity's box is unticked too.
+    state["revision"] = int(state["revision"]) + 1
+
+
+def _keep(state: dict[str, Any], layer: str, span: Span) -> None:
+    """Put a span in the draft (an entity replacing those it overlaps, which take their
+    arguments with them)."""
+    rows = [
+        r
+        for r in state[layer]
+        if (r["start"], r["end"], r["label"]) != (span.start_char, span.end_char, span.label)
+    ]
+    if layer == "entities":
+        rows = [r for r in rows if not span.overlaps(Span(r["start"], r["end"], r["label"]))]
+    rows.append(span.to_dict())
+    state[layer] = sorted(rows, key=lambda r: (r["start"], r["end"], r["label"]))
+    _store_rows(state, span_editor.without_dangling(_rows(state))[0])
+
+
+@guarded
+def keep_argument(sentence_id: int, row: dict[str, Any], key: str) -> None:
+    """Put an event argument in the decision (with its trigger and entity, re-assigning what it
+    replaces) or take it out."""
+    state = _state_of(sentence_id)
+    if state is None:
+        return
+    argument = Argument.from_dict(row)
+    with resources.session() as session:
+        text = annotating.sentence_text(session=session, sentence_id=sentence_id) or ""
+    if st.session_state.get(key):
+        _keep(state, "events", argument.event)
+        _keep(state, "entities", argument.entity)
+    try:
+        rows, _ = span_editor.edit_argument(
+            _rows(state),
+            argument,
+            remove=not st.session_state.get(key),
+            text=text,
+            scheme=resources.scheme(),
+        )
+    except span_editor.EditError as error:
+        st.session_state[ERROR] = f"Not changed: {error}"
+    else:
+        _store_rows(state, rows)
     state["revision"] = int(state["revision"]) + 1
 
 
@@ -537,7 +648,7 @@ def apply_editor_edit() -> None:
     try:
         rows, notice = span_editor.apply_edit(
             edit,
-            {layer: state[layer] for layer in LAYERS},
+            _rows(state),
             text=text,
             token_bounds=token_bounds(text),
             scheme=resources.scheme(),
@@ -545,10 +656,7 @@ def apply_editor_edit() -> None:
     except span_editor.EditError as error:
         state["editor_message"] = f"Not changed: {error}"
         return
-    for layer in LAYERS:
-        state[layer] = [
-            {"start": r["start"], "end": r["end"], "label": r["label"]} for r in rows[layer]
-        ]
+    _store_rows(state, rows)
     st.toast(render.markdown_literal(notice))  # it quotes the report's words
 
 

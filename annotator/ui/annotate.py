@@ -20,7 +20,7 @@ import streamlit as st
 from annotator import workflow
 from annotator.db import retrying
 from annotator.labels import LabelScheme
-from annotator.spans import LAYERS, Layer, Span
+from annotator.spans import LAYERS, Argument, Layer, Span
 from annotator.tokens import token_bounds
 from annotator.ui import auth, render, resources, span_editor
 from annotator.ui.errors import guarded, show_error, show_pending
@@ -80,7 +80,8 @@ def next_id(*, reviewer: int, after_id: int = 0) -> int | None:
 def serve(
     *, reviewer: int, sentence_id: int | None, restored: annotating.Undone | None = None
 ) -> None:
-    """Put a sentence on screen: its stored suggestion, or an undone decision's draft.
+    """Put a sentence on screen: its stored suggestion (spans and event arguments to confirm),
+    or an undone decision's draft.
 
     An undone skip's draft is what was suggested, not a decision: it comes back unconfirmed.
     """
@@ -107,13 +108,20 @@ def serve(
             {**s.to_dict(), "suggested": suggested} for s in restored.draft.entities
         ]
         state["events"] = [{**s.to_dict(), "suggested": suggested} for s in restored.draft.events]
+        state["arguments"] = [
+            {**a.to_dict(), "suggested": suggested} for a in restored.draft.arguments
+        ]
         state["categories"] = list(restored.draft.categories)
     elif suggestion is not None:
         state["entities"] = [{**row, "suggested": True} for row in suggestion.entities]
         state["events"] = [{**row, "suggested": True} for row in suggestion.events]
+        # What a suggester proposes is checked when it is stored; an argument it could not
+        # keep (its span gone) is not offered.
+        state["arguments"] = [{**row, "suggested": True} for row in suggestion.arguments or []]
+        _drop_dangling(state)
         state["categories"] = list(suggestion.categories)
     else:
-        state.update(entities=[], events=[], categories=[])
+        state.update(entities=[], events=[], arguments=[], categories=[])
     st.session_state[DRAFT] = state
 
 
@@ -133,12 +141,25 @@ def ensure_current(*, reviewer: int) -> dict[str, Any]:
 
 
 def as_workflow_draft(state: dict[str, Any]) -> workflow.Draft:
-    """The draft as the workflow stores it (suggestion flags dropped)."""
+    """The draft as the workflow stores it, event arguments included (suggestion flags
+    dropped)."""
     return workflow.Draft(
         entities=tuple(Span(r["start"], r["end"], r["label"]) for r in state["entities"]),
         events=tuple(Span(r["start"], r["end"], r["label"]) for r in state["events"]),
         categories=tuple(state["categories"]),
+        arguments=tuple(Argument.from_dict(row) for row in state.get("arguments", ())),
     )
+
+
+def _rows(state: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The draft's span and argument rows, as the span editor reads and edits them."""
+    return {key: state.get(key, []) for key in (*LAYERS, "arguments")}
+
+
+def _drop_dangling(state: dict[str, Any]) -> None:
+    """A span removed or relabelled outside the editor takes its arguments with it too."""
+    rows, _ = span_editor.without_dangling(_rows(state))
+    state["arguments"] = rows["arguments"]
 
 
 # --- callbacks: each changes the draft or stores a decision ---------------------------------
@@ -165,13 +186,13 @@ def _row_at(state: dict[str, Any], layer: str, index: int, bounds: tuple[int, in
 
 @guarded
 def accept_suggestions(sentence_id: int) -> None:
-    """Confirm every suggested span."""
+    """Confirm every suggested span and event argument."""
     state = _draft_to_change(sentence_id)
     if state:
-        for layer in LAYERS:
-            for row in state[layer]:
+        for rows in _rows(state).values():
+            for row in rows:
                 row["suggested"] = False
-        st.session_state[NOTICE] = "Every suggested span is confirmed."
+        st.session_state[NOTICE] = "Every suggested span and argument is confirmed."
 
 
 @guarded
@@ -180,6 +201,7 @@ def remove_span(sentence_id: int, layer: str, index: int, bounds: tuple[int, int
     state = _draft_to_change(sentence_id)
     if state and _row_at(state, layer, index, bounds):
         removed = state[layer].pop(index)
+        _drop_dangling(state)
         st.session_state[NOTICE] = f"Removed {removed['label']} span."
 
 
@@ -192,6 +214,7 @@ def relabel_span(
     label = st.session_state.get(key)
     if state and label and _row_at(state, layer, index, bounds):
         state[layer][index].update(label=label, suggested=False)
+        _drop_dangling(state)
 
 
 @guarded
@@ -214,6 +237,7 @@ def add_span(sentence_id: int, label: str, layer: str, words_key: str, text: str
         if replaced:
             replaced_labels = ", ".join(r["label"] for r in replaced)
             st.session_state[NOTICE] = f"Replaced overlapping {replaced_labels}"
+            _drop_dangling(state)
     elif any(r["start"] == start and r["end"] == end and r["label"] == label for r in rows):
         return
     rows.append({**new.to_dict(), "suggested": False})
@@ -237,7 +261,7 @@ def apply_editor_edit() -> None:
             text = annotating.sentence_text(session=session, sentence_id=edit.sentence_id) or ""
         rows, notice = span_editor.apply_edit(
             edit,
-            {layer: state[layer] for layer in LAYERS},
+            _rows(state),
             text=text,
             token_bounds=token_bounds(text),
             scheme=resources.scheme(),
@@ -410,7 +434,7 @@ def editor(state: dict[str, Any], text: str, scheme: LabelScheme) -> None:
             sentence_id=int(state["sentence_id"]),
             text=text,
             token_bounds=token_bounds(text),
-            rows={layer: state[layer] for layer in LAYERS},
+            rows=_rows(state),
             scheme=scheme,
             revision=int(state.get("revision", 0)),
             message=state.pop("editor_message", None),  # shown once, like st.error
@@ -544,7 +568,7 @@ def nothing_left(*, total: int) -> None:
 
 def guideline_panel(scheme: LabelScheme) -> None:
     """The guideline of the active label (the last one used, or the one picked here)."""
-    names = [label.name for label in scheme.all_labels() if label.layer != "roles"]
+    names = [label.name for label in scheme.all_labels()]
     active = st.session_state.get("annotate_active_label")
     if active not in names:
         active = names[0]
@@ -555,6 +579,9 @@ def guideline_panel(scheme: LabelScheme) -> None:
         f"**{render.markdown_literal(label.name)}** · key `{label.shortcut}` · {label.layer}"
     )
     st.caption(render.markdown_literal(label.description))
+    if label.layer == "roles":
+        once = "more than once per event" if label.repeat else "once per event"
+        st.caption(render.markdown_literal(f"Takes {', '.join(label.accepts)}; {once}."))
     st.markdown(render.markdown_literal(label.guideline))
 
 

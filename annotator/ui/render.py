@@ -2,8 +2,9 @@
 
 The sentence being annotated is drawn by the span editor component (DOM text nodes only); this
 module renders what surrounds it (the source line, the dimmed neighbouring sentences), the
-adjudication page's version cards, and the Markdown source that shows a message as it is
-written. Pure functions of their arguments: no Streamlit, no database.
+adjudication page's version cards (spans, event arguments, categories), and the Markdown source
+that shows a message as it is written. Pure functions of their arguments: no Streamlit, no
+database.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import PurePath
 
+from annotator.colours import ink_on
 from annotator.comparison import Comparison, Version
 from annotator.labels import LabelScheme
 from annotator.models import Gold
-from annotator.spans import Draft, Span
+from annotator.spans import Argument, Draft, Span
 
 DIFF_MARK = "≠"
 
@@ -87,6 +89,18 @@ VERSIONS_STYLE = """
 .adj-row .adj-badge { margin: 0 6px 0 0; vertical-align: 0.1em; }
 .adj-quote { font-family: Georgia, serif; }
 .adj-who { color: #6b7280; font-size: 0.8rem; margin-left: 6px; }
+.adj-args { display: flex; flex-direction: column; gap: 3px; margin: 2px 0 6px;
+  font-size: 0.8rem; line-height: 1.7; }
+.adj-arg-row { display: flex; flex-wrap: wrap; align-items: center; gap: 5px; }
+.adj-trigger { font-family: Georgia, serif; font-style: italic;
+  box-shadow: inset 0 -3px 0 0 var(--c); }
+.adj-trigger::after { content: ":"; font-style: normal; }
+.adj-arg { display: inline-flex; align-items: center; gap: 4px; padding: 0 4px 0 1px;
+  border: 1.5px solid var(--r); border-radius: 6px; background: #fff; }
+.adj-arg .adj-quote { font-size: 0.86rem; }
+.adj-role { color: var(--ri); background: var(--r); padding: 0 5px; border-radius: 4px;
+  font: 700 0.6rem/1.6 system-ui, sans-serif; letter-spacing: 0.03em; }
+.adj-role .adj-mark { color: var(--ri); }
 </style>
 """
 
@@ -111,6 +125,56 @@ def _badge(
         f'style="--c:{_colour(span.label, scheme)}" title="{title}">'
         f"{mark}{escape(span.label)}</span>"
     )
+
+
+def _role_style(role: str, scheme: LabelScheme) -> str:
+    found = scheme.role(role)
+    colour = found.colour if found is not None else "#4b5563"
+    return escape(f"--r:{colour};--ri:{ink_on(colour)}", quote=True)
+
+
+def argument_html(
+    argument: Argument, text: str, scheme: LabelScheme, *, differs: bool = False
+) -> str:
+    """One event argument: its role's tag and the words of the entity playing it; outlined and
+    marked when not every reviewer gave it."""
+    mark = f'<span class="adj-mark">{DIFF_MARK}</span>' if differs else ""
+    title = "not every reviewer gave this" if differs else "every reviewer gave this"
+    return (
+        f'<span class="adj-arg{" adj-diff" if differs else ""}" '
+        f'style="{_role_style(argument.role, scheme)}" title="{title}">'
+        f'<span class="adj-role">{mark}{escape(argument.role)}</span>'
+        f'<span class="adj-quote">{escape(argument.entity.text_in(text))}</span></span>'
+    )
+
+
+def arguments_html(
+    draft: Draft,
+    text: str,
+    scheme: LabelScheme,
+    *,
+    differing: frozenset[Argument] = frozenset(),
+) -> str:
+    """Each event trigger of the draft with its arguments, as a compact list ("shot: ACTOR
+    junta troops · LOCATION Kanbalu township"); those in ``differing`` outlined and marked.
+    Empty for a draft without triggers."""
+    order = {name: number for number, name in enumerate(scheme.names("roles"))}
+    rows = []
+    for event in sorted(set(draft.events)):
+        found = sorted(
+            draft.arguments_of(event),
+            key=lambda a: (order.get(a.role, len(order)), a.entity),
+        )
+        items = (
+            " · ".join(argument_html(a, text, scheme, differs=a in differing) for a in found)
+            or '<span class="adj-none">no arguments</span>'
+        )
+        rows.append(
+            f'<div class="adj-arg-row"><span class="adj-trigger" '
+            f'style="--c:{_colour(event.label, scheme)}" title="{escape(event.label)}">'
+            f"{escape(event.text_in(text))}</span>{items}</div>"
+        )
+    return f'<div class="adj-args" dir="auto">{"".join(rows)}</div>' if rows else ""
 
 
 def _tracks(events: Sequence[Span]) -> dict[Span, int]:
@@ -196,34 +260,45 @@ def categories_html(
     return f'<div class="adj-cats">{chips}</div>'
 
 
-def _differences(comparison: Comparison) -> tuple[frozenset[tuple[str, Span]], frozenset[str]]:
+def _differences(
+    comparison: Comparison,
+) -> tuple[frozenset[tuple[str, Span]], frozenset[str], frozenset[Argument]]:
     spans = frozenset((vote.layer, vote.span) for vote in comparison.spans if not vote.unanimous)
     categories = frozenset(vote.category for vote in comparison.categories if not vote.unanimous)
-    return spans, categories
+    arguments = frozenset(vote.argument for vote in comparison.arguments if not vote.unanimous)
+    return spans, categories, arguments
 
 
 def version_html(version: Version, comparison: Comparison, text: str, scheme: LabelScheme) -> str:
-    """One reviewer's version as a card: who, their decision, the sentence with their spans and
-    their categories; what not every reviewer has is outlined and marked."""
-    spans, categories = _differences(comparison)
+    """One reviewer's version as a card: who, their decision, the sentence with their spans,
+    their events' arguments and their categories; what not every reviewer has is outlined and
+    marked."""
+    spans, categories, arguments = _differences(comparison)
     status = "accepted" if version.status == "accept" else "rejected"
     statuses = {v.status for v in comparison.versions}
     status_outline = " adj-diff" if len(statuses) > 1 else ""
-    own = [
-        f"{vote.span.label} “{vote.span.text_in(text)}”"
-        for vote in comparison.spans
-        if not vote.unanimous and version.annotation_id in vote.annotation_ids
-    ] + [
-        vote.category
-        for vote in comparison.categories
-        if not vote.unanimous and version.annotation_id in vote.annotation_ids
-    ]
+    own = (
+        [
+            f"{vote.span.label} “{vote.span.text_in(text)}”"
+            for vote in comparison.spans
+            if not vote.unanimous and version.annotation_id in vote.annotation_ids
+        ]
+        + [
+            f"{vote.argument.role} “{vote.argument.entity.text_in(text)}” of "
+            f"“{vote.argument.event.text_in(text)}”"
+            for vote in comparison.arguments
+            if not vote.unanimous and version.annotation_id in vote.annotation_ids
+        ]
+        + [
+            vote.category
+            for vote in comparison.categories
+            if not vote.unanimous and version.annotation_id in vote.annotation_ids
+        ]
+    )
     missing = sum(
         not vote.unanimous and version.annotation_id not in vote.annotation_ids
-        for vote in comparison.spans
-    ) + sum(
-        not vote.unanimous and version.annotation_id not in vote.annotation_ids
-        for vote in comparison.categories
+        for votes in (comparison.spans, comparison.arguments, comparison.categories)
+        for vote in votes
     )
     note = " ".join(
         part
@@ -238,6 +313,7 @@ def version_html(version: Version, comparison: Comparison, text: str, scheme: La
         f'<div class="adj-head"><span class="adj-name">{escape(version.reviewer)}</span>'
         f'<span class="adj-status adj-status-{status}{status_outline}">{status}</span></div>'
         f"{sentence_html(text, version.draft, scheme, differing=spans)}"
+        f"{arguments_html(version.draft, text, scheme, differing=arguments)}"
         f"{categories_html(version.draft.categories, scheme, differing=categories)}"
         f'<div class="adj-note">{note}</div></div>'
     )
@@ -264,6 +340,7 @@ def gold_html(
         f'<div class="adj-head"><span class="adj-name">Current gold, version {gold.version}'
         f'</span><span class="adj-meta">{escape(meta)}</span></div>'
         f"{sentence_html(text, draft, scheme)}"
+        f"{arguments_html(draft, text, scheme)}"
         f"{categories_html(draft.categories, scheme)}</div>"
     )
 
@@ -283,6 +360,20 @@ def span_vote_html(
     return (
         f'<div class="adj-row">{_badge(span, layer, scheme, differs=differs)}'
         f'<span class="adj-quote">“{escape(span.text_in(text))}”</span>'
+        f'<span class="adj-who">{escape(who)}</span></div>'
+    )
+
+
+def argument_vote_html(
+    argument: Argument, text: str, scheme: LabelScheme, *, who: str, differs: bool
+) -> str:
+    """One event argument of the decision's list: its trigger, its role and entity, and who
+    gave it."""
+    return (
+        f'<div class="adj-row"><span class="adj-trigger" '
+        f'style="--c:{_colour(argument.event.label, scheme)}">'
+        f"{escape(argument.event.text_in(text))}</span> "
+        f"{argument_html(argument, text, scheme, differs=differs)}"
         f'<span class="adj-who">{escape(who)}</span></div>'
     )
 

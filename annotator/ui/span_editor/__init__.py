@@ -1,9 +1,14 @@
 """The span editor: a components-v2 element to mark spans by dragging across words or by keyboard.
 
-The browser gets the sentence, its token offsets, its spans and the labels as data and draws them
-with DOM text nodes only. Each change comes back as a trigger value ``edit``
-(``{action, sentence_id, start, end, label, layer, index}``) that
-:func:`annotator.ui.span_editor.edits.apply_edit` validates before the draft changes.
+The browser gets the sentence, its token offsets, its spans, its event arguments and the labels
+and roles as data and draws them with DOM text nodes only. Each change comes back as a trigger
+value ``edit`` (``{action, sentence_id, start, end, label, layer, index}`` for a span;
+``{action, sentence_id, event: {start, end, label}, role, start, end, label}`` for an argument)
+that :func:`annotator.ui.span_editor.edits.apply_edit` validates before the draft changes.
+
+With an event trigger selected, a role's key (or chip) then a click on an entity, or ←/→ and
+Enter, adds an argument; the trigger's arguments are listed under the sentence and ringed in
+their role's colour on the entities.
 
 Given ``buttons`` and ``categories`` (the annotate page), the editor also draws the decisions and
 the sentence's categories with their keys, sends ``decide`` (``{action, sentence_id}``) and
@@ -25,15 +30,20 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from annotator.colours import ink_on
 from annotator.labels import LabelScheme
 from annotator.spans import LAYERS
 from annotator.ui.span_editor.edits import (
+    ArgumentEdit,
     Command,
     Edit,
     EditError,
     apply_edit,
+    draft_of_rows,
+    edit_argument,
     parse_command,
     parse_edit,
+    without_dangling,
 )
 from annotator.ui.span_editor.units import utf16_offsets
 
@@ -41,16 +51,20 @@ if TYPE_CHECKING:
     from streamlit.components.v2.types import ComponentRenderer
 
 __all__ = [
+    "ArgumentEdit",
     "Button",
     "Command",
     "Edit",
     "EditError",
     "apply_edit",
+    "draft_of_rows",
+    "edit_argument",
     "editor_data",
     "last_event",
     "parse_command",
     "parse_edit",
     "span_editor",
+    "without_dangling",
 ]
 
 COMPONENT_NAME = "annotator_span_editor"
@@ -99,6 +113,9 @@ def editor_data(
         # An offset outside the text (never in a checked draft) is left for the editor to skip.
         return units[offset] if 0 <= offset < len(units) else offset
 
+    def span(row: Mapping[str, Any]) -> dict[str, Any]:
+        return {"start": unit(row["start"]), "end": unit(row["end"]), "label": row["label"]}
+
     return {
         "sentence_id": sentence_id,
         "text": text,
@@ -125,6 +142,27 @@ def editor_data(
             }
             for layer in LAYERS
             for label in scheme.layer("entities" if layer == "entities" else "events")
+        ],
+        "arguments": [
+            {
+                "event": span(row["event"]),
+                "role": row["role"],
+                **span(row),
+                "suggested": bool(row.get("suggested")),
+            }
+            for row in rows.get("arguments", ())
+        ],
+        "roles": [
+            {
+                "name": role.name,
+                "colour": role.colour,
+                "ink": ink_on(role.colour),
+                "key": role.shortcut,
+                "description": role.description,
+                "accepts": list(role.accepts),
+                "repeat": role.repeat,
+            }
+            for role in scheme.layer("roles")
         ],
         "revision": revision,
         "message": message,
