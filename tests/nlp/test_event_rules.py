@@ -145,6 +145,7 @@ def test_who_was_attacked_decides_the_label(
             "abducted",
         ),
         ("On 5 May 2024, bandits kidnapped 20 travellers in Zurmi LGA.", "kidnapped"),
+        ("On 10 January 2024, militants set a school on fire in Gwoza LGA.", "set"),
         ("On 2 September 2023, Al Shabaab militants executed 2 men in Hodan district.", "executed"),
     ],
 )
