@@ -65,6 +65,7 @@ class RoleRules:
 
     role: str
     dependencies: frozenset[str]
+    dependencies_by_event: Mapping[str, frozenset[str]]
     prepositions: frozenset[str]
     prepositions_by_event: Mapping[str, frozenset[str]]
     # The trigger labels that take this role; empty: every trigger.
@@ -80,7 +81,9 @@ class RoleRules:
         if self.events and event_label not in self.events:
             return False
         if preposition is None:
-            return dependency in self.dependencies
+            return dependency in self.dependencies or dependency in self.dependencies_by_event.get(
+                event_label, frozenset()
+            )
         return preposition in self.prepositions or preposition in self.prepositions_by_event.get(
             event_label, frozenset()
         )
@@ -93,9 +96,14 @@ class CountRules:
     role: str
     events: frozenset[str]
     victims: frozenset[str]
+    # The events whose subject is their victim ('5 people died', '200 families fled').
+    subject_victims: frozenset[str]
     on_trigger: frozenset[str]
     of_trigger: frozenset[str]
     number_of: frozenset[str]
+    # The events whose victims are people whatever the noun; the others count only count_nouns
+    # ('abducted 9 women', not 'burned 30 houses').
+    any_victim: frozenset[str]
     count_nouns: frozenset[str]
 
 
@@ -116,8 +124,15 @@ class ArgumentRules:
     roles: tuple[RoleRules, ...]
     count: CountRules | None
     shared_subject: frozenset[str]
+    borrow_subject_prepositions: frozenset[str]
+    participle_prepositions: Mapping[str, frozenset[str]]
     through_prepositions: frozenset[str]
     place_connectors: frozenset[str]
+    responsibility_verbs: frozenset[str]
+    responsibility_objects: frozenset[str]
+    fatal_events: frozenset[str]
+    fatal_words: frozenset[str]
+    fatal_phrases: tuple[str, ...]
     numbers: NumberWords
 
 
@@ -138,6 +153,10 @@ def _words(values: Iterable[Any]) -> frozenset[str]:
     return frozenset(str(value).lower() for value in values)
 
 
+def _by_key(values: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    return {str(key): _words(words) for key, words in values.items()}
+
+
 def _rules_from(data: dict[str, Any]) -> ArgumentRules:
     roles: list[RoleRules] = []
     count: CountRules | None = None
@@ -147,9 +166,11 @@ def _rules_from(data: dict[str, Any]) -> ArgumentRules:
                 role=entry["role"],
                 events=frozenset(entry.get("events", ())),
                 victims=_words(entry["victims"]),
+                subject_victims=frozenset(entry.get("subject_victims", ())),
                 on_trigger=_words(entry["on_trigger"]),
                 of_trigger=_words(entry["of_trigger"]),
                 number_of=_words(entry["number_of"]),
+                any_victim=frozenset(entry.get("any_victim", ())),
                 count_nouns=_words(entry["count_nouns"]),
             )
             continue
@@ -157,11 +178,9 @@ def _rules_from(data: dict[str, Any]) -> ArgumentRules:
             RoleRules(
                 role=entry["role"],
                 dependencies=_words(entry.get("dependencies", ())),
+                dependencies_by_event=_by_key(entry.get("dependencies_by_event", {})),
                 prepositions=_words(entry.get("prepositions", ())),
-                prepositions_by_event={
-                    label: _words(words)
-                    for label, words in entry.get("prepositions_by_event", {}).items()
-                },
+                prepositions_by_event=_by_key(entry.get("prepositions_by_event", {})),
                 events=frozenset(entry.get("events", ())),
                 inherit=bool(entry.get("inherit", False)),
                 once=bool(entry.get("once", False)),
@@ -174,12 +193,21 @@ def _rules_from(data: dict[str, Any]) -> ArgumentRules:
         lower_bound=_words(data["lower_bound_words"]),
         ranges=_words(data["range_words"]),
     )
+    responsibility = data["responsibility"]
+    fatal = data["fatalities"]
     return ArgumentRules(
         roles=tuple(roles),
         count=count,
         shared_subject=_words(data["shared_subject"]),
+        borrow_subject_prepositions=_words(data["borrow_subject_prepositions"]),
+        participle_prepositions=_by_key(data["participle_prepositions"]),
         through_prepositions=_words(data["through_prepositions"]),
         place_connectors=_words(data["place_connectors"]),
+        responsibility_verbs=_words(responsibility["verbs"]),
+        responsibility_objects=_words(responsibility["objects"]),
+        fatal_events=frozenset(fatal["events"]),
+        fatal_words=_words(fatal["words"]),
+        fatal_phrases=tuple(str(phrase).lower() for phrase in fatal["after"]),
         numbers=numbers,
     )
 
@@ -210,11 +238,32 @@ def roles_config(scheme: LabelScheme) -> dict[str, list[str]]:
 
 @dataclass(frozen=True)
 class _Link:
-    """A word linked to a trigger: by a dependency, or by a preposition it is the object of."""
+    """A word linked to a trigger: by a dependency, or by a preposition it is the object of;
+    ``places_only`` where it was reached through another word ('a checkpoint near X')."""
 
     dependency: str
     preposition: str | None
     token: Token
+    places_only: bool = False
+
+
+@dataclass(frozen=True)
+class _Text:
+    """What the rules read off one Doc: its entities by token and its triggers by root token."""
+
+    doc: Doc
+    entities: tuple[SpacySpan, ...]
+    entity_at: Mapping[int, SpacySpan]
+    trigger_at: Mapping[int, SpacySpan]
+
+
+# (role, entity) pairs of one trigger, in the order found.
+_Chosen = list[tuple[str, SpacySpan]]
+_Key = tuple[int, int, str]
+
+
+def _key(trigger: SpacySpan) -> _Key:
+    return (trigger.start_char, trigger.end_char, trigger.label_)
 
 
 class EventArguments:
@@ -225,37 +274,43 @@ class EventArguments:
         self.accepts = {role: frozenset(labels) for role, labels in accepts.items()}
         self.roles = tuple(rule for rule in rules.roles if rule.role in self.accepts)
         self.count = rules.count if rules.count and rules.count.role in self.accepts else None
-        self.labels = frozenset().union(*self.accepts.values()) if self.accepts else frozenset()
+        self.labels: frozenset[str] = frozenset().union(*self.accepts.values())
+        self.place_role = next((rule for rule in self.roles if rule.chain), None)
+        # The roles a party plays (who acted, whom it hit), told from places, dates and counts.
+        self.party_labels: frozenset[str] = frozenset().union(
+            *(self.accepts[rule.role] for rule in self.roles if not (rule.chain or rule.inherit))
+        )
+        self.actor_role = next(
+            (rule.role for rule in self.roles if "nsubj" in rule.dependencies), None
+        )
 
     def __call__(self, doc: Doc) -> Doc:
         triggers = list(doc.spans[EVENTS_KEY]) if EVENTS_KEY in doc.spans else []
-        entities = [ent for ent in doc.ents if ent.label_ in self.labels]
-        entity_at = {token.i: ent for ent in entities for token in ent}
+        entities = tuple(ent for ent in doc.ents if ent.label_ in self.labels)
+        text = _Text(
+            doc=doc,
+            entities=entities,
+            entity_at={token.i: ent for ent in entities for token in ent},
+            trigger_at={trigger.root.i: trigger for trigger in triggers},
+        )
+        clauses = {_key(trigger): self._clause_arguments(trigger, text) for trigger in triggers}
+        claimed = self._claimed(text)
         found: list[RawArgument] = []
-        by_trigger = {
-            (t.start_char, t.end_char, t.label_): self._clause_arguments(t, entity_at)
-            for t in triggers
-        }
         for trigger in triggers:
-            key = (trigger.start_char, trigger.end_char, trigger.label_)
-            chosen = self._with_note_fallback(trigger, by_trigger, entities=entities)
-            for role, ent in chosen:
-                found.append((*key, role, ent.start_char, ent.end_char, ent.label_))
+            for role, ent in self._with_note_fallback(trigger, clauses, text, claimed=claimed):
+                found.append((*_key(trigger), role, ent.start_char, ent.end_char, ent.label_))
         doc._.set(EXTENSION, found)
         return doc
 
     # --- the trigger's clause ---------------------------------------------------------------
 
-    def _clause_arguments(
-        self, trigger: SpacySpan, entity_at: Mapping[int, SpacySpan]
-    ) -> list[tuple[str, SpacySpan]]:
+    def _clause_arguments(self, trigger: SpacySpan, text: _Text) -> _Chosen:
         """(role, entity) pairs read off the trigger's clause, in the order found."""
         label = trigger.label_
-        root = trigger.root
-        chosen: list[tuple[str, SpacySpan]] = []
         inside = {token.i for token in trigger}
-        for link in self._links(root):
-            for ent in self._named(link.token, entity_at):
+        chosen: _Chosen = []
+        for link in self._links(trigger):
+            for ent in self._named(link.token, text):
                 if any(token.i in inside for token in ent):
                     continue
                 role = self._role_for(link, ent, label)
@@ -263,92 +318,175 @@ class EventArguments:
                     chosen.append((role, ent))
         for rule in self.roles:
             if rule.inherit and not any(role == rule.role for role, _ in chosen):
-                chosen.extend(self._inherited(root, rule, label, entity_at))
+                chosen.extend(self._inherited(trigger, rule, text))
         if self.count is not None and (not self.count.events or label in self.count.events):
-            chosen.extend((self.count.role, ent) for ent in self._counts(root, entity_at))
-        return self._places_chained(chosen, trigger.doc, entity_at)
+            chosen.extend((self.count.role, ent) for ent in self._counts(trigger, text))
+        return self._places_chained(chosen, text)
 
     def _role_for(self, link: _Link, ent: SpacySpan, label: str) -> str | None:
         for rule in self.roles:
+            if link.places_only and not rule.chain:
+                continue
             if ent.label_ in self.accepts[rule.role] and rule.links(
                 link.dependency, link.preposition, label
             ):
                 return rule.role
         return None
 
-    def _links(self, root: Token) -> list[_Link]:
+    def _links(self, trigger: SpacySpan) -> list[_Link]:
         """The words linked to a trigger: its own dependents, those of the verb a noun trigger
-        belongs to, and the subject it shares with its head verb."""
-        links = list(self._dependents(root))
-        head = root.head
-        if root.pos_ in _NOUNS and head.i != root.i:
-            if root.dep_ in {"nsubj", "nsubjpass"}:
+        belongs to, who set off a noun trigger, the subject it shares with its head verb, the
+        object it shares with the next verb, and the places written after any of them."""
+        root = trigger.root
+        inside = {token.i for token in trigger}
+        own = list(self._dependents(root))
+        links = list(own)
+        # A noun trigger modifying a noun stands for its phrase ('artillery shells').
+        phrase = root
+        while (
+            phrase.dep_ in {"compound", "amod", "nmod"}
+            and phrase.head.i != phrase.i
+            and phrase.head.pos_ in _NOUNS
+        ):
+            below, phrase = phrase, phrase.head
+            links.extend(
+                link
+                for link in self._dependents(phrase)
+                if link.token.i not in inside and link.token.i != below.i
+            )
+        verb: Token | None = None
+        if phrase.pos_ in _NOUNS and phrase.head.i != phrase.i:
+            head = phrase.head
+            if phrase.dep_ in {"nsubj", "nsubjpass"}:
                 # 'an airstrike hit Ywar Thit village': what the strike hit, where and when.
+                verb = head
                 links.extend(
                     link
                     for link in self._dependents(head)
-                    if link.token.i != root.i and link.dependency not in _SUBJECTS
+                    if link.token.i != phrase.i and link.dependency not in _SUBJECTS
                 )
-            elif root.dep_ in {"dobj", "attr", "oprd", "obj"}:
+            elif phrase.dep_ in {"dobj", "attr", "oprd", "obj"}:
                 # 'residents staged a protest in Atbara': who staged it, where and when.
-                links.extend(link for link in self._dependents(head) if link.token.i != root.i)
+                verb = head
+                links.extend(link for link in self._dependents(head) if link.token.i != phrase.i)
+            elif (
+                phrase.dep_ == "pobj"
+                and head.dep_ == "prep"
+                and head.lower_ in self.rules.borrow_subject_prepositions
+                and head.head.pos_ in _VERBS
+            ):
+                # 'after heavy fighting, the Arakan Army overran', 'met for talks'.
+                verb = head.head
+                links.extend(
+                    link for link in self._dependents(verb) if link.dependency in _SUBJECTS
+                )
+        links.extend(self._setters_off(root, phrase))
         if not any(link.dependency in _SUBJECTS for link in links):
-            links.extend(self._shared_subject(root))
+            links.extend(self._shared_subject(verb if verb is not None else root))
+        if root.pos_ in _VERBS and not any(link.dependency in {"dobj", "obj"} for link in own):
+            # 'shot and killed a lawyer': the object sits on the next verb.
+            following = [c for c in root.children if c.dep_ == "conj" and c.pos_ in _VERBS]
+            if following:
+                links.extend(
+                    _Link(child.dep_, None, child)
+                    for child in following[0].children
+                    if child.dep_ in {"dobj", "obj"}
+                )
+        links.extend(self._places_after(links))
         return links
 
     def _dependents(self, token: Token) -> Iterator[_Link]:
         for child in token.children:
             if child.dep_ in {"prep", "agent"}:
                 preposition = "by" if child.dep_ == "agent" else child.lower_
+                dependency = "agent" if child.dep_ == "agent" else "pobj"
                 for obj in child.children:
                     if obj.dep_ in {"pobj", "pcomp"}:
-                        yield _Link(
-                            child.dep_ if child.dep_ == "agent" else "pobj", preposition, obj
-                        )
+                        yield _Link(dependency, preposition, obj)
             else:
                 yield _Link(child.dep_, None, child)
+
+    def _setters_off(self, *nouns: Token) -> Iterator[_Link]:
+        """Who set off a noun trigger, by the participle after it: 'an IED planted by Boko
+        Haram', 'an explosion attributed to the EMC'."""
+        for noun in dict.fromkeys(nouns):
+            if noun.pos_ not in _NOUNS:
+                continue
+            for child in noun.children:
+                if child.dep_ not in {"acl", "relcl"}:
+                    continue
+                allowed = self.rules.participle_prepositions.get(child.lemma_.lower(), frozenset())
+                for link in self._dependents(child):
+                    if link.dependency == "agent" or link.preposition in allowed:
+                        yield _Link("agent", "by", link.token)
 
     def _shared_subject(self, token: Token) -> list[_Link]:
         """The subject a verb shares with the verb it hangs on ('shot and killed', 'attacked the
         village, killing 17'); none for a passive verb, whose subject is its patient."""
         seen: set[int] = set()
-        while token.dep_ in self.rules.shared_subject and token.head.i != token.i:
-            if any(child.dep_ in _PASSIVE for child in token.children) or token.i in seen:
+        while token.head.i != token.i and token.i not in seen:
+            if any(child.dep_ in _PASSIVE for child in token.children):
                 return []
             seen.add(token.i)
+            if token.dep_ == "acl" and token.tag_ == "VBG":
+                return [_Link("nsubj", None, token.head)]  # 'youths protesting fuel prices'
+            if token.dep_ not in self.rules.shared_subject:
+                return []
             token = token.head
             subjects = [link for link in self._dependents(token) if link.dependency in _SUBJECTS]
             if subjects:
                 return subjects
         return []
 
-    def _inherited(
-        self,
-        root: Token,
-        rule: RoleRules,
-        label: str,
-        entity_at: Mapping[int, SpacySpan],
-    ) -> list[tuple[str, SpacySpan]]:
+    def _places_after(self, links: Sequence[_Link]) -> list[_Link]:
+        """The places written after the linked words: 'at a checkpoint near Beledweyne', 'the
+        Gusau-Funtua road near Kucheri village'."""
+        if self.place_role is None:
+            return []
+        prepositions = self.place_role.prepositions
+        found: list[_Link] = []
+        frontier = [link.token for link in links]
+        seen = {token.i for token in frontier}
+        for _ in range(2):
+            following: list[Token] = []
+            for token in frontier:
+                for item in (token, *token.conjuncts):
+                    for child in item.children:
+                        if child.dep_ != "prep" or child.lower_ not in prepositions:
+                            continue
+                        for obj in child.children:
+                            if obj.dep_ == "pobj" and obj.i not in seen:
+                                seen.add(obj.i)
+                                found.append(_Link("pobj", child.lower_, obj, places_only=True))
+                                following.append(obj)
+            frontier = following
+        return found
+
+    def _inherited(self, trigger: SpacySpan, rule: RoleRules, text: _Text) -> _Chosen:
         """Where or when the clauses above the trigger happened, the nearest first."""
-        token = root
+        root = token = trigger.root
+        below = set(token.i for token in root.subtree)
         while token.head.i != token.i:
             token = token.head
             found = [
                 (rule.role, ent)
                 for link in self._dependents(token)
-                if link.token.i != root.i and link.token not in root.subtree
-                for ent in self._named(link.token, entity_at)
-                if self._role_for(link, ent, label) == rule.role
+                if link.token.i not in below
+                for ent in self._named(link.token, text)
+                if self._role_for(link, ent, trigger.label_) == rule.role
             ]
             if found:
                 return found
         return []
 
-    def _named(self, token: Token, entity_at: Mapping[int, SpacySpan]) -> list[SpacySpan]:
-        """The entities a linked word names: its own entity, else those of its modifiers
-        ('a FAMa convoy') and of its 'of'/'from' phrase ('members of the CJNG'); and those of
-        the words in conjunction or apposition with it ('the SAF and the RSF')."""
-        found: list[SpacySpan] = []
+    def _named(self, token: Token, text: _Text) -> list[SpacySpan]:
+        """The entities a linked word names: its own entity and those of its modifiers ('Ti
+        Makak gang members', 'a FAMa convoy', 'HTS's General Security Service'), of its
+        'of'/'from' phrase ('members of the CJNG', 'troops from LIB 538'), of the words in
+        conjunction or apposition with it ('the SAF and the RSF'), and of whoever set off a
+        noun trigger it names ('a landmine left by Houthi forces')."""
+        entity_at = text.entity_at
+        found: dict[tuple[int, int], SpacySpan] = {}
         seen: set[int] = set()
 
         def visit(item: Token, depth: int) -> None:
@@ -357,94 +495,103 @@ class EventArguments:
             seen.add(item.i)
             own = entity_at.get(item.i)
             if own is not None:
-                found.append(own)
-            else:
-                for child in item.children:
-                    if child.dep_ in {"compound", "poss", "nmod", "amod"} and child.i in entity_at:
-                        found.append(entity_at[child.i])
-                    elif child.dep_ == "prep" and child.lower_ in self.rules.through_prepositions:
-                        for obj in child.children:
+                found.setdefault((own.start, own.end), own)
+            for child in item.children:
+                ent = entity_at.get(child.i)
+                if child.dep_ in {"compound", "poss", "nmod", "amod"} and ent is not None:
+                    if ent is not own:
+                        found.setdefault((ent.start, ent.end), ent)
+                elif child.dep_ == "prep" and child.lower_ in self.rules.through_prepositions:
+                    for preposition in (child, *child.conjuncts):
+                        for obj in preposition.children:
                             if obj.dep_ == "pobj":
                                 visit(obj, depth + 1)
-            for child in item.children:
-                if child.dep_ in {"conj", "appos"}:
+                elif child.dep_ in {"conj", "appos"}:
                     visit(child, depth + 1)
+            if item.i in text.trigger_at:
+                for link in self._setters_off(item):
+                    visit(link.token, depth + 1)
 
         visit(token, 0)
-        unique: dict[tuple[int, int], SpacySpan] = {}
-        for ent in found:
-            unique.setdefault((ent.start, ent.end), ent)
-        return list(unique.values())
+        return list(found.values())
 
     # --- counts -----------------------------------------------------------------------------
 
-    def _counts(self, root: Token, entity_at: Mapping[int, SpacySpan]) -> list[SpacySpan]:
+    def _counts(self, trigger: SpacySpan, text: _Text) -> list[SpacySpan]:
         """The numbers of the victims: on the victims ('killed 19 villagers'), the victims
         themselves ('killing 4', '4 were killed'), on the trigger ('1 fatality', 'Fatalities:
-        6') or described by it ('3 killed')."""
+        6', 'killing between 25 and 30') or on what the trigger describes ('3 killed')."""
         assert self.count is not None
-        rules = self.count
+        rules, root, label = self.count, trigger.root, trigger.label_
+        entity_at = text.entity_at
+        accepted = self.accepts[rules.role]
+
+        def number(token: Token) -> bool:
+            ent = entity_at.get(token.i)
+            return ent is not None and ent.label_ in accepted
+
+        def countable(token: Token) -> bool:
+            ent = entity_at.get(token.i)
+            return (
+                label in rules.any_victim
+                or token.lower_ in rules.count_nouns
+                or token.lemma_.lower() in rules.count_nouns
+                or (ent is not None and ent.label_ in self.party_labels)
+            )
+
+        victims = [c for c in root.children if c.dep_ in rules.victims]
+        if label in rules.subject_victims and not any(c.dep_ in {"dobj", "obj"} for c in victims):
+            victims.extend(c for c in root.children if c.dep_ == "nsubj")
         numbers: list[Token] = []
-        victims = [c for c in root.children if c.dep_ in rules.victims and c.dep_ != "appos"]
-        if not any(c.dep_ in {"dobj", "nsubjpass", "nsubj", "obj"} for c in victims):
-            # 'shot and killed 2 civilians' hangs the victims on 'killed'; 'killed and injured
-            # 5' on the first verb.
-            if root.dep_ == "conj":
-                victims.extend(
-                    c for c in root.head.children if c.dep_ in {"dobj", "nsubjpass", "obj"}
-                )
         for victim in victims:
             for item in (victim, *victim.conjuncts):
-                if item.i in entity_at and entity_at[item.i].label_ in self.accepts[rules.role]:
+                if number(item):
                     numbers.append(item)
-                numbers.extend(c for c in item.children if c.dep_ in rules.number_of)
+                elif countable(item):
+                    numbers.extend(c for c in item.children if c.dep_ in rules.number_of)
         numbers.extend(c for c in root.children if c.dep_ in rules.on_trigger)
-        if root.dep_ in rules.of_trigger and root.head.i != root.i:
-            numbers.append(root.head)  # '3 killed', '23 people killed'
-            numbers.extend(c for c in root.head.children if c.dep_ in rules.number_of)
-        accepted = self.accepts[rules.role]
+        # 'killing between 25 and 30': the count's own preposition hangs on the trigger.
+        numbers.extend(c for c in root.children if c.dep_ == "prep" and number(c))
+        head = root.head
+        if root.dep_ in rules.of_trigger and head.i != root.i:
+            if number(head):
+                numbers.append(head)  # '3 killed'
+            elif countable(head):
+                numbers.extend(c for c in head.children if c.dep_ in rules.number_of)
         found: dict[tuple[int, int], SpacySpan] = {}
-        for number in numbers:
-            ent = entity_at.get(number.i)
-            if ent is not None and ent.label_ in accepted:
+        for token in numbers:
+            if number(token):
+                ent = entity_at[token.i]
                 found.setdefault((ent.start, ent.end), ent)
         return sorted(found.values(), key=lambda ent: ent.start)
 
     # --- places -----------------------------------------------------------------------------
 
-    def _places_chained(
-        self,
-        chosen: list[tuple[str, SpacySpan]],
-        doc: Doc,
-        entity_at: Mapping[int, SpacySpan],
-    ) -> list[tuple[str, SpacySpan]]:
+    def _places_chained(self, chosen: _Chosen, text: _Text) -> _Chosen:
         """Each place with the places of its chain ('X village, Y township (Z region)'), in
         text order: the most specific first."""
-        location = next((rule.role for rule in self.roles if rule.chain), None)
-        if location is None:
+        if self.place_role is None:
             return chosen
-        out: list[tuple[str, SpacySpan]] = []
+        role = self.place_role.role
+        out: _Chosen = []
         places: dict[int, SpacySpan] = {}
-        for role, ent in chosen:
-            if role == location:
-                for place in self.chain(ent, doc, entity_at, accepted=self.accepts[location]):
+        for chosen_role, ent in chosen:
+            if chosen_role == role:
+                for place in self.chain(ent, text):
                     places.setdefault(place.start, place)
             else:
-                out.append((role, ent))
-        out.extend((location, places[start]) for start in sorted(places))
+                out.append((chosen_role, ent))
+        out.extend((role, places[start]) for start in sorted(places))
         return out
 
-    def chain(
-        self,
-        place: SpacySpan,
-        doc: Doc,
-        entity_at: Mapping[int, SpacySpan],
-        *,
-        accepted: frozenset[str],
-    ) -> list[SpacySpan]:
+    def chain(self, place: SpacySpan, text: _Text) -> list[SpacySpan]:
         """The place and the places written next to it, joined only by commas, brackets, 'in',
         'of' or 'and', in text order."""
+        if self.place_role is None:
+            return [place]
+        accepted = self.accepts[self.place_role.role]
         connectors = self.rules.place_connectors
+        doc = text.doc
         chain = [place]
         for step in (1, -1):
             current = place
@@ -452,11 +599,12 @@ class EventArguments:
                 index = current.end if step == 1 else current.start - 1
                 following: SpacySpan | None = None
                 while 0 <= index < len(doc):
-                    ent = entity_at.get(index)
+                    ent = text.entity_at.get(index)
                     if ent is not None:
                         following = ent
                         break
-                    if doc[index].lower_ not in connectors or doc[index].is_sent_start:
+                    token = doc[index]
+                    if token.lower_ not in connectors or (step == 1 and token.is_sent_start):
                         break
                     index += step
                 if following is None or following.label_ not in accepted:
@@ -465,28 +613,53 @@ class EventArguments:
                 current = following
         return sorted(chain, key=lambda ent: ent.start)
 
-    # --- the note's place and date ----------------------------------------------------------
+    # --- the note's actor, place and date ---------------------------------------------------
+
+    def _claimed(self, text: _Text) -> list[SpacySpan]:
+        """Who the note says claimed the events ('Al Shabaab claimed responsibility')."""
+        claimed: list[SpacySpan] = []
+        for token in text.doc:
+            if token.lemma_.lower() not in self.rules.responsibility_verbs:
+                continue
+            if not any(
+                c.dep_ in {"dobj", "obj"} and c.lemma_.lower() in self.rules.responsibility_objects
+                for c in token.children
+            ):
+                continue
+            for link in self._dependents(token):
+                if link.dependency in _SUBJECTS:
+                    claimed.extend(
+                        ent
+                        for ent in self._named(link.token, text)
+                        if ent.label_ in self.party_labels
+                    )
+        return claimed
 
     def _with_note_fallback(
         self,
         trigger: SpacySpan,
-        by_trigger: Mapping[tuple[int, int, str], list[tuple[str, SpacySpan]]],
+        clauses: Mapping[_Key, _Chosen],
+        text: _Text,
         *,
-        entities: Sequence[SpacySpan],
-    ) -> list[tuple[str, SpacySpan]]:
+        claimed: Sequence[SpacySpan],
+    ) -> _Chosen:
         """The trigger's arguments, one role per entity and the once-only roles once; a trigger
-        with no place or date in its clause takes the note's."""
-        key = (trigger.start_char, trigger.end_char, trigger.label_)
-        chosen = list(by_trigger[key])
+        with no place or date in its clause takes the note's, one with no actor the one that
+        claimed the events."""
+        chosen = list(clauses[_key(trigger)])
+        roles = {role for role, _ in chosen}
         for rule in self.roles:
-            if not rule.inherit or any(role == rule.role for role, _ in chosen):
+            if not rule.inherit or rule.role in roles:
                 continue
             if rule.events and trigger.label_ not in rule.events:
                 continue
             chosen.extend(
-                (rule.role, ent) for ent in self._note_fallback(rule, by_trigger, entities, trigger)
+                (rule.role, ent) for ent in self._note_fallback(rule, trigger, clauses, text)
             )
-        kept: list[tuple[str, SpacySpan]] = []
+        if self.actor_role is not None and self.actor_role not in roles:
+            accepted = self.accepts[self.actor_role]
+            chosen.extend((self.actor_role, ent) for ent in claimed if ent.label_ in accepted)
+        kept: _Chosen = []
         played: set[tuple[int, int]] = set()
         once = {rule.role for rule in self.roles if rule.once}
         given: set[str] = set()
@@ -502,36 +675,32 @@ class EventArguments:
     def _note_fallback(
         self,
         rule: RoleRules,
-        by_trigger: Mapping[tuple[int, int, str], list[tuple[str, SpacySpan]]],
-        entities: Sequence[SpacySpan],
         trigger: SpacySpan,
+        clauses: Mapping[_Key, _Chosen],
+        text: _Text,
     ) -> list[SpacySpan]:
         """The note's place or date: the one the note's other events have in their clauses
-        (the nearest event first), else the first one the note writes."""
+        (the nearest event first), else the first one the note writes after a preposition of
+        the role ('in X village'), else the first one it writes."""
         others = sorted(
-            (key for key in by_trigger if key[:2] != (trigger.start_char, trigger.end_char)),
+            (key for key in clauses if key[:2] != (trigger.start_char, trigger.end_char)),
             key=lambda key: abs(key[0] - trigger.start_char),
         )
         for key in others:
-            found = [ent for role, ent in by_trigger[key] if role == rule.role]
+            found = [ent for role, ent in clauses[key] if role == rule.role]
             if found:
                 return found
         accepted = self.accepts[rule.role]
-        candidates = [ent for ent in entities if ent.label_ in accepted]
+        candidates = [ent for ent in text.entities if ent.label_ in accepted]
         if not candidates:
             return []
-        # The first that a preposition of the role introduces ('in X village'), else the first.
-        doc = trigger.doc
-        entity_at = {token.i: ent for ent in entities for token in ent}
         introduced = [
-            ent
-            for ent in candidates
-            if ent.start > 0 and _preceding_word(doc, ent.start) in rule.prepositions
+            ent for ent in candidates if _preceding_word(text.doc, ent.start) in rule.prepositions
         ]
         first = (introduced or candidates)[0]
-        if rule.once:
+        if rule.once or not rule.chain:
             return [first]
-        return self.chain(first, doc, entity_at, accepted=accepted)
+        return self.chain(first, text)
 
 
 def _preceding_word(doc: Doc, start: int) -> str:
@@ -644,3 +813,16 @@ def _default_rules() -> ArgumentRules:
     if not _DEFAULT_RULES:
         _DEFAULT_RULES.append(read_argument_rules(DEFAULT_PATTERNS))
     return _DEFAULT_RULES[0]
+
+
+def is_fatal(event: Span, text: str, *, rules: ArgumentRules | None = None) -> bool:
+    """Whether the COUNT of an event trigger counts the dead: a casualties trigger, or violence
+    whose word says so ('executed', 'massacred') or the words after it in its clause ('hacked
+    7 farmers to death')."""
+    fatal = rules or _default_rules()
+    if event.label in fatal.fatal_events:
+        return True
+    if event.text_in(text).lower() in fatal.fatal_words:
+        return True
+    clause = re.split(r"[.;,:()\[\]]", text[event.end_char :], maxsplit=1)[0].lower()
+    return any(re.search(rf"\b{re.escape(phrase)}\b", clause) for phrase in fatal.fatal_phrases)

@@ -1,6 +1,16 @@
 """Score suggestions against hand-annotated gold: strict, labelled span match per layer, and
 the share of records whose gold categories were all suggested (``categories_found``).
 
+Event arguments (``arguments``) are scored per role where the gold events carry ``args``
+(strict: the same trigger span, role and entity span), and on coder notes whose ``meta.coded``
+holds the coder's table fields (``actor1``, ``actor2``, ``location``, ``fatalities``) by the
+figures of a coder's table: the share of notes whose coded actor1 (and actor2 when it is an armed
+group) a suggested ACTOR or TARGET names (``actors_named``), whose coded location a suggested
+LOCATION is (``location_found``), and, of the notes that write their fatality count as a number,
+those whose suggested casualties COUNT reads as it (``fatalities_found``; the COUNT of a
+casualties trigger, or of violence that says the victims died, ``arguments.is_fatal``). Texts
+match after case and a leading "the" are set aside.
+
 ``python -m annotator.nlp.evaluate --data tests/data/suggester_test.jsonl`` prints the figures;
 ``evaluate_file`` is the reusable core.
 """
@@ -17,7 +27,7 @@ from typing import Any
 
 from annotator.config import DEFAULT_LABELS, DEFAULT_MODEL
 from annotator.errors import AnnotatorError
-from annotator.spans import Span, SpanError
+from annotator.spans import Argument, Span, SpanError
 
 
 class InvalidRecord(AnnotatorError, ValueError):
@@ -137,6 +147,51 @@ class GoldRecord:
     entities: tuple[Span, ...]
     events: tuple[Span, ...]
     categories: tuple[str, ...]
+    # The events' arguments, where the gold events carry ``args`` (has_arguments).
+    arguments: tuple[Argument, ...] = ()
+    has_arguments: bool = False
+    # A coder's table fields of the note (meta.coded): actor1, actor2, location, fatalities.
+    coded: dict[str, Any] | None = None
+
+
+@dataclass
+class NotesFound:
+    """How many notes had a coded field, and in how many the suggestion found it."""
+
+    notes: int = 0
+    found: int = 0
+
+    @property
+    def share(self) -> float:
+        """found / notes; 0.0 when no note had the field."""
+        return self.found / self.notes if self.notes else 0.0
+
+    def to_dict(self) -> dict[str, float | int]:
+        """``{notes, found, share}``."""
+        return {"notes": self.notes, "found": self.found, "share": self.share}
+
+
+@dataclass
+class ArgumentScore:
+    """Per-role argument scores where the gold has arguments, and the coder's-table figures."""
+
+    records: int = 0
+    overall: PRF = field(default_factory=PRF)
+    per_label: dict[str, PRF] = field(default_factory=dict)
+    actors_named: NotesFound = field(default_factory=NotesFound)
+    location_found: NotesFound = field(default_factory=NotesFound)
+    fatalities_found: NotesFound = field(default_factory=NotesFound)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Overall figures, ``per_label`` (by role) and the three coder's-table figures."""
+        return {
+            "records": self.records,
+            **self.overall.to_dict(),
+            "per_label": {label: prf.to_dict() for label, prf in sorted(self.per_label.items())},
+            "actors_named": self.actors_named.to_dict(),
+            "location_found": self.location_found.to_dict(),
+            "fatalities_found": self.fatalities_found.to_dict(),
+        }
 
 
 @dataclass(frozen=True)
@@ -150,10 +205,12 @@ class EvaluationReport:
     events: LayerScore
     categories: LayerScore
     categories_found: CategoriesFound = field(default_factory=CategoriesFound)
+    # None where no suggestion was run (a trained model's stored metrics).
+    arguments: ArgumentScore | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return {
+        data = {
             "model_name": self.model_name,
             "model_version": self.model_version,
             "records": self.records,
@@ -162,6 +219,9 @@ class EvaluationReport:
             "categories": self.categories.to_dict(),
             "categories_found": self.categories_found.to_dict(),
         }
+        if self.arguments is not None:
+            data["arguments"] = self.arguments.to_dict()
+        return data
 
 
 def score_spans(gold: Iterable[Iterable[Span]], predicted: Iterable[Iterable[Span]]) -> LayerScore:
@@ -238,6 +298,7 @@ def parse_gold(line: str, *, line_number: int = 1, path: Path | str | None = Non
     try:
         entities = tuple(sorted(Span.from_dict(r) for r in data.get("spans") or []))
         events = tuple(sorted(Span.from_dict(r) for r in data.get("events") or []))
+        arguments, has_arguments = _gold_arguments(data.get("events") or [])
     except SpanError as error:
         raise InvalidRecord(line_number, str(error), path=path) from error
     for span in (*entities, *events):
@@ -248,7 +309,40 @@ def parse_gold(line: str, *, line_number: int = 1, path: Path | str | None = Non
     accept = data.get("accept") or []
     if not isinstance(accept, list) or not all(isinstance(label, str) for label in accept):
         raise InvalidRecord(line_number, "accept must be a list of category labels", path=path)
-    return GoldRecord(text=text, entities=entities, events=events, categories=tuple(accept))
+    meta = data.get("meta")
+    coded = meta.get("coded") if isinstance(meta, dict) else None
+    if coded is not None and not isinstance(coded, dict):
+        raise InvalidRecord(line_number, "meta.coded must be an object", path=path)
+    return GoldRecord(
+        text=text,
+        entities=entities,
+        events=events,
+        categories=tuple(accept),
+        arguments=arguments,
+        has_arguments=has_arguments,
+        coded=coded,
+    )
+
+
+def _gold_arguments(events: Any) -> tuple[tuple[Argument, ...], bool]:
+    """The arguments of the gold events' ``args`` lists, and whether any event has one."""
+    found: list[Argument] = []
+    has_arguments = False
+    for record in events if isinstance(events, list) else []:
+        if not isinstance(record, dict) or "args" not in record:
+            continue
+        has_arguments = True
+        trigger = Span.from_dict(record)
+        if not isinstance(record["args"], list):
+            raise SpanError(
+                f"the args of event {trigger.start_char}-{trigger.end_char} must be a list"
+            )
+        for arg in record["args"]:
+            role = arg.get("role") if isinstance(arg, dict) else None
+            if not isinstance(role, str) or not role:
+                raise SpanError(f"an argument needs a role, got {arg!r}")
+            found.append(Argument(trigger, role, Span.from_dict(arg)))
+    return tuple(sorted(found)), has_arguments
 
 
 def evaluate(records: Sequence[GoldRecord], *, suggester: Any) -> EvaluationReport:
@@ -266,7 +360,86 @@ def evaluate(records: Sequence[GoldRecord], *, suggester: Any) -> EvaluationRepo
         categories_found=find_categories(
             (r.categories for r in records), (s.categories for s in suggestions)
         ),
+        arguments=score_arguments(records, suggestions),
     )
+
+
+ACTOR_ROLES = frozenset({"ACTOR", "TARGET"})
+LOCATION_ROLE = "LOCATION"
+COUNT_ROLE = "COUNT"
+ARMED = "ARMED_GROUP"
+
+
+def score_arguments(records: Sequence[GoldRecord], suggestions: Sequence[Any]) -> ArgumentScore:
+    """Per-role strict argument match (same trigger span, role and entity span) where the gold
+    has arguments, and the coder's-table figures where it has ``meta.coded``."""
+    from annotator.nlp.arguments import count_value, is_fatal
+
+    score = ArgumentScore()
+    for record, suggestion in zip(records, suggestions, strict=True):
+        suggested = tuple(getattr(suggestion, "arguments", ()))
+        if record.has_arguments:
+            score.records += 1
+            g = {_argument_key(a) for a in record.arguments}
+            p = {_argument_key(a) for a in suggested}
+            score.overall.score_set(p, g)
+            for role in {key[2] for key in g | p}:
+                prf = score.per_label.setdefault(role, PRF())
+                prf.score_set({k for k in p if k[2] == role}, {k for k in g if k[2] == role})
+        if not record.coded:
+            continue
+        text, coded = record.text, record.coded
+        named = {_normal(a.entity.text_in(text)) for a in suggested if a.role in ACTOR_ROLES}
+        armed = {_normal(s.text_in(text)) for s in record.entities if s.label == ARMED}
+        actors = [
+            _normal(name)
+            for key in ("actor1", "actor2")
+            if isinstance(name := coded.get(key), str) and name.strip()
+            if key == "actor1" or _normal(name) in armed
+        ]
+        if actors:
+            score.actors_named.notes += 1
+            score.actors_named.found += int(all(actor in named for actor in actors))
+        location = coded.get("location")
+        if isinstance(location, str) and location.strip():
+            places = {_normal(a.entity.text_in(text)) for a in suggested if a.role == LOCATION_ROLE}
+            score.location_found.notes += 1
+            score.location_found.found += int(_normal(location) in places)
+        fatalities = coded.get("fatalities")
+        if isinstance(fatalities, int) and not isinstance(fatalities, bool):
+            written = {
+                count.value
+                for span in record.entities
+                if span.label == "CARDINAL" and (count := count_value(span.text_in(text)))
+            }
+            if fatalities in written:
+                counts = {
+                    count.value
+                    for a in suggested
+                    if a.role == COUNT_ROLE and is_fatal(a.event, text)
+                    if (count := count_value(a.entity.text_in(text))) is not None
+                }
+                score.fatalities_found.notes += 1
+                score.fatalities_found.found += int(fatalities in counts)
+    return score
+
+
+def _argument_key(argument: Argument) -> tuple[int, int, str, int, int]:
+    return (
+        argument.event.start_char,
+        argument.event.end_char,
+        argument.role,
+        argument.entity.start_char,
+        argument.entity.end_char,
+    )
+
+
+def _normal(name: str) -> str:
+    """A name as a coder's table and a note may both write it: any case, no leading 'the'."""
+    words = name.lower().split()
+    if words and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
 
 
 def evaluate_file(path: Path | str, *, suggester: Any) -> EvaluationReport:
@@ -300,7 +473,34 @@ def format_report(report: EvaluationReport) -> str:
         lines.append(f"{'Categories found':<28}{'records':>9}{'found':>7}{'share':>7}")
         for name, item in [("overall", found.overall), *sorted(found.per_label.items())]:
             lines.append(f"  {name:<26}{item.records:>9}{item.found:>7}{item.share:>7.3f}")
+        lines.append("")
+    lines.extend(_argument_lines(report.arguments, header=header))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _argument_lines(score: ArgumentScore | None, *, header: str) -> list[str]:
+    """The arguments' table: per role where the gold has them, then the coder's-table figures."""
+    if score is None:
+        return []
+    lines: list[str] = []
+    if score.records:
+        lines.append(header.replace(" " * 28, f"{'Arguments':<28}", 1))
+        for name, prf in [("overall", score.overall), *sorted(score.per_label.items())]:
+            lines.append(
+                f"  {name:<26}{prf.precision:>7.3f}{prf.recall:>7.3f}{prf.fscore:>7.3f}"
+                f"{prf.tp:>6}{prf.fp:>6}{prf.fn:>6}"
+            )
+        lines.append("")
+    figures = [
+        ("actors named", score.actors_named),
+        ("location found", score.location_found),
+        ("fatalities found", score.fatalities_found),
+    ]
+    if any(item.notes for _, item in figures):
+        lines.append(f"{'Coded notes':<28}{'notes':>9}{'found':>7}{'share':>7}")
+        for name, item in figures:
+            lines.append(f"  {name:<26}{item.notes:>9}{item.found:>7}{item.share:>7.3f}")
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
