@@ -414,6 +414,56 @@ def export(
 
 
 @app.command()
+def events(
+    output: Annotated[Path, typer.Option("--output", help="The event table to write.")],
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="csv, jsonl or parquet (default: by the suffix of --output, else csv)."
+        ),
+    ] = None,
+    source: Annotated[
+        str,
+        typer.Option(
+            "--source", help="gold (the settled sentences) or suggestions (the latest of each)."
+        ),
+    ] = "gold",
+    db: DbOption = None,
+    labels: LabelsOption = None,
+) -> None:
+    """Write the event table: one row per event (report, date, type, actors, place,
+    fatalities, evidence), mentions of one event in a report merged into one row."""
+    from annotator.workflow import events as event_table
+
+    chosen = event_table.format_for(output, format)
+    from_source = event_table.check_source(source)
+    try:
+        event_table.check_output(output)  # before the database is read
+    except event_table.EventsFailed as error:
+        raise fail(f"{error}; {output} was not written") from None
+    settings = settings_for(db, labels)
+    scheme = load_scheme(settings.labels_path)
+    engine = open_database(settings)
+    with session_scope(engine) as session:
+        total = event_table.count_decided(session=session, source=from_source)
+        with progress_bar(f"Reading the {from_source}", total) as bar:
+            state = {"shown": 0}
+
+            def advance(done: int) -> None:
+                bar.update(done - state["shown"])
+                state["shown"] = done
+
+            rows = event_table.event_table(
+                session=session, scheme=scheme, source=from_source, progress=advance
+            )
+    try:
+        count = event_table.write_events(rows, output, format=chosen)
+    except event_table.EventsFailed as error:
+        raise fail(f"{error}; {output} was not written") from None
+    typer.echo(f"wrote {count} event(s) from the {from_source} to {output} ({chosen})", err=True)
+
+
+@app.command()
 def evaluate(
     data: Annotated[
         Path, typer.Option("--data", help="Gold JSONL (spans, events) to score against.")

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from annotator.models import (
@@ -832,6 +833,53 @@ def annotated_report_keys(*, session: Session, reviewer_id: int) -> list[str]:
         .distinct()
     )
     return list(session.exec(query))
+
+
+def iter_latest_suggestions(
+    *, session: Session, batch_size: int = 1000
+) -> Iterator[tuple[Suggestion, Sentence, Report]]:
+    """The newest suggestion of every sentence that has one, with its sentence and report, in
+    sentence order, streamed in batches (the event table of the suggestions)."""
+    newer = aliased(Suggestion)
+    last_id = 0
+    while True:
+        query = (
+            select(Suggestion, Sentence, Report)
+            .join(Sentence, col(Sentence.id) == Suggestion.sentence_id)
+            .join(Report, col(Report.id) == Sentence.report_id)
+            .where(
+                col(Sentence.id) > last_id,
+                ~sa.exists().where(
+                    col(newer.sentence_id) == col(Suggestion.sentence_id),
+                    col(newer.id) > col(Suggestion.id),
+                ),
+            )
+            .order_by(col(Sentence.id))
+            .limit(batch_size)
+        )
+        rows = list(session.exec(query))
+        if not rows:
+            return
+        yield from rows
+        last_id = int(rows[-1][1].id or 0)
+
+
+def count_suggested_sentences(*, session: Session) -> int:
+    """How many sentences have a suggestion."""
+    query = select(func.count(sa.distinct(col(Suggestion.sentence_id))))
+    return int(session.exec(query).one())
+
+
+def first_sentence_texts(*, session: Session, report_ids: Collection[int]) -> dict[int, str]:
+    """The text of each report's first sentence, by report id (where a coder's note is dated)."""
+    ids = sorted(set(report_ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        query = select(Sentence.report_id, Sentence.text).where(
+            Sentence.position == 0, col(Sentence.report_id).in_(ids[start : start + 500])
+        )
+        found.update({report_id: text for report_id, text in session.exec(query)})
+    return found
 
 
 def recent_reports(*, session: Session, limit: int = 200) -> list[Report]:

@@ -22,10 +22,13 @@ PURE = (
     "annotator.agreement",
     "annotator.colours",
     "annotator.comparison",
+    "annotator.dates",
     "annotator.errors",
+    "annotator.events",
     "annotator.formats",
     "annotator.labels",
     "annotator.nlp",
+    "annotator.numbers",
     "annotator.spans",
     "annotator.tokens",
 )

@@ -1,0 +1,256 @@
+"""The event table, as ``annotator events`` and the Events page make it: one row per event of
+the gold (or of the latest suggestions), built by :mod:`annotator.events`, written as CSV,
+JSON lines or Parquet.
+
+Files are written atomically (``formats.files.replacing_file``): a reader sees the old table or
+the new one. A CSV cell that a spreadsheet would run as a formula gets a leading apostrophe, as
+every CSV the annotator writes does (``formats.spreadsheet``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from sqlmodel import Session
+
+from annotator import repository
+from annotator.errors import AnnotatorError
+from annotator.events import (
+    COLUMNS,
+    JOIN,
+    DecidedReport,
+    DecidedSentence,
+    EventRow,
+    event_rows,
+)
+from annotator.formats.files import replacing_file
+from annotator.formats.spreadsheet import escape_cell
+from annotator.labels import LabelScheme
+from annotator.models import Report, Sentence
+from annotator.nlp.places import Places, load_places
+from annotator.nlp.rules import SuggesterError
+from annotator.spans import Draft
+
+__all__ = [
+    "COLUMNS",
+    "FORMATS",
+    "SOURCES",
+    "EventRow",
+    "EventsFailed",
+    "EventSource",
+    "check_output",
+    "check_source",
+    "count_decided",
+    "event_table",
+    "format_for",
+    "write_events",
+]
+
+log = logging.getLogger(__name__)
+
+EventSource = Literal["gold", "suggestions"]
+SOURCES: tuple[EventSource, ...] = get_args(EventSource)
+
+
+@dataclass(frozen=True)
+class EventFormat:
+    """A file format of the event table."""
+
+    title: str
+    suffix: str
+    mime: str
+
+
+# The formats of ``annotator events --format``; a path's suffix picks one, else csv.
+FORMATS: dict[str, EventFormat] = {
+    "csv": EventFormat("CSV", ".csv", "text/csv"),
+    "jsonl": EventFormat("JSON lines", ".jsonl", "application/jsonl"),
+    "parquet": EventFormat("Parquet", ".parquet", "application/vnd.apache.parquet"),
+}
+_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
+
+
+class EventsFailed(AnnotatorError, ValueError):
+    """An event table that cannot be made: an unknown format or source, a file that cannot be
+    written, a gazetteer that cannot be read."""
+
+
+def format_for(path: Path, format: str | None = None) -> str:
+    """The format to write ``path`` in: ``format`` when given, else its suffix's, else csv."""
+    if format is not None:
+        if format not in FORMATS:
+            raise EventsFailed(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+        return format
+    return _SUFFIXES.get(path.suffix.lower(), "csv")
+
+
+def check_source(source: str) -> EventSource:
+    """The source, or EventsFailed when it is not one of SOURCES."""
+    if source not in SOURCES:
+        raise EventsFailed(f"unknown source {source!r}; use one of {', '.join(SOURCES)}")
+    return source
+
+
+def count_decided(*, session: Session, source: EventSource) -> int:
+    """How many sentences the table reads (the length of its progress bar)."""
+    if source == "gold":
+        return repository.count_gold(session=session)
+    return repository.count_suggested_sentences(session=session)
+
+
+def _decided(*, session: Session, source: EventSource) -> Iterator[tuple[Report, Sentence, Draft]]:
+    if source == "gold":
+        for gold, sentence, report in repository.iter_gold(session=session):
+            yield report, sentence, Draft.of(gold)
+    else:
+        for suggestion, sentence, report in repository.iter_latest_suggestions(session=session):
+            yield report, sentence, Draft.of(suggestion)
+
+
+def decided_reports(
+    *,
+    session: Session,
+    source: EventSource,
+    progress: Callable[[int], None] | None = None,
+) -> list[DecidedReport]:
+    """Every report with a decided sentence that has an event trigger, its sentences in
+    order; ``progress`` hears how many sentences have been read."""
+    reports: dict[int, Report] = {}
+    sentences: dict[int, list[DecidedSentence]] = {}
+    done = 0
+    for report, sentence, draft in _decided(session=session, source=source):
+        done += 1
+        if progress is not None and done % 200 == 0:
+            progress(done)
+        if not draft.events or report.id is None or sentence.id is None:
+            continue
+        reports.setdefault(report.id, report)
+        sentences.setdefault(report.id, []).append(
+            DecidedSentence(
+                sentence_id=sentence.id,
+                position=sentence.position,
+                text=sentence.text,
+                draft=draft,
+            )
+        )
+    if progress is not None:
+        progress(done)
+    first = repository.first_sentence_texts(session=session, report_ids=list(reports))
+    return [
+        DecidedReport(
+            report_id=report_id,
+            # The report's display name, as the reports page shows it (reports.display_name).
+            name=report.name or report.source,
+            meta=report.meta,
+            first_sentence=first.get(report_id),
+            sentences=sorted(sentences[report_id], key=lambda s: s.position),
+        )
+        for report_id, report in sorted(reports.items())
+    ]
+
+
+def event_table(
+    *,
+    session: Session,
+    scheme: LabelScheme,
+    source: EventSource = "gold",
+    progress: Callable[[int], None] | None = None,
+    places: Places | None = None,
+) -> list[EventRow]:
+    """The events of the gold (or of the latest suggestions), one row per event, report by
+    report. ``places`` defaults to the installed gazetteer (read once per process)."""
+    check_source(source)
+    reports = decided_reports(session=session, source=source, progress=progress)
+    if places is None and reports:
+        try:
+            places = load_places()
+        except SuggesterError as error:
+            raise EventsFailed(str(error)) from error
+    return [row for report in reports for row in event_rows(report, scheme=scheme, places=places)]
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def csv_cells(row: EventRow) -> dict[str, Any]:
+    """A row as CSV cells: lists joined with "; ", true/false, empty for none, no formulas."""
+    cells: dict[str, Any] = {}
+    for name, value in row.to_dict().items():
+        if isinstance(value, list):
+            value = JOIN.join(str(item) for item in value)
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        elif value is None:
+            value = ""
+        cells[name] = escape_cell(value)
+    return cells
+
+
+def check_output(output: Path) -> None:
+    """EventsFailed when ``output`` cannot be the table's file (a folder, or in none)."""
+    if output.is_dir():
+        raise EventsFailed(f"{output} is a folder; name the file to write")
+    if not output.parent.is_dir():
+        raise EventsFailed(f"{output.parent} is not a folder; create it first")
+
+
+def write_events(rows: Sequence[EventRow], output: Path, *, format: str = "csv") -> int:
+    """Write the table to ``output`` atomically in ``format``; return how many rows."""
+    if format not in FORMATS:
+        raise EventsFailed(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    check_output(output)
+    # Before the file is opened: a missing pyarrow leaves the old table as it was.
+    parquet = _parquet_writer() if format == "parquet" else None
+    try:
+        with replacing_file(output) as temporary:
+            if format == "csv":
+                with temporary.open("w", encoding="utf-8", newline="") as handle:
+                    table = csv.DictWriter(handle, fieldnames=COLUMNS)
+                    table.writeheader()
+                    table.writerows(csv_cells(row) for row in rows)
+            elif format == "jsonl":
+                with temporary.open("w", encoding="utf-8") as handle:
+                    for row in rows:
+                        handle.write(json.dumps(row.to_dict(), ensure_ascii=False) + "\n")
+            elif parquet is not None:
+                parquet(rows, temporary)
+    except OSError as error:
+        raise EventsFailed(f"cannot write {output} ({error.strerror or error})") from error
+    log.info("wrote %d event(s) to %s", len(rows), output)
+    return len(rows)
+
+
+def _parquet_writer() -> Callable[[Sequence[EventRow], Path], None]:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as error:  # a pin of the project: only a broken install lacks it
+        raise EventsFailed(
+            "writing Parquet needs pyarrow (pip install -c requirements.lock -e .)"
+        ) from error
+    text, number, whole = pa.string(), pa.float64(), pa.int64()
+    types: dict[str, Any] = {name: text for name in COLUMNS}
+    types.update(
+        report_id=whole,
+        sentence_id=whole,
+        sentence_ids=pa.list_(whole),
+        latitude=number,
+        longitude=number,
+        geo_precision=whole,
+        fatalities=whole,
+        fatalities_lower_bound=pa.bool_(),
+    )
+    schema = pa.schema([(name, types[name]) for name in COLUMNS])
+
+    def write(rows: Sequence[EventRow], path: Path) -> None:
+        records = [row.to_dict() for row in rows]
+        table = pa.Table.from_pylist(records, schema=schema)
+        pq.write_table(table, path)
+
+    return write
