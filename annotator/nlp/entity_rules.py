@@ -94,6 +94,7 @@ class ConflictEntities:
         ents = self._arm_violent_actors(doc, ents)
         ents = self._add_unit_numbers(doc, ents)
         ents = self._add_bracketed_acronyms(doc, ents)
+        ents = self._join_days_to_months(doc, ents)
         ents = self._fix_dates(doc, ents)
         ents = self._fix_counts(doc, ents)
         ents = self._add_bare_counts(doc, ents)
@@ -712,6 +713,27 @@ class ConflictEntities:
             owner = _owners(doc, ents)
         return ents
 
+    def _join_days_to_months(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+        """'3-4 May 2023', 'the morning of 12 June 2024': NER's count before a month is the day."""
+        owner = _owners(doc, ents)
+        for ent in ents:
+            if ent[2] != "DATE" or doc[ent[0]].lower_ not in self.lex["month_names"]:
+                continue
+            start = ent[0]
+            if start == 0 or not _is_day(doc[start - 1]):
+                continue
+            start -= 1
+            if start >= 2 and doc[start - 1].text in _DASHES and _is_day(doc[start - 2]):
+                if not doc[start - 1].whitespace_ and not doc[start - 2].whitespace_:
+                    start -= 2  # '3-4 May'
+            inside = [owner[i] for i in range(start, ent[0]) if i in owner]
+            if any(e[2] != "CARDINAL" or e[0] < start for e in inside):
+                continue
+            ents = [e for e in ents if all(e is not other for other in inside)]
+            ent[0] = start
+            owner = _owners(doc, ents)
+        return ents
+
     def _join_count_ranges(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
         """'10-15', '10 to 15', 'between 10 and 15': a range of counts is one count."""
         for ent in ents:
@@ -1179,10 +1201,11 @@ class ConflictEntities:
                 and doc[start - 1].lower_ == "of"
                 and doc[start - 2].lower_ in self.lex["date_words_after_the"]
                 and doc[start - 3].lower_ == "the"
-                and owner.get(start - 2) is None
+                and owner.get(start - 2, ent)[2] in {"DATE", "TIME"}
             ):
                 ent[0] = start - 3
-        return kept
+        covered = {i for e in kept if e[2] == "DATE" for i in range(e[0], e[1])}
+        return [e for e in kept if e[2] != "TIME" or not covered & set(range(e[0], e[1]))]
 
     def _add_bare_counts(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
         """'2 Maoists and 1 DRG jawan': a number before what it counts is a count, also where a
@@ -1271,6 +1294,11 @@ def _split_at_brackets(doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
                     result.append([first, i, label])
                 first = i + 1
     return result
+
+
+def _is_day(token: Token) -> bool:
+    """'3', '31': a number that may be a day of the month."""
+    return token.is_digit and 1 <= int(token.text) <= 31 and len(token.text) <= 2
 
 
 def _phrases(words: Any) -> dict[tuple[str, ...], int]:
