@@ -75,6 +75,9 @@ class RoleRules:
     once: bool
     # A place stands with the places written next to it (a village, its township, its region).
     chain: bool
+    # By event label, verbs whose subject plays this role in the sentence's event: the side
+    # that withdrew from what was seized.
+    subjects_of: Mapping[str, frozenset[str]]
 
     def links(self, dependency: str, preposition: str | None, event_label: str) -> bool:
         """True when a word linked to a trigger this way may play this role."""
@@ -100,11 +103,11 @@ class CountRules:
     subject_victims: frozenset[str]
     on_trigger: frozenset[str]
     of_trigger: frozenset[str]
+    # A trigger that completes a verb has that verb's victims ('left 4 dead').
+    complement_of: frozenset[str]
     number_of: frozenset[str]
-    # The events whose victims are people whatever the noun; the others count only count_nouns
-    # ('abducted 9 women', not 'burned 30 houses').
-    any_victim: frozenset[str]
-    count_nouns: frozenset[str]
+    # Nouns whose number counts no victims ('burned 30 houses', 'fired 12 shells').
+    uncounted: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -169,9 +172,9 @@ def _rules_from(data: dict[str, Any]) -> ArgumentRules:
                 subject_victims=frozenset(entry.get("subject_victims", ())),
                 on_trigger=_words(entry["on_trigger"]),
                 of_trigger=_words(entry["of_trigger"]),
+                complement_of=_words(entry["complement_of"]),
                 number_of=_words(entry["number_of"]),
-                any_victim=frozenset(entry.get("any_victim", ())),
-                count_nouns=_words(entry["count_nouns"]),
+                uncounted=_words(entry["uncounted_nouns"]),
             )
             continue
         roles.append(
@@ -185,6 +188,7 @@ def _rules_from(data: dict[str, Any]) -> ArgumentRules:
                 inherit=bool(entry.get("inherit", False)),
                 once=bool(entry.get("once", False)),
                 chain=bool(entry.get("chain", False)),
+                subjects_of=_by_key(entry.get("subjects_of", {})),
             )
         )
     numbers = NumberWords(
@@ -319,6 +323,9 @@ class EventArguments:
         for rule in self.roles:
             if rule.inherit and not any(role == rule.role for role, _ in chosen):
                 chosen.extend(self._inherited(trigger, rule, text))
+            verbs = rule.subjects_of.get(label)
+            if verbs:
+                chosen.extend((rule.role, ent) for ent in self._subjects_of(trigger, verbs, text))
         if self.count is not None and (not self.count.events or label in self.count.events):
             chosen.extend((self.count.role, ent) for ent in self._counts(trigger, text))
         return self._places_chained(chosen, text)
@@ -439,27 +446,49 @@ class EventArguments:
         return []
 
     def _places_after(self, links: Sequence[_Link]) -> list[_Link]:
-        """The places written after the linked words: 'at a checkpoint near Beledweyne', 'the
-        Gusau-Funtua road near Kucheri village'."""
+        """The places written after the linked words, or after what they are doing: 'at a
+        checkpoint near Beledweyne', 'passengers travelling on the Gusau-Funtua road near
+        Kucheri village', 'on the fringes of Sambisa forest near Bita'."""
         if self.place_role is None:
             return []
         prepositions = self.place_role.prepositions
+        passing = prepositions | self.rules.through_prepositions
         found: list[_Link] = []
         frontier = [link.token for link in links]
         seen = {token.i for token in frontier}
-        for _ in range(2):
+        for _ in range(3):
             following: list[Token] = []
             for token in frontier:
-                for item in (token, *token.conjuncts):
+                items = [token, *token.conjuncts]
+                items.extend(c for item in list(items) for c in item.children if c.dep_ == "acl")
+                for item in items:
                     for child in item.children:
-                        if child.dep_ != "prep" or child.lower_ not in prepositions:
+                        if child.dep_ != "prep" or child.lower_ not in passing:
                             continue
                         for obj in child.children:
                             if obj.dep_ == "pobj" and obj.i not in seen:
                                 seen.add(obj.i)
-                                found.append(_Link("pobj", child.lower_, obj, places_only=True))
                                 following.append(obj)
+                                if child.lower_ in prepositions:
+                                    found.append(_Link("pobj", child.lower_, obj, places_only=True))
             frontier = following
+        return found
+
+    def _subjects_of(
+        self, trigger: SpacySpan, verbs: frozenset[str], text: _Text
+    ) -> list[SpacySpan]:
+        """The parties that are the subject of one of ``verbs`` in the trigger's sentence
+        ('took control of Cadale after Al Shabaab withdrew')."""
+        found: list[SpacySpan] = []
+        for token in trigger.sent:
+            if token.lemma_.lower() in verbs and token.i not in text.trigger_at:
+                for link in self._dependents(token):
+                    if link.dependency in _SUBJECTS:
+                        found.extend(
+                            e
+                            for e in self._named(link.token, text)
+                            if e.label_ in self.party_labels
+                        )
         return found
 
     def _inherited(self, trigger: SpacySpan, rule: RoleRules, text: _Text) -> _Chosen:
@@ -497,10 +526,8 @@ class EventArguments:
             if own is not None:
                 found.setdefault((own.start, own.end), own)
             for child in item.children:
-                ent = entity_at.get(child.i)
-                if child.dep_ in {"compound", "poss", "nmod", "amod"} and ent is not None:
-                    if ent is not own:
-                        found.setdefault((ent.start, ent.end), ent)
+                if child.dep_ in {"compound", "poss", "nmod", "amod"} and child.i in entity_at:
+                    visit(child, depth + 1)  # 'clashes between the KNA and Meitei militias'
                 elif child.dep_ == "prep" and child.lower_ in self.rules.through_prepositions:
                     for preposition in (child, *child.conjuncts):
                         for obj in preposition.children:
@@ -531,15 +558,11 @@ class EventArguments:
             return ent is not None and ent.label_ in accepted
 
         def countable(token: Token) -> bool:
-            ent = entity_at.get(token.i)
-            return (
-                label in rules.any_victim
-                or token.lower_ in rules.count_nouns
-                or token.lemma_.lower() in rules.count_nouns
-                or (ent is not None and ent.label_ in self.party_labels)
-            )
+            return not {token.lower_, token.lemma_.lower()} & rules.uncounted
 
         victims = [c for c in root.children if c.dep_ in rules.victims]
+        if root.dep_ in rules.complement_of and root.head.i != root.i:
+            victims.extend(c for c in root.head.children if c.dep_ in {"dobj", "obj"})
         if label in rules.subject_victims and not any(c.dep_ in {"dobj", "obj"} for c in victims):
             victims.extend(c for c in root.children if c.dep_ == "nsubj")
         numbers: list[Token] = []
@@ -752,7 +775,7 @@ class Count:
 
 
 _NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+(?:\.\d+)?$")
-_WORDS = re.compile(r"[A-Za-z]+|\d[\d,.]*|[+\-–]")
+_WORDS = re.compile(r"[A-Za-z]+|\d+(?:[,.]\d+)*|[+\-–]")
 
 
 def count_value(text: str, *, rules: ArgumentRules | None = None) -> Count | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -390,7 +391,9 @@ def score_arguments(records: Sequence[GoldRecord], suggestions: Sequence[Any]) -
             continue
         text, coded = record.text, record.coded
         named = {_normal(a.entity.text_in(text)) for a in suggested if a.role in ACTOR_ROLES}
-        armed = {_normal(s.text_in(text)) for s in record.entities if s.label == ARMED}
+        # Notes coded without spans: the suggested entities tell the armed groups.
+        spans = record.entities or tuple(getattr(suggestion, "entities", ()))
+        armed = {_normal(s.text_in(text)) for s in spans if s.label == ARMED}
         actors = [
             _normal(name)
             for key in ("actor1", "actor2")
@@ -407,11 +410,7 @@ def score_arguments(records: Sequence[GoldRecord], suggestions: Sequence[Any]) -
             score.location_found.found += int(_normal(location) in places)
         fatalities = coded.get("fatalities")
         if isinstance(fatalities, int) and not isinstance(fatalities, bool):
-            written = {
-                count.value
-                for span in record.entities
-                if span.label == "CARDINAL" and (count := count_value(span.text_in(text)))
-            }
+            written = _written_numbers(record, count_value=count_value)
             if fatalities in written:
                 counts = {
                     count.value
@@ -422,6 +421,21 @@ def score_arguments(records: Sequence[GoldRecord], suggestions: Sequence[Any]) -
                 score.fatalities_found.notes += 1
                 score.fatalities_found.found += int(fatalities in counts)
     return score
+
+
+# A number as a note writes it: digits ('1,000', '10-15') or a number word ('seven').
+_NUMBER_WORD = re.compile(r"\d+(?:,\d{3})*(?:-\d+)?|[A-Za-z]+(?:-[A-Za-z]+)?")
+
+
+def _written_numbers(record: GoldRecord, *, count_value: Any) -> set[int]:
+    """The numbers a note writes: its gold counts (CARDINAL spans), or, in a note coded without
+    spans, every number in digits or words."""
+    if record.entities:
+        texts = [s.text_in(record.text) for s in record.entities if s.label == "CARDINAL"]
+    else:
+        texts = _NUMBER_WORD.findall(record.text)
+    values = (count_value(text) for text in texts)
+    return {count.value for count in values if count is not None}
 
 
 def _argument_key(argument: Argument) -> tuple[int, int, str, int, int]:

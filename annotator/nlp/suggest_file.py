@@ -1,4 +1,9 @@
-"""``annotator suggest``: add suggestions to the records of a JSONL file, no database."""
+"""``annotator suggest``: add suggestions to the records of a JSONL file, no database.
+
+Every record gets ``spans`` (``{start, end, label, text}``), ``events`` (the same, with ``args``:
+``[{role, start, end, label, text}]``, the entity spans that play a role in the event) and
+``accept`` (the categories).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from annotator.config import DEFAULT_BATCH_SIZE
 from annotator.errors import AnnotatorError
-from annotator.spans import Span
+from annotator.spans import Argument, Span
 
 if TYPE_CHECKING:
     from annotator.nlp.suggest import Suggester
@@ -57,6 +62,16 @@ def _span_record(span: Span, text: str) -> dict[str, Any]:
     return {**span.to_dict(), "text": span.text_in(text)}
 
 
+def _event_record(event: Span, arguments: tuple[Argument, ...], text: str) -> dict[str, Any]:
+    """An event as ``annotator suggest`` writes it: the trigger with its ``args``."""
+    args = [
+        {"role": argument.role, **_span_record(argument.entity, text)}
+        for argument in arguments
+        if argument.event == event
+    ]
+    return {**_span_record(event, text), "args": args}
+
+
 def check_input(source: Path) -> None:
     """Raise UnreadableInput, or SuggestFileError naming every record that cannot be suggested
     for; cheap next to suggesting, so a caller can check before it loads a pipeline."""
@@ -88,7 +103,9 @@ def suggest_file(
             for record, suggestion in _suggest_pairs(pairs, suggester, batch_size):
                 text = record["text"]
                 record["spans"] = [_span_record(span, text) for span in suggestion.entities]
-                record["events"] = [_span_record(span, text) for span in suggestion.events]
+                record["events"] = [
+                    _event_record(span, suggestion.arguments, text) for span in suggestion.events
+                ]
                 record["accept"] = list(suggestion.categories)
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1

@@ -23,7 +23,7 @@ from annotator.errors import AnnotatorError
 from annotator.spans import Draft
 
 if TYPE_CHECKING:
-    from annotator.nlp.suggest import Suggester
+    from annotator.nlp.suggest import Suggester, Suggestion
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ def _suggestions_for(
     # raises concerns the texts it was given, never the run (the database is not touched here).
     try:
         for suggestion in suggester.suggest([text for _, text in batch], batch_size=batch_size):
-            drafts.append(Draft(suggestion.entities, suggestion.events, suggestion.categories))
+            drafts.append(draft_of(suggestion))
     except Exception as error:
         log.warning(
             "the suggester failed on a batch of %d sentences (%s: %s); trying them one by one",
@@ -179,8 +179,18 @@ def _suggestions_for(
             failures.append((sentence_id, reason))
             drafts.append(Draft())
         else:
-            drafts.append(Draft(suggestion.entities, suggestion.events, suggestion.categories))
+            drafts.append(draft_of(suggestion))
     return drafts, failures
+
+
+def draft_of(suggestion: Suggestion) -> Draft:
+    """The draft a suggestion stores: its spans, categories and event arguments."""
+    return Draft(
+        entities=suggestion.entities,
+        events=suggestion.events,
+        categories=suggestion.categories,
+        arguments=suggestion.arguments,
+    ).without_dangling()
 
 
 def _can_fork_workers(engine: Engine) -> bool:
