@@ -319,7 +319,8 @@ def suggest(
     labels: LabelsOption = None,
     db: DbOption = None,
 ) -> None:
-    """Add suggested spans, events and accept to every record of a JSONL file; no database."""
+    """Add suggested spans, events (each with its args) and accept to every record of a JSONL
+    file; no database."""
     from annotator.nlp.suggest_file import SuggestFileError, check_input, suggest_file
 
     del db  # accepted for symmetry with the other commands; this one touches no database
@@ -466,13 +467,17 @@ def events(
 @app.command()
 def evaluate(
     data: Annotated[
-        Path, typer.Option("--data", help="Gold JSONL (spans, events) to score against.")
+        Path,
+        typer.Option(
+            "--data", help="Gold JSONL (spans, events with args, meta.coded) to score against."
+        ),
     ],
     model: ModelOption = None,
     labels: LabelsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """Print the suggester's labelled entity and event-trigger precision, recall and F1."""
+    """Print the suggester's labelled entity and event-trigger precision, recall and F1, and its
+    event arguments' per role and on coder notes (actors named, location, fatalities found)."""
     from annotator.nlp.evaluate import evaluate, format_report, read_gold
 
     settings = settings_for(None, labels, model)
