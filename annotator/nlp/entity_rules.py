@@ -120,7 +120,7 @@ class ConflictEntities:
     def _split_lists(self, doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
         """'Pauk Township, Magway Region', 'Port-au-Prince's Delmas': two places, not one."""
         result: list[list[Any]] = []
-        for start, end, label in _split_at_brackets(doc, ents):
+        for start, end, label in _split_at_brackets(doc, _split_quantities(doc, ents)):
             if label == "DATE":
                 result.extend(self._split_date(doc, start, end))
                 continue
@@ -1281,6 +1281,19 @@ def _join_contiguous(ents: list[list[Any]], *, label: str) -> list[list[Any]]:
         else:
             joined.append(ent)
     return joined
+
+
+def _split_quantities(doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:
+    """'2 KDA' that NER took for a quantity: a count and the acronym of who was counted."""
+    result: list[list[Any]] = []
+    for start, end, label in ents:
+        rest = doc[start + 1 : end]
+        if label == "QUANTITY" and doc[start].like_num and len(rest) == 1:
+            if _looks_like_acronym(rest.text) and rest[0].pos_ == "PROPN":
+                result.extend([[start, start + 1, "CARDINAL"], [start + 1, end, "ORG"]])
+                continue
+        result.append([start, end, label])
+    return result
 
 
 def _split_at_brackets(doc: Doc, ents: list[list[Any]]) -> list[list[Any]]:

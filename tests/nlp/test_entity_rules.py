@@ -216,3 +216,38 @@ def test_ranges_and_qualified_counts_are_one_count(
 def test_unidentified_gunmen_are_one_armed_group(suggester: Suggester) -> None:
     text = "On 6 May 2023, unidentified gunmen shot dead a ward administrator in Hlaing Tharyar."
     assert ("unidentified gunmen", "ARMED_GROUP") in entities(suggester, text)
+
+
+@pytest.mark.slow
+def test_an_organisation_that_attacks_is_an_armed_group(suggester: Suggester) -> None:
+    # No pattern knows 'KDA': the verb says what it is, and the note's other mention follows.
+    text = "On 4 May 2024, the KDA ambushed a police patrol near Kani; 2 KDA members were killed."
+    found = suggester.suggest_one(text).entities
+    assert [span.label for span in found if span.text_in(text) == "KDA"] == ["ARMED_GROUP"] * 2
+    assert ("2", "CARDINAL") in entities(suggester, text)
+
+
+# --- dates --------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        (
+            "On the night of 9 March 2024, an airstrike hit Ywar Thit village.",
+            "the night of 9 March 2024",
+        ),
+        ("On 3-4 May 2023, junta troops raided Kyauk village.", "3-4 May 2023"),
+        (
+            "On 15 January 2024, ARSA members abducted 2 men, who were found dead the next day.",
+            "the next day",
+        ),
+    ],
+)
+def test_the_part_of_the_day_and_the_days_belong_to_the_date(
+    suggester: Suggester, text: str, date: str
+) -> None:
+    found = entities(suggester, text)
+    assert (date, "DATE") in found
+    assert not any(words in date and words != date for words, _ in found)
