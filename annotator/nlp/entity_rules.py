@@ -1,5 +1,8 @@
 """The ``conflict_entities`` component: the statistical pipeline's names mapped onto the scheme,
 with the armed groups, places, dates and counts the guideline asks for (labels/conflict.yml).
+
+Places the gazetteer knows (annotator/nlp/gazetteer.py) are places whatever NER called them; the
+word lists, the admin words among them, are ``labels/patterns/lexicon.json``.
 """
 
 from __future__ import annotations
