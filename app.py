@@ -14,6 +14,7 @@ pages = {
     "adjudicate": st.Page("pages/adjudicate.py", title="Adjudicate", icon=":material/gavel:"),
     "agreement": st.Page("pages/agreement.py", title="Agreement", icon=":material/groups:"),
     "export": st.Page("pages/export.py", title="Export", icon=":material/download:"),
+    "events": st.Page("pages/events.py", title="Events", icon=":material/event_note:"),
     "reports": st.Page(
         "pages/reports.py", title="Import and reports", icon=":material/upload_file:"
     ),

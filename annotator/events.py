@@ -91,15 +91,19 @@ class EventRow:
     fatalities: int | None
     fatalities_lower_bound: bool
     evidence: str
+    # Each of ``sentence_ids``' text (``evidence`` joins them); not a column of its own.
+    sentences: tuple[str, ...] = field(default=(), metadata={"column": False})
 
     def to_dict(self) -> dict[str, Any]:
-        """The row as JSON values (``sentence_ids`` a list)."""
-        row = {item.name: getattr(self, item.name) for item in fields(self)}
+        """The row as JSON values (``sentence_ids`` a list), the table's columns only."""
+        row = {name: getattr(self, name) for name in COLUMNS}
         row["sentence_ids"] = list(self.sentence_ids)
         return row
 
 
-COLUMNS: tuple[str, ...] = tuple(item.name for item in fields(EventRow))
+COLUMNS: tuple[str, ...] = tuple(
+    item.name for item in fields(EventRow) if item.metadata.get("column", True)
+)
 
 
 @dataclass(frozen=True)
@@ -373,6 +377,7 @@ def _row(
         fatalities=fatalities,
         fatalities_lower_bound=lower_bound,
         evidence="\n".join(sentence.text for sentence in sentences.values()),
+        sentences=tuple(sentence.text for sentence in sentences.values()),
         **where,
     )
 

@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "adjudicate": frozenset({"adjudicator", "admin"}),
     "agreement": frozenset({"adjudicator", "admin"}),
     "export": frozenset({"adjudicator", "admin"}),
+    "events": frozenset({"adjudicator", "admin"}),
     "reports": frozenset({"admin"}),
     "models": frozenset({"admin"}),
     "users": frozenset({"admin"}),

@@ -12,8 +12,10 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -41,13 +43,19 @@ __all__ = [
     "COLUMNS",
     "FORMATS",
     "SOURCES",
+    "UNTYPED",
+    "EventFilter",
+    "EventOptions",
     "EventRow",
     "EventsFailed",
     "EventSource",
     "check_output",
     "check_source",
     "count_decided",
+    "event_options",
     "event_table",
+    "events_csv",
+    "filter_events",
     "format_for",
     "write_events",
 ]
@@ -173,6 +181,83 @@ def event_table(
         except SuggesterError as error:
             raise EventsFailed(str(error)) from error
     return [row for report in reports for row in event_rows(report, scheme=scheme, places=places)]
+
+
+# --- what the Events page shows ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events the page shows: of these types and reports (none: all), between two days;
+    an event without a date only with ``undated``."""
+
+    event_types: tuple[str, ...] = ()
+    report_ids: tuple[int, ...] = ()
+    first_day: date | None = None
+    last_day: date | None = None
+    undated: bool = True
+
+    def problem(self) -> str | None:
+        """Why this filter cannot be applied, or None."""
+        if self.first_day and self.last_day and self.first_day > self.last_day:
+            return (
+                f"The first day ({self.first_day.isoformat()}) is after the last "
+                f"({self.last_day.isoformat()})."
+            )
+        return None
+
+    def keeps(self, row: EventRow) -> bool:
+        """Whether the row passes the filter."""
+        if self.event_types and (row.event_type or UNTYPED) not in self.event_types:
+            return False
+        if self.report_ids and row.report_id not in self.report_ids:
+            return False
+        if row.event_date is None:
+            return self.undated
+        day = date.fromisoformat(row.event_date)
+        return not (
+            (self.first_day is not None and day < self.first_day)
+            or (self.last_day is not None and day > self.last_day)
+        )
+
+
+# The event type of the filter for events whose sentence has no category.
+UNTYPED = "(no type)"
+
+
+@dataclass(frozen=True)
+class EventOptions:
+    """What the filters offer: the event types and reports the table has, its first and last
+    day."""
+
+    event_types: tuple[str, ...]
+    reports: tuple[tuple[int, str], ...]
+    first_day: date | None
+    last_day: date | None
+
+
+def event_options(rows: Sequence[EventRow]) -> EventOptions:
+    """The filters' choices for a table."""
+    days = sorted(date.fromisoformat(row.event_date) for row in rows if row.event_date)
+    return EventOptions(
+        event_types=tuple(sorted({row.event_type or UNTYPED for row in rows})),
+        reports=tuple(sorted({(row.report_id, row.report) for row in rows})),
+        first_day=days[0] if days else None,
+        last_day=days[-1] if days else None,
+    )
+
+
+def filter_events(rows: Sequence[EventRow], chosen: EventFilter) -> list[EventRow]:
+    """The rows the filter keeps, in order."""
+    return [row for row in rows if chosen.keeps(row)]
+
+
+def events_csv(rows: Sequence[EventRow]) -> bytes:
+    """The table as ``annotator events --format csv`` writes it."""
+    with tempfile.TemporaryDirectory(prefix="annotator-events-") as folder:
+        path = Path(folder) / "events.csv"
+        write_events(rows, path, format="csv")
+        return path.read_bytes()
 
 
 # --- writing -----------------------------------------------------------------------------
