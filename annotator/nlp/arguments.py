@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,9 @@ _NOUNS = frozenset({"NOUN", "PROPN", "PRON", "NUM"})
 _VERBS = frozenset({"VERB", "AUX"})
 _SUBJECTS = frozenset({"nsubj", "csubj", "agent"})
 _PASSIVE = frozenset({"nsubjpass", "auxpass", "csubjpass"})
+_RELATIVES = frozenset({"WP", "WDT"})
+# A trigger completing a verb shares the verb's object: 'shot dead a social leader'.
+_COMPLEMENTS = frozenset({"oprd", "acomp", "xcomp", "ccomp"})
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ class ArgumentRules:
     participle_prepositions: Mapping[str, frozenset[str]]
     through_prepositions: frozenset[str]
     place_connectors: frozenset[str]
+    # The events whose actor, where their clause names none, is the sentence's first party.
+    sentence_actor_events: frozenset[str]
     responsibility_verbs: frozenset[str]
     responsibility_objects: frozenset[str]
     fatal_events: frozenset[str]
@@ -207,6 +212,7 @@ def _rules_from(data: dict[str, Any]) -> ArgumentRules:
         participle_prepositions=_by_key(data["participle_prepositions"]),
         through_prepositions=_words(data["through_prepositions"]),
         place_connectors=_words(data["place_connectors"]),
+        sentence_actor_events=frozenset(data["sentence_actor_events"]),
         responsibility_verbs=_words(responsibility["verbs"]),
         responsibility_objects=_words(responsibility["objects"]),
         fatal_events=frozenset(fatal["events"]),
@@ -313,7 +319,7 @@ class EventArguments:
         label = trigger.label_
         inside = {token.i for token in trigger}
         chosen: _Chosen = []
-        for link in self._links(trigger):
+        for link in self._links(trigger, text):
             for ent in self._named(link.token, text):
                 if any(token.i in inside for token in ent):
                     continue
@@ -340,7 +346,7 @@ class EventArguments:
                 return rule.role
         return None
 
-    def _links(self, trigger: SpacySpan) -> list[_Link]:
+    def _links(self, trigger: SpacySpan, text: _Text) -> list[_Link]:
         """The words linked to a trigger: its own dependents, those of the verb a noun trigger
         belongs to, who set off a noun trigger, the subject it shares with its head verb, the
         object it shares with the next verb, and the places written after any of them."""
@@ -365,10 +371,12 @@ class EventArguments:
         if phrase.pos_ in _NOUNS and phrase.head.i != phrase.i:
             head = phrase.head
             if phrase.dep_ in {"nsubj", "nsubjpass"}:
-                # 'an airstrike hit Ywar Thit village': what the strike hit, where and when.
+                # 'an airstrike hit Ywar Thit village': what the strike hit, where and when; a
+                # verb that is an event of its own ('an explosion injured 3 police officers')
+                # keeps whom it hit, and shares only where.
                 verb = head
                 links.extend(
-                    link
+                    replace(link, places_only=head.i in text.trigger_at)
                     for link in self._dependents(head)
                     if link.token.i != phrase.i and link.dependency not in _SUBJECTS
                 )
@@ -390,6 +398,12 @@ class EventArguments:
         links.extend(self._setters_off(root, phrase))
         if not any(link.dependency in _SUBJECTS for link in links):
             links.extend(self._shared_subject(verb if verb is not None else root))
+        if root.dep_ in _COMPLEMENTS and root.pos_ == "ADJ" and root.head.i != root.i:
+            links.extend(
+                _Link(child.dep_, None, child)
+                for child in root.head.children
+                if child.dep_ in {"dobj", "obj"}
+            )
         if root.pos_ in _VERBS and not any(link.dependency in {"dobj", "obj"} for link in own):
             # 'shot and killed a lawyer': the object sits on the next verb.
             following = [c for c in root.children if c.dep_ == "conj" and c.pos_ in _VERBS]
@@ -410,6 +424,9 @@ class EventArguments:
                 for obj in child.children:
                     if obj.dep_ in {"pobj", "pcomp"}:
                         yield _Link(dependency, preposition, obj)
+            elif child.tag_ in _RELATIVES and token.dep_ == "relcl" and token.head.i != token.i:
+                # 'CSP-PSD rebels, who withdrew': the relative pronoun stands for its noun.
+                yield _Link(child.dep_, None, token.head)
             else:
                 yield _Link(child.dep_, None, child)
 
@@ -681,7 +698,10 @@ class EventArguments:
             )
         if self.actor_role is not None and self.actor_role not in roles:
             accepted = self.accepts[self.actor_role]
-            chosen.extend((self.actor_role, ent) for ent in claimed if ent.label_ in accepted)
+            actors = [ent for ent in claimed if ent.label_ in accepted]
+            if not actors and trigger.label_ in self.rules.sentence_actor_events:
+                actors = self._sentence_actor(trigger, text, accepted=accepted)
+            chosen.extend((self.actor_role, ent) for ent in actors)
         kept: _Chosen = []
         played: set[tuple[int, int]] = set()
         once = {rule.role for rule in self.roles if rule.once}
@@ -694,6 +714,32 @@ class EventArguments:
             given.add(role)
             kept.append((role, ent))
         return kept
+
+    def _sentence_actor(
+        self, trigger: SpacySpan, text: _Text, *, accepted: frozenset[str]
+    ) -> list[SpacySpan]:
+        """The party a note names first in the trigger's sentence, before it and outside any
+        phrase but an 'of' or 'from' one, where the parser found no verb to root the sentence
+        on ('gunmen on a motorbike shot dead a journalist' read as nouns); none for a passive
+        trigger."""
+        root = trigger.root
+        if trigger.sent.root.pos_ in _VERBS or any(c.dep_ in _PASSIVE for c in root.children):
+            return []  # a parse with a verb at its root said who acted, or that no one did
+        for ent in text.entities:
+            if ent.start < trigger.sent.start or ent.end > trigger.start:
+                continue
+            if ent.label_ not in accepted or self._in_phrase(ent.root, stop=trigger.sent.start):
+                continue
+            return [ent]
+        return []
+
+    def _in_phrase(self, token: Token, *, stop: int) -> bool:
+        """Whether a word sits in a prepositional phrase other than 'of' or 'from'."""
+        while token.head.i != token.i and token.i >= stop:
+            if token.dep_ == "pobj" and token.head.lower_ not in self.rules.through_prepositions:
+                return True
+            token = token.head
+        return False
 
     def _note_fallback(
         self,
