@@ -132,8 +132,8 @@ class Comparison:
 
     def majority_draft(self) -> Draft:
         """The spans, arguments and categories more than half of the versions hold: a starting
-        point for deciding span by span (a majority of entity spans never overlap one another;
-        a majority argument whose trigger or entity has no majority is left out)."""
+        point for deciding span by span (a majority of entity spans never overlap one another,
+        and a majority's arguments point at the majority's spans)."""
         half = len(self.versions) / 2
         return Draft(
             entities=tuple(

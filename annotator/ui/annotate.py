@@ -271,9 +271,8 @@ def apply_editor_edit() -> None:
         st.session_state[ERROR] = state["editor_message"]
         return
     state.update(rows, editor_message=None)
-    label = edit.label or None
-    if label:
-        set_active_label(label)
+    if isinstance(edit, span_editor.Edit) and edit.label:
+        set_active_label(edit.label)
     st.session_state[NOTICE] = notice
 
 
@@ -568,7 +567,7 @@ def nothing_left(*, total: int) -> None:
 
 def guideline_panel(scheme: LabelScheme) -> None:
     """The guideline of the active label (the last one used, or the one picked here)."""
-    names = [label.name for label in scheme.all_labels()]
+    names = [label.name for label in scheme.all_labels() if label.layer != "roles"]
     active = st.session_state.get("annotate_active_label")
     if active not in names:
         active = names[0]
@@ -579,10 +578,16 @@ def guideline_panel(scheme: LabelScheme) -> None:
         f"**{render.markdown_literal(label.name)}** · key `{label.shortcut}` · {label.layer}"
     )
     st.caption(render.markdown_literal(label.description))
-    if label.layer == "roles":
-        once = "more than once per event" if label.repeat else "once per event"
-        st.caption(render.markdown_literal(f"Takes {', '.join(label.accepts)}; {once}."))
     st.markdown(render.markdown_literal(label.guideline))
+    if scheme.roles:
+        with st.expander("Roles of an event's arguments"):
+            for role in scheme.roles:
+                once = "more than once per event" if role.repeat else "once per event"
+                st.markdown(
+                    f"**{render.markdown_literal(role.name)}** · key `{role.shortcut}` · "
+                    + render.markdown_literal(f"takes {', '.join(role.accepts)}, {once}")
+                )
+                st.caption(render.markdown_literal(role.guideline))
 
 
 def flash_messages() -> None:

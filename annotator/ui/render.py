@@ -139,10 +139,10 @@ def argument_html(
     """One event argument: its role's tag and the words of the entity playing it; outlined and
     marked when not every reviewer gave it."""
     mark = f'<span class="adj-mark">{DIFF_MARK}</span>' if differs else ""
-    title = "not every reviewer gave this" if differs else "every reviewer gave this"
+    title = ' title="not every reviewer gave this"' if differs else ""
     return (
         f'<span class="adj-arg{" adj-diff" if differs else ""}" '
-        f'style="{_role_style(argument.role, scheme)}" title="{title}">'
+        f'style="{_role_style(argument.role, scheme)}"{title}>'
         f'<span class="adj-role">{mark}{escape(argument.role)}</span>'
         f'<span class="adj-quote">{escape(argument.entity.text_in(text))}</span></span>'
     )

@@ -10,9 +10,11 @@ from markdown_it import MarkdownIt
 
 from annotator.comparison import Version, compare
 from annotator.models import Gold
-from annotator.spans import Draft, Span
+from annotator.spans import Argument, Draft, Span
 from annotator.ui.render import (
     DIFF_MARK,
+    argument_vote_html,
+    arguments_html,
     categories_html,
     category_vote_html,
     context_html,
@@ -168,6 +170,48 @@ def test_the_note_escapes_the_words_of_a_span(scheme):
     card = version_html(ana, compare([ana, version(2, "ben")]), HOSTILE, scheme)
     assert "<script>" not in card
     assert "PERSON “&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;”" in card
+
+
+# --- event arguments ------------------------------------------------------------------------------
+
+
+def test_each_trigger_lists_its_arguments_by_role_with_the_words_escaped(scheme):
+    draft = Draft(
+        entities=(ARMY, SCRIPT),
+        events=(DONE,),
+        arguments=(Argument(DONE, "TARGET", SCRIPT), Argument(DONE, "ACTOR", ARMY)),
+    )
+    html = arguments_html(draft, HOSTILE, scheme)
+    assert "<script>" not in html
+    # In the scheme's order of roles (ACTOR before TARGET), whatever the order stored.
+    assert tag_free(html) == 'doneACTORArmy · TARGET<script>alert("x")</script>'
+    actor = scheme.get("ACTOR").colour
+    assert f'style="--r:{actor};--ri:#ffffff"' in html
+
+
+def test_a_trigger_without_arguments_says_so_and_a_draft_without_triggers_draws_nothing(scheme):
+    assert "no arguments" in arguments_html(Draft(events=(DONE,)), HOSTILE, scheme)
+    assert arguments_html(Draft(entities=(ARMY,)), HOSTILE, scheme) == ""
+
+
+def test_a_version_card_marks_the_arguments_not_every_reviewer_gave(scheme):
+    shared, own = Argument(DONE, "ACTOR", ARMY), Argument(DONE, "TARGET", SCRIPT)
+    spans = {"entities": (ARMY, SCRIPT), "events": (DONE,)}
+    ana = Version(1, 1, "ana", "accept", Draft(**spans, arguments=(shared, own)))
+    ben = Version(2, 2, "ben", "accept", Draft(**spans, arguments=(shared,)))
+    comparison = compare([ana, ben])
+    assert not comparison.agreed
+    card = version_html(ana, comparison, HOSTILE, scheme)
+    assert card.count("adj-arg adj-diff") == 1
+    assert f'<span class="adj-mark">{DIFF_MARK}</span>TARGET' in card
+    assert (
+        "Not shared by every reviewer: TARGET "
+        "“&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;” of “done”." in card
+    )
+    other = version_html(ben, comparison, HOSTILE, scheme)
+    assert "adj-arg adj-diff" not in other and "Missing 1 that others gave." in other
+    row = argument_vote_html(own, HOSTILE, scheme, who="<b>ana</b>", differs=True)
+    assert "<b>ana" not in row and "&lt;b&gt;ana&lt;/b&gt;" in row and "adj-diff" in row
 
 
 def gold(**values):

@@ -11,6 +11,11 @@
 // (Streamlit would drop all but the last of two quick ones), and once a decision is sent
 // nothing more is, until the next sentence is drawn. Given decisions (the annotate page), the
 // editor owns the page's keyboard: its keys work wherever the focus is, unless someone types.
+//
+// Event arguments: with a trigger selected, a role key (or chip) starts picking the entity that
+// plays that role; ←/→ move between the entities the role accepts, Enter or a click adds it,
+// Delete takes the entity's argument away, Esc stops. The trigger's arguments are ringed in
+// their role's colour on the entities, and every trigger's are listed under the sentence.
 
 const EDITORS = new WeakMap();
 // The editors that own the page's keys (one at most is on the page).
@@ -21,6 +26,14 @@ const REQUEST_TIMEOUT_MS = 8000;
 const HINT_IDLE =
   "Drag across words (or ← → and Shift+← →), then press a label key or click a label. " +
   "Tab / ↑ ↓ select spans.";
+
+function spanKey(span) {
+  return `${span.start}:${span.end}:${span.label}`;
+}
+
+function sameArgument(a, b) {
+  return spanKey(a.event) === spanKey(b.event) && a.role === b.role && spanKey(a) === spanKey(b);
+}
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -69,6 +82,8 @@ class Editor {
     this.host = host;
     this.data = null;
     this.sel = null; // {kind: "tokens", a, b} | {kind: "span", layer, start, end, label}
+    this.pick = null; // picking an argument: {event: {start, end, label}, role, at: entity key}
+    this.flash = null; // a one-off hint for the status line (a role key with no trigger)
     this.expect = null; // the span to select once Python sends the draft back
     this.drag = null;
     this.counter = 0;
@@ -95,7 +110,10 @@ class Editor {
     this.bar.append(this.status, this.actions);
     // Decisions and labels above the sentence: they keep their place whatever its length.
     this.decisions = el("div", "ca-decisions");
-    this.root.append(this.decisions, this.palette, this.text, this.bar);
+    // Every trigger's arguments, as a list under the sentence.
+    this.args = el("div", "ca-args");
+    this.args.dataset.testid = "arguments";
+    this.root.append(this.decisions, this.palette, this.text, this.args, this.bar);
     host.appendChild(this.root);
 
     this.root.addEventListener("keydown", (e) => this.onKey(e));
@@ -121,6 +139,10 @@ class Editor {
     this.categories = (data.categories && data.categories.labels) || [];
     this.chosen = new Set((data.categories && data.categories.chosen) || []);
     this.byCategoryKey = new Map(this.categories.map((c) => [String(c.key).toLowerCase(), c]));
+    this.roles = data.roles || [];
+    this.byRoleKey = new Map(this.roles.map((role) => [String(role.key).toLowerCase(), role]));
+    this.byRole = new Map(this.roles.map((role) => [role.name, role]));
+    this.arguments = data.arguments || [];
     this.decisionList = data.decisions || [];
     this.byDecisionKey = new Map(
       this.decisionList.filter((d) => d.key).map((d) => [String(d.key).toLowerCase(), d]),
@@ -140,12 +162,17 @@ class Editor {
     if (fresh) {
       this.sel = null;
       this.expect = null;
+      this.pick = null;
+      this.flash = null;
     } else if (this.expect) {
       const found = this.spans.find((span) => sameSpan(span, this.expect));
       if (found) this.sel = this.spanSel(found);
       this.expect = null;
     }
     if (this.sel && this.sel.kind === "span" && !this.findSpan(this.sel)) this.sel = null;
+    if (this.pick && !sameSpan({ ...this.pick.event, layer: "events" }, this.findSpan(this.sel))) {
+      this.pick = null;
+    }
     if (answered || fresh) this.busy = null;
     if (fresh) this.queue = [];
     this.render();
@@ -196,12 +223,50 @@ class Editor {
     return label ? label.colour : "#888888";
   }
 
+  roleStyle(node, name) {
+    const role = this.byRole.get(name);
+    node.style.setProperty("--r", role ? role.colour : "#4b5563");
+    node.style.setProperty("--ri", role ? role.ink : "#ffffff");
+  }
+
+  // The selected span when it is an event trigger (whose arguments are drawn and edited).
+  trigger() {
+    const span = this.findSpan(this.sel);
+    return span && span.layer === "events" ? span : undefined;
+  }
+
+  argumentsOf(event) {
+    const key = spanKey(event);
+    const order = (name) => {
+      const at = this.roles.findIndex((role) => role.name === name);
+      return at < 0 ? this.roles.length : at;
+    };
+    return this.arguments
+      .filter((argument) => spanKey(argument.event) === key)
+      .sort((x, y) => order(x.role) - order(y.role) || x.start - y.start);
+  }
+
+  entityOf(row) {
+    return this.spans.find((s) => s.layer === "entities" && spanKey(s) === spanKey(row));
+  }
+
+  // The entities the role being picked accepts, in reading order.
+  candidates() {
+    if (!this.pick) return [];
+    const role = this.byRole.get(this.pick.role);
+    const accepts = role && role.accepts && role.accepts.length ? new Set(role.accepts) : null;
+    return this.spans.filter(
+      (s) => s.layer === "entities" && s.a >= 0 && (!accepts || accepts.has(s.label)),
+    );
+  }
+
   // --- drawing --------------------------------------------------------------------------
 
   render() {
     this.renderDecisions();
     this.renderPalette();
     this.renderText();
+    this.renderArguments();
     this.renderBar();
   }
 
@@ -231,7 +296,32 @@ class Editor {
       }
       this.palette.append(group);
     }
+    if (this.roles.length) this.palette.append(this.roleGroup());
     if (this.categories.length) this.palette.append(this.categoryGroup());
+  }
+
+  roleGroup() {
+    const group = el("div", "ca-group ca-group-roles");
+    group.append(el("span", "ca-group-title", "Roles"));
+    const trigger = this.trigger();
+    for (const role of this.roles) {
+      const chip = el("button", "ca-chip ca-chip-roles");
+      chip.type = "button";
+      chip.tabIndex = -1;
+      chip.dataset.role = role.name;
+      this.roleStyle(chip, role.name);
+      chip.title = `${role.description} (key ${role.key}; takes ${role.accepts.join(", ")})`;
+      chip.disabled = !trigger;
+      if (this.pick && this.pick.role === role.name) chip.classList.add("ca-current");
+      chip.append(el("kbd", "ca-key", role.key), el("span", "ca-name", role.name));
+      chip.addEventListener("pointerdown", (e) => e.preventDefault());
+      chip.addEventListener("click", () => {
+        this.startPick(role);
+        this.root.focus({ preventScroll: true });
+      });
+      group.append(chip);
+    }
+    return group;
   }
 
   categoryGroup() {
@@ -289,6 +379,14 @@ class Editor {
       : null;
     const entityAt = (i) => entities.find((s) => s.a <= i && i <= s.b);
     const eventsAt = (i) => events.filter((s) => s.a <= i && i <= s.b);
+    // The selected trigger's arguments, by entity: each entity plays one role per event.
+    const trigger = selected && selected.layer === "events" ? selected : null;
+    const roleOf = new Map(
+      trigger ? this.argumentsOf(trigger).map((argument) => [spanKey(argument), argument]) : [],
+    );
+    const candidates = new Set(this.candidates().map(spanKey));
+    const at = this.pick ? this.pick.at : null;
+    this.root.classList.toggle("ca-picking", Boolean(this.pick));
 
     const frag = document.createDocumentFragment();
     let container = frag;
@@ -318,6 +416,23 @@ class Editor {
         mark.dataset.span = `${entity.layer}:${entity.index}`;
         if (entity.suggested) mark.classList.add("ca-suggested");
         if (entity === selected) mark.classList.add("ca-selected");
+        const argument = roleOf.get(spanKey(entity));
+        if (argument) {
+          // The role's tag is drawn by CSS from data-role: the sentence's text stays its own.
+          mark.classList.add("ca-arg");
+          if (argument.suggested) mark.classList.add("ca-arg-suggested");
+          mark.dataset.role = argument.role + (argument.suggested ? "?" : "");
+          this.roleStyle(mark, argument.role);
+          mark.title = `${argument.role} of “${text.slice(trigger.start, trigger.end)}”` +
+            (argument.suggested ? " (suggested, not confirmed)" : "");
+        }
+        if (this.pick) {
+          if (candidates.has(spanKey(entity))) mark.classList.add("ca-cand");
+          if (at === spanKey(entity)) {
+            mark.classList.add("ca-cand-at");
+            mark.style.setProperty("--p", (this.byRole.get(this.pick.role) || {}).colour || "#1d4ed8");
+          }
+        }
         frag.append(mark);
         container = mark;
       }
@@ -367,6 +482,74 @@ class Editor {
     return badge;
   }
 
+  renderArguments() {
+    const text = this.data.text || "";
+    this.args.replaceChildren();
+    const events = this.spans.filter((s) => s.layer === "events" && s.a >= 0);
+    this.args.hidden = !this.roles.length || !events.length;
+    if (this.args.hidden) return;
+    const selected = this.trigger();
+    for (const event of events) {
+      const row = el("div", "ca-arg-row");
+      row.dataset.event = spanKey(event);
+      if (event === selected) row.classList.add("ca-arg-row-selected");
+      const head = el("span", "ca-arg-trigger");
+      head.style.setProperty("--c", this.colour(event.label));
+      const name = el("span", "ca-arg-label", event.label + (event.suggested ? "?" : ""));
+      name.dir = "ltr";
+      head.append(name, this.words(text.slice(event.start, event.end)));
+      row.append(head);
+      const found = this.argumentsOf(event);
+      if (!found.length) {
+        row.append(el("span", "ca-hint", event === selected
+          ? "no arguments: press a role key, then pick an entity"
+          : "no arguments"));
+      }
+      found.forEach((argument, number) => {
+        if (number) row.append(el("span", "ca-arg-sep", "·"));
+        row.append(this.argumentItem(argument, text));
+      });
+      row.addEventListener("pointerdown", (e) => e.preventDefault());
+      row.addEventListener("click", () => {
+        this.pick = null;
+        this.sel = this.spanSel(event);
+        this.render();
+        this.root.focus({ preventScroll: true });
+      });
+      this.args.append(row);
+    }
+  }
+
+  argumentItem(argument, text) {
+    const item = el("span", "ca-arg-item");
+    if (argument.suggested) item.classList.add("ca-suggested");
+    this.roleStyle(item, argument.role);
+    item.dataset.argument = `${argument.role}:${spanKey(argument)}`;
+    const tag = el("span", "ca-role-tag", argument.role + (argument.suggested ? "?" : ""));
+    tag.dir = "ltr";
+    item.append(tag, this.words(text.slice(argument.start, argument.end)));
+    item.title = `${argument.role}: ${text.slice(argument.start, argument.end)}` +
+      (argument.suggested ? " (suggested, not confirmed)" : "");
+    const button = (cls, label, title, action) => {
+      const node = el("button", cls, label);
+      node.type = "button";
+      node.tabIndex = -1;
+      node.title = title;
+      node.setAttribute("aria-label", title);
+      node.addEventListener("pointerdown", (e) => e.preventDefault());
+      node.addEventListener("click", (e) => {
+        e.stopPropagation();
+        this.emitArgument(action, argument);
+        this.root.focus({ preventScroll: true });
+      });
+      return node;
+    };
+    const words = `${argument.role} “${text.slice(argument.start, argument.end)}”`;
+    if (argument.suggested) item.append(button("ca-arg-confirm", "✓", `Confirm ${words}`, "add_argument"));
+    item.append(button("ca-arg-remove", "×", `Remove ${words}`, "remove_argument"));
+    return item;
+  }
+
   renderBar() {
     const text = this.data.text || "";
     this.status.replaceChildren();
@@ -376,13 +559,28 @@ class Editor {
       this.status.append(el("span", "ca-error", this.data.message));
       return;
     }
+    if (this.flash) {
+      this.status.append(el("span", "ca-flash", this.flash));
+      this.flash = null;
+      return;
+    }
     const span = this.findSpan(this.sel);
+    if (this.pick && span) {
+      this.pickBar(span, text);
+      return;
+    }
     if (span) {
       const kind = span.layer === "entities" ? "entity" : "event";
       this.status.append(
         el("span", "ca-pill", span.label),
         this.quote(text.slice(span.start, span.end)),
-        el("span", "ca-hint", `${kind}${span.suggested ? ", suggested" : ""}: a label key relabels, Delete removes, Esc deselects`),
+        // What the last edit did (an argument added to this trigger), else what the keys do.
+        this.notice ? el("span", "ca-notice", this.notice) : el("span", "ca-hint",
+          `${kind}${span.suggested ? ", suggested" : ""}: a label key relabels, ` +
+          (span.layer === "events" && this.roles.length
+            ? `a role key (${this.roles.map((r) => `${r.key} ${r.name}`).join(", ")}) adds an argument, `
+            : "") +
+          "Delete removes, Esc deselects"),
       );
       const remove = el("button", "ca-remove", "Delete span");
       remove.type = "button";
@@ -405,6 +603,32 @@ class Editor {
     } else {
       this.status.append(el("span", "ca-hint", HINT_IDLE));
     }
+  }
+
+  pickBar(trigger, text) {
+    const role = this.byRole.get(this.pick.role);
+    const pill = el("span", "ca-pill ca-pill-role", `${this.pick.role} of`);
+    this.roleStyle(pill, this.pick.role);
+    this.status.append(pill, this.quote(text.slice(trigger.start, trigger.end)));
+    const candidates = this.candidates();
+    if (!candidates.length) {
+      const wanted = role && role.accepts.length ? role.accepts.join(", ") : "entity";
+      this.status.append(el("span", "ca-flash",
+        `no ${wanted} span here to be ${this.pick.role}: mark one first · Esc cancels`));
+      return;
+    }
+    const current = candidates.find((s) => spanKey(s) === this.pick.at);
+    if (current) {
+      this.status.append(el("span", "ca-hint", "→"), this.quote(text.slice(current.start, current.end)));
+    }
+    this.status.append(el("span", "ca-hint",
+      "← → choose · Enter or click adds · Delete removes · Esc cancels"));
+  }
+
+  words(words) {
+    const node = el("span", "ca-arg-words", words);
+    node.dir = "auto";
+    return node;
   }
 
   quote(words) {
@@ -467,6 +691,65 @@ class Editor {
     }
   }
 
+  emitArgument(action, argument) {
+    const { event, role, start, end, label } = argument;
+    this.emit({ action, event: { start: event.start, end: event.end, label: event.label }, role, start, end, label });
+  }
+
+  startPick(role) {
+    const trigger = this.trigger();
+    if (!trigger) {
+      this.pick = null;
+      this.flash = `Select an event trigger first (Tab to it or click its word), then press ${role.key} for ${role.name}.`;
+      this.render();
+      return;
+    }
+    const event = { start: trigger.start, end: trigger.end, label: trigger.label };
+    this.pick = { event, role: role.name, at: null };
+    const candidates = this.candidates();
+    const playing = this.argumentsOf(trigger).find((argument) => argument.role === role.name);
+    const kept = this.pick && candidates.find((s) => spanKey(s) === (playing ? spanKey(playing) : null));
+    // Start on the entity already in that role, else on the one nearest the trigger.
+    const distance = (s) => Math.min(Math.abs(s.a - trigger.b), Math.abs(s.b - trigger.a));
+    const nearest = [...candidates].sort((x, y) => distance(x) - distance(y) || x.a - y.a)[0];
+    const start = kept || nearest;
+    this.pick.at = start ? spanKey(start) : null;
+    this.render();
+  }
+
+  movePick(dir, toEnd) {
+    const candidates = this.candidates();
+    if (!candidates.length) return;
+    let i = candidates.findIndex((s) => spanKey(s) === this.pick.at);
+    if (toEnd) i = dir > 0 ? candidates.length - 1 : 0;
+    else i = i < 0 ? 0 : (i + dir + candidates.length) % candidates.length;
+    this.pick.at = spanKey(candidates[i]);
+    this.render();
+  }
+
+  commitPick(entity) {
+    if (!this.pick || !entity) return;
+    const { event, role } = this.pick;
+    this.pick = null;
+    this.emitArgument("add_argument", { event, role, start: entity.start, end: entity.end, label: entity.label });
+    this.render();
+  }
+
+  removePicked() {
+    const entity = this.spans.find((s) => s.layer === "entities" && spanKey(s) === this.pick.at);
+    const trigger = this.trigger();
+    const argument = entity && trigger &&
+      this.argumentsOf(trigger).find((a) => spanKey(a) === spanKey(entity));
+    if (!argument) {
+      this.flash = "That entity is no argument of this trigger: nothing to remove.";
+      this.render();
+      return;
+    }
+    this.pick = null;
+    this.emitArgument("remove_argument", argument);
+    this.render();
+  }
+
   removeSelected() {
     const span = this.findSpan(this.sel);
     if (!span) return false;
@@ -479,19 +762,29 @@ class Editor {
 
   ownsKey(key) {
     return Boolean(key) &&
-      (this.byKey.has(key) || this.byCategoryKey.has(key) || this.byDecisionKey.has(key));
+      (this.byKey.has(key) || this.byCategoryKey.has(key) || this.byDecisionKey.has(key) ||
+        this.byRoleKey.has(key));
   }
 
   onKey(e) {
     if (e.ctrlKey || e.metaKey || e.altKey || !this.data) return;
+    if (!["Shift", "Control", "Alt", "Meta"].includes(e.key)) this.notice = null;
     const stop = () => {
       e.preventDefault();
       e.stopPropagation(); // a label key must not also reach the page's shortcuts
     };
     const key = keyOf(e);
+    const role = this.byRoleKey.get(key);
+    if (role) {
+      stop();
+      this.startPick(role);
+      return;
+    }
+    if (this.pick && this.onPickKey(e, stop)) return;
     const label = this.byKey.get(key);
     if (label) {
       stop();
+      this.pick = null;
       this.applyLabel(label);
       return;
     }
@@ -546,6 +839,51 @@ class Editor {
         e.preventDefault(); // no page scroll; the Skip shortcut still hears it
         break;
       default:
+    }
+  }
+
+  // The keys of picking an argument's entity; true when the key was one of them.
+  onPickKey(e, stop) {
+    switch (e.key) {
+      case "ArrowRight":
+      case "ArrowLeft": {
+        stop();
+        const onwards = (e.key === "ArrowRight") !== this.rightToLeft();
+        this.movePick(onwards ? 1 : -1, false);
+        return true;
+      }
+      case "ArrowDown":
+      case "ArrowUp":
+        stop();
+        this.movePick(e.key === "ArrowDown" ? 1 : -1, false);
+        return true;
+      case "Tab":
+        stop();
+        this.movePick(e.shiftKey ? -1 : 1, false);
+        return true;
+      case "Home":
+      case "End":
+        stop();
+        this.movePick(e.key === "End" ? 1 : -1, true);
+        return true;
+      case "Enter":
+        stop();
+        if (!e.repeat) {
+          this.commitPick(this.candidates().find((s) => spanKey(s) === this.pick.at));
+        }
+        return true;
+      case "Delete":
+      case "Backspace":
+        stop();
+        this.removePicked();
+        return true;
+      case "Escape":
+        stop();
+        this.pick = null;
+        this.render();
+        return true;
+      default:
+        return false;
     }
   }
 
@@ -608,10 +946,24 @@ class Editor {
 
   onPointerDown(e) {
     if (e.button !== 0 || !this.data) return;
+    this.notice = null;
     const target = e.target instanceof Element ? e.target : null;
     if (!target) return;
     e.preventDefault(); // no native text selection; focus goes to the editor instead
     this.root.focus({ preventScroll: true });
+    if (this.pick) {
+      // Picking an argument: a click on an entity (its words or its badge) gives it the role.
+      const badge = this.spanFromNode(target);
+      const word = target.closest("[data-t]");
+      const i = word ? Number(word.dataset.t) : -1;
+      const entity = badge && badge.layer === "entities" ? badge
+        : this.spans.find((s) => s.layer === "entities" && s.a <= i && i <= s.b);
+      if (entity) {
+        this.commitPick(entity);
+        return;
+      }
+      this.pick = null;
+    }
     const span = this.spanFromNode(target);
     if (span) {
       this.sel = this.spanSel(span);

@@ -67,11 +67,6 @@ class ArgumentEdit:
     role: str
     entity: Span
 
-    @property
-    def label(self) -> str:
-        """The scheme label the edit is about (its role), as a span edit's label is."""
-        return self.role
-
 
 @dataclass(frozen=True)
 class Command:
