@@ -81,6 +81,8 @@ class RoleRules:
     # By event label, verbs whose subject plays this role in the sentence's event: the side
     # that withdrew from what was seized.
     subjects_of: Mapping[str, frozenset[str]]
+    # Prepositions that say where the event was only on its own verb, not after another word.
+    not_after_words: frozenset[str]
 
     def links(self, dependency: str, preposition: str | None, event_label: str) -> bool:
         """True when a word linked to a trigger this way may play this role."""
@@ -194,6 +196,7 @@ def _rules_from(data: dict[str, Any]) -> ArgumentRules:
                 once=bool(entry.get("once", False)),
                 chain=bool(entry.get("chain", False)),
                 subjects_of=_by_key(entry.get("subjects_of", {})),
+                not_after_words=_words(entry.get("not_after_words", ())),
             )
         )
     numbers = NumberWords(
@@ -468,16 +471,21 @@ class EventArguments:
         Kucheri village', 'on the fringes of Sambisa forest near Bita'."""
         if self.place_role is None:
             return []
-        prepositions = self.place_role.prepositions
+        # 'labourers from Sindh': after a word, 'from' says where someone came from.
+        prepositions = self.place_role.prepositions - self.place_role.not_after_words
         passing = prepositions | self.rules.through_prepositions
         found: list[_Link] = []
         frontier = [link.token for link in links]
         seen = {token.i for token in frontier}
+        # What the victims were doing says where ('passengers travelling on the road'); what
+        # the actors were ('troops based at Nat Yay Kan camp') does not.
+        doing = {link.token.i for link in links if link.dependency not in _SUBJECTS}
         for _ in range(3):
             following: list[Token] = []
             for token in frontier:
                 items = [token, *token.conjuncts]
-                items.extend(c for item in list(items) for c in item.children if c.dep_ == "acl")
+                if token.i in doing:
+                    items.extend(c for i in list(items) for c in i.children if c.dep_ == "acl")
                 for item in items:
                     for child in item.children:
                         if child.dep_ != "prep" or child.lower_ not in passing:
