@@ -175,8 +175,22 @@ def event_rows(
     context = report_context(report, places=places)
     events: list[_Event] = []
     for sentence in report.sentences:
-        for mention in _mentions(sentence, scheme=scheme):
-            _add(events, mention, context=context, places=places)
+        mentions = _mentions(sentence, scheme=scheme)
+        joined: dict[str | None, _Event] = {}
+        for mention in mentions:
+            if mention.label not in FATALITY_EVENTS:
+                joined.setdefault(
+                    mention.event_type, _add(events, mention, context=context, places=places)
+                )
+        for mention in mentions:
+            if mention.label not in FATALITY_EVENTS:
+                continue
+            # The dead of a sentence's attack are that attack's, wherever the words place them
+            # ("shelled the camp ... killing 2 in the village").
+            if (event := joined.get(mention.event_type)) is not None:
+                event.mentions.append(mention)
+            else:
+                _add(events, mention, context=context, places=places)
     return [_row(event, report=report, context=context, places=places) for event in events]
 
 
@@ -252,9 +266,13 @@ def _place_rank(span: Span, *, text: str, places: Places | None, country: str | 
     name, level = bare_name(span.text_in(text))
     if level is not None:
         return _RANK[level]
-    found = places.locate(name, country=country) if places is not None else None
-    if found is not None and found.level != "local":
-        return _RANK[found.level]
+    if places is not None:
+        if places.country_code(name) is not None:
+            return _RANK["country"]
+        # A subdivision's name ranks as one: "(Jalisco)" after a municipality is the state,
+        # though a town has the name too.
+        if (admin := places.admin_level(name, country=country)) is not None:
+            return _RANK[admin]
     return _RANK["area"] if span.label == "LOC" else _RANK["local"]
 
 
@@ -286,8 +304,8 @@ def _event_day(mention: _Mention, *, context: ReportContext) -> tuple[date | Non
 
 def _add(
     events: list[_Event], mention: _Mention, *, context: ReportContext, places: Places | None
-) -> None:
-    """Merge a mention into the event it is a mention of, or start a new one."""
+) -> _Event:
+    """Merge a mention into the event it is a mention of, or start a new one; return it."""
     day, written = _event_day(mention, context=context)
     ranked = _ranked_places(
         mention.places,
@@ -315,17 +333,17 @@ def _add(
             event.location, event.location_key = location, key
         if event.day is None and day is not None:
             event.day, event.date_text = day, written
-        return
-    events.append(
-        _Event(
-            mentions=[mention],
-            event_type=mention.event_type,
-            location=location,
-            location_key=key,
-            day=day,
-            date_text=written,
-        )
+        return event
+    event = _Event(
+        mentions=[mention],
+        event_type=mention.event_type,
+        location=location,
+        location_key=key,
+        day=day,
+        date_text=written,
     )
+    events.append(event)
+    return event
 
 
 # --- the row -----------------------------------------------------------------------------
@@ -383,21 +401,19 @@ def _row(
 
 
 def _fatalities(mentions: Sequence[_Mention]) -> tuple[int | None, bool]:
-    """The dead of an event: its casualty mentions' counts added up; a figure a later sentence
-    repeats ("seven killed" ... "the seven victims") is counted once."""
-    counted: list[tuple[int, int]] = []  # (sentence id, value)
+    """The dead of an event: its casualty mentions' counts added up; a figure another trigger
+    repeats ("seven killed" ... "the seven victims", "killing 3 ... [3 fatalities]") is counted
+    once."""
+    counted: list[int] = []
     lower_bound = False
     for mention in mentions:
-        if mention.fatalities is None:
+        if mention.fatalities is None or mention.fatalities in counted:
             continue
-        sentence_id = mention.sentence.sentence_id
-        if any(value == mention.fatalities and where != sentence_id for where, value in counted):
-            continue
-        counted.append((sentence_id, mention.fatalities))
+        counted.append(mention.fatalities)
         lower_bound = lower_bound or mention.lower_bound
     if not counted:
         return None, False
-    return sum(value for _, value in counted), lower_bound
+    return sum(counted), lower_bound
 
 
 def _where(event: _Event, *, context: ReportContext, places: Places | None) -> dict[str, Any]:

@@ -870,6 +870,21 @@ def count_suggested_sentences(*, session: Session) -> int:
     return int(session.exec(query).one())
 
 
+def gold_state(*, session: Session) -> tuple[int, int, datetime | None]:
+    """The accepted gold as a cache key: how many rows, the highest id, the latest change."""
+    query = select(func.count(), func.max(col(Gold.id)), func.max(col(Gold.updated_at))).where(
+        Gold.status == "accept"
+    )
+    count, highest, latest = session.exec(query).one()
+    return int(count), int(highest or 0), latest
+
+
+def suggestion_state(*, session: Session) -> tuple[int, int]:
+    """The suggestions as a cache key: how many rows and the highest id."""
+    count, highest = session.exec(select(func.count(), func.max(col(Suggestion.id)))).one()
+    return int(count), int(highest or 0)
+
+
 def first_sentence_texts(*, session: Session, report_ids: Collection[int]) -> dict[int, str]:
     """The text of each report's first sentence, by report id (where a coder's note is dated)."""
     ids = sorted(set(report_ids))

@@ -489,3 +489,45 @@ def test_events_of_different_places_stay_apart_and_a_placeless_one_joins_neither
         ("Monywa", (2,)),
         (None, (3,)),
     ]
+
+
+def test_the_dead_of_a_sentence_are_its_attacks_and_a_restated_toll_counts_once(scheme):
+    text = (
+        "Troops shelled Nat Yay camp, killing 6 civilians in Kin Ywar village and injuring "
+        "10-15 others. [Fatalities: 6]"
+    )
+    s = spans_of(
+        text,
+        ("Nat Yay camp", "FAC"),
+        ("6", "CARDINAL"),
+        ("Kin Ywar village", "GPE"),
+        ("10-15", "CARDINAL"),
+        ("shelled", "REMOTE_VIOLENCE"),
+        ("killing", "CASUALTIES"),
+        ("injuring", "CASUALTIES"),
+        ("Fatalities", "CASUALTIES"),
+    )
+    again = Span(text.rindex("6"), text.rindex("6") + 1, "CARDINAL")
+    shelled, killing, injuring, toll = (
+        s["shelled"],
+        s["killing"],
+        s["injuring"],
+        s["Fatalities"],
+    )
+    draft = Draft(
+        entities=(s["Nat Yay camp"], s["6"], s["Kin Ywar village"], s["10-15"], again),
+        events=(shelled, killing, injuring, toll),
+        categories=("EXPLOSIONS_REMOTE_VIOLENCE",),
+        arguments=(
+            Argument(shelled, "LOCATION", s["Nat Yay camp"]),
+            Argument(killing, "COUNT", s["6"]),
+            Argument(killing, "LOCATION", s["Kin Ywar village"]),
+            Argument(injuring, "COUNT", s["10-15"]),
+            Argument(toll, "COUNT", again),
+        ),
+    )
+    # One event: the shelling, with the dead the words place in the village; the injured are
+    # no fatalities and the coder's "[Fatalities: 6]" is the same six.
+    [row] = event_rows(one_report(decided(text, draft)), scheme=scheme)
+    assert (row.sub_event, row.location) == ("REMOTE_VIOLENCE", "Nat Yay camp")
+    assert (row.fatalities, row.fatalities_lower_bound) == (6, False)

@@ -210,6 +210,15 @@ class Places:
             longitude=town.longitude,
         )
 
+    def admin_level(self, text: str, *, country: str | None = None) -> Level | None:
+        """The level of the ISO subdivision called ``text`` ("admin1" for a region or a state,
+        "admin2" for a district under one), or None; a town of the same name does not change
+        it ("Jalisco" beside a municipality is the state)."""
+        found = self._subdivision(place_key(bare_name(text)[0]), country=country)
+        if found is None:
+            return None
+        return "admin2" if self.by_code.get(found.parent or "") is not None else "admin1"
+
     def town(self, text: str, *, country: str | None = None) -> Town | None:
         """The town called ``text`` (its administrative word left out), or None."""
         return self._town(place_key(bare_name(text)[0]), country=country)

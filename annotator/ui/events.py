@@ -55,11 +55,22 @@ def choose_source(*, key: str) -> EventSource:
     return choice or "gold"
 
 
+@st.cache_resource(show_spinner=False)
+def _tables() -> dict[tuple[str, ...], tuple[str, list[EventRow]]]:
+    """The tables made in this process, by database, scheme and source: (state, rows)."""
+    return {}
+
+
 def load_rows(*, source: EventSource, scheme: LabelScheme) -> list[EventRow]:
-    """The event table of ``source``, with a progress bar while the sentences are read;
-    EventsFailed when it cannot be made."""
-    bar = st.progress(0.0, text=f"Reading the {source}...")
+    """The event table of ``source``, made again only when its gold or suggestions changed
+    (with a progress bar while the sentences are read); EventsFailed when it cannot be made."""
+    key = (resources.settings().database_url, scheme.path, str(scheme.events), source)
     with resources.session() as session:
+        state = event_table.table_state(session=session, source=source)
+        kept = _tables().get(key)
+        if kept is not None and kept[0] == state:
+            return kept[1]
+        bar = st.progress(0.0, text=f"Reading the {source}...")
         total = event_table.count_decided(session=session, source=source)
 
         def advance(done: int) -> None:
@@ -69,6 +80,7 @@ def load_rows(*, source: EventSource, scheme: LabelScheme) -> list[EventRow]:
             session=session, scheme=scheme, source=source, progress=advance
         )
     bar.empty()
+    _tables()[key] = (state, rows)
     return rows
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "events_csv",
     "filter_events",
     "format_for",
+    "table_state",
     "write_events",
 ]
 
@@ -110,6 +111,16 @@ def count_decided(*, session: Session, source: EventSource) -> int:
     if source == "gold":
         return repository.count_gold(session=session)
     return repository.count_suggested_sentences(session=session)
+
+
+def table_state(*, session: Session, source: EventSource) -> str:
+    """What the table of ``source`` is made from, as a key that changes when it does (a page
+    keeps the table it made until then)."""
+    if source == "gold":
+        count, highest, latest = repository.gold_state(session=session)
+        return f"gold:{count}:{highest}:{latest.isoformat() if latest else ''}"
+    count, highest = repository.suggestion_state(session=session)
+    return f"suggestions:{count}:{highest}"
 
 
 def _decided(*, session: Session, source: EventSource) -> Iterator[tuple[Report, Sentence, Draft]]:

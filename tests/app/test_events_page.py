@@ -245,3 +245,22 @@ def test_the_menu_offers_events_to_adjudicators_only(database, run_page):
     assert "Events" in [link.label for link in at.sidebar.page_link]
     at = run_page("pages/annotate.py", "ana", navigation=True)
     assert "Events" not in [link.label for link in at.sidebar.page_link]
+
+
+def test_the_table_follows_the_gold(database, run_page, app_database, scheme):
+    at = run_page(PAGE, "judy")
+    assert [row["sub_event"] for row in table_of(at)][-1] == "PROTEST"
+    text = "Students marched in Nyaung Pin Thar."
+    rioted = span(text, "marched", "RIOT")
+    with session_scope(app_database.engine) as session:
+        workflow.save_decision(
+            session=session,
+            sentence_id=database[text],
+            reviewer_id=app_database.reviewer_id("ana"),
+            status="accept",
+            draft=Draft(events=(rioted,), categories=("RIOTS",)),
+            scheme=scheme,
+            policy=POLICY,
+        )
+    at.run()
+    assert [row["sub_event"] for row in table_of(at)][-1] == "RIOT"
