@@ -60,15 +60,16 @@ view.gold_panel(scene, state, scheme)
 
 st.subheader("The reviewers' versions")
 st.caption(
-    f"What not every reviewer marked is outlined in red and marked {render.DIFF_MARK}. "
-    "Take one version as it is, or decide span by span below."
+    f"What not every reviewer gave (a span, an event argument, a category) is outlined in red "
+    f"and marked {render.DIFF_MARK}. Take one version as it is, arguments included, or decide "
+    "span by span below."
 )
 view.versions_side_by_side(scene, scheme, adjudicator_id=adjudicator)
 
 st.subheader("Your decision")
 st.caption(
-    "It starts from what most reviewers gave. Tick what belongs in the gold, or edit the "
-    "spans in the editor (drag across words, then a label key)."
+    "It starts from what most reviewers gave. Tick what belongs in the gold, or edit it in the "
+    "editor (drag across words, then a label key; on a trigger, a role key, then an entity)."
 )
 view.editor(scene, state, scheme)
 view.draft_choices(scene, state, scheme)
