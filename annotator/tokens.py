@@ -6,16 +6,16 @@ one also splits off (``BURMESE_PUNCTUATION``): every token boundary there is one
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
 import spacy
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
-from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 # The section (full stop) and the little section (comma). spaCy's punctuation knows the Hindi
 # danda and the Urdu full stop but not these, so "သည်။" stayed one token: its sentence never
@@ -76,21 +76,39 @@ def _closing_bracket(doc: Doc, opening: int) -> int | None:
     return None
 
 
+# Infixes beyond spaCy's English ones: a coder's "[size=50]" is "size", "=", "50", so that the
+# count in it can be marked.
+EXTRA_INFIXES = (r"(?<=\w)=(?=\w)",)
+
+
+def use_project_tokens(nlp: Language) -> None:
+    """Give an English pipeline's tokenizer this project's token boundaries (Burmese
+    punctuation, ``=`` between words) on top of its own, so that its spans sit on the tokens
+    every check uses (``blank_english``)."""
+    tokenizer = cast(Tokenizer, nlp.tokenizer)
+    burmese = [re.escape(mark) for mark in BURMESE_PUNCTUATION]
+    tokenizer.prefix_search = _extended(
+        tokenizer.prefix_search, [f"^{mark}" for mark in burmese]
+    ).search
+    tokenizer.suffix_search = _extended(
+        tokenizer.suffix_search, [f"{mark}$" for mark in burmese]
+    ).search
+    tokenizer.infix_finditer = _extended(
+        tokenizer.infix_finditer, [*burmese, *EXTRA_INFIXES]
+    ).finditer
+
+
+def _extended(bound: Any, alternatives: Sequence[str]) -> re.Pattern[str]:
+    """A tokenizer's compiled regex (the owner of ``prefix_search`` and the like) with more
+    alternatives."""
+    return re.compile("|".join([str(bound.__self__.pattern), *alternatives]))
+
+
 @lru_cache(maxsize=1)
 def blank_english() -> Language:
     """A blank English pipeline with a rule-based sentencizer, built once per process."""
     nlp = spacy.blank("en")
-    defaults = nlp.Defaults
-    tokenizer = cast(Tokenizer, nlp.tokenizer)  # spacy.blank's is always spaCy's own
-    tokenizer.prefix_search = compile_prefix_regex(
-        [*(defaults.prefixes or ()), *BURMESE_PUNCTUATION]
-    ).search
-    tokenizer.suffix_search = compile_suffix_regex(
-        [*(defaults.suffixes or ()), *BURMESE_PUNCTUATION]
-    ).search
-    tokenizer.infix_finditer = compile_infix_regex(
-        [*(defaults.infixes or ()), *BURMESE_PUNCTUATION]
-    ).finditer
+    use_project_tokens(nlp)
     nlp.add_pipe("sentencizer", config={"punct_chars": list(SENTENCE_ENDS)})
     nlp.add_pipe("annotator_trailing_brackets")
     return nlp

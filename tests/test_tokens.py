@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotator.tokens import split_reports, split_sentences, token_bounds
+from annotator.tokens import blank_english, split_reports, split_sentences, token_bounds
 
 # "Junta troops burned the village, and three people died. The villagers fled."
 BURMESE = "စစ်တပ်က ရွာကို မီးရှို့ခဲ့ပြီး၊ လူ ၃ ဦး သေဆုံးခဲ့သည်။ ရွာသားများ ထွက်ပြေးကြသည်။"
@@ -87,3 +87,11 @@ def test_a_bracket_holding_a_sentence_is_a_sentence_of_its_own():
 def test_an_unclosed_bracket_opens_the_next_sentence():
     text = "Troops shelled the town. [size=no"
     assert sentences(text) == ["Troops shelled the town.", "[size=no"]
+
+
+def test_a_coders_key_value_bracket_splits_at_the_equals_sign():
+    # "[size=50]": the count in it sits on token boundaries, so it can be marked.
+    text = "Around 50 farmers protested in Lashio. [size=50]"
+    start = text.index("50]")
+    assert (start, start + 2) in token_bounds(text)
+    assert [t.text for t in blank_english()("a=b")] == ["a", "=", "b"]

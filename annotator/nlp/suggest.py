@@ -43,6 +43,7 @@ from annotator.nlp.rules import (
     read_jsonl,
 )
 from annotator.spans import Argument, Span
+from annotator.tokens import use_project_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +155,7 @@ def load_suggester(
             f"cannot load the spaCy pipeline {str(model)!r} ({error}); name an installed "
             f"pipeline package (the default is {DEFAULT_MODEL}) or a trained model's folder"
         ) from error
+    use_project_tokens(nlp)
     entity_labels = set(scheme.names("entities"))
     ner_labels = set(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else set()  # type: ignore[attr-defined]
     anchor = "ner" if "ner" in nlp.pipe_names else None
@@ -172,6 +174,7 @@ def load_suggester(
             "event_arguments",
             config={"patterns_dir": str(patterns_dir), "roles": roles_config(scheme)},
         )
+        uses_rules = True  # a trained pipeline's arguments come from the rules too
     meta = nlp.meta
     name = f"{meta.get('lang', 'xx')}_{meta.get('name', 'pipeline')}"
     version = str(meta.get("version", "0.0.0"))

@@ -306,3 +306,14 @@ def test_facility_words_and_unit_numbers_stay_in_the_name(suggester: Suggester) 
     text = "A column from Military Operations Command 7 withdrew to Lashio airport."
     found = spans_of(text, suggester.suggest_one(text).entities)
     assert {("Military Operations Command 7", "ARMED_GROUP"), ("Lashio airport", "FAC")} <= found
+
+
+def test_the_suggester_tokenizes_as_the_checks_do(suggester):
+    # The pipeline's own tokenizer gets the project's boundaries: a count in "[size=50]" is
+    # a token there too, and every suggested span passes the checks a reviewer's save does.
+    text = "On 3 May 2024, around 50 farmers protested in Lashio township. [size=50]"
+    doc = suggester.nlp(text)
+    assert "50" in [token.text for token in doc][-3:]
+    suggestion = suggester.suggest_one(text)
+    for layer in LAYERS:
+        check_layer(getattr(suggestion, layer), layer=layer, text=text, scheme=suggester.scheme)
