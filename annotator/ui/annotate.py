@@ -516,6 +516,44 @@ def span_list(state: dict[str, Any], text: str, scheme: LabelScheme) -> None:
                 on_click=remove_span,
                 args=(sid, layer, index, (row["start"], row["end"])),
             )
+    argument_list(state, text)
+
+
+def argument_list(state: dict[str, Any], text: str) -> None:
+    """Each event argument with its trigger, role and entity, and a button to remove it (they
+    are added in the editor)."""
+    sid, rows = state["sentence_id"], state.get("arguments", [])
+    st.markdown(f"**Event arguments** ({len(rows)})")
+    for row in rows:
+        argument = Argument.from_dict(row)
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        marker = " · suggested" if row.get("suggested") else ""
+        left.text(
+            f"{argument.event.text_in(text)} · {argument.role} · "
+            f"{argument.entity.text_in(text)}{marker}"
+        )
+        event, entity = argument.event, argument.entity
+        right.button(
+            "Remove",
+            key=(
+                f"annotate_remove_argument_{sid}_{event.start_char}_{event.end_char}_"
+                f"{event.label}_{argument.role}_{entity.start_char}_{entity.end_char}"
+            ),
+            on_click=remove_argument,
+            args=(sid, argument.to_dict()),
+        )
+
+
+@guarded
+def remove_argument(sentence_id: int, row: dict[str, Any]) -> None:
+    """Remove one event argument from the draft."""
+    state = _draft_to_change(sentence_id)
+    if state:
+        gone = Argument.from_dict(row)
+        state["arguments"] = [
+            kept for kept in state.get("arguments", []) if Argument.from_dict(kept) != gone
+        ]
+        st.session_state[NOTICE] = f"Removed the {gone.role} argument."
 
 
 def category_toggles(state: dict[str, Any], scheme: LabelScheme) -> None:

@@ -214,6 +214,23 @@ def test_undo_brings_the_arguments_back_as_they_were_decided(annotate, note):
     ]
 
 
+def test_the_span_list_without_the_editor_lists_the_arguments_and_removes_one(
+    note, app_database, monkeypatch, run_page
+):
+    monkeypatch.setenv("ANNOTATOR_OVERLAP", "1")
+    suggest(app_database.engine, note, with_arguments(Argument(SHOT, "LOCATION", KANBALU)))
+    at = run_page("pages/annotate.py", "ana", state={"annotate_fallback": True})
+    assert "shot · LOCATION · Kanbalu township · suggested" in [t.value for t in at.text]
+    (remove,) = [b for b in at.button if b.key and b.key.startswith("annotate_remove_argument_")]
+    at = remove.click().run()
+    assert not at.exception
+    assert editor_data(at)["arguments"] == []
+    # A span relabelled there takes its arguments with it too.
+    at = argue(at, note, "ACTOR", TROOPS)
+    at.selectbox(key=f"annotate_relabel_{note}_entities_1_10_22").select("ORG").run()
+    assert editor_data(at)["arguments"] == []
+
+
 # --- the adjudicate page ------------------------------------------------------------------------
 
 # ana and ben agree on the spans, the actor and the place; not on the count or what the troops

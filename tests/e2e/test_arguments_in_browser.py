@@ -140,6 +140,8 @@ def test_arguments_are_added_confirmed_removed_and_stored_from_the_keyboard(
     page.keyboard.press("Delete")
     expect(ringed(page, "COUNT")).to_have_count(0)
     expect(status(page)).to_contain_text("Removed COUNT “two” of “shot”.")
+    # A role key works whatever was clicked last, and Enter after it lands in the editor.
+    page.get_by_text("Suggested by seeded 1").click()
     page.keyboard.press("k")
     page.keyboard.press("Enter")
     expect(ringed(page, "COUNT")).to_have_count(1)
