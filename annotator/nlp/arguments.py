@@ -505,7 +505,7 @@ class EventArguments:
         """The parties that are the subject of one of ``verbs`` in the trigger's sentence
         ('took control of Cadale after Al Shabaab withdrew')."""
         found: list[SpacySpan] = []
-        for token in trigger.sent:
+        for token in _sentence(trigger):
             if token.lemma_.lower() in verbs and token.i not in text.trigger_at:
                 for link in self._dependents(token):
                     if link.dependency in _SUBJECTS:
@@ -731,12 +731,13 @@ class EventArguments:
         on ('gunmen on a motorbike shot dead a journalist' read as nouns); none for a passive
         trigger."""
         root = trigger.root
-        if trigger.sent.root.pos_ in _VERBS or any(c.dep_ in _PASSIVE for c in root.children):
+        sentence = _sentence(trigger)
+        if sentence.root.pos_ in _VERBS or any(c.dep_ in _PASSIVE for c in root.children):
             return []  # a parse with a verb at its root said who acted, or that no one did
         for ent in text.entities:
-            if ent.start < trigger.sent.start or ent.end > trigger.start:
+            if ent.start < sentence.start or ent.end > trigger.start:
                 continue
-            if ent.label_ not in accepted or self._in_phrase(ent.root, stop=trigger.sent.start):
+            if ent.label_ not in accepted or self._in_phrase(ent.root, stop=sentence.start):
                 continue
             return [ent]
         return []
@@ -778,6 +779,15 @@ class EventArguments:
         if rule.once or not rule.chain:
             return [first]
         return self.chain(first, text)
+
+
+def _sentence(span: SpacySpan) -> SpacySpan:
+    """The span's sentence; the whole text where nothing set sentence boundaries (a trained
+    pipeline without a parser)."""
+    doc = span.doc
+    if doc.has_annotation("SENT_START"):
+        return span.sent
+    return doc[:]
 
 
 def _preceding_word(doc: Doc, start: int) -> str:

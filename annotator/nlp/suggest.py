@@ -174,7 +174,6 @@ def load_suggester(
             "event_arguments",
             config={"patterns_dir": str(patterns_dir), "roles": roles_config(scheme)},
         )
-        uses_rules = True  # a trained pipeline's arguments come from the rules too
     meta = nlp.meta
     name = f"{meta.get('lang', 'xx')}_{meta.get('name', 'pipeline')}"
     version = str(meta.get("version", "0.0.0"))
