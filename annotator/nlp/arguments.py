@@ -143,6 +143,9 @@ class ArgumentRules:
     fatal_events: frozenset[str]
     fatal_words: frozenset[str]
     fatal_phrases: tuple[str, ...]
+    # Words a coder's table may leave off a name or add to it ('Kyauk Ta Lone' village, 'RSF'
+    # fighters).
+    generic_name_words: frozenset[str]
     numbers: NumberWords
 
 
@@ -221,6 +224,7 @@ def _rules_from(data: dict[str, Any]) -> ArgumentRules:
         fatal_events=frozenset(fatal["events"]),
         fatal_words=_words(fatal["words"]),
         fatal_phrases=tuple(str(phrase).lower() for phrase in fatal["after"]),
+        generic_name_words=_words(data["generic_name_words"]),
         numbers=numbers,
     )
 
@@ -913,3 +917,19 @@ def is_fatal(event: Span, text: str, *, rules: ArgumentRules | None = None) -> b
         return True
     clause = re.split(r"[.;,:()\[\]]", text[event.end_char :], maxsplit=1)[0].lower()
     return any(re.search(rf"\b{re.escape(phrase)}\b", clause) for phrase in fatal.fatal_phrases)
+
+
+_NAME_WORD = re.compile(r"[\w'’-]+")
+
+
+def name_key(name: str, *, rules: ArgumentRules | None = None) -> str:
+    """A name as a coder's table and a note may both write it: any case, no leading 'the',
+    no trailing generic word ('Kyauk Ta Lone village' and 'Kyauk Ta Lone', 'RSF fighters' and
+    'RSF' have one key)."""
+    generic = (rules or _default_rules()).generic_name_words
+    words = [word.lower() for word in _NAME_WORD.findall(name)]
+    if words and words[0] == "the":
+        words = words[1:]
+    while len(words) > 1 and words[-1] in generic:
+        words.pop()
+    return " ".join(words)

@@ -8,8 +8,9 @@ figures of a coder's table: the share of notes whose coded actor1 (and actor2 wh
 group) a suggested ACTOR or TARGET names (``actors_named``), whose coded location a suggested
 LOCATION is (``location_found``), and, of the notes that write their fatality count as a number,
 those whose suggested casualties COUNT reads as it (``fatalities_found``; the COUNT of a
-casualties trigger, or of violence that says the victims died, ``arguments.is_fatal``). Texts
-match after case and a leading "the" are set aside.
+casualties trigger, or of violence that says the victims died, ``arguments.is_fatal``). Names
+match whatever their case, a leading "the" and a trailing generic word ("Kyauk Ta Lone" and
+"Kyauk Ta Lone village", "RSF" and "RSF fighters": ``arguments.name_key``).
 
 ``python -m annotator.nlp.evaluate --data tests/data/suggester_test.jsonl`` prints the figures;
 ``evaluate_file`` is the reusable core.
@@ -449,11 +450,10 @@ def _argument_key(argument: Argument) -> tuple[int, int, str, int, int]:
 
 
 def _normal(name: str) -> str:
-    """A name as a coder's table and a note may both write it: any case, no leading 'the'."""
-    words = name.lower().split()
-    if words and words[0] == "the":
-        words = words[1:]
-    return " ".join(words)
+    """A name as a coder's table and a note may both write it (``arguments.name_key``)."""
+    from annotator.nlp.arguments import name_key
+
+    return name_key(name)
 
 
 def evaluate_file(path: Path | str, *, suggester: Any) -> EvaluationReport:

@@ -18,7 +18,7 @@ from annotator.db import session_scope
 from annotator.formats import Record
 from annotator.labels import LabelScheme, load_scheme
 from annotator.models import Sentence
-from annotator.nlp.arguments import Count, arguments_of, count_value, is_fatal
+from annotator.nlp.arguments import Count, arguments_of, count_value, is_fatal, name_key
 from annotator.nlp.evaluate import evaluate, format_report, read_gold
 from annotator.nlp.suggest import Suggester, Suggestion
 from annotator.nlp.suggest_file import suggest_file
@@ -188,6 +188,24 @@ def test_a_role_takes_only_the_labels_the_scheme_lets_it(
 )
 def test_a_count_reads_as_its_number(text: str, count: Count) -> None:
     assert count_value(text) == count
+
+
+@pytest.mark.parametrize(
+    ("coded", "written"),
+    [
+        ("Kyauk Ta Lone", "Kyauk Ta Lone village"),
+        ("RSF", "RSF fighters"),
+        ("the Arakan Army", "Arakan Army"),
+        ("junta troops", "Junta troops"),
+    ],
+)
+def test_a_coders_name_matches_the_notes(coded: str, written: str) -> None:
+    assert name_key(coded) == name_key(written)
+
+
+def test_different_names_stay_apart() -> None:
+    assert name_key("Arakan Army") != name_key("Arakan")
+    assert name_key("Myaing township") != name_key("Magway Region")
 
 
 def test_dozens_is_no_number() -> None:
