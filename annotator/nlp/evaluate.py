@@ -411,7 +411,7 @@ def score_arguments(records: Sequence[GoldRecord], suggestions: Sequence[Any]) -
             score.location_found.found += int(_normal(location) in places)
         fatalities = coded.get("fatalities")
         if isinstance(fatalities, int) and not isinstance(fatalities, bool):
-            written = _written_numbers(record, count_value=count_value)
+            written = _written_numbers(record, spans, count_value=count_value)
             if fatalities in written:
                 counts = {
                     count.value
@@ -428,14 +428,21 @@ def score_arguments(records: Sequence[GoldRecord], suggestions: Sequence[Any]) -
 _NUMBER_WORD = re.compile(r"\d+(?:,\d{3})*(?:-\d+)?|[A-Za-z]+(?:-[A-Za-z]+)?")
 
 
-def _written_numbers(record: GoldRecord, *, count_value: Any) -> set[int]:
+def _written_numbers(record: GoldRecord, spans: Iterable[Span], *, count_value: Any) -> set[int]:
     """The numbers a note writes: its gold counts (CARDINAL spans), or, in a note coded without
-    spans, every number in digits or words."""
+    spans, every number in digits or words outside the other entities (a date's '3 May', a
+    unit's 'LIB 538') of ``spans``."""
+    text = record.text
     if record.entities:
-        texts = [s.text_in(record.text) for s in record.entities if s.label == "CARDINAL"]
+        texts = [s.text_in(text) for s in record.entities if s.label == "CARDINAL"]
     else:
-        texts = _NUMBER_WORD.findall(record.text)
-    values = (count_value(text) for text in texts)
+        others = [s for s in spans if s.label != "CARDINAL"]
+        texts = [
+            match.group()
+            for match in _NUMBER_WORD.finditer(text)
+            if not any(s.start_char < match.end() and match.start() < s.end_char for s in others)
+        ]
+    values = (count_value(item) for item in texts)
     return {count.value for count in values if count is not None}
 
 

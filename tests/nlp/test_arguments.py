@@ -331,3 +331,30 @@ def test_evaluate_prints_the_argument_figures(suggester: Suggester, tmp_path: Pa
     assert figures["per_label"]["TIME"]["fn"] + figures["per_label"]["TIME"]["tp"] == 2
     table = format_report(report)
     assert "actors named" in table and "Arguments" in table
+
+
+def test_notes_coded_without_spans_are_measured_on_their_text(
+    suggester: Suggester, tmp_path: Path
+) -> None:
+    coded = {"actor1": "junta troops", "actor2": None, "location": "Kanbalu", "fatalities": 2}
+    gold = tmp_path / "coded.jsonl"
+    gold.write_text(
+        json.dumps({"text": NOTES[0], "meta": {"coded": coded}})
+        + "\n"
+        # '2 May' is a date: the note writes no count of its dead.
+        + json.dumps(
+            {
+                "text": "On 2 May 2024, a man was killed in Tamu.",
+                "meta": {"coded": {**coded, "actor1": None, "location": "Tamu"}},
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+
+    figures = evaluate(read_gold(gold), suggester=suggester).to_dict()["arguments"]
+
+    assert figures["records"] == 0  # no gold arguments to score per role
+    assert figures["actors_named"] == {"notes": 1, "found": 1, "share": 1.0}
+    assert figures["location_found"] == {"notes": 2, "found": 2, "share": 1.0}
+    assert figures["fatalities_found"] == {"notes": 1, "found": 1, "share": 1.0}
