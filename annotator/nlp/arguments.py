@@ -409,7 +409,7 @@ class EventArguments:
             links.extend(
                 _Link(child.dep_, None, child)
                 for child in root.head.children
-                if child.dep_ in {"dobj", "obj"}
+                if child.dep_ in {"dobj", "obj", "nsubjpass"}
             )
         if root.pos_ in _VERBS and not any(link.dependency in {"dobj", "obj"} for link in own):
             # 'shot and killed a lawyer': the object sits on the next verb.
@@ -557,6 +557,8 @@ class EventArguments:
             for child in item.children:
                 if child.dep_ in {"compound", "poss", "nmod", "amod"} and child.i in entity_at:
                     visit(child, depth + 1)  # 'clashes between the KNA and Meitei militias'
+                elif child.dep_ == "compound" and own is None:
+                    visit(child, depth + 1)  # 'a Tatmadaw navy base'
                 elif child.dep_ == "prep" and child.lower_ in self.rules.through_prepositions:
                     for preposition in (child, *child.conjuncts):
                         for obj in preposition.children:
@@ -590,8 +592,9 @@ class EventArguments:
             return not {token.lower_, token.lemma_.lower()} & rules.uncounted
 
         victims = [c for c in root.children if c.dep_ in rules.victims]
-        if root.dep_ in rules.complement_of and root.head.i != root.i:
-            victims.extend(c for c in root.head.children if c.dep_ in {"dobj", "obj"})
+        if root.dep_ in rules.complement_of and root.pos_ == "ADJ" and root.head.i != root.i:
+            # 'left 4 dead', '5 traders were shot dead'
+            victims.extend(c for c in root.head.children if c.dep_ in {"dobj", "obj", "nsubjpass"})
         if label in rules.subject_victims and not any(c.dep_ in {"dobj", "obj"} for c in victims):
             victims.extend(c for c in root.children if c.dep_ == "nsubj")
         numbers: list[Token] = []
