@@ -390,3 +390,137 @@ def test_an_import_in_chunks_keeps_its_notes(engine, scheme, tmp_path, monkeypat
         "1 record(s) with a blank text were skipped",
         "1 record(s) repeat a text already imported: kept as the annotations of alice, bob",
     ]
+
+
+# --- event arguments and binary answers (issue 12) -------------------------------------------
+
+POLICE_ARRESTED = {"start": 7, "end": 15, "label": "ARREST"}
+POLICE_FORCE = {"start": 0, "end": 6, "label": "ARMED_GROUP"}
+YANGON_PLACE = {"start": 27, "end": 33, "label": "GPE"}
+
+
+def arrest(*args: tuple[str, dict], reviewer: str | None = None) -> dict:
+    """A record of POLICE whose arrest has ``args``, in the shape ``annotator suggest`` writes."""
+    record = {
+        "text": POLICE,
+        "spans": [POLICE_FORCE, PERSON, YANGON_PLACE],
+        "events": [{**POLICE_ARRESTED, "args": [{"role": role, **span} for role, span in args]}],
+        "answer": "accept",
+    }
+    if reviewer is not None:
+        record["_annotator_id"] = reviewer
+    return record
+
+
+def stored_links(rows: list) -> list[list[tuple[str, str]]]:
+    return [
+        sorted((a["role"], POLICE[a["start"] : a["end"]]) for a in row.arguments) for row in rows
+    ]
+
+
+def test_arguments_are_stored_with_the_gold_and_the_annotations(engine, scheme, tmp_path):
+    path = write_jsonl(
+        tmp_path / "gold.jsonl",
+        [arrest(("ACTOR", POLICE_FORCE), ("TARGET", PERSON), ("LOCATION", YANGON_PLACE))],
+    )
+    reviewers = write_jsonl(
+        tmp_path / "reviewers.jsonl",
+        [
+            arrest(("ACTOR", POLICE_FORCE), reviewer="alice"),
+            arrest(("ACTOR", POLICE_FORCE), ("LOCATION", YANGON_PLACE), reviewer="bob"),
+        ],
+    )
+
+    import_paths(engine, scheme, [path], gold=True)
+    import_paths(engine, scheme, [reviewers])
+
+    assert stored_links(gold_rows(engine)) == [
+        [("ACTOR", "Police"), ("LOCATION", "Yangon"), ("TARGET", "Ko Aung")]
+    ]
+    with session_scope(engine) as session:
+        by_reviewer = {
+            reviewer.name: sorted((a["role"], POLICE[a["start"] : a["end"]]) for a in row.arguments)
+            for row, reviewer, _, _ in repository.iter_annotations(session=session)
+        }
+    assert by_reviewer == {
+        "alice": [("ACTOR", "Police")],
+        "bob": [("ACTOR", "Police"), ("LOCATION", "Yangon")],
+    }
+
+
+def test_other_arguments_are_another_decision_and_the_same_ones_a_repeat(engine, scheme, tmp_path):
+    same = write_jsonl(
+        tmp_path / "same.jsonl",
+        [arrest(("ACTOR", POLICE_FORCE), reviewer="alice")] * 2,
+    )
+    other = write_jsonl(
+        tmp_path / "other.jsonl",
+        [
+            arrest(("ACTOR", POLICE_FORCE), reviewer="alice"),
+            arrest(("TARGET", PERSON), reviewer="alice"),
+        ],
+    )
+
+    summary = import_paths(engine, scheme, [same])
+    again = import_paths(engine, scheme, [same])
+    with pytest.raises(ImportFailed) as failed:
+        import_paths(engine, scheme, [other])
+
+    assert (summary.annotations, summary.repeated) == (1, 1)
+    assert again.annotations == 0
+    (error,) = failed.value.errors
+    assert error.line == 2 and "another decision" in error.reason
+
+
+def test_a_label_studio_prediction_stores_its_arguments_with_the_suggestion(
+    engine, scheme, tmp_path
+):
+    from annotator.models import Suggestion
+
+    regions = [
+        {"id": "a", "type": "labels", "from_name": "label", "to_name": "text",
+         "value": {"start": 0, "end": 6, "text": "Police", "labels": ["ARMED_GROUP"]}},
+        {"id": "b", "type": "labels", "from_name": "event", "to_name": "text",
+         "value": {"start": 7, "end": 15, "text": "arrested", "labels": ["ARREST"]}},
+        {"from_id": "b", "to_id": "a", "type": "relation", "labels": ["ACTOR"]},
+    ]  # fmt: skip
+    path = tmp_path / "tasks.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "data": {"text": POLICE},
+                    "predictions": [{"model_version": "v2", "result": regions}],
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
+
+    summary = import_paths(engine, scheme, [path])
+
+    assert summary.suggestions == 1
+    with session_scope(engine) as session:
+        (suggestion,) = session.exec(select(Suggestion)).all()
+        assert stored_links([suggestion]) == [[("ACTOR", "Police")]]
+
+
+def test_binary_answers_are_merged_and_counted(engine, scheme, tmp_path):
+    def answer(span: dict, verdict: str) -> dict:
+        return {"text": POLICE, "spans": [span], "answer": verdict, "_input_hash": 3,
+                "_task_hash": span["start"]}  # fmt: skip
+
+    path = write_jsonl(
+        tmp_path / "teach.jsonl",
+        [answer(PERSON, "accept"), answer(GPE, "accept"), answer(POLICE_FORCE, "reject")],
+    )
+
+    summary = import_paths(engine, scheme, [path])
+
+    assert (summary.annotations, summary.merged_answers, summary.merged_into) == (1, 3, 1)
+    assert summary.notes()[0].startswith(
+        "3 binary answer(s) (Prodigy's ner.teach, textcat.teach) were merged into 1 annotation(s)"
+    )
+    with session_scope(engine) as session:
+        ((annotation, *_),) = list(repository.iter_annotations(session=session))
+    assert annotation.entities == [PERSON, GPE]

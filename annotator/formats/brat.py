@@ -1,7 +1,13 @@
 """brat standoff: a ``.txt`` with the sentence and a ``.ann`` with its annotations, per sentence.
 
-Entities and event triggers are ``T`` lines, each trigger has an ``E`` line; categories and a
-decision other than accept are ``#`` note lines on the document (brat has no sentence labels).
+Entities and event triggers are ``T`` lines, each trigger has an ``E`` line with the event's
+arguments (``E1\tARMED_CLASH:T3 ACTOR:T1 TARGET:T2``; a role an event has more than once is
+numbered, ``ACTOR2``, as brat numbers it); categories and a decision other than accept are ``#``
+note lines on the document (brat has no sentence labels). Reading, a role or an ``R`` relation
+(``R1\tACTOR Arg1:T3 Arg2:T1``) is one of the scheme's roles through the label map, a numbered
+role without its number too; an argument that is another event (``Event-Arg:E1``), a relation
+that is no role or joins no trigger to an entity, attributes, normalisations and equivalences
+(``*``) are read and listed as left out.
 A reviewer export puts each reviewer's documents in a folder of their own under one root that
 holds ``annotation.conf``, with the same file names in every folder: the layout bratiaa reads.
 """
@@ -14,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import get_args
 
-from annotator.formats.checks import AnnotationProblem, FileSpan, build_annotation
+from annotator.formats.checks import AnnotationProblem, FileArgument, FileSpan, build_annotation
 from annotator.formats.files import replacing_directory
 from annotator.formats.records import (
     DEFAULT_OPTIONS,
@@ -27,7 +33,7 @@ from annotator.formats.records import (
     document_name,
 )
 from annotator.labels import LabelScheme
-from annotator.spans import Span, Status
+from annotator.spans import Argument, Span, Status
 
 CONFIG = "annotation.conf"
 CATEGORIES_NOTE = "Categories"
@@ -35,6 +41,7 @@ STATUS_NOTE = "Status"
 DOCUMENT = "document"
 
 _TEXTBOUND = re.compile(r"^(?P<label>\S+) (?P<offsets>\d+ \d+(?:;\d+ \d+)*)$")
+_ROLE_ARGUMENT = re.compile(r"^(?P<role>[^:\s]+):(?P<id>[TE]\d+\S*)$")
 _FOLDER_UNSAFE = re.compile(r"[^A-Za-z0-9_.@-]+")
 
 
@@ -96,6 +103,9 @@ def _parse(
     source = str(ann)
     textbounds: dict[str, FileSpan] = {}  # id -> span
     triggers: list[tuple[str, str, int]] = []  # trigger id, event label, line
+    events: dict[str, str] = {}  # event id -> its trigger id
+    # (the event's trigger id or E id, role, argument id, line, "argument" or "relation")
+    links: list[tuple[str, str, str, int, str]] = []
     categories: list[str] = []
     left_out: dict[str, list[int]] = {}  # what is read but not kept -> its lines
     status: Status = "accept"
@@ -116,12 +126,21 @@ def _parse(
                 textbounds[fields[0]] = _textbound(fields, text=text, where=(source, number))
                 first_line = first_line or number
             elif kind == "E":
-                if len(fields) < 2 or ":" not in fields[1].split(" ")[0]:
+                parts = fields[1].split() if len(fields) >= 2 else []
+                if not parts or ":" not in parts[0]:
                     raise InvalidRecord(source, number, "an E line is E<n>, tab, LABEL:T<n>")
-                label, trigger = fields[1].split(" ")[0].split(":", 1)
+                label, trigger = parts[0].split(":", 1)
                 triggers.append((trigger, label, number))
-                if len(fields[1].split()) > 1:
-                    left_out.setdefault("event argument line(s)", []).append(number)
+                events[fields[0]] = trigger
+                for part in parts[1:]:
+                    matched = _ROLE_ARGUMENT.match(part)
+                    if matched is None:
+                        raise InvalidRecord(
+                            source, number, f"an event argument is ROLE:T<n>, got {part!r}"
+                        )
+                    links.append((fields[0], matched["role"], matched["id"], number, "argument"))
+            elif kind == "R":
+                links.append(_relation(fields, where=(source, number)))
             elif kind == "#":
                 note = fields[1].split(" ") if len(fields) == 3 else []
                 if note[:1] == [CATEGORIES_NOTE]:
@@ -134,8 +153,8 @@ def _parse(
                             source, number, f"status must be accept, reject or skip; got {value!r}"
                         )
                     status = value  # type: ignore[assignment]
-            elif kind in ("A", "M", "R", "N", "*"):
-                # Attributes, relations and normalisations: not in this scheme (yet).
+            elif kind in ("A", "M", "N", "*"):
+                # Attributes, normalisations and equivalences: not in this scheme.
                 left_out.setdefault(_LEFT_OUT[kind], []).append(number)
             else:
                 raise InvalidRecord(source, number, f"not a brat annotation line: {line!r}")
@@ -149,6 +168,7 @@ def _parse(
             )
         # An E line makes its T line a trigger, whatever the scheme calls the label.
         textbounds[trigger] = replace(found, layer="events")
+    arguments, notes = _arguments(links, textbounds=textbounds, events=events, source=source)
     try:
         annotation = build_annotation(
             text,
@@ -158,14 +178,16 @@ def _parse(
             status=status,
             scheme=scheme,
             options=options,
+            arguments=arguments,
         )
     except AnnotationProblem as problem:
         raise InvalidRecord(source, problem.line or first_line or 1, str(problem)) from None
-    if left_out:
+    if left_out or notes:
         annotation = replace(
             annotation,
             adjustments=(
                 *annotation.adjustments,
+                *notes,
                 *(
                     Adjustment(
                         "left out", f"{len(lines)} {what} ({_lines(lines)}) read but not kept"
@@ -187,10 +209,52 @@ def _parse(
 _LEFT_OUT = {
     "A": "attribute line(s)",
     "M": "attribute line(s)",
-    "R": "relation line(s)",
-    "*": "relation line(s)",
+    "*": "equivalence line(s)",
     "N": "normalisation line(s)",
 }
+
+
+def _relation(fields: list[str], *, where: tuple[str, int]) -> tuple[str, str, str, int, str]:
+    """An R line's (Arg1 id, type, Arg2 id, line, "relation"): brat writes ``TYPE Arg1:T1
+    Arg2:T2``, with a tab after it when the relation has no note."""
+    source, number = where
+    parts = fields[1].split() if len(fields) >= 2 else []
+    ends = dict(part.split(":", 1) for part in parts[1:] if ":" in part)
+    if len(parts) != 3 or set(ends) != {"Arg1", "Arg2"}:
+        raise InvalidRecord(source, number, "an R line is R<n>, tab, TYPE Arg1:T<n> Arg2:T<n>")
+    return ends["Arg1"], parts[0], ends["Arg2"], number, "relation"
+
+
+def _arguments(
+    links: list[tuple[str, str, str, int, str]],
+    *,
+    textbounds: dict[str, FileSpan],
+    events: dict[str, str],
+    source: str,
+) -> tuple[list[FileArgument], list[Adjustment]]:
+    """The E lines' arguments and the R lines as arguments between T lines; an event as an
+    argument of another, which the scheme has no room for, is noted as left out."""
+    found: list[FileArgument] = []
+    notes: list[Adjustment] = []
+    for owner, role, target, number, kind in links:
+        trigger = events.get(owner, owner)
+        if target in events:
+            notes.append(
+                Adjustment(
+                    "left out",
+                    f"{kind} {role}:{target} of {owner} read but not kept: an event as an "
+                    "argument of another event has no room in the scheme",
+                    number,
+                )
+            )
+            continue
+        for name in (trigger, target):
+            if name not in textbounds:
+                raise InvalidRecord(source, number, f"{name} is not a T line of this document")
+        found.append(
+            FileArgument(textbounds[trigger], role, textbounds[target], line=number, kind=kind)
+        )
+    return found, notes
 
 
 def _lines(numbers: list[int]) -> str:
@@ -227,9 +291,16 @@ def annotation_conf(scheme: LabelScheme) -> str:
     """brat's annotation.conf for the scheme.
 
     Trigger types appear under [entities] as well as [events] because bratiaa takes its
-    labels from [entities] only, and compares every T line, triggers included.
+    labels from [entities] only, and compares every T line, triggers included. Each event type
+    takes the scheme's roles, with the entity types each accepts (``*``: any number of them,
+    ``?``: at most one).
     """
     events = scheme.names("events")
+    roles = ", ".join(
+        f"{role.name}{'*' if role.repeat else '?'}:"
+        + "|".join(role.accepts or scheme.names("entities"))
+        for role in scheme.roles
+    )
     return "\n".join(
         [
             "# Written by Conflict Annotator from its label scheme.",
@@ -239,7 +310,7 @@ def annotation_conf(scheme: LabelScheme) -> str:
             *events,
             "[relations]",
             "[events]",
-            *events,
+            *(f"{event}\t{roles}" if roles else event for event in events),
             "[attributes]",
             "",
         ]
@@ -258,12 +329,17 @@ def ann_lines(record: Record) -> list[str]:
         lines.append(
             f"T{number}\t{span.label} {span.start_char} {span.end_char}\t{_quoted(record, span)}"
         )
+    ids = {span: f"T{index}" for index, span in enumerate(annotation.entities, start=1)}
     for event_number, span in enumerate(annotation.events, start=1):
         number += 1
         lines.append(
             f"T{number}\t{span.label} {span.start_char} {span.end_char}\t{_quoted(record, span)}"
         )
-        lines.append(f"E{event_number}\t{span.label}:T{number}")
+        roles = _numbered_roles(
+            argument for argument in annotation.arguments if argument.event == span
+        )
+        args = "".join(f" {role}:{ids[entity]}" for role, entity in roles if entity in ids)
+        lines.append(f"E{event_number}\t{span.label}:T{number}{args}")
     notes = 0
     if annotation.categories:
         notes += 1
@@ -272,6 +348,20 @@ def ann_lines(record: Record) -> list[str]:
         notes += 1
         lines.append(f"#{notes}\t{STATUS_NOTE} {DOCUMENT}\t{annotation.status}")
     return lines
+
+
+def _numbered_roles(arguments: Iterable[Argument]) -> list[tuple[str, Span]]:
+    """Each argument's role as an E line writes it: brat numbers a role the event already has
+    (ACTOR, ACTOR2, ACTOR3), so that no role repeats on a line."""
+    seen: dict[str, int] = {}
+    numbered = []
+    for argument in sorted(arguments, key=lambda a: (a.role, a.entity)):
+        seen[argument.role] = seen.get(argument.role, 0) + 1
+        count = seen[argument.role]
+        numbered.append(
+            (argument.role if count == 1 else f"{argument.role}{count}", argument.entity)
+        )
+    return numbered
 
 
 def _quoted(record: Record, span: Span) -> str:

@@ -1,14 +1,17 @@
 """The checks every reader applies to an imported annotation: the same as on the annotate page.
 
-``build_annotation`` is the one place where a file's spans and categories become this
-project's: their labels renamed by the label map, their spans fitted to this project's tokens
-(``ReadOptions.align``), every change noted on the annotation, and the result checked like a
-reviewer's decision.
+``build_annotation`` is the one place where a file's spans, categories and event arguments
+become this project's: their labels and roles renamed by the label map, their spans fitted to
+this project's tokens (``ReadOptions.align``), every change noted on the annotation, and the
+result checked like a reviewer's decision. A file's relation or argument whose role the scheme
+(read through the label map) does not have, or that joins no event trigger to an entity, is
+noted as left out.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +23,16 @@ from spacy.tokens import Doc
 from annotator.errors import AnnotatorError
 from annotator.formats.records import DEFAULT_OPTIONS, Adjustment, ReadOptions, RecordAnnotation
 from annotator.labels import LabelScheme
-from annotator.spans import Draft, Layer, Span, SpanError, Status, check_draft, layer_of
+from annotator.spans import (
+    Argument,
+    Draft,
+    Layer,
+    Span,
+    SpanError,
+    Status,
+    check_draft,
+    layer_of,
+)
 from annotator.tokens import blank_english, token_bounds
 
 _KIND: dict[Layer, str] = {"entities": "entity", "events": "event"}
@@ -50,6 +62,24 @@ class FileSpan:
     line: int | None = None
 
 
+@dataclass(frozen=True)
+class FileArgument:
+    """An event argument as a file gives it: two of the record's spans, as the file gives them
+    too, and the role as the file spells it. ``event`` is the end the file names first (brat's
+    trigger, a relation's head or ``from_id``); a relation drawn from the entity to the trigger
+    is read the other way round. ``kind`` names it in notes ("argument", "relation")."""
+
+    event: FileSpan
+    role: str
+    entity: FileSpan
+    line: int | None = None
+    kind: str = "argument"
+
+
+# brat numbers a role an event has more than once: Theme, Theme2, Theme3.
+_ROLE_NUMBER = re.compile(r"(?<=\D)\d+$")
+
+
 def build_annotation(
     text: str,
     *,
@@ -59,18 +89,22 @@ def build_annotation(
     status: Status,
     scheme: LabelScheme,
     options: ReadOptions = DEFAULT_OPTIONS,
+    arguments: Iterable[FileArgument] = (),
 ) -> RecordAnnotation:
     """A checked annotation of ``text`` with the label map and alignment of ``options``
     applied (each change in its ``adjustments``); raise AnnotationProblem saying what does not
     fit."""
     adjustments: list[Adjustment] = []
     layers: dict[Layer, list[Span]] = {"entities": [], "events": []}
+    # Each file span's place in this project (after the map and the alignment), for arguments.
+    placed: dict[tuple[int, int, str], tuple[Layer, Span]] = {}
     aligner = _Aligner(text, options=options)
     for found in spans:
         layer, label = span_label(found, scheme=scheme, options=options)
         if label != found.label:
             adjustments.append(Adjustment("renamed", f"{found.label} -> {label}", found.line))
         span, change = aligner.align(found, label=label, layer=layer)
+        placed[_key(found)] = (layer, span)
         if change is not None:
             if span in layers[layer]:
                 change += "; the same as another span then, kept once"
@@ -78,6 +112,14 @@ def build_annotation(
                 continue
             adjustments.append(Adjustment("aligned", change, found.line))
         layers[layer].append(span)
+    kept: list[Argument] = []
+    for argument in arguments:
+        found_argument, notes = _argument(
+            argument, placed=placed, text=text, scheme=scheme, options=options
+        )
+        adjustments.extend(notes)
+        if found_argument is not None and found_argument not in kept:
+            kept.append(found_argument)
     chosen: list[str] = []
     for name in categories:
         ours = category_label(name, scheme=scheme, options=options)
@@ -88,6 +130,7 @@ def build_annotation(
         tuple(sorted(layers["entities"])),
         tuple(sorted(layers["events"])),
         tuple(dict.fromkeys(chosen)),
+        tuple(sorted(kept)),
     )
     try:
         check_draft(draft, text=text, scheme=scheme)
@@ -100,7 +143,69 @@ def build_annotation(
         annotator=annotator,
         status=status,
         adjustments=tuple(adjustments),
+        arguments=draft.arguments,
     )
+
+
+def _key(found: FileSpan) -> tuple[int, int, str]:
+    return found.start_char, found.end_char, found.label
+
+
+def _argument(
+    found: FileArgument,
+    *,
+    placed: dict[tuple[int, int, str], tuple[Layer, Span]],
+    text: str,
+    scheme: LabelScheme,
+    options: ReadOptions,
+) -> tuple[Argument | None, list[Adjustment]]:
+    """The argument a file's argument or relation is, with the notes it gives (a renamed role);
+    None and a "left out" note when it is none of the scheme's."""
+    first, second = placed.get(_key(found.event)), placed.get(_key(found.entity))
+    ends = f"from {_shown(found.event, text)} to {_shown(found.entity, text)}"
+
+    def left_out(why: str) -> tuple[None, list[Adjustment]]:
+        what = f"{found.kind} {found.role} {ends} read but not kept: {why}"
+        return None, [Adjustment("left out", what, found.line)]
+
+    if first is None or second is None:
+        return left_out("it points at no span of the record")
+    if first[0] == "entities" and second[0] == "events":
+        first, second = second, first
+    if (first[0], second[0]) != ("events", "entities"):
+        return left_out("it joins no event trigger to an entity")
+    role = role_label(found.role, scheme=scheme, options=options)
+    if role is None:
+        known = ", ".join(scheme.names("roles")) or "none"
+        return left_out(
+            f"{found.role!r} is no role of the scheme ({known}); name it in the label map "
+            "(--label-map theirs -> ours)"
+        )
+    # brat's number on a repeated role (ACTOR2) is no rename; a label map's is.
+    unchanged = (found.role, _ROLE_NUMBER.sub("", found.role))
+    notes = [] if role in unchanged else [Adjustment("renamed", f"{found.role} -> {role}")]
+    return Argument(first[1], role, second[1]), notes
+
+
+def _shown(found: FileSpan, text: str) -> str:
+    return f"{found.start_char}-{found.end_char} {text[found.start_char : found.end_char]!r}"
+
+
+def role_label(
+    name: str, *, scheme: LabelScheme, options: ReadOptions = DEFAULT_OPTIONS
+) -> str | None:
+    """Our role for a file's role or relation name, through the label map; a name brat
+    numbered (``Theme2``) is also read without its number. None when the scheme has no such
+    role."""
+    candidates = [name]
+    stripped = _ROLE_NUMBER.sub("", name)
+    if stripped and stripped != name:
+        candidates.append(stripped)
+    for candidate in candidates:
+        ours = options.label(candidate)
+        if scheme.role(ours) is not None:
+            return ours
+    return None
 
 
 def span_label(
@@ -148,7 +253,7 @@ class LabelMapError(AnnotatorError, ValueError):
 
 def read_label_map(path: Path | str, *, scheme: LabelScheme) -> dict[str, str]:
     """A label map file (YAML, or JSON: an object of their label -> ours) whose every target
-    is a span label or category of ``scheme``; their numeric ids become strings."""
+    is a span label, role or category of ``scheme``; their numeric ids become strings."""
     path = Path(path)
     try:
         content = path.read_text(encoding="utf-8-sig")
@@ -169,7 +274,12 @@ def read_label_map(path: Path | str, *, scheme: LabelScheme) -> dict[str, str]:
             f"{path}: a label map is an object of their label -> ours, like "
             '{"Organization": "ORG", "3": "GPE"}'
         )
-    ours = {*scheme.names("entities"), *scheme.names("events"), *scheme.names("categories")}
+    ours = {
+        *scheme.names("entities"),
+        *scheme.names("events"),
+        *scheme.names("roles"),
+        *scheme.names("categories"),
+    }
     found: dict[str, str] = {}
     for theirs, mine in data.items():
         if not _is_name(theirs) or not _is_name(mine):
@@ -178,8 +288,8 @@ def read_label_map(path: Path | str, *, scheme: LabelScheme) -> dict[str, str]:
             )
         if str(mine) not in ours:
             raise LabelMapError(
-                f"{path}: {theirs} -> {mine}: {str(mine)!r} is not an entity, event or category "
-                f"label of {scheme.path}"
+                f"{path}: {theirs} -> {mine}: {str(mine)!r} is not an entity, event, role or "
+                f"category label of {scheme.path}"
             )
         found[str(theirs)] = str(mine)
     return found

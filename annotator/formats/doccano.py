@@ -3,8 +3,9 @@
 - Sequence labelling: ``{"text", "label": [[start, end, LABEL], ...]}``; a text classification
   project's ``label`` is a list of category names instead, an intent project's ``cats``.
 - With relations: ``{"text", "entities": [{"id", "start_offset", "end_offset", "label"}],
-  "relations": [{"id", "from_id", "to_id", "type"}]}``; relations are checked and counted
-  (event arguments are not stored yet).
+  "relations": [{"id", "from_id", "to_id", "type"}]}``; a relation from an event trigger to an
+  entity (or back) whose type is a role of the scheme, through the label map, is that event's
+  argument; any other relation is checked and listed as left out.
 - doccano 1.0: ``{"text", "annotations": [{"label": ID, "start_offset", "end_offset", "user"}]}``
   with numeric label ids (``--label-map`` names them) and every user's annotations of the
   example; each user's are that reviewer's record. An annotation without offsets is a category.
@@ -12,8 +13,9 @@
 Entity and event-trigger spans share doccano's one list (the scheme's label names are unique
 across layers, so reading sorts them back); the sentence's context goes in ``meta``, and
 doccano's other keys (its ``id``, its exports' spread metadata, ``Comments``) go there too.
-This project's export writes the first layout and adds ``annotator``, and ``status`` when it is
-not an accept.
+This project's export writes the relation layout when the scheme has roles (each event's
+arguments as relations from its trigger), else the first; it adds ``cats``, ``annotator``, and
+``status`` when it is not an accept.
 """
 
 from __future__ import annotations
@@ -26,10 +28,9 @@ from typing import Any, get_args
 # By its full name: ``from annotator.formats import prodigy`` also reads as an import of the
 # package, whose registry imports this module.
 import annotator.formats.prodigy as prodigy
-from annotator.formats.checks import AnnotationProblem, FileSpan, build_annotation
+from annotator.formats.checks import AnnotationProblem, FileArgument, FileSpan, build_annotation
 from annotator.formats.records import (
     DEFAULT_OPTIONS,
-    Adjustment,
     InvalidRecord,
     ReadOptions,
     Record,
@@ -234,17 +235,8 @@ def _parse(
         data=data,
         scheme=scheme,
         options=options,
+        arguments=_relations_of(data.get(RELATION_KEY, []), ids=ids),
     )
-    left_out = _relations_of(data.get(RELATION_KEY, []), ids=ids, text=text)
-    if left_out:
-        annotation = RecordAnnotation(
-            entities=annotation.entities,
-            events=annotation.events,
-            categories=annotation.categories,
-            annotator=annotation.annotator,
-            status=annotation.status,
-            adjustments=(*annotation.adjustments, *left_out),
-        )
     return [record(annotation)]
 
 
@@ -298,6 +290,7 @@ def _checked(
     data: dict[str, Any],
     scheme: LabelScheme,
     options: ReadOptions,
+    arguments: list[FileArgument] | None = None,
 ) -> RecordAnnotation:
     return build_annotation(
         text,
@@ -307,6 +300,7 @@ def _checked(
         status=_status_of(data),
         scheme=scheme,
         options=options,
+        arguments=arguments or (),
     )
 
 
@@ -396,11 +390,12 @@ def _by_user(raw: Any) -> dict[str | None, tuple[list[FileSpan], list[str]]]:
     return users
 
 
-def _relations_of(raw: Any, *, ids: dict[Any, FileSpan], text: str) -> list[Adjustment]:
-    """Each relation, checked against the entities it joins, as what the import leaves out."""
+def _relations_of(raw: Any, *, ids: dict[Any, FileSpan]) -> list[FileArgument]:
+    """Each relation between two of the line's entities, as an argument for build_annotation
+    (which keeps it when it is one, and lists it as left out when not)."""
     if not isinstance(raw, list):
         raise AnnotationProblem(f'"relations" must be a list, got {prodigy.json_type(raw)}')
-    left_out = []
+    found = []
     for index, item in enumerate(raw):
         where = f"relations[{index}]"
         if not isinstance(item, dict):
@@ -408,33 +403,46 @@ def _relations_of(raw: Any, *, ids: dict[Any, FileSpan], text: str) -> list[Adju
         kind = _name(item.get("type"))
         if kind is None:
             raise AnnotationProblem(f'{where}: "type" must be a name, got {item.get("type")!r}')
-        ends = []
         for side in ("from_id", "to_id"):
             if item.get(side) not in ids:
                 raise AnnotationProblem(
                     f'{where}: "{side}" {item.get(side)!r} is not the id of one of the entities'
                 )
-            span = ids[item[side]]
-            ends.append(
-                f"{span.start_char}-{span.end_char} {text[span.start_char : span.end_char]!r}"
-            )
-        left_out.append(
-            Adjustment(
-                "left out",
-                f"relation {kind} from {ends[0]} to {ends[1]} read but not stored "
-                "(no event arguments yet)",
-            )
-        )
-    return left_out
+        found.append(FileArgument(ids[item["from_id"]], kind, ids[item["to_id"]], kind="relation"))
+    return found
 
 
-def line_of(record: Record) -> dict[str, Any]:
-    """The doccano line of a record (spans, categories and meta; annotator when known)."""
+def line_of(record: Record, *, relations: bool = False) -> dict[str, Any]:
+    """The doccano line of a record (spans, categories and meta; annotator when known); with
+    ``relations``, the relation layout: entities with ids, and each argument a relation from its
+    trigger to its entity."""
     line: dict[str, Any] = {"text": record.text}
     annotation = record.annotation
     if annotation is not None:
         spans = sorted([*annotation.entities, *annotation.events])
-        line["label"] = [[span.start_char, span.end_char, span.label] for span in spans]
+        if relations:
+            ids = {span: number for number, span in enumerate(spans, start=1)}
+            line[ENTITY_KEY] = [
+                {
+                    "id": ids[span],
+                    "label": span.label,
+                    "start_offset": span.start_char,
+                    "end_offset": span.end_char,
+                }
+                for span in spans
+            ]
+            line[RELATION_KEY] = [
+                {
+                    "id": number,
+                    "from_id": ids[argument.event],
+                    "to_id": ids[argument.entity],
+                    "type": argument.role,
+                }
+                for number, argument in enumerate(sorted(set(annotation.arguments)), start=1)
+                if argument.event in ids and argument.entity in ids
+            ]
+        else:
+            line["label"] = [[span.start_char, span.end_char, span.label] for span in spans]
         line["cats"] = list(annotation.categories)
         if annotation.annotator is not None:
             line["annotator"] = annotation.annotator
@@ -444,6 +452,7 @@ def line_of(record: Record) -> dict[str, Any]:
     return line
 
 
-def write(records: Iterable[Record], path: Path | str) -> int:
-    """Write records as doccano JSONL, atomically; return how many were written."""
-    return prodigy.write_jsonl((line_of(record) for record in records), path)
+def write(records: Iterable[Record], path: Path | str, *, relations: bool = False) -> int:
+    """Write records as doccano JSONL, atomically (``relations``: in the relation layout);
+    return how many were written."""
+    return prodigy.write_jsonl((line_of(record, relations=relations) for record in records), path)

@@ -5,12 +5,15 @@ Each annotation of a task is one record: its ``labels`` results are spans, put i
 event layer by their label (read through the label map), its ``choices`` results are the
 categories, ``completed_by`` is the reviewer (a user object's email, else the user's id) and a
 cancelled annotation (``was_cancelled``) is that reviewer's skip. ``predictions`` are suggestions
-of the model their ``model_version`` names. ``relation`` results are read and counted (event
-arguments are not stored yet); results of other tools (text areas, ratings) are left out, and
-counted too. Label Studio counts offsets in the browser's UTF-16 units: a region whose quoted
-``text`` says so is read in characters. A task without ``data`` is its own data (Label Studio
-imports it so), Label Studio before 1.0 called the annotations ``completions``, and its JSON-MIN
-export (a row per annotation, regions under their control's name) reads as the tasks it flattens.
+of the model their ``model_version`` names. A ``relation`` result between an event trigger's
+region and an entity's (either way round) is the event's argument in the role its label names,
+through the label map; one that is no role, or joins no trigger to an entity, is listed as left
+out, and so are results of other tools (text areas, ratings). Label Studio counts offsets in
+the browser's UTF-16 units: a region whose quoted ``text`` says so is read in characters. A task
+without ``data`` is its own data (Label Studio imports it so), Label Studio before 1.0 called
+the annotations ``completions``, and its JSON-MIN export (a row per annotation, regions under
+their control's name) reads as the tasks it flattens. This project's export writes each
+argument as a relation from the trigger's region to the entity's.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 # package, whose registry imports this module.
 import annotator.formats.doccano as doccano
 import annotator.formats.prodigy as prodigy
-from annotator.formats.checks import AnnotationProblem, FileSpan, build_annotation
+from annotator.formats.checks import AnnotationProblem, FileArgument, FileSpan, build_annotation
 from annotator.formats.files import replacing_file
 from annotator.formats.records import (
     DEFAULT_OPTIONS,
@@ -38,7 +41,7 @@ from annotator.formats.records import (
     describe_decode_error,
 )
 from annotator.labels import LabelScheme
-from annotator.spans import Span, Status
+from annotator.spans import Argument, Span, Status
 
 TEXT_KEY = "text"
 ANNOTATION_KEYS = ("annotations", "completions")
@@ -411,6 +414,7 @@ def _annotation_of(
             status=_status_of(item),
             scheme=scheme,
             options=options,
+            arguments=_arguments_of(results),
         )
     except AnnotationProblem as problem:
         raise place.problem(f"{where}: ", str(problem)) from None
@@ -446,6 +450,7 @@ def _suggestion_of(
             status="accept",
             scheme=scheme,
             options=options,
+            arguments=_arguments_of(results),
         )
     except AnnotationProblem as problem:
         raise place.problem(f"{where}: ", str(problem)) from None
@@ -455,7 +460,18 @@ def _suggestion_of(
         entities=checked.entities,
         events=checked.events,
         categories=checked.categories,
+        arguments=checked.arguments,
     )
+
+
+def _arguments_of(results: _Results) -> list[FileArgument]:
+    """Each relation's label as an argument between its two regions (build_annotation keeps
+    the ones that are arguments of the scheme, read either way round)."""
+    return [
+        FileArgument(results.regions[from_id], name, results.regions[to_id], kind="relation")
+        for from_id, to_id, names in results.relations
+        for name in names
+    ]
 
 
 def _results_of(item: dict[str, Any], *, text: str, where: str, place: _Place) -> _Results:
@@ -606,13 +622,15 @@ def _status_of(item: dict[str, Any]) -> Status:
 def _notes_of(results: _Results, *, text: str) -> list[str]:
     notes = []
     for from_id, to_id, names in results.relations:
+        if names:
+            continue  # each label is an argument build_annotation keeps or lists
         ends = [
             f"{span.start_char}-{span.end_char} {text[span.start_char : span.end_char]!r}"
             for span in (results.regions[from_id], results.regions[to_id])
         ]
         notes.append(
-            f"relation {'/'.join(names) or 'without a label'} from {ends[0]} to {ends[1]} read "
-            "but not stored (no event arguments yet)"
+            f"relation without a label from {ends[0]} to {ends[1]} read but not kept: an "
+            "argument needs a role"
         )
     if results.other:
         notes.append(f"{results.other} result(s) of other tools (text areas, ratings...) left out")
@@ -668,7 +686,11 @@ def _annotation_json(annotation: RecordAnnotation, *, text: str, number: int) ->
     item: dict[str, Any] = {
         "id": number,
         "result": _results_json(
-            annotation.entities, annotation.events, annotation.categories, text
+            annotation.entities,
+            annotation.events,
+            annotation.categories,
+            text,
+            arguments=annotation.arguments,
         ),
         "was_cancelled": annotation.status == "skip",
         "ground_truth": annotation.annotator is None,
@@ -686,20 +708,31 @@ def _prediction_json(suggestion: RecordSuggestion, *, text: str) -> dict[str, An
     return {
         "model_version": suggestion.model_version,
         "result": _results_json(
-            suggestion.entities, suggestion.events, suggestion.categories, text
+            suggestion.entities,
+            suggestion.events,
+            suggestion.categories,
+            text,
+            arguments=suggestion.arguments,
         ),
     }
 
 
 def _results_json(
-    entities: Iterable[Span], events: Iterable[Span], categories: Iterable[str], text: str
+    entities: Iterable[Span],
+    events: Iterable[Span],
+    categories: Iterable[str],
+    text: str,
+    *,
+    arguments: Iterable[Argument] = (),
 ) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
+    ids: dict[tuple[str, Span], str] = {}
     for control, spans in ((ENTITY_CONTROL, entities), (EVENT_CONTROL, events)):
         for span in sorted(spans):
+            ids[(control, span)] = f"{control[0]}{len(results) + 1}"
             results.append(
                 {
-                    "id": f"{control[0]}{len(results) + 1}",
+                    "id": ids[(control, span)],
                     "from_name": control,
                     "to_name": TEXT_OBJECT,
                     "type": "labels",
@@ -709,6 +742,20 @@ def _results_json(
                         "text": span.text_in(text),
                         "labels": [span.label],
                     },
+                }
+            )
+    for argument in sorted(set(arguments)):
+        trigger = ids.get((EVENT_CONTROL, argument.event))
+        entity = ids.get((ENTITY_CONTROL, argument.entity))
+        if trigger is not None and entity is not None:
+            # Label Studio draws the relation as an arrow from the trigger to the entity.
+            results.append(
+                {
+                    "from_id": trigger,
+                    "to_id": entity,
+                    "type": RELATION_TYPE,
+                    "direction": "right",
+                    "labels": [argument.role],
                 }
             )
     chosen = list(categories)

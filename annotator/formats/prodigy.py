@@ -1,18 +1,29 @@
-"""Prodigy-style JSONL: one sentence per line, with its spans, events, categories and answer."""
+"""Prodigy-style JSONL: one sentence per line, with its spans, events, categories and answer.
+
+Every event carries ``args``, its arguments: ``[{role, start, end, label, text}]``, each the
+entity span of the line that plays the role (the shape ``annotator suggest`` writes). Prodigy's
+``rel.manual`` writes the same links as ``relations``: ``{head, child, head_span, child_span,
+label}``, the head the trigger and the child the entity, ``head``/``child`` the last token of
+each and the spans ``{start, end, token_start, token_end, label}``; both are read, and written
+where a line has arguments. Prodigy's binary answers (``ner.teach``, ``textcat.teach``: one span
+or a top-level ``label`` a line, accepted or rejected) are one reviewer's answers about a text:
+the import merges them into one annotation holding the accepted spans and labels.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 # By its full name: ``from annotator.formats import table`` also reads as an import of the
 # package, whose registry imports this module.
 import annotator.formats.table as table
-from annotator.formats.checks import AnnotationProblem, FileSpan, build_annotation
+from annotator.formats.checks import AnnotationProblem, FileArgument, FileSpan, build_annotation
 from annotator.formats.records import (
     DEFAULT_OPTIONS,
     InvalidRecord,
@@ -23,13 +34,21 @@ from annotator.formats.records import (
     describe_decode_error,
 )
 from annotator.labels import LabelScheme
-from annotator.spans import Layer, Span, SpanError, Status
+from annotator.spans import Argument, Draft, Layer, Span, SpanError, Status, check_draft
 from annotator.tokens import blank_english
 
 ANSWERS: dict[str, Status] = {"accept": "accept", "reject": "reject", "ignore": "skip"}
 STATUS_ANSWERS: dict[Status, str] = {"accept": "accept", "reject": "reject", "skip": "ignore"}
 # Any of these keys means the line carries a decision, not only a text to annotate.
 ANNOTATION_KEYS = ("spans", "events", "accept", "answer")
+ARGS_KEY = "args"
+RELATIONS_KEY = "relations"
+# The views of Prodigy's binary recipes (ner.teach, textcat.teach, mark): yes or no to one
+# span or label; "relations" is rel.manual's, whose one span list holds triggers too.
+BINARY_VIEWS = ("ner", "classification", "binary")
+RELATIONS_VIEW = "relations"
+# rel.manual draws a relation's arc in a colour of its label; ours are the roles'.
+RELATION_COLOUR = "#c5bdf4"
 
 
 def read_jsonl(
@@ -101,10 +120,16 @@ def parse_record(
                 f'"_annotator_id" must be a non-empty string, got {annotator!r}'
             )
         annotation = None
+        binary = _binary_kind(data)
         # A blank text is a Record too (the import skips and counts it), whatever it says.
         if text.strip() and any(key in data for key in ANNOTATION_KEYS):
             annotation = _annotation_of(
-                data, text=text, annotator=annotator, scheme=scheme, options=options
+                data,
+                text=text,
+                annotator=annotator,
+                scheme=scheme,
+                options=options,
+                binary=binary == "explicit",
             )
     except AnnotationProblem as problem:
         raise InvalidRecord(source, problem.line or line, str(problem)) from None
@@ -117,7 +142,27 @@ def parse_record(
         meta=meta,
         split=annotation is None,
         annotation=annotation,
+        binary_answer=annotation is not None and binary is not None,
     )
+
+
+def _binary_kind(data: dict[str, Any]) -> Literal["explicit", "implicit"] | None:
+    """Whether a task is a binary answer: "explicit" when its view or a top-level ``label``
+    says so, "implicit" for a Prodigy answer (it has Prodigy's hashes) about one span without a
+    view: it merges with the same reviewer's other answers of its text, and alone reads as any
+    task. None for any other, such as records a team wrote itself."""
+    if "answer" not in data or any(
+        key in data for key in ("accept", "events", "options", RELATIONS_KEY)
+    ):
+        return None
+    view = data.get("_view_id")
+    if view is not None:
+        return "explicit" if view in BINARY_VIEWS else None
+    if isinstance(data.get("label"), str):
+        return "explicit"
+    spans = data.get("spans")
+    one_span = isinstance(spans, list) and len(spans) == 1
+    return "implicit" if one_span and "_input_hash" in data else None
 
 
 def _text_of(data: dict[str, Any], *, options: ReadOptions) -> str:
@@ -131,7 +176,7 @@ def _text_of(data: dict[str, Any], *, options: ReadOptions) -> str:
 
 
 def _context_of(data: dict[str, Any], *, text_key: str) -> dict[str, Any]:
-    skipped = {text_key, "meta", "tokens", *ANNOTATION_KEYS}
+    skipped = {text_key, "meta", "tokens", RELATIONS_KEY, *ANNOTATION_KEYS}
     return {
         key: value for key, value in data.items() if key not in skipped and not key.startswith("_")
     }
@@ -144,22 +189,61 @@ def _annotation_of(
     annotator: str | None,
     scheme: LabelScheme,
     options: ReadOptions,
+    binary: bool,
 ) -> RecordAnnotation:
+    status = _status_of(data)
+    if binary:
+        return _binary_annotation(
+            data, text=text, annotator=annotator, status=status, scheme=scheme, options=options
+        )
+    # rel.manual keeps every span, triggers too, in its one list: the scheme tells them apart.
+    relations_task = data.get("_view_id") == RELATIONS_VIEW or RELATIONS_KEY in data
+    entities = _spans_of(data, "spans", text=text, layer=None if relations_task else "entities")
+    events = _spans_of(data, "events", text=text, layer="events")
     return build_annotation(
         text,
-        spans=[
-            *_spans_of(data, "spans", text=text, layer="entities"),
-            *_spans_of(data, "events", text=text, layer="events"),
-        ],
+        spans=[*entities, *events],
         categories=_categories_of(data),
         annotator=annotator,
-        status=_status_of(data),
+        status=status,
+        scheme=scheme,
+        options=options,
+        arguments=[
+            *_args_of(data, events=events, entities=entities),
+            *_relations_of(data, spans=[*entities, *events], text=text),
+        ],
+    )
+
+
+def _binary_annotation(
+    data: dict[str, Any],
+    *,
+    text: str,
+    annotator: str | None,
+    status: Status,
+    scheme: LabelScheme,
+    options: ReadOptions,
+) -> RecordAnnotation:
+    """A binary answer as the reviewer's annotation: what it accepted (the span, or the
+    top-level label as a category); rejected, the annotation without it; ignored, a skip."""
+    label = data.get("label")
+    if isinstance(label, bool) or (label is not None and not isinstance(label, str | int)):
+        raise AnnotationProblem(f'"label" must be a category name, got {label!r}')
+    accepted = status == "accept"
+    # textcat.teach highlights its patterns' matches as spans: they are no entities.
+    spans = _spans_of(data, "spans", text=text, layer="entities") if label is None else []
+    return build_annotation(
+        text,
+        spans=spans if accepted else [],
+        categories=[str(label)] if accepted and label is not None else [],
+        annotator=annotator,
+        status="skip" if status == "skip" else "accept",
         scheme=scheme,
         options=options,
     )
 
 
-def _spans_of(data: dict[str, Any], key: str, *, text: str, layer: Layer) -> list[FileSpan]:
+def _spans_of(data: dict[str, Any], key: str, *, text: str, layer: Layer | None) -> list[FileSpan]:
     raw = data.get(key, [])
     if not isinstance(raw, list):
         raise AnnotationProblem(f'"{key}" must be a list, got {json_type(raw)}')
@@ -180,6 +264,98 @@ def _spans_of(data: dict[str, Any], key: str, *, text: str, layer: Layer) -> lis
                 )
         spans.append(FileSpan(span.start_char, span.end_char, span.label, layer=layer))
     return spans
+
+
+def _args_of(
+    data: dict[str, Any], *, events: list[FileSpan], entities: list[FileSpan]
+) -> list[FileArgument]:
+    """The ``args`` of every event: ``[{role, start, end, label}]``, each an entity span of the
+    line (its label may be left out)."""
+    found: list[FileArgument] = []
+    for index, (item, event) in enumerate(zip(data.get("events", []), events, strict=True)):
+        raw = item.get(ARGS_KEY, [])
+        where = f"events[{index}].{ARGS_KEY}"
+        if not isinstance(raw, list):
+            raise AnnotationProblem(f'"{where}" must be a list, got {json_type(raw)}')
+        for number, arg in enumerate(raw):
+            at = f"{where}[{number}]"
+            if not isinstance(arg, dict):
+                raise AnnotationProblem(f"{at} must be an object, got {json_type(arg)}")
+            role = arg.get("role")
+            if not isinstance(role, str) or not role:
+                raise AnnotationProblem(f'{at}: "role" must be a role name, got {role!r}')
+            entity = _span_at(arg, among=entities, where=at)
+            found.append(FileArgument(event, role, entity))
+    return found
+
+
+def _relations_of(data: dict[str, Any], *, spans: list[FileSpan], text: str) -> list[FileArgument]:
+    """rel.manual's ``relations``: the head span (the trigger) plays nothing, the child span
+    plays the relation's label in it; a side is found by its span, else by its token."""
+    raw = data.get(RELATIONS_KEY, [])
+    if not isinstance(raw, list):
+        raise AnnotationProblem(f'"{RELATIONS_KEY}" must be a list, got {json_type(raw)}')
+    found: list[FileArgument] = []
+    for index, item in enumerate(raw):
+        where = f"{RELATIONS_KEY}[{index}]"
+        if not isinstance(item, dict):
+            raise AnnotationProblem(f"{where} must be an object, got {json_type(item)}")
+        label = item.get("label")
+        if not isinstance(label, str) or not label:
+            raise AnnotationProblem(f'{where}: "label" must be a relation name, got {label!r}')
+        head, child = (
+            _relation_side(data, item, side, among=spans, where=where) for side in ("head", "child")
+        )
+        found.append(FileArgument(head, label, child, kind="relation"))
+    return found
+
+
+def _relation_side(
+    data: dict[str, Any],
+    item: dict[str, Any],
+    side: str,
+    *,
+    among: list[FileSpan],
+    where: str,
+) -> FileSpan:
+    span = item.get(f"{side}_span")
+    if isinstance(span, dict):
+        return _span_at(span, among=among, where=f"{where}.{side}_span")
+    token = item.get(side)
+    tokens = data.get("tokens")
+    if isinstance(token, int) and not isinstance(token, bool) and isinstance(tokens, list):
+        at = next((t for t in tokens if isinstance(t, dict) and t.get("id") == token), None)
+        if at is None and 0 <= token < len(tokens):
+            at = tokens[token]
+        if isinstance(at, dict) and _is_offset(at.get("start")) and _is_offset(at.get("end")):
+            start, end = int(at["start"]), int(at["end"])
+            for found in among:
+                if found.start_char <= start and end <= found.end_char:
+                    return found
+            return FileSpan(start, end, "(a token)")
+    raise AnnotationProblem(
+        f'{where} needs "{side}_span" {{start, end, label}}, or "{side}" with the task\'s tokens'
+    )
+
+
+def _span_at(item: dict[str, Any], *, among: list[FileSpan], where: str) -> FileSpan:
+    """The line's span at an argument's or relation side's offsets (of its label, when given);
+    a span the line does not have is returned as given, and left out by build_annotation."""
+    start, end, label = item.get("start"), item.get("end"), item.get("label")
+    if not _is_offset(start) or not _is_offset(end):
+        raise AnnotationProblem(
+            f'{where}: "start" and "end" must be integers, got {start!r} and {end!r}'
+        )
+    assert isinstance(start, int) and isinstance(end, int)
+    same = [s for s in among if (s.start_char, s.end_char) == (start, end)]
+    chosen = next((s for s in same if s.label == label), same[0] if same else None)
+    if chosen is not None:
+        return chosen
+    return FileSpan(start, end, label if isinstance(label, str) and label else "(no label)")
+
+
+def _is_offset(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _categories_of(data: dict[str, Any]) -> tuple[str, ...]:
@@ -226,20 +402,31 @@ def record_to_json(
     annotator: str | None,
     status: Status,
     tokens: bool = False,
+    arguments: Iterable[Argument] = (),
 ) -> dict[str, Any]:
-    """A Prodigy task for one sentence and its decision; read_jsonl reads it back unchanged."""
-    doc = blank_english().make_doc(text) if tokens else None
+    """A Prodigy task for one sentence and its decision; read_jsonl reads it back unchanged.
+
+    Every event carries its ``args``; a sentence with arguments has them as rel.manual's
+    ``relations`` too (head: the trigger, child: the entity)."""
+    links = sorted(set(arguments))
+    doc = blank_english().make_doc(text) if tokens or links else None
 
     def span_json(span: Span) -> dict[str, Any]:
         record = {**span.to_dict(), "text": span.text_in(text)}
         aligned = doc.char_span(span.start_char, span.end_char) if doc is not None else None
-        if aligned is not None:
+        if aligned is not None and tokens:
             record["token_start"] = aligned.start
             record["token_end"] = aligned.end - 1
         return record
 
+    def event_json(span: Span) -> dict[str, Any]:
+        args = [
+            {"role": link.role, **span_json(link.entity)} for link in links if link.event == span
+        ]
+        return {**span_json(span), ARGS_KEY: args}
+
     task: dict[str, Any] = {"text": text, "meta": dict(meta)}
-    if doc is not None:
+    if doc is not None and tokens:
         task["tokens"] = [
             {
                 "text": token.text,
@@ -251,12 +438,39 @@ def record_to_json(
             for token in doc
         ]
     task["spans"] = [span_json(span) for span in sorted(entities)]
-    task["events"] = [span_json(span) for span in sorted(events)]
+    task["events"] = [event_json(span) for span in sorted(events)]
+    if links and doc is not None:
+        task[RELATIONS_KEY] = [_relation_json(link, doc=doc) for link in links]
     task["accept"] = list(categories)
     task["answer"] = STATUS_ANSWERS[status]
     if annotator is not None:
         task["_annotator_id"] = annotator
     return task
+
+
+def _relation_json(link: Argument, *, doc: Any) -> dict[str, Any]:
+    """An argument as rel.manual writes a relation: each side's last token and its span."""
+
+    def side(span: Span) -> dict[str, Any]:
+        piece = doc.char_span(span.start_char, span.end_char, alignment_mode="expand")
+        first, last = (piece.start, piece.end - 1) if piece is not None else (0, 0)
+        return {
+            "start": span.start_char,
+            "end": span.end_char,
+            "token_start": first,
+            "token_end": last,
+            "label": span.label,
+        }
+
+    head, child = side(link.event), side(link.entity)
+    return {
+        "head": head["token_end"],
+        "child": child["token_end"],
+        "head_span": head,
+        "child_span": child,
+        "color": RELATION_COLOUR,
+        "label": link.role,
+    }
 
 
 def write_jsonl(records: Iterable[Mapping[str, Any]], path: Path | str) -> int:
@@ -308,4 +522,80 @@ def task_of(record: Record, *, tokens: bool = False) -> dict[str, Any]:
         annotator=annotation.annotator,
         status=annotation.status,
         tokens=tokens,
+        arguments=annotation.arguments,
     )
+
+
+# --- binary answers -------------------------------------------------------------------------
+
+
+def merge_binary_answers(
+    records: Sequence[Record], *, scheme: LabelScheme
+) -> tuple[list[Record], list[InvalidRecord]]:
+    """The records with each reviewer's binary answers of one text (``Record.binary_answer``)
+    merged into one record, in the place of the first: it holds every span, label and argument
+    the answers accepted, and is a skip when every answer was ignored. The merged annotation is
+    checked like any (two accepted spans that overlap are a problem naming the answers)."""
+    groups: dict[tuple[str, str | None], list[int]] = {}
+    for index, record in enumerate(records):
+        if record.binary_answer and record.annotation is not None:
+            groups.setdefault((record.text, record.annotation.annotator), []).append(index)
+    merged: dict[int, Record] = {}
+    dropped: set[int] = set()
+    problems: list[InvalidRecord] = []
+    for indexes in groups.values():
+        if len(indexes) < 2:
+            continue
+        members = [records[index] for index in indexes]
+        dropped.update(indexes)
+        try:
+            merged[indexes[0]] = _merged(members, scheme=scheme)
+        except InvalidRecord as problem:
+            problems.append(problem)
+    kept = [
+        merged.get(index, record)
+        for index, record in enumerate(records)
+        if index not in dropped or index in merged
+    ]
+    return kept, problems
+
+
+def _merged(members: list[Record], *, scheme: LabelScheme) -> Record:
+    first = members[0]
+    annotations = [member.annotation for member in members if member.annotation is not None]
+    accepted = [a for a in annotations if a.status == "accept"]
+    draft = Draft(
+        entities=tuple(sorted({span for a in accepted for span in a.entities})),
+        events=tuple(sorted({span for a in accepted for span in a.events})),
+        categories=tuple(dict.fromkeys(name for a in accepted for name in a.categories)),
+        arguments=tuple(sorted({link for a in accepted for link in a.arguments})),
+    )
+    try:
+        check_draft(draft, text=first.text, scheme=scheme)
+    except SpanError as error:
+        raise InvalidRecord(
+            first.source,
+            first.line,
+            f"the binary answers of this text ({_places(members)}) merged: {error}",
+        ) from None
+    # Rejected answers say no to what they showed; an annotation that only rejects is an
+    # accept of nothing. Only answers that were all ignored decide nothing.
+    skipped = all(a.status == "skip" for a in annotations)
+    annotation = RecordAnnotation(
+        entities=draft.entities,
+        events=draft.events,
+        categories=draft.categories,
+        annotator=annotations[0].annotator,
+        status="skip" if skipped else "accept",
+        adjustments=tuple(item for a in annotations for item in a.adjustments),
+        arguments=draft.arguments,
+    )
+    return replace(first, annotation=annotation, answers=sum(member.answers for member in members))
+
+
+def _places(members: list[Record]) -> str:
+    if len({member.source for member in members}) == 1:
+        numbers = [str(member.line) for member in members]
+        shown = ", ".join(numbers[:5]) + (", ..." if len(numbers) > 5 else "")
+        return f"lines {shown}"
+    return ", ".join(f"{member.source}:{member.line}" for member in members[:5])

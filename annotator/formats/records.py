@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from annotator.errors import AnnotatorError
-from annotator.spans import Span, Status
+from annotator.spans import Argument, Span, Status
 
 # How a span off this project's token boundaries is read: refused, widened to the tokens it
 # touches, or narrowed to the tokens it covers whole.
@@ -51,7 +51,8 @@ class ReadOptions:
 DEFAULT_OPTIONS = ReadOptions()
 
 # What an import changed in a record's annotation: a span fitted to the tokens, a label renamed,
-# something the file holds that the reading read but does not keep (a peer's relations).
+# something the file holds that the reading read but does not keep (a relation that is no event
+# argument of the scheme, an attribute, another tool's result).
 AdjustmentKind = Literal["aligned", "renamed", "left out"]
 
 
@@ -68,7 +69,8 @@ class Adjustment:
 @dataclass(frozen=True)
 class RecordAnnotation:
     """A decision that came with an imported sentence (Prodigy's spans, events, accept, answer),
-    and what reading it changed (``adjustments``: spans aligned, labels renamed)."""
+    what reading it changed (``adjustments``: spans aligned, labels renamed) and the events'
+    arguments (brat's E and R lines, the peers' relations, the JSONL's ``args``)."""
 
     entities: tuple[Span, ...]
     events: tuple[Span, ...]
@@ -76,6 +78,7 @@ class RecordAnnotation:
     annotator: str | None
     status: Status
     adjustments: tuple[Adjustment, ...] = ()
+    arguments: tuple[Argument, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class RecordSuggestion:
     entities: tuple[Span, ...]
     events: tuple[Span, ...]
     categories: tuple[str, ...]
+    arguments: tuple[Argument, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,12 @@ class Record:
     # What models suggested for the text (a peer's predictions); their offsets count from the
     # start of the text, so a record with suggestions is never split.
     suggestions: tuple[RecordSuggestion, ...] = ()
+    # A binary answer (Prodigy's ner.teach, textcat.teach): yes or no to one span or label. A
+    # reviewer's binary answers of one text are merged into one annotation on import
+    # (``prodigy.merge_binary_answers``); ``answers`` is how many answers of the file a record
+    # stands for.
+    binary_answer: bool = False
+    answers: int = 1
 
     @property
     def blank(self) -> bool:

@@ -231,7 +231,8 @@ def write_records(
         case "jsonl":
             return prodigy.write(records, path, tokens=tokens)
         case "doccano":
-            return doccano.write(records, path)
+            # The relation layout carries the events' arguments, where the scheme has roles.
+            return doccano.write(records, path, relations=bool(scheme.roles))
         case "conll":
             return conll.write(records, path)
         case "brat":

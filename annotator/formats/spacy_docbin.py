@@ -2,8 +2,11 @@
 
 Entities are ``doc.ents``, event triggers ``doc.spans[spans_key]``, and ``doc.cats`` holds every
 category of the scheme as 0.0 or 1.0, the shape ``spacy train`` expects for ``ner``,
-``spancat`` and ``textcat_multilabel``. Docs come from the blank English tokenizer the
-annotator checks spans against, so every span aligns strictly.
+``spancat`` and ``textcat_multilabel``. The events' arguments are
+``doc.user_data["arguments"]``: a list of ``{"event": {start, end, label}, "role", "start", "end",
+"label"}`` (``Argument.to_dict``, character offsets), JSON as it is, so any script reads it
+without this package; the DocBin stores user data for it. Docs come from the blank English
+tokenizer the annotator checks spans against, so every span aligns strictly.
 """
 
 from __future__ import annotations
@@ -17,7 +20,13 @@ from spacy.tokens import Doc, DocBin
 from spacy.tokens import Span as DocSpan
 
 from annotator.errors import AnnotatorError
-from annotator.formats.checks import AnnotationProblem, FileSpan, build_annotation, category_label
+from annotator.formats.checks import (
+    AnnotationProblem,
+    FileArgument,
+    FileSpan,
+    build_annotation,
+    category_label,
+)
 from annotator.formats.files import replacing_file
 from annotator.formats.records import (
     DEFAULT_OPTIONS,
@@ -27,7 +36,7 @@ from annotator.formats.records import (
     report_of,
 )
 from annotator.labels import LabelScheme
-from annotator.spans import Span
+from annotator.spans import Span, SpanError
 from annotator.tokens import blank_english
 
 SPANS_KEY = "events"
@@ -35,6 +44,8 @@ TRAIN = "train.spacy"
 DEV = "dev.spacy"
 # Only what the annotations set; ORTH and spacing are always stored.
 ATTRS = ("ENT_IOB", "ENT_TYPE")
+# The key of ``doc.user_data`` that holds the events' arguments.
+ARGUMENTS_KEY = "arguments"
 
 
 class DocBinError(AnnotatorError, ValueError):
@@ -87,6 +98,8 @@ def doc_of(record: Record, *, categories: Sequence[str], spans_key: str = SPANS_
     doc.spans[spans_key] = aligned(annotation.events)
     chosen = set(annotation.categories)
     doc.cats = {name: 1.0 if name in chosen else 0.0 for name in categories}
+    if annotation.arguments:
+        doc.user_data[ARGUMENTS_KEY] = [a.to_dict() for a in sorted(set(annotation.arguments))]
     return doc
 
 
@@ -102,7 +115,8 @@ def write(
     dev. Records that are not accepted are left out. Each file is replaced atomically."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    train, dev = DocBin(attrs=ATTRS), DocBin(attrs=ATTRS)
+    train = DocBin(attrs=ATTRS, store_user_data=True)
+    dev = DocBin(attrs=ATTRS, store_user_data=True)
     for record in records:
         if record.annotation is None or record.annotation.status != "accept":
             continue
@@ -119,7 +133,8 @@ def read(
 ) -> Iterator[Record | InvalidRecord]:
     """Each Doc of a .spacy file as an accepted record, numbered from 1 in file order.
 
-    Events are read from ``doc.spans["events"]``, or from the only span group there is.
+    Events are read from ``doc.spans["events"]``, or from the only span group there is, and
+    their arguments from ``doc.user_data["arguments"]``.
     """
     try:
         docs = DocBin().from_bytes(path.read_bytes())
@@ -144,6 +159,7 @@ def read(
             FileSpan(e.start_char, e.end_char, e.label_, layer="entities") for e in doc.ents
         ]
         try:
+            arguments = _arguments_of(doc)
             # doc.cats names every category, chosen (1.0) or not (0.0), and each must be the
             # scheme's (or the label map's); build_annotation checks the chosen ones.
             for name in sorted(doc.cats):
@@ -156,6 +172,7 @@ def read(
                 status="accept",
                 scheme=scheme,
                 options=options,
+                arguments=arguments,
             )
         except AnnotationProblem as problem:
             yield InvalidRecord(source, number, str(problem))
@@ -163,3 +180,35 @@ def read(
         yield Record(
             text=doc.text, source=source, line=number, meta={}, split=False, annotation=annotation
         )
+
+
+def _arguments_of(doc: Doc) -> list[FileArgument]:
+    """The arguments a Doc's user data holds, as the file spells their labels."""
+    raw = doc.user_data.get(ARGUMENTS_KEY, [])
+    # The DocBin's msgpack gives a list back as a tuple.
+    if not isinstance(raw, list | tuple):
+        raise AnnotationProblem(f'user_data["{ARGUMENTS_KEY}"] must be a list, got {raw!r}')
+    found = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise AnnotationProblem(
+                f'user_data["{ARGUMENTS_KEY}"][{index}] must be an object, got {item!r}'
+            )
+        try:
+            event = Span.from_dict(item.get("event"))
+            entity = Span.from_dict({key: item.get(key) for key in ("start", "end", "label")})
+        except SpanError as error:
+            raise AnnotationProblem(f'user_data["{ARGUMENTS_KEY}"][{index}]: {error}') from None
+        role = item.get("role")
+        if not isinstance(role, str) or not role:
+            raise AnnotationProblem(
+                f'user_data["{ARGUMENTS_KEY}"][{index}]: "role" must be a role name, got {role!r}'
+            )
+        found.append(
+            FileArgument(
+                FileSpan(event.start_char, event.end_char, event.label),
+                role,
+                FileSpan(entity.start_char, entity.end_char, entity.label),
+            )
+        )
+    return found

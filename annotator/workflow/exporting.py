@@ -28,7 +28,7 @@ from annotator.formats.records import Record, RecordAnnotation
 from annotator.formats.registry import write_records
 from annotator.labels import LabelScheme
 from annotator.models import Report, Sentence
-from annotator.spans import Status, spans_from_dicts
+from annotator.spans import Draft, Status
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,9 @@ FORMATS: dict[str, Format] = {
     "spacy": Format(
         "spaCy DocBin (train.spacy + dev.spacy)", "-spacy.zip", "application/zip", True
     ),
-    "doccano": Format("doccano JSONL (sequence labelling)", "-doccano.jsonl", "application/jsonl"),
+    "doccano": Format(
+        "doccano JSONL (sequence labelling with relations)", "-doccano.jsonl", "application/jsonl"
+    ),
     "conll": Format("CoNLL-2003 IOB (entities only)", ".conll", "text/plain"),
     "brat": Format("brat standoff (.txt + .ann)", "-brat.zip", "application/zip", True),
     "csv": Format("CSV (one row per span)", ".csv", "text/csv"),
@@ -247,9 +249,7 @@ def _record_for(
     sentence: Sentence,
     report: Report,
     *,
-    entities: list[dict[str, Any]],
-    events: list[dict[str, Any]],
-    categories: list[str],
+    draft: Draft,
     annotator: str | None,
     status: Status,
 ) -> Record:
@@ -262,11 +262,13 @@ def _record_for(
         meta=meta,
         split=False,
         annotation=RecordAnnotation(
-            entities=tuple(spans_from_dicts(entities)),
-            events=tuple(spans_from_dicts(events)),
-            categories=tuple(categories),
+            entities=draft.entities,
+            events=draft.events,
+            categories=draft.categories,
             annotator=annotator,
             status=status,
+            # An argument whose span is gone (a row stored before its checks) is not written.
+            arguments=draft.without_dangling().arguments,
         ),
         report_key=report.content_hash,
         position=sentence.position,
@@ -288,13 +290,7 @@ def export_records(
     if reviewer is None and not all_reviewers:
         for gold, sentence, report in repository.iter_gold(session=session):
             yield _record_for(
-                sentence,
-                report,
-                entities=gold.entities,
-                events=gold.events,
-                categories=gold.categories,
-                annotator=None,
-                status="accept",
+                sentence, report, draft=Draft.of(gold), annotator=None, status="accept"
             )
         return
     reviewer_id = None if reviewer is None else _reviewer_id(session=session, name=reviewer)
@@ -303,13 +299,7 @@ def export_records(
     ):
         status: Status = annotation.status  # type: ignore[assignment]
         yield _record_for(
-            sentence,
-            report,
-            entities=annotation.entities,
-            events=annotation.events,
-            categories=annotation.categories,
-            annotator=who.name,
-            status=status,
+            sentence, report, draft=Draft.of(annotation), annotator=who.name, status=status
         )
 
 
@@ -326,15 +316,17 @@ def gold_records(*, session: Session, tokens: bool = False) -> Iterator[dict[str
     for gold, sentence, report in repository.iter_gold(session=session):
         meta = dict(report.meta)
         meta.update({"report": report.source, "sentence": sentence.position})
+        draft = Draft.of(gold).without_dangling()
         yield record_to_json(
             sentence.text,
             meta=meta,
-            entities=spans_from_dicts(gold.entities),
-            events=spans_from_dicts(gold.events),
-            categories=tuple(gold.categories),
+            entities=draft.entities,
+            events=draft.events,
+            categories=draft.categories,
             annotator=None,
             status="accept",
             tokens=tokens,
+            arguments=draft.arguments,
         )
 
 

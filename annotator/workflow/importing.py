@@ -10,8 +10,11 @@ report; each reviewer's annotation of it is kept as that reviewer's (so two revi
 go to adjudication, by the gold policy); one reviewer's two different annotations of a text are
 a problem unless ``force`` takes the last. In a gold import, accepted records are gold, except
 where reviewers gave one text different gold: those stay their annotations, for adjudication;
-rejected and skipped answers are their reviewers' annotations, never gold. The summary says
-each of these, and every span the readers aligned and label they renamed.
+rejected and skipped answers are their reviewers' annotations, never gold. A reviewer's binary
+answers of one text (Prodigy's ner.teach, textcat.teach) are merged into one annotation holding
+what they accepted. The events' arguments the records carry are stored with their annotations,
+gold and suggestions. The summary says each of these, and every span the readers aligned, label
+they renamed and relation they left out.
 What passes is stored in the caller's transaction (``import_records``), or in a short transaction
 per IMPORT_CHUNK records (``import_in_chunks``, for the CLI and the reports page) so that
 reviewers saving meanwhile never wait on a long import; a failure midway deletes what that
@@ -34,6 +37,7 @@ from sqlmodel import Session
 from annotator import config, repository
 from annotator.config import Settings
 from annotator.db import session_scope
+from annotator.formats.prodigy import merge_binary_answers
 from annotator.formats.records import ImportFailed, InvalidRecord, Record, adjustments_of
 from annotator.labels import LabelScheme
 from annotator.spans import Draft, SpanError, check_draft
@@ -82,6 +86,9 @@ class ImportSummary:
     suggestions: int = 0
     # Records whose text is empty or only whitespace: skipped.
     blank: int = 0
+    # Binary answers (Prodigy's ner.teach, textcat.teach) merged, and the annotations they made.
+    merged_answers: int = 0
+    merged_into: int = 0
     # The statuses of the annotations saved ("accept", "reject", "skip").
     statuses: Counter[str] = field(default_factory=Counter)
     # A gold import's rejected and skipped answers: their reviewers' annotations, not gold.
@@ -133,6 +140,12 @@ class ImportSummary:
         notes: list[str] = []
         if self.blank:
             notes.append(f"{self.blank} record(s) with a blank text were skipped")
+        if self.merged_answers:
+            notes.append(
+                f"{self.merged_answers} binary answer(s) (Prodigy's ner.teach, textcat.teach) "
+                f"were merged into {self.merged_into} annotation(s), one per text and reviewer, "
+                "holding the spans and labels they accepted"
+            )
         if self.kept:
             notes.append(
                 f"{self.kept} record(s) repeat a text already imported: kept as the "
@@ -269,6 +282,7 @@ def import_records(
     checked = _check(
         session=session,
         records=records,
+        scheme=scheme,
         limits=limits or ImportLimits(),
         gold=gold,
         force=force,
@@ -313,6 +327,7 @@ def import_in_chunks(
         checked = _check(
             session=session,
             records=records,
+            scheme=scheme,
             limits=limits or ImportLimits(),
             gold=gold,
             force=force,
@@ -361,6 +376,7 @@ def _check(
     *,
     session: Session,
     records: Iterable[Record],
+    scheme: LabelScheme,
     limits: ImportLimits,
     gold: bool,
     force: bool,
@@ -379,14 +395,20 @@ def _check(
                 summary.blank += 1
                 continue
             read.append(record)
-            summary.aligned.extend(adjustments_of(record, kind="aligned"))
-            summary.left_out.extend(adjustments_of(record, kind="left out"))
-            if record.annotation is not None:
-                summary.renamed.update(
-                    item.what for item in record.annotation.adjustments if item.kind == "renamed"
-                )
     except ImportFailed as failed:
         errors.extend(failed.errors)
+    read, problems = merge_binary_answers(read, scheme=scheme)
+    errors.extend(problems)
+    for record in read:
+        if record.answers > 1:
+            summary.merged_answers += record.answers
+            summary.merged_into += 1
+        summary.aligned.extend(adjustments_of(record, kind="aligned"))
+        summary.left_out.extend(adjustments_of(record, kind="left out"))
+        if record.annotation is not None:
+            summary.renamed.update(
+                item.what for item in record.annotation.adjustments if item.kind == "renamed"
+            )
     roles = _plan(read, gold=gold, force=force, summary=summary, errors=errors)
     bounds: dict[str, Bounds] = {}
     for chunk in _record_chunks(read):
@@ -557,7 +579,9 @@ def _long_sentences(
 def _draft_of(record: Record) -> Draft:
     annotation = record.annotation
     assert annotation is not None
-    return Draft(annotation.entities, annotation.events, annotation.categories)
+    return Draft(
+        annotation.entities, annotation.events, annotation.categories, annotation.arguments
+    )
 
 
 def _gold_conflicts(*, session: Session, records: list[Record]) -> Iterator[InvalidRecord]:
@@ -647,7 +671,9 @@ def _import_suggestions(*, session: Session, record: Record, report_id: int) -> 
         key = (suggestion.model_name, suggestion.model_version)
         if key in stored or key in rows:
             continue
-        draft = Draft(suggestion.entities, suggestion.events, suggestion.categories)
+        draft = Draft(
+            suggestion.entities, suggestion.events, suggestion.categories, suggestion.arguments
+        )
         rows[key] = {
             "sentence_id": sentence_id,
             "model_name": suggestion.model_name,
@@ -748,10 +774,7 @@ def _import_annotation(
     if (
         existing is not None
         and existing.status == annotation.status
-        and (
-            Draft.from_rows(existing.entities, existing.events, existing.categories).rows()
-            == draft.rows()
-        )
+        and Draft.of(existing).rows() == draft.rows()
     ):
         return False
     before = _gold_state(session=session, sentence_id=sentence_id)

@@ -13,7 +13,7 @@ import pytest
 
 from annotator.formats import ImportFailed, InvalidRecord, Record, read_records
 from annotator.formats.records import ReadOptions
-from annotator.labels import LabelScheme, parse_scheme
+from annotator.labels import LabelScheme, load_scheme, parse_scheme
 
 
 def _label(shortcut: str, **extra: str) -> dict[str, str]:
@@ -48,6 +48,12 @@ def scheme() -> LabelScheme:
         },
         path="test-scheme.yml",
     )
+
+
+@pytest.fixture(scope="session")
+def conflict() -> LabelScheme:
+    """The project's own scheme (labels/conflict.yml), whose roles say what they accept."""
+    return load_scheme(Path(__file__).resolve().parents[2] / "labels" / "conflict.yml")
 
 
 @pytest.fixture(scope="session")
@@ -273,6 +279,49 @@ def stored_annotations(url: str) -> list[tuple[str, str, Stored]]:
 @pytest.fixture
 def gold_of() -> Callable[[str], list[Stored]]:
     return stored_gold
+
+
+Linked = tuple[str, tuple[tuple[str, str, str, str], ...]]
+
+
+def stored_arguments(url: str, *, reviewers: bool = False) -> list[Linked]:
+    """(text, ((trigger text, role, entity text, entity label), ...)) of every gold row, or of
+    every annotation (then prefixed by its reviewer), sorted."""
+    from annotator import repository
+    from annotator.db import make_engine, session_scope
+
+    def linked(text: str, rows: list[Any]) -> tuple[tuple[str, str, str, str], ...]:
+        return tuple(
+            sorted(
+                (
+                    text[row["event"]["start"] : row["event"]["end"]],
+                    row["role"],
+                    text[row["start"] : row["end"]],
+                    row["label"],
+                )
+                for row in rows
+            )
+        )
+
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            if reviewers:
+                return sorted(
+                    (f"{who.name}: {sentence.text}", linked(sentence.text, annotation.arguments))
+                    for annotation, who, sentence, _ in repository.iter_annotations(session=session)
+                )
+            return sorted(
+                (sentence.text, linked(sentence.text, gold.arguments))
+                for gold, sentence, _ in repository.iter_gold(session=session)
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def arguments_of() -> Callable[..., list[Linked]]:
+    return stored_arguments
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from annotator.formats import Record, RecordAnnotation, brat
 from annotator.labels import LabelScheme
-from annotator.spans import Span
+from annotator.spans import Argument, Span
 
 Reader = Callable[..., tuple[list[Record], list[Any]]]
 
@@ -280,8 +280,212 @@ def test_relations_attributes_and_event_arguments_are_read_and_said_left_out(
     (record,), errors = read_all([ann])
 
     assert errors == []
+    assert record.annotation is not None and record.annotation.arguments == ()
+    no_role = (
+        "is no role of the scheme (AGENT); name it in the label map (--label-map theirs -> ours)"
+    )
     assert adjustments_of(record, kind="left out") == [
-        f"{ann}:1: 1 event argument line(s) (line 4) read but not kept",
-        f"{ann}:1: 1 relation line(s) (line 5) read but not kept",
+        f"{ann}:4: argument Agent from 13-20 'shelled' to 0-12 'Junta troops' read but not kept: "
+        f"'Agent' {no_role}",
+        f"{ann}:4: argument Place from 13-20 'shelled' to 21-27 'Moebye' read but not kept: "
+        f"'Place' {no_role}",
+        f"{ann}:5: relation Located from 0-12 'Junta troops' to 21-27 'Moebye' read but not "
+        "kept: it joins no event trigger to an entity",
         f"{ann}:1: 1 attribute line(s) (line 6) read but not kept",
     ]
+
+
+# --- event arguments (issue 12) ----------------------------------------------------------------
+
+PROTEST = (
+    "Students protested in Hakha after the Arakan Army (AA) and the Chin Brotherhood attacked "
+    "junta troops in Paletwa, killing four soldiers."
+)
+# brat's own tutorial types and roles for such a document, as a team maps them.
+TUTORIAL_MAP = {
+    "Organization": "ARMED_GROUP",
+    "GPE": "GPE",
+    "Number": "CARDINAL",
+    "Protest": "PROTEST",
+    "Attack": "ARMED_CLASH",
+    "Die": "CASUALTIES",
+    "Attacker-Arg": "ACTOR",
+    "Target-Arg": "TARGET",
+    "Place-Arg": "LOCATION",
+    "Victim-Count": "COUNT",
+}
+
+
+def tutorial_ann(text: str) -> str:
+    """A document in the layout of brat's tutorial on event structures (its
+    090-event_structures.ann): an event whose argument is another event, E lines before the T
+    lines they name, numbered roles (Attacker-Arg2), a relation with brat's trailing tab, an
+    equivalence and an attribute."""
+
+    def t(number: int, label: str, covered: str) -> str:
+        start = text.index(covered)
+        return f"T{number}\t{label} {start} {start + len(covered)}\t{covered}\n"
+
+    return "".join(
+        [
+            t(1, "Protest", "protested"),
+            t(2, "GPE", "Hakha"),
+            "E1\tProtest:T1 Place-Arg:T2 Cause-Arg:E2\n",
+            t(3, "Organization", "Arakan Army"),
+            t(4, "Organization", "AA"),
+            t(5, "Attack", "attacked"),
+            "E2\tAttack:T5 Attacker-Arg:T3 Attacker-Arg2:T6 Target-Arg:T7 Place-Arg:T8\n",
+            t(6, "Organization", "Chin Brotherhood"),
+            t(7, "Organization", "junta troops"),
+            t(8, "GPE", "Paletwa"),
+            t(9, "Number", "four"),
+            t(10, "Die", "killing"),
+            "E3\tDie:T10 Victim-Count:T9\n",
+            "R1\tLocated Arg1:T3 Arg2:T8\t\n",
+            "*\tAlias T3 T4\n",
+            "A1\tConfidence E2 High\n",
+        ]
+    )
+
+
+def test_a_document_in_the_layout_of_brats_event_tutorial_imports_with_its_arguments(
+    conflict: LabelScheme, tmp_path: Path
+) -> None:
+    from annotator.formats import read_records
+    from annotator.formats.records import ReadOptions, adjustments_of
+
+    (tmp_path / "doc.txt").write_text(PROTEST, encoding="utf-8")
+    ann = tmp_path / "doc.ann"
+    ann.write_text(tutorial_ann(PROTEST), encoding="utf-8")
+
+    (record,) = read_records([ann], scheme=conflict, options=ReadOptions(label_map=TUTORIAL_MAP))
+
+    assert record.annotation is not None
+    linked = sorted(
+        (a.event.text_in(PROTEST), a.role, a.entity.text_in(PROTEST))
+        for a in record.annotation.arguments
+    )
+    assert linked == [
+        ("attacked", "ACTOR", "Arakan Army"),
+        ("attacked", "ACTOR", "Chin Brotherhood"),
+        ("attacked", "LOCATION", "Paletwa"),
+        ("attacked", "TARGET", "junta troops"),
+        ("killing", "COUNT", "four"),
+        ("protested", "LOCATION", "Hakha"),
+    ]
+    renamed = {a.what for a in record.annotation.adjustments if a.kind == "renamed"}
+    assert {"Attacker-Arg -> ACTOR", "Attacker-Arg2 -> ACTOR"} <= renamed
+    army, paletwa = PROTEST.index("Arakan Army"), PROTEST.index("Paletwa")
+    assert adjustments_of(record, kind="left out") == [
+        f"{ann}:14: relation Located from {army}-{army + 11} 'Arakan Army' to "
+        f"{paletwa}-{paletwa + 7} 'Paletwa' read but not kept: it joins no event trigger to an "
+        "entity",
+        f"{ann}:3: argument Cause-Arg:E2 of E1 read but not kept: an event as an argument of "
+        "another event has no room in the scheme",
+        f"{ann}:1: 1 equivalence line(s) (line 15) read but not kept",
+        f"{ann}:1: 1 attribute line(s) (line 16) read but not kept",
+    ]
+
+
+def test_the_tutorial_layout_through_the_command_line_lists_what_it_leaves_out(
+    cli: Any, new_db: Any, tmp_path: Path
+) -> None:
+    import yaml
+
+    from tests.formats.conftest import stored_arguments
+
+    (tmp_path / "doc.txt").write_text(PROTEST, encoding="utf-8")
+    (tmp_path / "doc.ann").write_text(tutorial_ann(PROTEST), encoding="utf-8")
+    label_map = tmp_path / "labels.yml"
+    label_map.write_text(yaml.safe_dump(TUTORIAL_MAP), encoding="utf-8")
+    url = new_db("tutorial")
+
+    result = cli(
+        "import",
+        "--gold",
+        "--no-suggest",
+        "--label-map",
+        label_map,
+        "--db",
+        url,
+        tmp_path / "doc.ann",
+    )
+
+    assert "1 gold" in result.stdout
+    assert "Attacker-Arg2 -> ACTOR (1)" in result.stdout
+    assert "4 item(s) read but not kept:" in result.stdout
+    ((_, links),) = stored_arguments(url)
+    assert len(links) == 6
+
+
+def test_a_relation_line_in_a_role_is_an_argument_either_way_round(
+    conflict: LabelScheme, tmp_path: Path
+) -> None:
+    from annotator.formats import read_records
+
+    text = "Police arrested two students in Mandalay."
+    (tmp_path / "doc.txt").write_text(text, encoding="utf-8")
+    ann = tmp_path / "doc.ann"
+    ann.write_text(
+        "T1\tARMED_GROUP 0 6\tPolice\nT2\tARREST 7 15\tarrested\nT3\tCARDINAL 16 19\ttwo\n"
+        "T4\tGPE 32 40\tMandalay\n"
+        "R1\tACTOR Arg1:T2 Arg2:T1\nR2\tCOUNT Arg1:T3 Arg2:T2\t\nE1\tARREST:T2 LOCATION:T4\n",
+        encoding="utf-8",
+    )
+
+    (record,) = read_records([ann], scheme=conflict)
+
+    assert record.annotation is not None
+    arrested = Span(7, 15, "ARREST")
+    assert record.annotation.arguments == (
+        Argument(arrested, "ACTOR", Span(0, 6, "ARMED_GROUP")),
+        Argument(arrested, "COUNT", Span(16, 19, "CARDINAL")),
+        Argument(arrested, "LOCATION", Span(32, 40, "GPE")),
+    )
+    assert record.annotation.adjustments == ()
+
+
+def test_events_are_written_as_e_lines_with_numbered_roles_and_read_back(
+    conflict: LabelScheme, tmp_path: Path
+) -> None:
+    text = "KIA fighters and junta troops clashed near Lashio."
+    kia, junta, lashio = (
+        Span(0, 12, "ARMED_GROUP"),
+        Span(17, 29, "ARMED_GROUP"),
+        Span(43, 49, "GPE"),
+    )
+    clashed = Span(30, 37, "ARMED_CLASH")
+    record = Record(
+        text=text,
+        source="x",
+        line=1,
+        meta={},
+        split=False,
+        annotation=RecordAnnotation(
+            entities=(kia, junta, lashio),
+            events=(clashed,),
+            categories=("BATTLES",),
+            annotator=None,
+            status="accept",
+            arguments=(
+                Argument(clashed, "ACTOR", kia),
+                Argument(clashed, "ACTOR", junta),
+                Argument(clashed, "LOCATION", lashio),
+            ),
+        ),
+        report_key="abc",
+        position=0,
+    )
+    out = tmp_path / "out"
+
+    brat.write([record], out, scheme=conflict)
+    (read,) = list(brat.read(out, str(out), conflict))
+
+    (ann,) = out.glob("*.ann")
+    assert "E1\tARMED_CLASH:T4 ACTOR:T1 ACTOR2:T2 LOCATION:T3\n" in ann.read_text(encoding="utf-8")
+    conf = (out / "annotation.conf").read_text(encoding="utf-8")
+    assert (
+        "ARMED_CLASH\tACTOR*:ARMED_GROUP|ORG|PERSON, TARGET*:ARMED_GROUP|ORG|PERSON, "
+        "LOCATION*:GPE|LOC|FAC, TIME?:DATE, COUNT*:CARDINAL\n"
+    ) in conf
+    assert isinstance(read, Record) and read.annotation == record.annotation

@@ -161,7 +161,7 @@ def test_a_label_map_reads_yaml_with_numeric_ids_and_json(
         ("map.yml", "- Organization\n", "a label map is an object of their label -> ours"),
         ("map.yml", "Organization: [ORG\n", "is not valid YAML"),
         ("map.json", "{'Organization': 'GPE'}", "is not valid JSON"),
-        ("map.yml", "Organization: AGENT\n", "'AGENT' is not an entity, event or category"),
+        ("map.yml", "Agent-Arg: Agent\n", "'Agent' is not an entity, event, role or"),
         ("map.yml", "yes: GPE\n", "both sides must be label names or numbers"),
     ],
 )

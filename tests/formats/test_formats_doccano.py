@@ -1,4 +1,5 @@
-"""doccano sequence-labelling JSONL: round trips, and telling it from Prodigy in one .jsonl."""
+"""doccano JSONL: round trips (relations as event arguments), telling it from Prodigy in one
+.jsonl."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from annotator.formats import InvalidRecord, Record, doccano
 from annotator.formats.records import ReadOptions
 from annotator.labels import LabelScheme
-from annotator.spans import Span
+from annotator.spans import Argument, Span
 
 Reader = Callable[..., tuple[list[Record], list[Any]]]
 Writer = Callable[[str, str], Path]
@@ -28,7 +29,13 @@ def test_gold_round_trip_through_the_cli(
     cli("import", "--gold", "--no-suggest", "--db", copy, out)
 
     first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
-    assert first["label"] == [[7, 15, "ARREST"], [16, 23, "PERSON"], [27, 33, "GPE"]]
+    # The scheme has roles: the relation layout, which carries the events' arguments.
+    assert first["entities"] == [
+        {"id": 1, "label": "ARREST", "start_offset": 7, "end_offset": 15},
+        {"id": 2, "label": "PERSON", "start_offset": 16, "end_offset": 23},
+        {"id": 3, "label": "GPE", "start_offset": 27, "end_offset": 33},
+    ]
+    assert first["relations"] == []
     assert gold_of(copy) == gold_of(gold_db)
 
 
@@ -111,7 +118,7 @@ def read_lines(scheme: LabelScheme, write_file: Writer, *lines: Any, **options: 
     )
 
 
-def test_entities_and_relations_are_read_and_the_relations_counted(
+def test_entities_and_relations_are_read_and_relations_that_are_no_role_listed(
     scheme: LabelScheme, write_file: Writer
 ) -> None:
     line = {
@@ -132,15 +139,86 @@ def test_entities_and_relations_are_read_and_the_relations_counted(
     assert record.annotation is not None
     assert record.annotation.entities == (Span(0, 8, "ARMED_GROUP"), Span(17, 23, "GPE"))
     assert record.annotation.events == (Span(9, 16, "SHELLING"),)
+    assert record.annotation.arguments == ()
     assert [(a.kind, a.what) for a in record.annotation.adjustments] == [
         (
             "left out",
-            "relation ACTOR from 9-16 'shelled' to 0-8 'Soldiers' read but not stored "
-            "(no event arguments yet)",
+            "relation ACTOR from 9-16 'shelled' to 0-8 'Soldiers' read but not kept: 'ACTOR' is "
+            "no role of the scheme (AGENT); name it in the label map (--label-map theirs -> ours)",
         )
     ]
     # doccano's own keys are the sentence's context; an empty comment list is nothing.
     assert dict(record.meta) == {"id": 41}
+
+
+def test_relations_are_event_arguments_and_round_trip_in_the_relation_layout(
+    conflict: LabelScheme, write_file: Writer, tmp_path: Path
+) -> None:
+    text = "Soldiers shelled Moebye on Monday."
+    line = {
+        "id": 41,
+        "text": text,
+        "entities": [
+            {"id": 7, "label": "Army", "start_offset": 0, "end_offset": 8},
+            {"id": 8, "label": "REMOTE_VIOLENCE", "start_offset": 9, "end_offset": 16},
+            {"id": 9, "label": "GPE", "start_offset": 17, "end_offset": 23},
+            {"id": 10, "label": "DATE", "start_offset": 24, "end_offset": 33},
+        ],
+        "relations": [
+            {"id": 1, "from_id": 8, "to_id": 7, "type": "agent"},
+            # drawn from the place to the trigger: the same argument
+            {"id": 2, "from_id": 9, "to_id": 8, "type": "LOCATION"},
+            {"id": 3, "from_id": 8, "to_id": 10, "type": "TIME"},
+            {"id": 4, "from_id": 7, "to_id": 9, "type": "based_in"},
+        ],
+    }
+    label_map = {"Army": "ARMED_GROUP", "agent": "ACTOR"}
+
+    (record,), errors = read_lines(conflict, write_file, line, label_map=label_map)
+    out = tmp_path / "out.jsonl"
+    doccano.write([record], out, relations=True)
+    written = json.loads(out.read_text(encoding="utf-8"))
+    (again,), _ = read_lines(conflict, write_file, written)
+
+    assert errors == []
+    assert record.annotation is not None
+    shelled = Span(9, 16, "REMOTE_VIOLENCE")
+    assert record.annotation.arguments == (
+        Argument(shelled, "ACTOR", Span(0, 8, "ARMED_GROUP")),
+        Argument(shelled, "LOCATION", Span(17, 23, "GPE")),
+        Argument(shelled, "TIME", Span(24, 33, "DATE")),
+    )
+    assert [a.what for a in record.annotation.adjustments if a.kind == "left out"] == [
+        "relation based_in from 0-8 'Soldiers' to 17-23 'Moebye' read but not kept: it joins no "
+        "event trigger to an entity"
+    ]
+    assert written["relations"] == [
+        {"id": 1, "from_id": 2, "to_id": 1, "type": "ACTOR"},
+        {"id": 2, "from_id": 2, "to_id": 3, "type": "LOCATION"},
+        {"id": 3, "from_id": 2, "to_id": 4, "type": "TIME"},
+    ]
+    assert again.annotation is not None
+    assert again.annotation.arguments == record.annotation.arguments
+
+
+def test_a_relation_in_a_role_that_does_not_take_the_entity_is_refused(
+    conflict: LabelScheme, write_file: Writer
+) -> None:
+    text = "Soldiers shelled Moebye on Monday."
+    line = {
+        "text": text,
+        "entities": [
+            {"id": 1, "label": "REMOTE_VIOLENCE", "start_offset": 9, "end_offset": 16},
+            {"id": 2, "label": "GPE", "start_offset": 17, "end_offset": 23},
+        ],
+        "relations": [{"id": 1, "from_id": 1, "to_id": 2, "type": "ACTOR"}],
+    }
+
+    records, (error,) = read_lines(conflict, write_file, line)
+
+    assert records == []
+    assert error.line == 1
+    assert "a GPE cannot be ACTOR (it takes ARMED_GROUP, ORG, PERSON)" in error.reason
 
 
 def test_doccano_1_0_annotations_are_each_users_record_with_the_label_map(

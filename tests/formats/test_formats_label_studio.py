@@ -13,7 +13,7 @@ import pytest
 from annotator.formats import Record, RecordAnnotation, label_studio
 from annotator.formats.records import InvalidRecord, ReadOptions, RecordSuggestion
 from annotator.labels import LabelScheme
-from annotator.spans import Span
+from annotator.spans import Argument, Span
 
 Writer = Callable[[str, str | bytes], Path]
 Reader = Callable[..., tuple[list[Record], list[Any]]]
@@ -224,8 +224,11 @@ def test_offsets_counting_a_crlf_line_break_once_are_read_as_characters(read_tas
     assert record.annotation.entities == (Span(start, start + 6, "GPE"),)
 
 
-def test_relations_and_other_tools_are_read_and_counted(read_tasks: Any) -> None:
-    relation = {"from_id": "r13", "to_id": "r0", "type": "relation", "labels": ["ACTOR"]}
+def test_relations_are_arguments_through_the_label_map_and_other_tools_are_counted(
+    read_tasks: Any,
+) -> None:
+    relation = {"from_id": "r13", "to_id": "r0", "type": "relation", "labels": ["Attacker"]}
+    unlabelled = {"from_id": "r13", "to_id": "r21", "type": "relation", "direction": "right"}
     note = {
         "id": "t",
         "from_name": "note",
@@ -241,18 +244,94 @@ def test_relations_and_other_tools_are_read_and_counted(read_tasks: Any) -> None
         "value": {"start": 0, "end": 12, "choices": ["Regular army"]},
     }
     first = annotation(
-        labels(0, 12, "ARMED_GROUP"), labels(13, 20, "SHELLING"), relation, note, per_region
+        labels(0, 12, "ARMED_GROUP"),
+        labels(13, 20, "SHELLING"),
+        labels(21, 27, "GPE"),
+        relation,
+        unlabelled,
+        note,
+        per_region,
     )
+
+    (kept,), errors = read_tasks(
+        [task(first)], options=ReadOptions(label_map={"Attacker": "AGENT"})
+    )
+    (plain,), _ = read_tasks([task(first)])
+
+    assert errors == []
+    assert kept.annotation is not None and plain.annotation is not None
+    assert kept.annotation.arguments == (
+        Argument(Span(13, 20, "SHELLING"), "AGENT", Span(0, 12, "ARMED_GROUP")),
+    )
+    assert [a.what for a in kept.annotation.adjustments] == [
+        "Attacker -> AGENT",
+        "relation without a label from 13-20 'shelled' to 21-27 'Moebye' read but not kept: an "
+        "argument needs a role",
+        "2 result(s) of other tools (text areas, ratings...) left out",
+    ]
+    assert plain.annotation.arguments == ()
+    assert [a.what for a in plain.annotation.adjustments][0] == (
+        "relation Attacker from 13-20 'shelled' to 0-12 'Junta troops' read but not kept: "
+        "'Attacker' is no role of the scheme (AGENT); name it in the label map (--label-map "
+        "theirs -> ours)"
+    )
+
+
+def test_a_relation_drawn_from_the_entity_to_the_trigger_is_the_same_argument(
+    read_tasks: Any,
+) -> None:
+    backwards = {"from_id": "r0", "to_id": "r13", "type": "relation", "labels": ["AGENT"]}
+    first = annotation(labels(0, 12, "ARMED_GROUP"), labels(13, 20, "SHELLING"), backwards)
 
     (record,), errors = read_tasks([task(first)])
 
     assert errors == []
     assert record.annotation is not None
-    assert [a.what for a in record.annotation.adjustments] == [
-        "relation ACTOR from 13-20 'shelled' to 0-12 'Junta troops' read but not stored "
-        "(no event arguments yet)",
-        "2 result(s) of other tools (text areas, ratings...) left out",
-    ]
+    assert record.annotation.arguments == (
+        Argument(Span(13, 20, "SHELLING"), "AGENT", Span(0, 12, "ARMED_GROUP")),
+    )
+
+
+def test_arguments_and_predicted_arguments_round_trip_as_relations(
+    scheme: LabelScheme, tmp_path: Path, read_tasks: Any
+) -> None:
+    shelled, troops, moebye = (
+        Span(13, 20, "SHELLING"),
+        Span(0, 12, "ARMED_GROUP"),
+        Span(21, 27, "GPE"),
+    )
+    # AGENT is the test scheme's only role, and it does not repeat.
+    arguments = (Argument(shelled, "AGENT", troops),)
+    record = Record(
+        text=TEXT,
+        source="x",
+        line=1,
+        meta={},
+        split=False,
+        annotation=RecordAnnotation(
+            entities=(troops, moebye),
+            events=(shelled,),
+            categories=(),
+            annotator="alice",
+            status="accept",
+            arguments=arguments,
+        ),
+        suggestions=(RecordSuggestion("label-studio", "v1", (troops,), (shelled,), (), arguments),),
+    )
+    path = tmp_path / "tasks.json"
+    label_studio.write([record], path)
+    (written,) = json.loads(path.read_text(encoding="utf-8"))
+
+    (back,), errors = read_tasks(None, raw=path.read_text(encoding="utf-8"))
+
+    relations = [r for r in written["annotations"][0]["result"] if r["type"] == "relation"]
+    assert relations == [
+        {"from_id": "e3", "to_id": "l1", "type": "relation", "direction": "right",
+         "labels": ["AGENT"]},
+    ]  # fmt: skip
+    assert errors == []
+    assert back.annotation == record.annotation
+    assert back.suggestions[0].arguments == arguments
 
 
 def test_the_text_key_comes_from_text_column_or_the_only_string(read_tasks: Any) -> None:

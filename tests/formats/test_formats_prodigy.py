@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from annotator.formats import Record, RecordAnnotation
-from annotator.formats.prodigy import ANSWERS, record_to_json, write_jsonl
+from annotator.formats.prodigy import ANSWERS, record_to_json, write, write_jsonl
 from annotator.labels import LabelScheme
-from annotator.spans import Span
+from annotator.spans import Argument, Span
 
 SENTENCE = "Junta troops shelled Moebye on Monday."
 GOOD = {"text": "Fighting continued near the border."}
@@ -618,3 +618,301 @@ def test_text_column_names_the_key_of_the_text(
     ) in unknown.stderr
     assert result.stdout.startswith("imported 1 report(s), 1 sentence(s)")
     assert "1 record(s) with a blank text were skipped" in result.stdout
+
+
+# --- event arguments and binary answers (issue 12) -------------------------------------------
+
+CLASH = "On 3 May, KIA fighters and junta troops clashed near Lashio, killing seven soldiers."
+
+
+def covering(covered: str, label: str, *, text: str = CLASH) -> Span:
+    start = text.index(covered)
+    return Span(start, start + len(covered), label)
+
+
+KIA = covering("KIA fighters", "ARMED_GROUP")
+JUNTA = covering("junta troops", "ARMED_GROUP")
+LASHIO = covering("Lashio", "GPE")
+MAY = covering("3 May", "DATE")
+SEVEN = covering("seven", "CARDINAL")
+CLASHED = covering("clashed", "ARMED_CLASH")
+KILLING = covering("killing", "CASUALTIES")
+CLASH_ARGUMENTS = (
+    Argument(CLASHED, "ACTOR", KIA),
+    Argument(CLASHED, "ACTOR", JUNTA),
+    Argument(CLASHED, "LOCATION", LASHIO),
+    Argument(CLASHED, "TIME", MAY),
+    Argument(KILLING, "COUNT", SEVEN),
+)
+
+
+def read_one(path: Path, scheme: LabelScheme, **options: Any) -> Record:
+    from annotator.formats import read_records
+    from annotator.formats.records import ReadOptions
+
+    (record,) = read_records([path], scheme=scheme, options=ReadOptions(**options))
+    return record
+
+
+def test_events_carry_args_and_relations_and_read_back(
+    conflict: LabelScheme, tmp_path: Path
+) -> None:
+    record = Record(
+        text=CLASH,
+        source="x",
+        line=1,
+        meta={},
+        split=False,
+        annotation=RecordAnnotation(
+            entities=(MAY, KIA, JUNTA, LASHIO, SEVEN),
+            events=(CLASHED, KILLING),
+            categories=("BATTLES",),
+            annotator="alice",
+            status="accept",
+            arguments=tuple(sorted(CLASH_ARGUMENTS)),
+        ),
+    )
+    path = tmp_path / "out.jsonl"
+    write([record], path)
+    task = json.loads(path.read_text(encoding="utf-8"))
+
+    back = read_one(path, conflict)
+
+    clashed = task["events"][0]
+    assert clashed["args"][0] == {"role": "ACTOR", **KIA.to_dict(), "text": "KIA fighters"}
+    assert [arg["role"] for arg in clashed["args"]] == ["ACTOR", "ACTOR", "LOCATION", "TIME"]
+    assert task["events"][1]["args"] == [
+        {"role": "COUNT", "start": SEVEN.start_char, "end": SEVEN.end_char, "label": "CARDINAL",
+         "text": "seven"}
+    ]  # fmt: skip
+    # rel.manual's relations: head the trigger, child the entity, each at its last token.
+    assert task["relations"][0] == {
+        "head": 9,
+        "child": 5,
+        "head_span": {**CLASHED.to_dict(), "token_start": 9, "token_end": 9},
+        "child_span": {**KIA.to_dict(), "token_start": 4, "token_end": 5},
+        "color": "#c5bdf4",
+        "label": "ACTOR",
+    }
+    assert len(task["relations"]) == 5
+    assert back.annotation == record.annotation
+
+
+def test_a_rel_manual_answer_reads_its_relations_as_arguments(
+    conflict: LabelScheme, tmp_path: Path
+) -> None:
+    from annotator.tokens import blank_english
+
+    doc = blank_english().make_doc(CLASH)
+    tokens = [
+        {
+            "text": t.text,
+            "start": t.idx,
+            "end": t.idx + len(t),
+            "id": t.i,
+            "ws": bool(t.whitespace_),
+        }
+        for t in doc
+    ]
+
+    def span(found: Span, label: str) -> dict[str, Any]:
+        piece = doc.char_span(found.start_char, found.end_char)
+        assert piece is not None
+        return {
+            "start": found.start_char,
+            "end": found.end_char,
+            "token_start": piece.start,
+            "token_end": piece.end - 1,
+            "label": label,
+        }
+
+    def relation(head: dict[str, Any], child: dict[str, Any], label: str) -> dict[str, Any]:
+        return {
+            "head": head["token_end"],
+            "child": child["token_end"],
+            "head_span": head,
+            "child_span": child,
+            "color": "#ffd882",
+            "label": label,
+        }
+
+    clashed, kia, junta = span(CLASHED, "Clash"), span(KIA, "Group"), span(JUNTA, "Group")
+    lashio = span(LASHIO, "GPE")
+    task = {
+        "text": CLASH,
+        "tokens": tokens,
+        "spans": [kia, junta, clashed, lashio],
+        "relations": [
+            relation(clashed, kia, "Side"),
+            relation(clashed, junta, "Side"),
+            relation(clashed, lashio, "LOCATION"),
+            # a relation between two groups, which is no event argument
+            relation(kia, junta, "Side"),
+            # given by its tokens only
+            {"head": clashed["token_end"], "child": lashio["token_end"], "label": "LOCATION"},
+        ],
+        "_input_hash": 12,
+        "_task_hash": 34,
+        "_view_id": "relations",
+        "answer": "accept",
+        "_annotator_id": "rel-ana",
+    }
+    path = tmp_path / "rel.jsonl"
+    path.write_text(json.dumps(task) + "\n", encoding="utf-8")
+    label_map = {"Clash": "ARMED_CLASH", "Group": "ARMED_GROUP", "Side": "ACTOR"}
+
+    record = read_one(path, conflict, label_map=label_map)
+
+    assert record.annotation is not None
+    assert record.annotation.events == (CLASHED,)
+    assert record.annotation.arguments == tuple(sorted(CLASH_ARGUMENTS[:3]))
+    assert [a.what for a in record.annotation.adjustments if a.kind == "left out"] == [
+        f"relation Side from {KIA.start_char}-{KIA.end_char} 'KIA fighters' to "
+        f"{JUNTA.start_char}-{JUNTA.end_char} 'junta troops' read but not kept: it joins no "
+        "event trigger to an entity"
+    ]
+
+
+def test_the_suggest_shape_with_a_role_the_entity_cannot_play_is_refused(
+    conflict: LabelScheme, tmp_path: Path
+) -> None:
+    from annotator.formats import ImportFailed, read_records
+
+    task = {
+        "text": CLASH,
+        "spans": [LASHIO.to_dict()],
+        "events": [{**CLASHED.to_dict(), "args": [{"role": "ACTOR", **LASHIO.to_dict()}]}],
+        "answer": "accept",
+    }
+    path = tmp_path / "suggested.jsonl"
+    path.write_text(json.dumps(task) + "\n", encoding="utf-8")
+
+    with pytest.raises(ImportFailed) as failed:
+        list(read_records([path], scheme=conflict))
+
+    (error,) = failed.value.errors
+    assert error.line == 1
+    assert "a GPE cannot be ACTOR (it takes ARMED_GROUP, ORG, PERSON)" in error.reason
+
+
+TEACH = "Arakan Army fighters seized a police post in Maungdaw."
+
+
+def teach(covered: str, label: str, answer: str, **extra: Any) -> dict[str, Any]:
+    """A ner.teach answer as Prodigy's db-out writes it: one suggested span, its score."""
+    start = TEACH.index(covered)
+    span = {"start": start, "end": start + len(covered), "text": covered, "label": label,
+            "score": 0.61}  # fmt: skip
+    return {
+        "text": TEACH,
+        "spans": [span],
+        "meta": {"score": 0.61},
+        "_input_hash": -7041,
+        "_task_hash": hash((covered, label)) % 10_000,
+        "_view_id": "ner",
+        "answer": answer,
+        **extra,
+    }
+
+
+def test_ner_teach_answers_of_a_text_merge_into_one_annotation_holding_the_accepted_spans(
+    cli: Any, new_db: Any, annotations_of: Any, tmp_path: Path
+) -> None:
+    lines = [
+        teach("Arakan Army fighters", "ARMED_GROUP", "accept"),
+        teach("police post", "ORG", "reject"),
+        teach("Maungdaw", "GPE", "accept"),
+        teach("Arakan", "GPE", "reject"),
+        teach("Maungdaw", "PERSON", "ignore"),
+    ]
+    path = tmp_path / "ner-teach.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    url = new_db("teach")
+
+    result = cli("import", "--no-suggest", "--db", url, path)
+
+    assert "1 annotation(s)" in result.stdout
+    assert (
+        "5 binary answer(s) (Prodigy's ner.teach, textcat.teach) were merged into 1 "
+        "annotation(s), one per text and reviewer, holding the spans and labels they accepted"
+    ) in result.stdout
+    ((reviewer, status, (_, entities, _, _)),) = annotations_of(url)
+    assert (reviewer, status) == ("imported", "accept")
+    assert [(TEACH[start:end], label) for start, end, label in entities] == [
+        ("Arakan Army fighters", "ARMED_GROUP"),
+        ("Maungdaw", "GPE"),
+    ]
+
+
+def test_binary_answers_merge_per_reviewer_and_overlapping_accepts_are_named(
+    conflict: LabelScheme, tmp_path: Path
+) -> None:
+    from annotator.formats import read_records
+    from annotator.formats.prodigy import merge_binary_answers
+
+    lines = [
+        teach("Arakan Army fighters", "ARMED_GROUP", "accept", _annotator_id="ana"),
+        teach("Maungdaw", "GPE", "accept", _annotator_id="ben"),
+        teach("Maungdaw", "GPE", "accept", _annotator_id="ana"),
+        teach("Arakan", "GPE", "accept", _annotator_id="ben"),
+        teach("Arakan Army", "ORG", "accept", _annotator_id="ben"),
+    ]
+    path = tmp_path / "teach.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    records = list(read_records([path], scheme=conflict))
+
+    merged, (problem,) = merge_binary_answers(records, scheme=conflict)
+
+    assert [(r.line, r.answers) for r in merged] == [(1, 2)]
+    assert merged[0].annotation is not None
+    assert len(merged[0].annotation.entities) == 2
+    assert problem.line == 2
+    assert problem.reason.startswith(
+        "the binary answers of this text (lines 2, 4, 5) merged: entity spans 0-6 GPE and 0-11 "
+        "ORG overlap"
+    )
+
+
+@pytest.mark.parametrize(("answer", "categories"), [("accept", ["BATTLES"]), ("reject", [])])
+def test_a_textcat_teach_answer_is_its_label_or_the_annotation_without_it(
+    answer: str, categories: list[str], read_all: Reader, write_file: Writer
+) -> None:
+    line = {
+        "text": SENTENCE,
+        "label": "BATTLES",
+        # textcat.teach highlights its patterns' matches; they are no entities
+        "spans": [{"start": 13, "end": 20, "label": "BATTLES"}],
+        "meta": {"score": 0.42},
+        "_input_hash": 5,
+        "_task_hash": 6,
+        "_view_id": "classification",
+        "answer": answer,
+    }
+    path = write_file("textcat.jsonl", json.dumps(line) + "\n")
+
+    (record,), errors = read_all([path])
+
+    assert errors == []
+    assert record.binary_answer
+    assert record.annotation is not None
+    assert (record.annotation.status, record.annotation.entities) == ("accept", ())
+    assert list(record.annotation.categories) == categories
+
+
+def test_textcat_teach_answers_about_several_labels_merge(
+    cli: Any, new_db: Any, annotations_of: Any, tmp_path: Path
+) -> None:
+    def answer(label: str, answer: str) -> dict[str, Any]:
+        return {"text": CLASH, "label": label, "answer": answer, "_input_hash": 1,
+                "_task_hash": len(label)}  # fmt: skip
+
+    path = tmp_path / "insult.jsonl"
+    lines = [answer("BATTLES", "accept"), answer("RIOTS", "reject"), answer("PROTESTS", "accept")]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    url = new_db("textcat")
+
+    result = cli("import", "--no-suggest", "--db", url, path)
+
+    assert "3 binary answer(s)" in result.stdout
+    ((_, status, (_, _, _, categories)),) = annotations_of(url)
+    assert (status, categories) == ("accept", ("BATTLES", "PROTESTS"))

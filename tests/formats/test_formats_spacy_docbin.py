@@ -338,3 +338,58 @@ def test_a_docbin_of_another_tokenisation_imports_aligned_through_the_label_map(
     ]
     assert exported.cats["EXPLOSIONS_REMOTE_VIOLENCE"] == 1.0
     assert exported.cats["BATTLES"] == 0.0
+
+
+# --- event arguments (issue 12) ----------------------------------------------------------------
+
+CLASH = "KIA fighters and junta troops clashed near Lashio."
+
+
+def test_arguments_are_kept_in_the_docs_user_data_and_read_back(
+    conflict: LabelScheme, tmp_path: Path
+) -> None:
+    from annotator.spans import Argument
+
+    kia, junta, lashio = (
+        Span(0, 12, "ARMED_GROUP"),
+        Span(17, 29, "ARMED_GROUP"),
+        Span(43, 49, "GPE"),
+    )
+    clashed = Span(30, 37, "ARMED_CLASH")
+    arguments = (
+        Argument(clashed, "ACTOR", kia),
+        Argument(clashed, "ACTOR", junta),
+        Argument(clashed, "LOCATION", lashio),
+    )
+    record = Record(
+        text=CLASH,
+        source="x",
+        line=1,
+        meta={},
+        split=False,
+        annotation=RecordAnnotation(
+            entities=(kia, junta, lashio),
+            events=(clashed,),
+            categories=("BATTLES",),
+            annotator=None,
+            status="accept",
+            arguments=arguments,
+        ),
+    )
+
+    spacy_docbin.write(
+        [record], tmp_path, categories=conflict.names("categories"), dev_reports=frozenset()
+    )
+    (doc,) = docs_in(tmp_path / spacy_docbin.TRAIN)
+    (back,) = list(read_records([tmp_path / spacy_docbin.TRAIN], scheme=conflict))
+
+    # Plain JSON, as Argument.to_dict writes it: any script reads it without this package.
+    assert json.loads(json.dumps(list(doc.user_data["arguments"]))) == [
+        {"event": {"start": 30, "end": 37, "label": "ARMED_CLASH"}, "role": "ACTOR", "start": 0,
+         "end": 12, "label": "ARMED_GROUP"},
+        {"event": {"start": 30, "end": 37, "label": "ARMED_CLASH"}, "role": "ACTOR", "start": 17,
+         "end": 29, "label": "ARMED_GROUP"},
+        {"event": {"start": 30, "end": 37, "label": "ARMED_CLASH"}, "role": "LOCATION",
+         "start": 43, "end": 49, "label": "GPE"},
+    ]  # fmt: skip
+    assert back.annotation == record.annotation
