@@ -472,19 +472,47 @@ def evaluate(
             "--data", help="Gold JSONL (spans, events with args, meta.coded) to score against."
         ),
     ],
-    model: ModelOption = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model", help="Score this spaCy pipeline (name or path) instead of the active one."
+        ),
+    ] = None,
+    use_default: Annotated[
+        bool,
+        typer.Option(
+            "--default", help="Score the default suggester (ANNOTATOR_MODEL + rules) instead."
+        ),
+    ] = False,
+    db: DbOption = None,
     labels: LabelsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """Print the suggester's labelled entity and event-trigger precision, recall and F1, and its
-    event arguments' per role and on coder notes (actors named, location, fatalities found)."""
+    """Print the active suggester's (or --model's, or --default's) labelled entity and
+    event-trigger precision, recall and F1, and its event arguments' per role and on coder notes
+    (actors named, location, fatalities found); the first line names the suggester scored."""
     from annotator.nlp.evaluate import evaluate, format_report, read_gold
+    from annotator.workflow import activation
 
-    settings = settings_for(None, labels, model)
+    if model is not None and use_default:
+        raise fail("--model and --default name two suggesters; give one")
+    settings = settings_for(db, labels)
     scheme = load_scheme(settings.labels_path)
     gold = read_gold(data)  # before the pipeline loads, which takes seconds
+    if model is not None:
+        scored = f"--model {model}"
+        settings = settings.with_overrides(model=model)
+    elif use_default:
+        scored = activation.default_name(settings)
+    else:
+        active = activation.active_suggester(engine=open_database(settings), settings=settings)
+        scored = f"the active suggester, {active.describe()}"
+        settings = settings.with_overrides(model=active.model)
     report = evaluate(gold, suggester=open_suggester(settings, scheme))
-    typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report))
+    if as_json:
+        typer.echo(json.dumps({"suggester": scored, **report.to_dict()}, indent=2))
+    else:
+        typer.echo(f"Scored   {scored}\n{format_report(report)}")
 
 
 @app.command()
@@ -878,13 +906,19 @@ def models(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
     db: DbOption = None,
 ) -> None:
-    """List the trained model versions, newest first."""
-    from annotator.workflow import training
+    """List the trained model versions, newest first, and say which suggester is active."""
+    from annotator.workflow import activation, training
 
-    engine = open_database(settings_for(db))
+    settings = settings_for(db)
+    engine = open_database(settings)
     versions = training.model_versions(engine=engine)
     if as_json:
         typer.echo(json.dumps([v.model_dump(mode="json") for v in versions], indent=2))
+        return
+    active = activation.active_suggester(engine=engine, settings=settings)
+    typer.echo(f"active: {active.describe()}")
+    if not versions:
+        typer.echo("no model version yet: annotator train")
         return
     typer.echo(f"{'#':>3} {'status':<9}{'active':<7}{'gold':>6}{'ent F':>7}{'event F':>8}  path")
     for v in versions:
@@ -897,17 +931,100 @@ def models(
         )
 
 
+HeldOutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--heldout",
+        help="Gold JSONL to compare on (default: the version's own dev split, gold it never "
+        "trained on).",
+    ),
+]
+
+
+def version_or_default(value: str) -> int | None:
+    """A model version number, or None for ``default``."""
+    if value.strip().lower() == "default":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise fail(f"expected a model version number or 'default', got {value!r}") from None
+
+
+def print_comparison(comparison: Any) -> None:
+    """The three suggesters side by side, per layer and label, then what got worse."""
+    typer.echo(f"Held-out gold: {comparison.heldout.describe()}")
+    for scored in comparison.scored:
+        typer.echo(f"{scored.role.capitalize():<10}{scored.name}")
+    typer.echo("")
+    roles = ("candidate", "active", "default")
+    typer.echo(f"{'':<30}{'':>8}" + "".join(f"{role:>21}" for role in roles))
+    typer.echo(f"{'':<30}{'support':>8}" + f"{'P':>7}{'R':>7}{'F':>7}" * len(roles))
+    layer = None
+    for row in comparison.label_rows():
+        if row.layer != layer:
+            layer = row.layer
+            typer.echo(row.layer.capitalize())
+        figures = "".join(
+            f"{prf.precision:>7.3f}{prf.recall:>7.3f}{prf.fscore:>7.3f}"
+            for prf in (row.figures[role] for role in roles)
+        )
+        typer.echo(f"  {row.label:<28}{row.support:>8}{figures}")
+    typer.echo("")
+    worse = comparison.worse()
+    if worse:
+        typer.echo("Worse than the active suggester: " + "; ".join(c.describe() for c in worse))
+    else:
+        typer.echo("No layer is worse than with the active suggester.")
+
+
 @app.command()
 def activate(
-    number: Annotated[int, typer.Argument(help="The model version to suggest with.")],
+    number: Annotated[
+        str,
+        typer.Argument(
+            help="The model version to suggest with, or 'default' for the default suggester."
+        ),
+    ],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Activate without comparing, even if a layer of the held-out gold gets worse.",
+        ),
+    ] = False,
+    heldout: HeldOutOption = None,
     db: DbOption = None,
+    labels: LabelsOption = None,
 ) -> None:
-    """Make a ready model version the app's suggester."""
-    from annotator.workflow import training
+    """Make a ready model version the app's suggester, once it scores no worse than the active
+    suggester on any layer of the held-out gold; 'default' goes back to the default suggester."""
+    from annotator.workflow import activation
 
-    engine = open_database(settings_for(db))
-    version = training.activate(engine=engine, number=number)
-    typer.echo(f"model version {version.number} is active ({version.path})")
+    settings = settings_for(db, labels)
+    engine = open_database(settings)
+    chosen = version_or_default(number)
+    if chosen is None:
+        previous = activation.activate_default(engine=engine)
+        was = "" if previous is None else f" (was model version {previous})"
+        typer.echo(f"{activation.default_name(settings)} is active{was}")
+        return
+    try:
+        done = activation.activate_version(
+            engine=engine, settings=settings, number=chosen, force=force, heldout=heldout
+        )
+    except activation.WorseThanActive as error:
+        raise fail(f"{error} (--force activates it anyway)") from None
+    except activation.NoHeldOut as error:
+        raise fail(f"{error}: --heldout FILE, or --force to activate without comparing") from None
+    typer.echo(f"model version {done.version.number} is active ({done.version.path})")
+    if done.comparison is None:
+        typer.echo("activated with --force, without comparing on held-out gold")
+        return
+    changes = ", ".join(
+        f"{c.layer} F1 {c.candidate:.3f} (was {c.active:.3f})" for c in done.comparison.changes()
+    )
+    typer.echo(f"on {done.comparison.heldout.describe()}: {changes}")
 
 
 @app.command()
@@ -979,47 +1096,81 @@ def learning_curve(
 
 @app.command("compare-suggesters")
 def compare_suggesters(
-    heldout: Annotated[
-        Path, typer.Option("--heldout", help="Gold JSONL the trained model never sees.")
-    ],
-    train_files: Annotated[
-        list[Path], typer.Option("--train", help="Gold JSONL to train on (repeatable).")
-    ],
-    output: Annotated[
-        Path | None, typer.Option("--output", help="Keep the trained model here.")
+    number: Annotated[
+        int | None,
+        typer.Argument(
+            help="The candidate model version (default: the newest ready one not active)."
+        ),
     ] = None,
-    model: ModelOption = None,
+    heldout: HeldOutOption = None,
+    train_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--train",
+            help="Instead of a version, train the candidate on these gold JSONL files "
+            "(repeatable; needs --heldout).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="With --train: keep the trained model here.")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help=f"The default suggester's pipeline (default: ANNOTATOR_MODEL or {DEFAULT_MODEL}).",
+        ),
+    ] = None,
     base: BaseOption = None,
     max_steps: StepsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    db: DbOption = None,
     labels: LabelsOption = None,
 ) -> None:
-    """Entity and event F1 per label on held-out gold: the default suggester vs a model trained
-    on the other gold."""
+    """The candidate, the active and the default suggester side by side on the same held-out
+    gold: P/R/F per layer (entities, events, categories, arguments where the gold has them) and
+    per label, and the layers on which the candidate is worse than the active suggester."""
     import tempfile
 
-    from annotator.nlp.train import compare_with_default, format_comparison
+    from annotator.workflow import activation
 
-    settings = settings_for(None, labels, model)
-    scheme = load_scheme(settings.labels_path)
-    with tempfile.TemporaryDirectory(prefix="annotator-compare-") as temporary:
+    settings = settings_for(db, labels, model)
+    if train_files and number is not None:
+        raise fail("give a model version or --train files, not both")
+    engine = open_database(settings)
+    if not train_files:
+        chosen = number if number is not None else activation.candidate_number(engine=engine)
         try:
-            with training_bar("Training") as advance:
-                comparison = compare_with_default(
-                    train_files,
-                    heldout,
-                    scheme=scheme,
-                    work_dir=output or Path(temporary),
-                    default_model=settings.model,
-                    patterns_dir=settings.patterns_dir,
-                    settings=train_settings_for(base, max_steps),
-                    progress=advance,
-                )
-        except ImportFailed as failed:
-            raise fail_listing(
-                failed.errors,
-                summary=f"comparison aborted: {len(failed.errors)} bad record(s) in --train",
-            ) from None
-    typer.echo(format_comparison(comparison))
+            comparison = activation.compare_suggesters(
+                engine=engine, settings=settings, number=chosen, heldout=heldout
+            )
+        except activation.NoHeldOut as error:
+            raise fail(f"{error}: --heldout FILE") from None
+    elif heldout is None:
+        raise fail("--train needs --heldout: the gold the trained model never sees")
+    else:
+        load_scheme(settings.labels_path)  # a broken scheme fails before a long run
+        with tempfile.TemporaryDirectory(prefix="annotator-compare-") as temporary:
+            try:
+                with training_bar("Training") as advance:
+                    comparison = activation.compare_trained(
+                        engine=engine,
+                        settings=settings,
+                        train_files=train_files,
+                        heldout=heldout,
+                        work_dir=output or Path(temporary),
+                        train_settings=train_settings_for(base, max_steps),
+                        progress=advance,
+                    )
+            except ImportFailed as failed:
+                raise fail_listing(
+                    failed.errors,
+                    summary=f"comparison aborted: {len(failed.errors)} bad record(s) in --train",
+                ) from None
+    if as_json:
+        typer.echo(json.dumps(comparison.to_dict(), indent=2))
+    else:
+        print_comparison(comparison)
 
 
 # --- benchmark ----------------------------------------------------------------------------

@@ -823,6 +823,24 @@ def gold_report_keys(*, session: Session) -> list[str]:
     return list(session.exec(query))
 
 
+def gold_of_report_keys(
+    *, session: Session, report_keys: Collection[str]
+) -> list[tuple[Gold, Sentence, Report]]:
+    """The accepted gold of the reports with these content hashes (a model version's held-out
+    reports), with each sentence and report, in sentence order."""
+    keys = sorted(set(report_keys))
+    found: list[tuple[Gold, Sentence, Report]] = []
+    for start in range(0, len(keys), 500):
+        query = (
+            select(Gold, Sentence, Report)
+            .join(Sentence, col(Sentence.id) == Gold.sentence_id)
+            .join(Report, col(Report.id) == Sentence.report_id)
+            .where(Gold.status == "accept", col(Report.content_hash).in_(keys[start : start + 500]))
+        )
+        found.extend(session.exec(query))
+    return sorted(found, key=lambda row: row[1].id or 0)
+
+
 def annotated_report_keys(*, session: Session, reviewer_id: int) -> list[str]:
     """The content hashes of the reports with sentences this reviewer has annotated."""
     query = (
@@ -1339,6 +1357,13 @@ def set_active_model(*, session: Session, model_version_id: int) -> None:
     )
     session.execute(
         sa.update(ModelVersion).where(col(ModelVersion.id) == model_version_id).values(active=True)
+    )
+
+
+def clear_active_model(*, session: Session) -> None:
+    """Make no model version active: the default suggester is the app's again."""
+    session.execute(
+        sa.update(ModelVersion).where(col(ModelVersion.active).is_(True)).values(active=False)
     )
 
 

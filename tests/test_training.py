@@ -358,7 +358,7 @@ def test_cli_activate_switches_the_active_model_and_refuses_an_unknown_number(
     trained: tuple[str, ModelVersion], tmp_path: Path
 ) -> None:
     url = copy_of(trained[0], tmp_path)
-    result = runner.invoke(app, ["activate", "1", "--db", url])
+    result = runner.invoke(app, ["activate", "1", "--force", "--db", url])
     assert result.exit_code == 0, result.output
     assert "model version 1 is active" in result.stdout
     engine = make_engine(url)
@@ -401,7 +401,7 @@ def test_cli_import_suggests_with_the_active_version(
     trained: tuple[str, ModelVersion], tmp_path: Path
 ) -> None:
     url = copy_of(trained[0], tmp_path)
-    assert runner.invoke(app, ["activate", "1", "--db", url]).exit_code == 0
+    assert runner.invoke(app, ["activate", "1", "--force", "--db", url]).exit_code == 0
     report = tmp_path / "new.txt"
     report.write_text("Police arrested 12 students in Yangon.", encoding="utf-8")
     result = runner.invoke(app, ["import", str(report), "--db", url])

@@ -49,6 +49,8 @@ MODEL_NAME = "conflict_suggester"
 STALE_AFTER = timedelta(hours=6)
 PROCESS_GONE = "the training process is gone"
 CURVE_SHARES = (0.25, 0.5, 0.75, 1.0)
+# The metrics key of the reports (content hashes) a version held out as its dev gold.
+DEV_REPORTS = "dev_reports"
 
 _lock = threading.Lock()
 
@@ -92,13 +94,27 @@ class TrainingState:
         return self.thread is not None and self.thread.is_alive()
 
 
-def gold_corpus(*, engine: Engine, scheme: LabelScheme, directory: Path, seed: int = 0) -> int:
-    """Export the gold as train.spacy/dev.spacy (split by report) into ``directory``; return
-    how many gold sentences there are."""
+def dev_split(*, engine: Engine, seed: int = 0) -> frozenset[str]:
+    """The reports (content hashes) whose gold a training holds out as its dev gold."""
     with session_scope(engine) as session:
-        dev_reports = spacy_docbin.split_reports(
+        return spacy_docbin.split_reports(
             export_report_keys(session=session), dev_share=config.DEFAULT_DEV_SHARE, seed=seed
         )
+
+
+def gold_corpus(
+    *,
+    engine: Engine,
+    scheme: LabelScheme,
+    directory: Path,
+    seed: int = 0,
+    dev_reports: frozenset[str] | None = None,
+) -> int:
+    """Export the gold as train.spacy/dev.spacy (split by report, or with ``dev_reports`` as
+    dev) into ``directory``; return how many gold sentences there are."""
+    if dev_reports is None:
+        dev_reports = dev_split(engine=engine, seed=seed)
+    with session_scope(engine) as session:
         counts = spacy_docbin.write(
             export_records(session=session),
             directory,
@@ -225,7 +241,11 @@ def train_from_gold(
         try:
             scheme = load_scheme(settings.labels_path)
             with tempfile.TemporaryDirectory(prefix="annotator-corpus-") as corpus:
-                gold_count = gold_corpus(engine=engine, scheme=scheme, directory=Path(corpus))
+                # Recorded, so that activation compares suggesters on what it never saw.
+                dev_reports = dev_split(engine=engine)
+                gold_count = gold_corpus(
+                    engine=engine, scheme=scheme, directory=Path(corpus), dev_reports=dev_reports
+                )
                 result = nlp_train.train(
                     Path(corpus),
                     output=folder,
@@ -246,7 +266,7 @@ def train_from_gold(
             number=number,
             status="ready",
             path=str(result.best),
-            metrics=metrics_of(result),
+            metrics={**metrics_of(result), DEV_REPORTS: sorted(dev_reports)},
             gold_count=gold_count,
         )
     finally:
