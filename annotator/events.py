@@ -21,6 +21,7 @@ from typing import Any
 
 from annotator.dates import date_from_meta, find_date, parse_date
 from annotator.labels import LabelScheme
+from annotator.nlp.arguments import is_fatal
 from annotator.nlp.gazetteer import place_key
 from annotator.nlp.places import Place, Places, bare_name
 from annotator.numbers import parse_count
@@ -28,8 +29,6 @@ from annotator.spans import Argument, Draft, Span
 
 # The trigger labels whose COUNT is the number of people killed.
 FATALITY_EVENTS = frozenset({"CASUALTIES"})
-# A casualty trigger with one of these words counts the wounded, not the dead.
-INJURY_WORDS = ("wound", "injur", "hurt", "maim")
 # An event of these labels or categories without a TARGET was done to civilians (ACLED's actor2).
 CIVILIAN_EVENTS = frozenset({"ATTACK_ON_CIVILIANS"})
 CIVILIAN_CATEGORIES = frozenset({"VIOLENCE_AGAINST_CIVILIANS"})
@@ -211,7 +210,7 @@ def _mentions(sentence: DecidedSentence, *, scheme: LabelScheme) -> list[_Mentio
             places=_playing("LOCATION", arguments),
             time=times[0].text_in(text) if times else None,
         )
-        if trigger.label in FATALITY_EVENTS and not _counts_injured(trigger.text_in(text)):
+        if is_fatal(trigger, text):
             _count_fatalities(mention, _playing("COUNT", arguments), text=text)
         found.append(mention)
     for mention in found:
@@ -240,11 +239,6 @@ def _event_type(trigger: Span, *, draft: Draft, scheme: LabelScheme) -> str | No
     return next((name for name in categories if name in others), None) or next(
         iter(categories), None
     )
-
-
-def _counts_injured(trigger_text: str) -> bool:
-    lowered = trigger_text.lower()
-    return any(word in lowered for word in INJURY_WORDS)
 
 
 def _count_fatalities(mention: _Mention, counts: Sequence[Span], *, text: str) -> None:

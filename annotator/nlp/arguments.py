@@ -116,16 +116,6 @@ class CountRules:
 
 
 @dataclass(frozen=True)
-class NumberWords:
-    """How a count written in words or digits reads as a number."""
-
-    units: Mapping[str, int]
-    scales: Mapping[str, int]
-    lower_bound: frozenset[str]
-    ranges: frozenset[str]
-
-
-@dataclass(frozen=True)
 class ArgumentRules:
     """The rules of ``arguments.json``."""
 
@@ -143,10 +133,11 @@ class ArgumentRules:
     fatal_events: frozenset[str]
     fatal_words: frozenset[str]
     fatal_phrases: tuple[str, ...]
+    # A casualty trigger with one of these in its text counts the wounded ("wounded", "injuring").
+    injury_words: tuple[str, ...]
     # Words a coder's table may leave off a name or add to it ('Kyauk Ta Lone' village, 'RSF'
     # fighters).
     generic_name_words: frozenset[str]
-    numbers: NumberWords
 
 
 def read_argument_rules(patterns_dir: Path | str = DEFAULT_PATTERNS) -> ArgumentRules:
@@ -202,12 +193,6 @@ def _rules_from(data: dict[str, Any]) -> ArgumentRules:
                 not_after_words=_words(entry.get("not_after_words", ())),
             )
         )
-    numbers = NumberWords(
-        units={str(k).lower(): int(v) for k, v in data["number_words"].items()},
-        scales={str(k).lower(): int(v) for k, v in data["number_scales"].items()},
-        lower_bound=_words(data["lower_bound_words"]),
-        ranges=_words(data["range_words"]),
-    )
     responsibility = data["responsibility"]
     fatal = data["fatalities"]
     return ArgumentRules(
@@ -224,8 +209,8 @@ def _rules_from(data: dict[str, Any]) -> ArgumentRules:
         fatal_events=frozenset(fatal["events"]),
         fatal_words=_words(fatal["words"]),
         fatal_phrases=tuple(str(phrase).lower() for phrase in fatal["after"]),
+        injury_words=tuple(str(word).lower() for word in fatal["injury"]),
         generic_name_words=_words(data["generic_name_words"]),
-        numbers=numbers,
     )
 
 
@@ -834,72 +819,6 @@ def arguments_of(
     return tuple(sorted(set(kept)))
 
 
-# --- counts as numbers ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Count:
-    """A count read as a number: 'at least 12' is 12, a lower bound; 'between 25 and 30' is 25."""
-
-    value: int
-    lower_bound: bool = False
-
-
-_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+(?:\.\d+)?$")
-_WORDS = re.compile(r"[A-Za-z]+|\d+(?:[,.]\d+)*|[+\-–]")
-
-
-def count_value(text: str, *, rules: ArgumentRules | None = None) -> Count | None:
-    """The number a count span writes, in digits or words ('seven', 'twenty-three', '1,000',
-    'a dozen'); a lower bound after 'at least', 'more than' or of a range ('10-15', 'between 25
-    and 30' read as their lower end); None when it writes none ('dozens')."""
-    numbers = (rules or _default_rules()).numbers
-    words = [word.lower() for word in _WORDS.findall(text)]
-    groups: list[int] = []
-    current: int | None = None
-    ranged = False
-    for index, word in enumerate(words):
-        following = words[index + 1] if index + 1 < len(words) else ""
-        if _NUMBER.match(word):
-            value = int(float(word.replace(",", "")))
-            if current is not None:
-                groups.append(current)
-            current = value
-        elif word in numbers.scales:
-            current = (1 if current is None else current) * numbers.scales[word]
-        elif word in numbers.units and (word not in {"a", "an"} or following in numbers.scales):
-            value = numbers.units[word]
-            if current is not None and _adds_to(current, value):
-                current += value  # 'twenty three', 'one hundred and five'
-            else:
-                if current is not None:
-                    groups.append(current)
-                current = value
-        elif current is not None and word in {"-", "and"} and _joins(current, following, numbers):
-            continue  # 'twenty-three', 'one hundred and twenty'
-        elif current is not None:
-            groups.append(current)
-            current = None
-            ranged = ranged or word in numbers.ranges
-    if current is not None:
-        groups.append(current)
-    if not groups:
-        return None
-    lower = ranged and len(groups) > 1 or any(word in numbers.lower_bound for word in words)
-    return Count(groups[0], lower_bound=lower)
-
-
-def _adds_to(current: int, value: int) -> bool:
-    if current >= 100 and current % 100 == 0:
-        return value < 100
-    return current >= 20 and current % 10 == 0 and value < 10
-
-
-def _joins(current: int, following: str, numbers: NumberWords) -> bool:
-    value = numbers.units.get(following)
-    return value is not None and following not in {"a", "an"} and _adds_to(current, value)
-
-
 _DEFAULT_RULES: list[ArgumentRules] = []
 
 
@@ -910,12 +829,14 @@ def _default_rules() -> ArgumentRules:
 
 
 def is_fatal(event: Span, text: str, *, rules: ArgumentRules | None = None) -> bool:
-    """Whether the COUNT of an event trigger counts the dead: a casualties trigger, or violence
+    """Whether the COUNT of an event trigger counts the dead: a casualties trigger that is no
+    injury ('killed', not 'wounded'), or violence
     whose word says so ('executed', 'massacred') or the words after it in its clause ('hacked
     7 farmers to death')."""
     fatal = rules or _default_rules()
     if event.label in fatal.fatal_events:
-        return True
+        trigger = event.text_in(text).lower()
+        return not any(word in trigger for word in fatal.injury_words)
     if event.text_in(text).lower() in fatal.fatal_words:
         return True
     clause = re.split(r"[.;,:()\[\]]", text[event.end_char :], maxsplit=1)[0].lower()

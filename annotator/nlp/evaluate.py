@@ -375,7 +375,8 @@ ARMED = "ARMED_GROUP"
 def score_arguments(records: Sequence[GoldRecord], suggestions: Sequence[Any]) -> ArgumentScore:
     """Per-role strict argument match (same trigger span, role and entity span) where the gold
     has arguments, and the coder's-table figures where it has ``meta.coded``."""
-    from annotator.nlp.arguments import count_value, is_fatal
+    from annotator.nlp.arguments import is_fatal
+    from annotator.numbers import parse_count as count_value
 
     score = ArgumentScore()
     for record, suggestion in zip(records, suggestions, strict=True):
