@@ -351,3 +351,66 @@ def test_what_a_file_holds_but_is_not_kept_is_listed(sqlite_url, tmp_path):
     notes = result.stdout.splitlines()
     at = notes.index("1 item(s) read but not kept:")
     assert notes[at + 1].startswith(f"  {path}:1: relation arrested_in")
+
+
+def test_a_textcat_teach_dataset_imports_its_labels_through_the_label_map(sqlite_url, tmp_path):
+    # prodigy-recipes' textcat.teach example: one label, asked about text after text.
+    insult = "Rioters pelted the police with stones in Kano."
+    calm = "Traders reopened the market in Kano."
+    path = write_jsonl(
+        tmp_path / "insult.jsonl",
+        [
+            {"text": insult, "label": "INSULT", "answer": "accept", "_input_hash": 1,
+             "_task_hash": 11, "_view_id": "classification", "meta": {"score": 0.71}},
+            {"text": calm, "label": "INSULT", "answer": "reject", "_input_hash": 2,
+             "_task_hash": 21, "_view_id": "classification", "meta": {"score": 0.52}},
+        ],
+    )  # fmt: skip
+    label_map = tmp_path / "map.yml"
+    label_map.write_text("INSULT: RIOTS\n", encoding="utf-8")
+
+    refused = run("import", "--db", sqlite_url, "--no-suggest", path)
+    result = run("import", "--db", sqlite_url, "--no-suggest", "--label-map", label_map, path)
+    exported = tmp_path / "out.jsonl"
+    run("export", "--format", "jsonl", "--all-reviewers", "--output", exported, "--db", sqlite_url)
+
+    assert refused.exit_code == 1
+    assert f"{path}:1: unknown category label 'INSULT'" in refused.stderr
+    assert result.exit_code == 0, result.output
+    assert "2 annotation(s)" in result.stdout
+    tasks = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    assert sorted((task["text"], task["accept"], task["answer"]) for task in tasks) == [
+        (insult, ["RIOTS"], "accept"),
+        (calm, [], "accept"),
+    ]
+
+
+def test_arguments_that_are_no_role_are_listed_with_their_place(sqlite_url, tmp_path):
+    start = POLICE.index("arrested")
+    line = {
+        "text": POLICE,
+        "spans": [{"start": 0, "end": 6, "label": "ARMED_GROUP"}],
+        "events": [
+            {"start": start, "end": start + 8, "label": "ARREST",
+             "args": [{"role": "Agent", "start": 0, "end": 6, "label": "ARMED_GROUP"}]},
+        ],
+        "answer": "accept",
+    }  # fmt: skip
+    path = write_jsonl(tmp_path / "args.jsonl", [line])
+    label_map = tmp_path / "map.yml"
+    label_map.write_text("Agent: ACTOR\n", encoding="utf-8")
+
+    listed = run("import", "--db", sqlite_url, "--no-suggest", path)
+    mapped = run("import", "--db", sqlite_url, "--no-suggest", "--label-map", label_map, path)
+
+    assert listed.exit_code == 0, listed.output
+    notes = listed.stdout.splitlines()
+    at = notes.index("1 item(s) read but not kept:")
+    assert notes[at + 1] == (
+        f"  {path}:1: argument Agent from 7-15 'arrested' to 0-6 'Police' read but not kept: "
+        "'Agent' is no role of the scheme (ACTOR, TARGET, LOCATION, TIME, COUNT); name it in the "
+        "label map (--label-map theirs -> ours)"
+    )
+    assert mapped.exit_code == 0, mapped.output
+    assert "labels renamed by the label map: Agent -> ACTOR (1)" in mapped.stdout
+    assert "read but not kept" not in mapped.stdout

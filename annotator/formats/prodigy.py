@@ -230,8 +230,9 @@ def _binary_annotation(
     if isinstance(label, bool) or (label is not None and not isinstance(label, str | int)):
         raise AnnotationProblem(f'"label" must be a category name, got {label!r}')
     accepted = status == "accept"
-    # textcat.teach highlights its patterns' matches as spans: they are no entities.
-    spans = _spans_of(data, "spans", text=text, layer="entities") if label is None else []
+    # textcat.teach highlights its patterns' matches as spans: they are no entities. A teach
+    # recipe's span may be an event trigger: the scheme tells its layer.
+    spans = _spans_of(data, "spans", text=text, layer=None) if label is None else []
     return build_annotation(
         text,
         spans=spans if accepted else [],
