@@ -210,7 +210,7 @@ def _annotation_of(
         options=options,
         arguments=[
             *_args_of(data, events=events, entities=entities),
-            *_relations_of(data, spans=[*entities, *events], text=text),
+            *_relations_of(data, spans=[*entities, *events]),
         ],
     )
 
@@ -290,9 +290,9 @@ def _args_of(
     return found
 
 
-def _relations_of(data: dict[str, Any], *, spans: list[FileSpan], text: str) -> list[FileArgument]:
-    """rel.manual's ``relations``: the head span (the trigger) plays nothing, the child span
-    plays the relation's label in it; a side is found by its span, else by its token."""
+def _relations_of(data: dict[str, Any], *, spans: list[FileSpan]) -> list[FileArgument]:
+    """rel.manual's ``relations`` as arguments: the head is the event's trigger, the child the
+    entity playing the relation's label in it; a side is found by its span, else its token."""
     raw = data.get(RELATIONS_KEY, [])
     if not isinstance(raw, list):
         raise AnnotationProblem(f'"{RELATIONS_KEY}" must be a list, got {json_type(raw)}')
