@@ -4,12 +4,15 @@ browser tests, and cheap password hashes."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -173,3 +176,62 @@ def suggester(scheme: LabelScheme):  # type: ignore[no-untyped-def]
     from annotator.nlp.suggest import load_suggester
 
     return load_suggester(DEFAULT_MODEL, scheme=scheme, patterns_dir=DEFAULT_PATTERNS)
+
+
+@dataclass(frozen=True)
+class TrainedVersion:
+    """A model version trained once per test session, to register in any test's database."""
+
+    gold: Path  # what it was trained on: tests/data/loop_train.jsonl
+    path: str  # its pipeline (model-best)
+    metrics: dict[str, Any]  # as stored on the version, with its dev split (dev_reports)
+    gold_count: int
+    # The same pipeline as a version trained before trained suggesters kept the rules: its
+    # meta names no combination, so its 40-step components replace the rules (and score badly).
+    replacing: str
+
+
+@pytest.fixture(scope="session")
+def trained_version(tmp_path_factory: pytest.TempPathFactory) -> TrainedVersion:
+    """Version 1, trained briefly from scratch on the gold of tests/data/loop_train.jsonl
+    through the real training loop (~20 s, once per session and xdist worker)."""
+    from annotator.config import Settings
+    from annotator.db import session_scope
+    from annotator.formats import read_records
+    from annotator.nlp.train import TrainSettings
+    from annotator.workflow import GoldPolicy, import_records, training
+
+    folder = tmp_path_factory.mktemp("trained_version")
+    url = f"sqlite:///{folder / 'annotator.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    gold = ROOT / "tests" / "data" / "loop_train.jsonl"
+    settings = Settings.from_env().with_overrides(database_url=url)
+    scheme = load_scheme(DEFAULT_LABELS)
+    with session_scope(engine) as session:
+        import_records(
+            session=session,
+            records=read_records([gold], scheme=scheme, gold=True),
+            scheme=scheme,
+            policy=GoldPolicy.of(settings),
+            gold=True,
+        )
+    version = training.train_from_gold(
+        engine=engine,
+        settings=settings,
+        output=folder / "v1",
+        train_settings=TrainSettings(base=None, max_steps=40, eval_frequency=20, patience=40),
+    )
+    engine.dispose()
+    replacing = folder / "replacing"
+    shutil.copytree(version.path, replacing)
+    meta = json.loads((replacing / "meta.json").read_text(encoding="utf-8"))
+    meta.get("annotator", {}).pop("combination", None)
+    (replacing / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    return TrainedVersion(
+        gold=gold,
+        path=version.path,
+        metrics=version.metrics,
+        gold_count=version.gold_count,
+        replacing=str(replacing),
+    )

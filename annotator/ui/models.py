@@ -13,12 +13,13 @@ import pandas as pd
 import streamlit as st
 
 from annotator.config import Settings
+from annotator.errors import AnnotatorError
 from annotator.models import ModelVersion
 from annotator.nlp import train as nlp_train
 from annotator.nlp.rules import SuggesterError
-from annotator.ui import resources
+from annotator.ui import render, resources
 from annotator.ui.errors import show_error
-from annotator.workflow import training
+from annotator.workflow import activation, training
 
 # The sections of a model's scores: its two span layers and its categories.
 SCORED = ("entities", "events", "categories")
@@ -197,7 +198,7 @@ def versions_table(versions: list[ModelVersion]) -> None:
 
 
 def pick_version(versions: list[ModelVersion], *, key: str) -> ModelVersion | None:
-    """The version whose details the page shows; the active one first, else the newest."""
+    """The version whose details the page shows; the newest first, the one to decide on."""
     ready = [v for v in versions if v.status == "ready"]
     if not ready:
         return None
@@ -206,7 +207,7 @@ def pick_version(versions: list[ModelVersion], *, key: str) -> ModelVersion | No
     number = st.selectbox(
         "Model version",
         numbers,
-        index=numbers.index(active) if active is not None else 0,
+        index=0,
         format_func=lambda n: f"version {n}" + (" (active)" if n == active else ""),
         key=f"{key}_version",
     )
@@ -245,18 +246,187 @@ def per_label_metrics(version: ModelVersion) -> None:
     st.bar_chart(frame, x="label", y="F1", color="layer", horizontal=True)
 
 
-def activate_button(version: ModelVersion, *, key: str) -> None:
-    """Make the version the app's suggester (import and re-suggestion use it from then on)."""
+def back_to_default(active: ModelVersion | None, *, settings: Settings, key: str) -> None:
+    """A button that makes the default suggester the app's again while a version is active."""
+    if active is None:
+        return
+    if st.button(
+        f"Go back to {activation.default_name(settings)}",
+        key=f"{key}_default",
+        help="Import and the annotate page suggest with the statistical pipeline and the rules "
+        "again; the model versions stay, to activate later.",
+    ):
+        activation.activate_default(engine=resources.engine())
+        st.rerun()
+
+
+@st.cache_data(show_spinner="Scoring the suggesters on the held-out gold...", max_entries=8)
+def _comparison(
+    number: int, active: int | None, gold: Any, configured: tuple[str, ...], _settings: Settings
+) -> activation.SuggesterComparison:
+    # Keyed by the versions, the gold's state and the settings that change a score: a new gold
+    # decision or another active version makes it again; the pipelines are loaded for it alone.
+    del active, gold, configured  # the cache key only
+    return activation.compare_suggesters(
+        engine=resources.engine(), settings=_settings, number=number
+    )
+
+
+def comparison(
+    version: ModelVersion, *, settings: Settings, key: str
+) -> activation.SuggesterComparison | None:
+    """The version, the active and the default suggester side by side on the version's held-out
+    gold, per layer and per label, with a warning naming the layers that get worse; None when
+    the version is the active one or cannot be compared (the reason is shown)."""
+    if version.active:
+        return None
+    try:
+        with resources.session() as session:
+            gold = activation.heldout_state(session=session)
+            active = activation.active_suggester(engine=resources.engine(), settings=settings)
+        configured = tuple(
+            str(value)
+            for value in (
+                settings.database_url,
+                settings.model,
+                settings.labels_path,
+                settings.patterns_dir,
+            )
+        )
+        found = _comparison(version.number, active.number, gold, configured, settings)
+    except AnnotatorError as error:
+        show_error(f"Model version {version.number} cannot be compared before activating: {error}")
+        return None
+    heldout = found.heldout
+    st.markdown(f"**Before activating: version {version.number}, the active and the default**")
+    st.caption(
+        render.markdown_literal(
+            f"Scored on {heldout.describe()}: gold version {version.number} never trained on. "
+            f"Active: {found.active.name}. Default: {found.default.name}."
+        )
+    )
+    layers = pd.DataFrame(
+        [
+            {
+                "layer": change.layer,
+                f"version {version.number} F1": change.candidate,
+                "active F1": change.active,
+                "default F1": found.default.f(change.layer),
+                "change": change.candidate - change.active,
+            }
+            for change in found.changes()
+        ]
+    )
+    f = st.column_config.NumberColumn(format="%.3f")
+    numbers = [name for name in layers.columns if name != "layer"]
+    st.dataframe(layers, hide_index=True, width="stretch", column_config=dict.fromkeys(numbers, f))
+    with st.expander("Per label"):
+        labels = pd.DataFrame(
+            [
+                {
+                    "layer": row.layer,
+                    "label": row.label,
+                    "support": row.support,
+                    **{
+                        f"{role} {name}": value
+                        for role, prf in row.figures.items()
+                        for name, value in (
+                            ("P", prf.precision),
+                            ("R", prf.recall),
+                            ("F1", prf.fscore),
+                        )
+                    },
+                }
+                for row in found.label_rows()
+            ]
+        )
+        scores = [name for name in labels.columns if name not in {"layer", "label", "support"}]
+        st.dataframe(
+            labels, hide_index=True, width="stretch", column_config=dict.fromkeys(scores, f)
+        )
+    with st.expander(f"The held-out sentences ({len(heldout.sentences)})"):
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"report": s.report, "sentence": s.position + 1, "text": s.text}
+                    for s in heldout.sentences
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    worse = found.worse()
+    if worse:
+        st.warning(
+            render.markdown_literal(
+                f"Version {version.number} is worse than the active suggester "
+                f"({found.active.name}) on {len(worse)} layer(s): "
+                + "; ".join(change.describe() for change in worse)
+            ),
+            icon="⚠️",
+        )
+    else:
+        st.success(f"Version {version.number} is no worse than the active suggester on any layer.")
+    return found
+
+
+def activate_button(
+    version: ModelVersion,
+    *,
+    checked: activation.SuggesterComparison | None,
+    settings: Settings,
+    key: str,
+) -> None:
+    """Make the version the app's suggester (import and re-suggestion use it from then on);
+    when it is worse on a layer, or could not be compared, only after a confirmation."""
     if version.active:
         st.caption(f"Model version {version.number} is the active suggester.")
         return
+    confirming = f"{key}_confirming"
     if st.button(f"Make version {version.number} the active suggester", key=f"{key}_activate"):
-        try:
-            training.activate(engine=resources.engine(), number=version.number)
-        except training.ModelNotReady as error:
-            show_error(error)
-            return
+        if checked is None or checked.worse():
+            st.session_state[confirming] = version.number
+        else:
+            _activate(version.number, settings=settings, checked=checked, force=False)
+    if st.session_state.get(confirming) != version.number:
+        return
+    if checked is None:
+        reason = "it could not be compared with the active suggester on held-out gold"
+    else:
+        reason = "it is worse than the active suggester on " + ", ".join(
+            change.layer for change in checked.worse()
+        )
+    st.warning(f"Activate version {version.number} although {reason}?", icon="⚠️")
+    confirm, cancel = st.columns(2)
+    if confirm.button(
+        f"Activate version {version.number} anyway", type="primary", key=f"{key}_activate_confirm"
+    ):
+        del st.session_state[confirming]
+        _activate(version.number, settings=settings, checked=None, force=True)
+    if cancel.button("Cancel", key=f"{key}_activate_cancel"):
+        del st.session_state[confirming]
         st.rerun()
+
+
+def _activate(
+    number: int,
+    *,
+    settings: Settings,
+    checked: activation.SuggesterComparison | None,
+    force: bool,
+) -> None:
+    try:
+        activation.activate_version(
+            engine=resources.engine(),
+            settings=settings,
+            number=number,
+            force=force,
+            checked=checked,
+        )
+    except AnnotatorError as error:
+        show_error(error)
+        return
+    st.rerun()
 
 
 def learning_curve(

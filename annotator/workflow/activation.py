@@ -149,6 +149,11 @@ class HeldOut:
         return tuple(layer for layer in LAYERS if has[layer])
 
 
+def heldout_state(*, session: Session) -> tuple[Any, ...]:
+    """What a comparison's held-out gold depends on, as a cache key: the gold's state."""
+    return tuple(repository.gold_state(session=session))
+
+
 def heldout_of_version(*, session: Session, version: ModelVersion) -> HeldOut:
     """The current gold of the reports the version held out as its dev gold.
 

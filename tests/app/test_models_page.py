@@ -108,21 +108,113 @@ def test_the_admin_sees_every_version_with_its_scores(database, open_page):
     assert list(table["version"]) == [2, 1]
     assert list(table["active"]) == [False, True]
     assert list(table["entity F1"]) == [0.75, 0.5]
-    # The active version's per-label scores are shown first.
+    # The newest version, the one to decide on, is shown first, with its per-label scores.
+    assert at.selectbox(key="models_version").value == 2
     labels = at.dataframe[1].value
     assert list(labels["label"]) == ["ARMED_GROUP"] and list(labels["support"]) == [10]
     assert "model version 1" in at.caption[0].value
 
 
-def test_make_active_switches_the_suggesting_version(database, open_page):
+def test_a_version_that_cannot_be_compared_is_activated_after_a_confirmation(database, open_page):
     add_version(database, 1, active=True)
-    add_version(database, 2)
+    add_version(database, 2)  # trained before versions recorded their dev split
     at = open_page("root")
-    at.selectbox(key="models_version").set_value(2).run()
+    assert any("Model version 2 cannot be compared" in e.value for e in at.error)
     at.button(key="models_activate").click().run()
+    assert active_number(database) == 1  # not yet
+    assert any("could not be compared" in w.value for w in at.warning)
+    at.button(key="models_activate_confirm").click().run()
     assert not at.exception
     assert active_number(database) == 2
     assert "The app suggests with model version 2" in at.caption[0].value
+
+
+def register(engine, trained, number: int, *, path: str, active: bool = False) -> None:
+    """A ready version of the session's trained pipeline (with its recorded dev split)."""
+    with session_scope(engine) as session:
+        session.add(
+            ModelVersion(
+                number=number,
+                path=path,
+                status="ready",
+                metrics=trained.metrics,
+                gold_count=trained.gold_count,
+                active=active,
+            )
+        )
+
+
+def button_keys(at: AppTest) -> set[str]:
+    return {button.key for button in at.button}
+
+
+@pytest.mark.slow
+def test_the_page_compares_before_activating_and_warns_of_a_worse_version(
+    database, app_database, trained_version, scheme, open_page
+):
+    app_database.import_file(trained_version.gold, scheme=scheme, gold=True)
+    register(database, trained_version, 1, path=trained_version.replacing)
+    dev_count = trained_version.metrics["dev_count"]
+    at = open_page("root")
+    assert not at.exception
+    assert any(
+        f"Scored on the dev split of model version 1 ({dev_count} gold sentence(s) from "
+        f"{dev_count} report(s))" in c.value
+        for c in at.caption
+    )
+    layers = at.dataframe[1].value
+    assert list(layers.columns) == ["layer", "version 1 F1", "active F1", "default F1", "change"]
+    assert {"entities", "events"} <= set(layers["layer"])
+    # Nothing is active: the active suggester is the default one.
+    assert list(layers["active F1"]) == list(layers["default F1"])
+    labels = at.dataframe[2].value
+    assert "ARMED_GROUP" in set(labels["label"]) and "candidate F1" in labels.columns
+    sentences = at.dataframe[3].value
+    assert len(sentences) == dev_count and set(sentences.columns) == {"report", "sentence", "text"}
+    worse = [row.layer for row in layers.itertuples() if row.change < 0]
+    assert worse, layers
+    [warning] = [w.value for w in at.warning]
+    assert "Version 1 is worse than the active suggester" in warning
+    assert all(f"{layer} F1" in warning for layer in worse)
+
+    # Activating asks first, and Cancel leaves the default suggester active.
+    at.button(key="models_activate").click().run()
+    assert active_number(database) is None
+    assert any("Activate version 1 although it is worse" in w.value for w in at.warning)
+    at.button(key="models_activate_cancel").click().run()
+    assert "models_activate_confirm" not in button_keys(at)
+    assert active_number(database) is None
+    at.button(key="models_activate").click().run()
+    at.button(key="models_activate_confirm").click().run()
+    assert not at.exception
+    assert active_number(database) == 1
+    assert "The app suggests with model version 1" in at.caption[0].value
+
+    # And back to the default suggester.
+    at.button(key="models_default").click().run()
+    assert not at.exception
+    assert active_number(database) is None
+    assert "The app suggests with the default suggester" in at.caption[0].value
+    assert "models_default" not in button_keys(at)
+
+
+@pytest.mark.slow
+def test_a_version_no_worse_than_the_active_one_is_activated_in_one_click(
+    database, app_database, trained_version, scheme, open_page
+):
+    app_database.import_file(trained_version.gold, scheme=scheme, gold=True)
+    register(database, trained_version, 1, path=trained_version.path, active=True)
+    # The same pipeline again: it scores exactly as the active version does.
+    register(database, trained_version, 2, path=trained_version.path)
+    at = open_page("root")
+    assert not at.exception
+    layers = at.dataframe[1].value
+    assert list(layers["version 2 F1"]) == list(layers["active F1"])
+    assert any("no worse than the active suggester" in s.value for s in at.success)
+    assert not at.warning
+    at.button(key="models_activate").click().run()
+    assert not at.exception
+    assert active_number(database) == 2
 
 
 def test_a_failed_training_shows_its_error_and_keeps_the_active_model(
@@ -174,6 +266,8 @@ def test_train_activate_and_resuggest_from_the_page(database, tmp_path, open_pag
     assert list(at.dataframe[0].value["status"]) == ["ready"]
 
     at.button(key="models_activate").click().run()
+    if "models_activate_confirm" in button_keys(at):  # a layer got worse: confirm
+        at.button(key="models_activate_confirm").click().run()
     assert active_number(database) == 1
     assert any("1 sentence(s) without an annotation" in c.value for c in at.caption)
     at.button(key="models_resuggest").click().run()
