@@ -103,7 +103,10 @@ def test_hostile_report_text_is_shown_literally_on_every_page(
     upload.mkdir()
     hostile_file = upload / UPLOADED_NAME
     hostile_file.write_text(UPLOADED, encoding="utf-8")
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(hostile_file))
+    # The first uploader takes the reports; the second, a label map.
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
+        str(hostile_file)
+    )
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_text("Suggestions stored.")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Imported 1 report(s) with 2 sentence(s)")).to_be_visible()

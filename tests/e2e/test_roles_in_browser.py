@@ -19,6 +19,7 @@ FORBIDDEN = {
     "users": "Users",
     "models": "Models",
     "reports": "Import reports",
+    "events": "Events",
 }
 # The browser's console message when a typed address names no page the navigation lists.
 MISSING_PAGE = "does not seem to exist"
@@ -94,12 +95,13 @@ def test_an_admin_gets_every_page_the_same_way(start_app, page, problems, log_in
     # The control for the test above: the same route change does open a page the role may open.
     app = start_app()
     log_in(page, app.url)  # as the e2e database's admin
-    expect(page.locator(MENU_LINKS)).to_have_count(7)
+    expect(page.locator(MENU_LINKS)).to_have_count(8)
     assert nav_links(page) == [
         "Annotate",
         "Adjudicate",
         "Agreement",
         "Export",
+        "Events",
         "Import and reports",
         "Models",
         "Users",
