@@ -317,18 +317,42 @@ def suggest(
     ],
     model: ModelOption = None,
     labels: LabelsOption = None,
-    db: DbOption = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL whose gold lexicon changes the suggestions (default: the app's "
+            "database or ANNOTATOR_DATABASE_URL, when it exists; nothing is written to it).",
+        ),
+    ] = None,
+    use_lexicon: Annotated[
+        bool,
+        typer.Option(
+            "--lexicon/--no-lexicon",
+            help="Apply the database's gold lexicon: the names reviewers marked are "
+            "suggested, the suggestions they removed are not.",
+        ),
+    ] = True,
 ) -> None:
     """Add suggested spans, events (each with its args) and accept to every record of a JSONL
-    file; no database."""
+    file, with the gold lexicon of --db (or of the default database, when it exists)."""
+    from annotator.nlp.lexicon import learned_suggester
     from annotator.nlp.suggest_file import SuggestFileError, check_input, suggest_file
+    from annotator.workflow.lexicon import stored_lexicon
 
-    del db  # accepted for symmetry with the other commands; this one touches no database
-    settings = settings_for(None, labels, model)
+    settings = settings_for(db, labels, model)
     scheme = load_scheme(settings.labels_path)
     try:
         check_input(input)  # before the pipeline loads, which takes seconds
+        lexicon = (
+            stored_lexicon(settings.database_url, must_exist=db is not None)
+            if use_lexicon
+            else None
+        )
         suggester = open_suggester(settings, scheme)
+        if lexicon is not None:
+            suggester = learned_suggester(suggester, lexicon)
+            typer.echo(f"with the database's gold lexicon ({len(lexicon)} phrase(s))", err=True)
         count = suggest_file(input, output, suggester=suggester, batch_size=settings.batch_size)
     except SuggestFileError as error:
         raise fail_listing(

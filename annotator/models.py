@@ -268,3 +268,42 @@ class LoginSession(SQLModel, table=True):
         sa.UniqueConstraint("token_hash", name="login_session_token"),
         sa.Index("login_session_reviewer", "reviewer_id"),
     )
+
+
+class LexiconVote(SQLModel, table=True):
+    """What one decision says of a phrase with a label (``annotator.nlp.lexicon``): kept (marked
+    in a reviewer's accepted annotation or an adjudicated gold) or removed (shown there as a
+    suggestion, or in a reviewer's version, and not kept). The gold lexicon counts the votes of
+    decisions that still stand: the annotation at ``version`` (accepted), or the sentence's
+    adjudicated gold at ``version``; an undo or a later decision leaves the older votes aside."""
+
+    __tablename__ = "lexicon_vote"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE")
+    # A reviewer's decision; None: an adjudicator's (the sentence's gold).
+    annotation_id: int | None = Field(
+        default=None, foreign_key="annotation.id", ondelete="CASCADE"
+    )
+    adjudicated: bool
+    version: int
+    layer: str = Field(max_length=10)
+    phrase: str = Field(max_length=200)
+    label: str = Field(max_length=100)
+    kept: bool
+    # Written like a name (a capital letter, or a script without case), or plain.
+    name: bool
+    decided_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        # The annotate page looks up the phrases of one sentence.
+        sa.Index("lexicon_vote_phrase", "phrase", "layer"),
+        sa.Index("lexicon_vote_annotation", "annotation_id", "version"),
+        sa.Index("lexicon_vote_sentence", "sentence_id", "adjudicated", "version"),
+        sa.CheckConstraint("layer IN ('entities', 'events')", name="lexicon_vote_layer"),
+        sa.CheckConstraint(
+            "(adjudicated AND annotation_id IS NULL) OR "
+            "(NOT adjudicated AND annotation_id IS NOT NULL)",
+            name="lexicon_vote_decision",
+        ),
+    )

@@ -16,6 +16,7 @@ from annotator.models import (
     AnnotationVersion,
     Claim,
     Gold,
+    LexiconVote,
     LoginSession,
     ModelVersion,
     Report,
@@ -1517,3 +1518,116 @@ def whole_sentence_reports(*, session: Session, report_ids: Collection[int]) -> 
         )
     )
     return {int(report_id) for report_id in session.exec(query) if report_id is not None}
+
+
+# --- the gold lexicon's votes ------------------------------------------------------------------
+
+
+class LexiconVoteRow(NamedTuple):
+    """Standing votes on a phrase with a label, counted by what they say."""
+
+    layer: str
+    phrase: str
+    label: str
+    kept: bool
+    name: bool
+    adjudicated: bool
+    votes: int
+    latest: datetime
+
+
+def _standing_vote() -> Any:
+    """The condition on a vote whose decision still stands: the annotation still at the
+    vote's version and accepted, or the sentence's gold still the adjudication at it."""
+    annotation = select(Annotation.id).where(
+        col(Annotation.id) == LexiconVote.annotation_id,
+        Annotation.version == LexiconVote.version,
+        Annotation.status == "accept",
+    )
+    gold = select(Gold.id).where(
+        Gold.sentence_id == LexiconVote.sentence_id,
+        Gold.version == LexiconVote.version,
+        Gold.source == "adjudicated",
+        Gold.status == "accept",
+    )
+    return sa.or_(
+        sa.and_(col(LexiconVote.adjudicated).is_(False), annotation.exists()),
+        sa.and_(col(LexiconVote.adjudicated).is_(True), gold.exists()),
+    )
+
+
+def lexicon_vote_counts(
+    *,
+    session: Session,
+    phrases: Collection[str] | None = None,
+    except_sentence_id: int | None = None,
+) -> list[LexiconVoteRow]:
+    """The standing votes on these phrases (None: on every phrase), but those of decisions on
+    ``except_sentence_id``, counted by layer, phrase, label, verdict, way of writing and kind of
+    decision."""
+    columns = (
+        LexiconVote.layer,
+        LexiconVote.phrase,
+        LexiconVote.label,
+        LexiconVote.kept,
+        LexiconVote.name,
+        LexiconVote.adjudicated,
+    )
+    grouped = [col(column) for column in columns]
+    base = (
+        sa.select(*grouped, func.count(), func.max(col(LexiconVote.decided_at)))
+        .where(_standing_vote())
+        .group_by(*grouped)
+    )
+    if except_sentence_id is not None:
+        base = base.where(col(LexiconVote.sentence_id) != except_sentence_id)
+    if phrases is None:
+        chunks: list[Any] = [base]
+    else:
+        # Within every database's limit on bound parameters.
+        wanted = sorted(set(phrases))
+        chunks = [
+            base.where(col(LexiconVote.phrase).in_(wanted[start : start + 500]))
+            for start in range(0, len(wanted), 500)
+        ]
+    return [LexiconVoteRow(*row) for query in chunks for row in session.execute(query)]
+
+
+def sentences_with_votes(*, session: Session, sentence_ids: Collection[int]) -> set[int]:
+    """Those of these sentences that a decision voted on (standing or not)."""
+    if not sentence_ids:
+        return set()
+    query = (
+        select(LexiconVote.sentence_id)
+        .where(col(LexiconVote.sentence_id).in_(sorted(set(sentence_ids))))
+        .distinct()
+    )
+    return set(session.exec(query))
+
+
+def delete_annotation_votes(*, session: Session, annotation_id: int, from_version: int) -> None:
+    """Forget the votes of an annotation's versions from ``from_version`` on (a save makes that
+    version again after an undo)."""
+    session.execute(
+        sa.delete(LexiconVote).where(
+            col(LexiconVote.annotation_id) == annotation_id,
+            col(LexiconVote.version) >= from_version,
+        )
+    )
+
+
+def delete_adjudicated_votes(*, session: Session, sentence_id: int, from_version: int) -> None:
+    """Forget the votes of a sentence's adjudicated gold from ``from_version`` on."""
+    session.execute(
+        sa.delete(LexiconVote).where(
+            col(LexiconVote.sentence_id) == sentence_id,
+            col(LexiconVote.adjudicated).is_(True),
+            col(LexiconVote.version) >= from_version,
+        )
+    )
+
+
+def insert_lexicon_votes(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk-insert lexicon votes."""
+    if rows:
+        session.execute(sa.insert(LexiconVote), list(rows))

@@ -24,7 +24,7 @@ from annotator.spans import LAYERS, Argument, Layer, Span
 from annotator.tokens import token_bounds
 from annotator.ui import auth, render, resources, span_editor
 from annotator.ui.errors import guarded, show_error, show_pending
-from annotator.workflow import GoldPolicy, annotating
+from annotator.workflow import GoldPolicy, annotating, lexicon
 
 DRAFT = "annotate_draft"
 LAST_SERVED = "annotate_last_served"
@@ -80,10 +80,12 @@ def next_id(*, reviewer: int, after_id: int = 0) -> int | None:
 def serve(
     *, reviewer: int, sentence_id: int | None, restored: annotating.Undone | None = None
 ) -> None:
-    """Put a sentence on screen: its stored suggestion (spans and event arguments to confirm),
-    or an undone decision's draft.
+    """Put a sentence on screen: its stored suggestion as the gold lexicon changes it (spans
+    and event arguments to confirm), or an undone decision's draft.
 
     An undone skip's draft is what was suggested, not a decision: it comes back unconfirmed.
+    What is suggested is kept aside too (``shown``): the lexicon learns what the reviewer
+    removes of it.
     """
     servings = int(st.session_state.get(SERVINGS, 0)) + 1
     st.session_state[SERVINGS] = servings
@@ -91,12 +93,14 @@ def serve(
         st.session_state[DRAFT] = {"sentence_id": None, "reviewer": reviewer}
         return
     with resources.session() as session:
-        suggestion = annotating.latest_suggestion(session=session, sentence_id=sentence_id)
+        served = lexicon.served_suggestion(
+            session=session, sentence_id=sentence_id, scheme=resources.scheme()
+        )
     state: dict[str, Any] = {
         "sentence_id": sentence_id,
         "reviewer": reviewer,
-        "suggestion_id": suggestion.id if suggestion is not None else None,
-        "model": f"{suggestion.model_name} {suggestion.model_version}" if suggestion else None,
+        "suggestion_id": served.suggestion_id,
+        "model": served.model,
         "shown_at": time.monotonic(),
         "serving": servings,
         "nonce": 0,
@@ -112,16 +116,23 @@ def serve(
             {**a.to_dict(), "suggested": suggested} for a in restored.draft.arguments
         ]
         state["categories"] = list(restored.draft.categories)
-    elif suggestion is not None:
-        state["entities"] = [{**row, "suggested": True} for row in suggestion.entities]
-        state["events"] = [{**row, "suggested": True} for row in suggestion.events]
+    else:
+        rows = served.draft.rows()
+        state["entities"] = [{**row, "suggested": True} for row in rows["entities"]]
+        state["events"] = [{**row, "suggested": True} for row in rows["events"]]
         # What a suggester proposes is checked when it is stored; an argument it could not
         # keep (its span gone) is not offered.
-        state["arguments"] = [{**row, "suggested": True} for row in suggestion.arguments or []]
+        state["arguments"] = [{**row, "suggested": True} for row in rows["arguments"]]
         _drop_dangling(state)
-        state["categories"] = list(suggestion.categories)
-    else:
-        state.update(entities=[], events=[], arguments=[], categories=[])
+        state["categories"] = list(served.draft.categories)
+    state["shown"] = {
+        layer: [
+            {key: row[key] for key in ("start", "end", "label")}
+            for row in state[layer]
+            if row.get("suggested")
+        ]
+        for layer in LAYERS
+    }
     st.session_state[DRAFT] = state
 
 
@@ -149,6 +160,12 @@ def as_workflow_draft(state: dict[str, Any]) -> workflow.Draft:
         categories=tuple(state["categories"]),
         arguments=tuple(Argument.from_dict(row) for row in state.get("arguments", ())),
     )
+
+
+def shown_draft(state: dict[str, Any]) -> workflow.Draft:
+    """The spans suggested when the sentence was put on screen."""
+    shown = state.get("shown") or {}
+    return workflow.Draft.from_rows(shown.get("entities", []), shown.get("events", []), [])
 
 
 def _rows(state: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -327,6 +344,7 @@ def _decide(status: str, sentence_id: int) -> None:
                 policy=GoldPolicy.of(resources.settings()),
                 seconds=seconds,
                 suggestion_id=state.get("suggestion_id"),
+                shown=shown_draft(state),
             ),
         )
     except workflow.AnnotationError as error:

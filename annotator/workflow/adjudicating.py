@@ -28,6 +28,7 @@ from annotator.models import Gold, Reviewer, utc_now
 from annotator.spans import Draft
 from annotator.workflow.annotating import AnnotationError, Passage, check_decision, passage_of
 from annotator.workflow.gold import GoldStatus, StaleGold, adjudicate_gold, versions_of
+from annotator.workflow.lexicon import learn_adjudication
 
 log = logging.getLogger(__name__)
 
@@ -301,6 +302,7 @@ def _decide(
         expected_version=expected_version,
         status=status,
     )
+    learn_adjudication(session=session, gold=gold, from_annotations=sources)
     repository.release_claims(session=session, reviewer_id=adjudicator_id, sentence_id=sentence_id)
     log.info(
         "sentence %s %s by %s (gold version %s)",

@@ -24,7 +24,7 @@ from annotator.models import (
     utc_now,
 )
 from annotator.spans import STATUSES, Draft, SpanError, check_draft
-from annotator.workflow import gold
+from annotator.workflow import gold, lexicon
 from annotator.workflow.gold import GoldPolicy
 
 
@@ -119,9 +119,11 @@ def save_decision(
     policy: GoldPolicy,
     seconds: float = 0.0,
     suggestion_id: int | None = None,
+    shown: Draft | None = None,
 ) -> Annotation:
     """Store a reviewer's decision; the earlier state stays in the history; gold follows by
-    ``policy``."""
+    ``policy``; the gold lexicon learns what was accepted, and what of the suggestions the
+    reviewer was ``shown`` they removed or relabelled."""
     if status not in STATUSES:
         raise AnnotationError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
     check_decision(session=session, sentence_id=sentence_id, draft=draft, scheme=scheme)
@@ -181,6 +183,7 @@ def save_decision(
     gold.settle_gold(
         session=session, sentence_id=sentence_id, saved_id=annotation.id, policy=policy
     )
+    lexicon.learn_decision(session=session, annotation=annotation, shown=shown)
     return annotation
 
 

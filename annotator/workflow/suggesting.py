@@ -21,8 +21,10 @@ from annotator import config, repository
 from annotator.db import make_engine, session_scope
 from annotator.errors import AnnotatorError
 from annotator.spans import Draft
+from annotator.workflow import lexicon
 
 if TYPE_CHECKING:
+    from annotator.nlp.lexicon import GoldLexicon
     from annotator.nlp.suggest import Suggester, Suggestion
 
 log = logging.getLogger(__name__)
@@ -58,9 +60,16 @@ def suggest_pending(
     unannotated_only: bool = False,
     processes: int = 1,
     on_failure: Failure | None = None,
+    gold_lexicon: bool = True,
 ) -> int:
     """Suggest for every sentence that lacks this model version's suggestion; return how many
     got one.
+
+    With ``gold_lexicon`` what the suggester proposes is changed by the gold lexicon as it is
+    when the run starts (``annotator.workflow.lexicon``), under the suggester's own version:
+    the names reviewers marked are suggested, the suggestions they removed are not. A sentence
+    that was decided already is left as the suggester has it: the lexicon holds its own
+    reviewers' decisions, which another reviewer of it must not be shown.
 
     Each batch is committed on its own, so an interrupted run resumes where it stopped. A
     sentence the pipeline fails on is stored with an empty suggestion, passed to
@@ -79,6 +88,10 @@ def suggest_pending(
         )
     if progress is not None:
         progress(0, total)
+    learned = None
+    if gold_lexicon and total > 0:
+        with session_scope(engine) as session:
+            learned = lexicon.gold_lexicon(session=session)
     if processes > 1 and total > 0 and _can_fork_workers(engine):
         return _suggest_in_workers(
             engine=engine,
@@ -89,10 +102,15 @@ def suggest_pending(
             processes=processes,
             total=total,
             on_failure=on_failure,
+            learned=learned,
         )
     done = failed = 0
     for stored, failures in _suggest_batches(
-        engine=engine, suggester=suggester, batch_size=batch_size, unannotated_only=unannotated_only
+        engine=engine,
+        suggester=suggester,
+        batch_size=batch_size,
+        unannotated_only=unannotated_only,
+        learned=learned,
     ):
         done += stored
         failed += _report(failures, on_failure)
@@ -115,9 +133,11 @@ def _suggest_batches(
     batch_size: int,
     unannotated_only: bool,
     stripe: tuple[int, int] | None = None,
+    learned: GoldLexicon | None = None,
 ) -> Iterator[tuple[int, Failures]]:
-    """Suggest and store batch after batch (of one stripe of the ids); yield each batch's size
-    and the sentences of it that the pipeline failed on."""
+    """Suggest and store batch after batch (of one stripe of the ids), changed by the
+    ``learned`` lexicon; yield each batch's size and the sentences of it that the pipeline
+    failed on."""
     after_id = 0
     while True:
         with session_scope(engine) as session:
@@ -135,6 +155,15 @@ def _suggest_batches(
         # The pipeline runs outside any transaction: no read snapshot goes stale while it
         # works, and no lock is held.
         drafts, failures = _suggestions_for(batch, suggester=suggester, batch_size=batch_size)
+        if learned:
+            with session_scope(engine) as session:
+                drafts = lexicon.learned_drafts(
+                    session=session,
+                    lexicon=learned,
+                    batch=batch,
+                    drafts=drafts,
+                    scheme=suggester.scheme,
+                )
         rows = [
             {
                 "sentence_id": sentence_id,
@@ -211,6 +240,7 @@ def _suggest_in_workers(
     processes: int,
     total: int,
     on_failure: Failure | None,
+    learned: GoldLexicon | None,
 ) -> int:
     context = multiprocessing.get_context("fork")
     reports: multiprocessing.Queue[tuple[int, Failures] | str | None] = context.Queue()
@@ -220,7 +250,15 @@ def _suggest_in_workers(
     workers = [
         context.Process(
             target=_suggest_worker,
-            args=(url, suggester, batch_size, unannotated_only, (index, processes), reports),
+            args=(
+                url,
+                suggester,
+                batch_size,
+                unannotated_only,
+                (index, processes),
+                reports,
+                learned,
+            ),
             daemon=True,
         )
         for index in range(processes)
@@ -264,6 +302,7 @@ def _suggest_worker(
     unannotated_only: bool,
     stripe: tuple[int, int],
     reports: multiprocessing.Queue[tuple[int, Failures] | str | None],
+    learned: GoldLexicon | None = None,
 ) -> None:
     """One worker process: its stripe of the sentences, through its own engine."""
     engine = make_engine(url)
@@ -274,6 +313,7 @@ def _suggest_worker(
             batch_size=batch_size,
             unannotated_only=unannotated_only,
             stripe=stripe,
+            learned=learned,
         ):
             reports.put(batch)
     except Exception as error:  # reported to the parent, which raises it
