@@ -19,6 +19,10 @@ DEFAULT_BATCH_SIZE = 64
 DEFAULT_OVERLAP = 2
 # How long a served sentence stays reserved for its reviewer.
 DEFAULT_CLAIM_MINUTES = 5.0
+# The order sentences are served in: ``order`` (report order) or ``uncertain`` (the sentences the
+# suggester is least sure of first, by annotator.nlp.uncertainty; report order among equals).
+ROUTINGS = ("order", "uncertain")
+DEFAULT_ROUTING = "order"
 # How long a login lasts (a reload, a second tab or a restart keeps it): a working day.
 DEFAULT_SESSION_HOURS = 12.0
 # Sentences whose reviewers all agree become gold without an adjudicator.
@@ -57,6 +61,13 @@ def _flag(value: str | None, *, default: bool) -> bool:
     return value.strip().lower() not in {"0", "false", "no", "off"}
 
 
+def _routing(value: str | None) -> str:
+    routing = (value or "").strip().lower() or DEFAULT_ROUTING
+    if routing not in ROUTINGS:
+        raise SettingError(f"ANNOTATOR_ROUTING={value!r}: use one of {', '.join(ROUTINGS)}")
+    return routing
+
+
 def _length(env: Mapping[str, str], name: str, *, default: int) -> int:
     value = (env.get(name) or "").strip().replace("_", "").replace(",", "")
     if not value:
@@ -77,7 +88,8 @@ class Settings:
     ANNOTATOR_PATTERNS, ANNOTATOR_BATCH_SIZE, ANNOTATOR_OVERLAP (independent
     annotations each sentence needs), ANNOTATOR_CLAIM_MINUTES (how long a served sentence stays
     reserved for its reviewer), ANNOTATOR_SESSION_HOURS (how long a login lasts),
-    ANNOTATOR_ADMIN_PASSWORD (the first admin's password),
+    ANNOTATOR_ADMIN_PASSWORD (the first admin's password), ANNOTATOR_ROUTING (order or
+    uncertain: which sentences are served first),
     ANNOTATOR_AUTO_GOLD (agreeing reviewers make gold without an adjudicator; 0/false/no/off
     turn it off), ANNOTATOR_MODELS_DIR (where trained model versions are written),
     ANNOTATOR_MAX_SENTENCE_CHARS and ANNOTATOR_MAX_RECORD_CHARS (the longest sentence an import
@@ -99,6 +111,7 @@ class Settings:
     models_dir: Path = DEFAULT_MODELS_DIR
     max_sentence_chars: int = DEFAULT_MAX_SENTENCE_CHARS
     max_record_chars: int = DEFAULT_MAX_RECORD_CHARS
+    routing: str = DEFAULT_ROUTING
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -114,6 +127,7 @@ class Settings:
             claim_minutes=float(env.get("ANNOTATOR_CLAIM_MINUTES") or DEFAULT_CLAIM_MINUTES),
             session_hours=float(env.get("ANNOTATOR_SESSION_HOURS") or DEFAULT_SESSION_HOURS),
             admin_password=env.get("ANNOTATOR_ADMIN_PASSWORD") or None,
+            routing=_routing(env.get("ANNOTATOR_ROUTING")),
             auto_gold=_flag(env.get("ANNOTATOR_AUTO_GOLD"), default=DEFAULT_AUTO_GOLD),
             models_dir=Path(env.get("ANNOTATOR_MODELS_DIR") or DEFAULT_MODELS_DIR),
             max_sentence_chars=_length(

@@ -91,10 +91,20 @@ class Sentence(SQLModel, table=True):
     n_annotations: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # No reviewer is asked for it any more: its gold came from elsewhere (``import --gold``).
     closed: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # How unsure the suggester was of it (its latest suggestion's figure, 0 without one):
+    # ``ANNOTATOR_ROUTING=uncertain`` serves the least sure first.
+    uncertainty: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
     __table_args__ = (
         sa.UniqueConstraint("report_id", "position", name="sentence_report_position"),
         sa.Index("sentence_routing", "closed", "n_annotations", "id"),
+        sa.Index(
+            "sentence_uncertain_routing",
+            "closed",
+            "n_annotations",
+            sa.text("uncertainty DESC"),
+            "id",
+        ),
         sa.CheckConstraint("0 <= start_char AND start_char < end_char", name="sentence_offsets"),
         sa.CheckConstraint("position >= 0", name="sentence_position"),
     )
@@ -111,6 +121,8 @@ class Suggestion(SQLModel, table=True):
     events: list[dict[str, Any]] = _json_list()
     categories: list[str] = _json_list()
     arguments: list[dict[str, Any]] = _arguments()
+    # How unsure the suggester was (annotator.nlp.uncertainty), 0..1; None: not scored.
+    uncertainty: float | None = Field(default=None)
     created_at: datetime = _timestamp()
 
     __table_args__ = (
@@ -282,9 +294,7 @@ class LexiconVote(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE")
     # A reviewer's decision; None: an adjudicator's (the sentence's gold).
-    annotation_id: int | None = Field(
-        default=None, foreign_key="annotation.id", ondelete="CASCADE"
-    )
+    annotation_id: int | None = Field(default=None, foreign_key="annotation.id", ondelete="CASCADE")
     adjudicated: bool
     version: int
     layer: str = Field(max_length=10)

@@ -417,6 +417,106 @@ def _routing_query(
     )
 
 
+def next_uncertain_id(
+    *, session: Session, reviewer_id: int, overlap: int, now: datetime, after_id: int = 0
+) -> int | None:
+    """As ``next_routed_id``, in uncertainty order: the sentence after ``after_id`` with the
+    highest ``Sentence.uncertainty`` (then the lowest id) that this reviewer has not decided
+    and that still needs annotations.
+
+    The cursor is the position of ``after_id`` in that order, ``(uncertainty, id)``: per count
+    ``k < overlap`` two queries on the ``sentence_uncertain_routing`` index ``(closed,
+    n_annotations, uncertainty DESC, id)``, one for the rest of the cursor's own figure (an
+    equality and ``id > after_id``), one for the lower figures (a range), each read in index
+    order and stopped at the first row passing the same probes as report order.
+    """
+    cursor: tuple[float, int] | None = None
+    if after_id > 0:
+        figure = session.exec(select(Sentence.uncertainty).where(Sentence.id == after_id)).first()
+        if figure is not None:
+            cursor = (float(figure), after_id)
+    best: tuple[float, int] | None = None
+    for count in range(overlap):
+        for part in ("same", "lower") if cursor is not None else ("all",):
+            query = _uncertain_statement(overlap, count, part)
+            params: dict[str, Any] = {"reviewer_id": reviewer_id, "now": now}
+            if cursor is not None:
+                params["figure"], params["after_id"] = cursor
+            row = session.exec(query, params=params).first()
+            if row is not None:
+                found = (-float(row[1]), int(row[0]))
+                if best is None or found < best:
+                    best = found
+                break  # the first part that has a sentence comes first in the order
+    return None if best is None else best[1]
+
+
+@lru_cache(maxsize=64)
+def _uncertain_statement(overlap: int, count: int, part: str) -> Any:
+    """The uncertainty-order routing query of one count and one part of the order (``all``;
+    after the cursor: ``same`` figure, ``lower`` figures), with bound parameters."""
+    done = select(Annotation.id).where(
+        Annotation.reviewer_id == sa.bindparam("reviewer_id"),
+        Annotation.sentence_id == Sentence.id,
+    )
+    claimed = (
+        select(func.count())
+        .select_from(Claim)
+        .where(
+            Claim.sentence_id == Sentence.id,
+            col(Claim.expires_at) > sa.bindparam("now"),
+            Claim.reviewer_id != sa.bindparam("reviewer_id"),
+        )
+        .scalar_subquery()
+    )
+    bounds: list[Any] = []
+    if part == "same":
+        bounds = [
+            col(Sentence.uncertainty) == sa.bindparam("figure"),
+            col(Sentence.id) > sa.bindparam("after_id"),
+        ]
+    elif part == "lower":
+        bounds = [col(Sentence.uncertainty) < sa.bindparam("figure")]
+    return (
+        select(Sentence.id, Sentence.uncertainty)
+        .where(
+            col(Sentence.closed) == sa.false(),
+            Sentence.n_annotations == count,
+            *bounds,
+            ~done.exists(),
+            claimed < overlap - count,
+        )
+        .order_by(col(Sentence.uncertainty).desc(), col(Sentence.id))
+        .limit(1)
+    )
+
+
+def uncertain_routing_plan(
+    *, session: Session, reviewer_id: int, overlap: int, now: datetime
+) -> list[str]:
+    """The database's plan of the uncertainty-order routing query past a cursor, for tests."""
+    query = _uncertain_statement(overlap, 0, "lower").params(
+        reviewer_id=reviewer_id, now=now, figure=0.5
+    )
+    bind = session.get_bind()
+    compiled = query.compile(bind=bind, compile_kwargs={"literal_binds": True})
+    prefix = "EXPLAIN QUERY PLAN " if bind.dialect.name == "sqlite" else "EXPLAIN "
+    rows = session.execute(sa.text(prefix + str(compiled)))
+    return [" ".join(str(value) for value in row) for row in rows]
+
+
+def set_uncertainties(*, session: Session, figures: Sequence[tuple[int, float]]) -> None:
+    """Give sentences the uncertainty of their newest suggestion (sentence id, figure)."""
+    if figures:
+        table = Sentence.__table__  # type: ignore[attr-defined]
+        session.execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("p_id"))
+            .values(uncertainty=sa.bindparam("p_figure")),
+            [{"p_id": sentence_id, "p_figure": figure} for sentence_id, figure in figures],
+        )
+
+
 def routing_plan(*, session: Session, reviewer_id: int, overlap: int, now: datetime) -> list[str]:
     """The database's plan of the routing query (SQLite or PostgreSQL), for tests and tuning."""
     query = _routing_query(

@@ -17,7 +17,15 @@ from annotator.config import Settings
 from annotator.db import session_scope
 from annotator.formats.records import Record, RecordAnnotation
 from annotator.labels import LabelScheme
-from annotator.models import Annotation, AnnotationVersion, Claim, Report, Sentence, utc_now
+from annotator.models import (
+    Annotation,
+    AnnotationVersion,
+    Claim,
+    Report,
+    Sentence,
+    Suggestion,
+    utc_now,
+)
 from annotator.workflow import GoldPolicy
 
 
@@ -268,3 +276,95 @@ def test_many_reviewers_submitting_at_once_lose_nothing(engine, scheme):
     assert len(expected) == 2 * len(sentences)  # and the work was all done
     assert all(per_sentence[s] == 2 for s in sentences)  # never beyond the overlap
     assert counts == {s: per_sentence[s] for s in sentences}
+
+
+def score(engine: Engine, figures: dict[int, float]) -> None:
+    with session_scope(engine) as session:
+        repository.set_uncertainties(session=session, figures=list(figures.items()))
+
+
+def test_uncertain_routing_serves_the_least_sure_first_and_report_order_among_equals(
+    engine, scheme
+):
+    ids = add_sentences(engine, 6)
+    ana, ben = reviewers(engine, "ana", "ben")
+    score(engine, {ids[1]: 0.2, ids[2]: 0.9, ids[3]: 0.2, ids[4]: 0.5})
+    served = []
+    after = 0
+    for _ in ids:
+        found = serve(engine, ana, after, routing="uncertain", overlap=1)
+        assert found is not None
+        served.append(found)
+        decide(engine, scheme, found, ana)
+        after = found
+    assert served == [ids[2], ids[4], ids[1], ids[3], ids[0], ids[5]]
+    assert serve(engine, ben, routing="uncertain", overlap=1) is None
+    # The default stays report order.
+    assert serve(engine, ben, overlap=2) == ids[0]
+
+
+def test_uncertain_routing_respects_claims_overlap_and_the_cursor(engine, scheme):
+    ids = add_sentences(engine, 4)
+    ana, ben, cy = reviewers(engine, "ana", "ben", "cy")
+    score(engine, {ids[3]: 0.8, ids[1]: 0.8})
+    # Ana holds the least sure; with an overlap of 1 Ben gets the next one.
+    assert serve(engine, ana, routing="uncertain", overlap=1) == ids[1]
+    assert serve(engine, ben, routing="uncertain", overlap=1) == ids[3]
+    # Passed over (after the cursor) and offered again once the end is reached.
+    assert serve(engine, cy, ids[3], routing="uncertain", overlap=1) == ids[0]
+    decide(engine, scheme, ids[1], ana)
+    assert serve(engine, ana, ids[1], routing="uncertain", overlap=1) == ids[2]
+
+
+def test_an_unknown_routing_is_refused(engine):
+    add_sentences(engine, 1)
+    (ana,) = reviewers(engine, "ana")
+    with pytest.raises(workflow.AnnotationError, match="unknown routing"):
+        serve(engine, ana, routing="random")
+
+
+def test_the_uncertain_routing_query_walks_its_index(engine):
+    ids = add_sentences(engine, 50)
+    score(engine, {sentence_id: (i % 7) / 7 for i, sentence_id in enumerate(ids)})
+    (ana,) = reviewers(engine, "ana")
+    with session_scope(engine) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(
+            repository.uncertain_routing_plan(
+                session=session, reviewer_id=ana, overlap=2, now=utc_now()
+            )
+        )
+    assert "sentence_uncertain_routing" in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan.split("\n")[0], plan
+    assert "SCAN sentence\n" not in plan + "\n" and "Seq Scan on sentence" not in plan, plan
+
+
+def test_suggesting_with_uncertainty_stores_a_figure_per_suggestion_and_sentence(engine, suggester):
+    with session_scope(engine) as session:
+        report_id = repository.insert_report(
+            session=session,
+            content_hash="u1",
+            source="r.txt",
+            text="On 3 May 2023, troops shot two civilians in Myaing.",
+            meta={},
+        )
+        repository.insert_sentences(
+            session=session,
+            rows=[
+                {
+                    "report_id": report_id,
+                    "position": 0,
+                    "start_char": 0,
+                    "end_char": 51,
+                    "text": "On 3 May 2023, troops shot two civilians in Myaing.",
+                    "content_hash": "u1",
+                }
+            ],
+        )
+    assert workflow.suggest_pending(engine=engine, suggester=suggester, uncertainty=True) == 1
+    with session_scope(engine) as session:
+        suggested = session.exec(select(Suggestion.uncertainty)).one()
+        sentence = session.exec(select(Sentence.uncertainty)).one()
+    assert suggested is not None and 0.0 <= suggested <= 1.0
+    assert sentence == pytest.approx(suggested)

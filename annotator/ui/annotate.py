@@ -74,6 +74,7 @@ def next_id(*, reviewer: int, after_id: int = 0) -> int | None:
             after_id=after_id,
             overlap=settings.overlap,
             claim_minutes=settings.claim_minutes,
+            routing=settings.routing,
         )
 
 

@@ -40,9 +40,12 @@ def next_sentence_id(
     overlap: int = config.DEFAULT_OVERLAP,
     claim_minutes: float = config.DEFAULT_CLAIM_MINUTES,
     now: datetime | None = None,
+    routing: str = config.DEFAULT_ROUTING,
 ) -> int | None:
     """Serve and claim the next sentence in report order that this reviewer has not decided
     and that still needs annotations (fewer than ``overlap``, counting others' live claims).
+    With ``routing="uncertain"`` the order is the suggester's uncertainty, least sure first
+    (report order among equals and for sentences never scored).
 
     The reviewer's earlier claims are released: one sentence is worked on at a time. A claim
     lapses after ``claim_minutes``, so a sentence left by an idle reviewer is served again.
@@ -54,8 +57,12 @@ def next_sentence_id(
     # below see no other reviewer's claim arrive in between.
     repository.release_claims(session=session, reviewer_id=reviewer_id)
     cursor, wrapped = after_id, after_id <= 0
+    if routing not in config.ROUTINGS:
+        choices = ", ".join(config.ROUTINGS)
+        raise AnnotationError(f"unknown routing {routing!r}; use one of {choices}")
+    route = repository.next_uncertain_id if routing == "uncertain" else repository.next_routed_id
     while True:
-        found = repository.next_routed_id(
+        found = route(
             session=session, reviewer_id=reviewer_id, overlap=overlap, now=now, after_id=cursor
         )
         if found is None:

@@ -61,6 +61,7 @@ def suggest_pending(
     processes: int = 1,
     on_failure: Failure | None = None,
     gold_lexicon: bool = True,
+    uncertainty: bool | None = None,
 ) -> int:
     """Suggest for every sentence that lacks this model version's suggestion; return how many
     got one.
@@ -78,7 +79,13 @@ def suggest_pending(
     ``processes`` above 1, that many forked worker processes share the sentences (by id modulo
     ``processes``), each with the loaded pipeline and a connection of its own; where processes
     cannot fork, or the database lives in memory, one process does it all.
+
+    With ``uncertainty`` (by default: when ``ANNOTATOR_ROUTING=uncertain``) each suggestion
+    stores how unsure the suggester was (``annotator.nlp.uncertainty``), and so does its
+    sentence, for routing; it runs the NER's beam too, about doubling the time.
     """
+    if uncertainty is None:
+        uncertainty = config.Settings.from_env().routing == "uncertain"
     with session_scope(engine) as session:
         total = repository.count_unsuggested(
             session=session,
@@ -103,6 +110,7 @@ def suggest_pending(
             total=total,
             on_failure=on_failure,
             learned=learned,
+            uncertainty=uncertainty,
         )
     done = failed = 0
     for stored, failures in _suggest_batches(
@@ -111,6 +119,7 @@ def suggest_pending(
         batch_size=batch_size,
         unannotated_only=unannotated_only,
         learned=learned,
+        uncertainty=uncertainty,
     ):
         done += stored
         failed += _report(failures, on_failure)
@@ -134,6 +143,7 @@ def _suggest_batches(
     unannotated_only: bool,
     stripe: tuple[int, int] | None = None,
     learned: GoldLexicon | None = None,
+    uncertainty: bool = False,
 ) -> Iterator[tuple[int, Failures]]:
     """Suggest and store batch after batch (of one stripe of the ids), changed by the
     ``learned`` lexicon; yield each batch's size and the sentences of it that the pipeline
@@ -154,7 +164,9 @@ def _suggest_batches(
             return
         # The pipeline runs outside any transaction: no read snapshot goes stale while it
         # works, and no lock is held.
-        drafts, failures = _suggestions_for(batch, suggester=suggester, batch_size=batch_size)
+        drafts, failures, figures = _suggestions_for(
+            batch, suggester=suggester, batch_size=batch_size, uncertainty=uncertainty
+        )
         if learned:
             with session_scope(engine) as session:
                 drafts = lexicon.learned_drafts(
@@ -170,26 +182,45 @@ def _suggest_batches(
                 "model_name": suggester.model_name,
                 "model_version": suggester.model_version,
                 **draft.rows(),
+                "uncertainty": figure,
             }
-            for (sentence_id, _), draft in zip(batch, drafts, strict=True)
+            for (sentence_id, _), draft, figure in zip(batch, drafts, figures, strict=True)
         ]
         with session_scope(engine) as session:
             repository.insert_suggestions(session=session, rows=rows)
+            repository.set_uncertainties(
+                session=session,
+                figures=[
+                    (sentence_id, figure)
+                    for (sentence_id, _), figure in zip(batch, figures, strict=True)
+                    if figure is not None
+                ],
+            )
         after_id = batch[-1][0]
         yield len(batch), failures
 
 
 def _suggestions_for(
-    batch: list[tuple[int, str]], *, suggester: Suggester, batch_size: int
-) -> tuple[list[Draft], Failures]:
+    batch: list[tuple[int, str]], *, suggester: Suggester, batch_size: int, uncertainty: bool
+) -> tuple[list[Draft], Failures, list[float | None]]:
     """The suggestion of every sentence of a batch, in order (an empty one where the pipeline
-    fails), and the sentences it failed on."""
+    fails), the sentences it failed on, and (with ``uncertainty``) each one's figure."""
     drafts: list[Draft] = []
+    figures: list[float | None] = []
     # Any error: the pipeline is a trained model with components of its own, and whatever it
     # raises concerns the texts it was given, never the run (the database is not touched here).
     try:
-        for suggestion in suggester.suggest([text for _, text in batch], batch_size=batch_size):
-            drafts.append(draft_of(suggestion))
+        if uncertainty:
+            from annotator.nlp.uncertainty import sentence_uncertainty
+
+            texts = [text for _, text in batch]
+            for doc in suggester.nlp.pipe(texts, batch_size=batch_size):
+                drafts.append(draft_of(suggester.suggestion_for(doc)))
+                figures.append(sentence_uncertainty(suggester.nlp, doc))
+        else:
+            for suggestion in suggester.suggest([text for _, text in batch], batch_size=batch_size):
+                drafts.append(draft_of(suggestion))
+                figures.append(None)
     except Exception as error:
         log.warning(
             "the suggester failed on a batch of %d sentences (%s: %s); trying them one by one",
@@ -207,9 +238,11 @@ def _suggestions_for(
             log.warning("no suggestion for sentence %d: %s", sentence_id, reason)
             failures.append((sentence_id, reason))
             drafts.append(Draft())
+            figures.append(None)
         else:
             drafts.append(draft_of(suggestion))
-    return drafts, failures
+            figures.append(None)
+    return drafts, failures, figures
 
 
 def draft_of(suggestion: Suggestion) -> Draft:
@@ -241,6 +274,7 @@ def _suggest_in_workers(
     total: int,
     on_failure: Failure | None,
     learned: GoldLexicon | None,
+    uncertainty: bool = False,
 ) -> int:
     context = multiprocessing.get_context("fork")
     reports: multiprocessing.Queue[tuple[int, Failures] | str | None] = context.Queue()
@@ -258,6 +292,7 @@ def _suggest_in_workers(
                 (index, processes),
                 reports,
                 learned,
+                uncertainty,
             ),
             daemon=True,
         )
@@ -303,6 +338,7 @@ def _suggest_worker(
     stripe: tuple[int, int],
     reports: multiprocessing.Queue[tuple[int, Failures] | str | None],
     learned: GoldLexicon | None = None,
+    uncertainty: bool = False,
 ) -> None:
     """One worker process: its stripe of the sentences, through its own engine."""
     engine = make_engine(url)
@@ -314,6 +350,7 @@ def _suggest_worker(
             unannotated_only=unannotated_only,
             stripe=stripe,
             learned=learned,
+            uncertainty=uncertainty,
         ):
             reports.put(batch)
     except Exception as error:  # reported to the parent, which raises it
