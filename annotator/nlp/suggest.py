@@ -35,6 +35,21 @@ from annotator.labels import LabelScheme
 # The rule components register their factories when imported.
 from annotator.nlp import entity_rules  # noqa: F401
 from annotator.nlp.arguments import arguments_of, roles_config
+from annotator.nlp.combine import (
+    ADD_CATEGORIES,
+    BASE_NER,
+    FILL_ENTITIES,
+    GAP_SCORE,
+    GAP_WAYS,
+    HOLD_ENTITIES,
+    HOLD_EVENTS,
+    MERGE_EVENTS,
+    REPLACE,
+    TRAINED_TOK2VEC,
+    Combination,
+    CombinationError,
+    spans_of,
+)
 from annotator.nlp.event_rules import CAUSES_KEY
 from annotator.nlp.rules import (
     ENTITY_PATTERNS,
@@ -145,8 +160,13 @@ def load_suggester(
     *,
     scheme: LabelScheme,
     patterns_dir: Path | None = None,
+    combination: Combination | None = None,
 ) -> Suggester:
-    """Load a pipeline by package name or path and add the rule layer the scheme needs."""
+    """Load a pipeline by package name or path and add the rule layer the scheme needs.
+
+    A model trained here is combined with the rules as its meta says (``combination``
+    overrides that, to measure another way); any other pipeline gets the rules it lacks.
+    """
     patterns_dir = Path(patterns_dir) if patterns_dir is not None else DEFAULT_PATTERNS
     try:
         nlp = spacy.load(model)
@@ -156,19 +176,14 @@ def load_suggester(
             f"pipeline package (the default is {DEFAULT_MODEL}) or a trained model's folder"
         ) from error
     use_project_tokens(nlp)
-    entity_labels = set(scheme.names("entities"))
-    ner_labels = set(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else set()  # type: ignore[attr-defined]
-    anchor = "ner" if "ner" in nlp.pipe_names else None
-    uses_rules = False
-    # A pipeline trained here says so in its meta; one fine-tuned from the statistical
-    # pipeline keeps that pipeline's other labels, which suggestion_for leaves out.
-    trained = bool(nlp.meta.get("annotator", {}).get("scheme_ner"))
-    if not (ner_labels and (trained or ner_labels <= entity_labels)):
-        _add_entity_rules(nlp, patterns_dir=patterns_dir, after=anchor)
-        uses_rules = True
-    if not _writes_events(nlp):
-        nlp.add_pipe("conflict_events", config={"patterns_dir": str(patterns_dir)})
-        uses_rules = True
+    combination = combination or trained_combination(nlp.meta)
+    if combination is not None:
+        _combine(nlp, combination, scheme=scheme, patterns_dir=patterns_dir)
+        # A trained model's version is its own: the models page and the stored suggestions
+        # name it by its number.
+        uses_rules = False
+    else:
+        uses_rules = _add_missing_rules(nlp, scheme=scheme, patterns_dir=patterns_dir)
     if "event_arguments" not in nlp.pipe_names:
         nlp.add_pipe(
             "event_arguments",
@@ -181,6 +196,98 @@ def load_suggester(
         version = f"{version}+rules.{patterns_hash(patterns_dir)}"
     logger.info("loaded suggester %s %s", name, version)
     return Suggester(nlp, scheme=scheme, model_name=name, model_version=version)
+
+
+def trained_combination(meta: dict[str, Any]) -> Combination | None:
+    """How a model trained here combines with the rules (its meta's ``annotator.combination``);
+    a model trained before combinations replaced them; None for any other pipeline."""
+    ours = meta.get("annotator") or {}
+    if not ours.get("trained"):
+        return None
+    stored = ours.get("combination")
+    return REPLACE if stored is None else Combination.from_dict(stored)
+
+
+def _add_missing_rules(nlp: Language, *, scheme: LabelScheme, patterns_dir: Path) -> bool:
+    # The default suggester and other pipelines: the rules add what the pipeline lacks; say
+    # whether any were added.
+    entity_labels = set(scheme.names("entities"))
+    ner_labels = set(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else set()  # type: ignore[attr-defined]
+    anchor = "ner" if "ner" in nlp.pipe_names else None
+    uses_rules = False
+    if not (ner_labels and ner_labels <= entity_labels):
+        _add_entity_rules(nlp, patterns_dir=patterns_dir, after=anchor)
+        uses_rules = True
+    if not _writes_events(nlp):
+        nlp.add_pipe("conflict_events", config={"patterns_dir": str(patterns_dir)})
+        uses_rules = True
+    return uses_rules
+
+
+def _combine(
+    nlp: Language, combination: Combination, *, scheme: LabelScheme, patterns_dir: Path
+) -> None:
+    # A trained model holds the base pipeline (its NER as base_ner, disabled) and the trained
+    # ner, spancat and textcat_multilabel; arrange them and the rules as the combination says.
+    needed = {"ner"} if combination.entities != "rules" else set()
+    if combination.entities in {"rules", *GAP_WAYS}:
+        needed.add(BASE_NER)
+    if combination.events != "rules":
+        needed.add("spancat")
+    textcat = _scheme_textcat_name(nlp, frozenset(scheme.names("categories")))
+    if combination.categories != "derived" and textcat is None:
+        needed.add("textcat_multilabel")
+    if missing := sorted(needed - set(nlp.component_names) - ({textcat} if textcat else set())):
+        raise CombinationError(
+            f"the pipeline has no {', '.join(missing)} for the combination {combination}"
+        )
+    if BASE_NER in nlp.disabled:
+        nlp.enable_pipe(BASE_NER)
+    entities = combination.entities
+    if entities in {"ner", "ner_then_rules"} and BASE_NER in nlp.component_names:
+        nlp.remove_pipe(BASE_NER)
+    if entities == "rules":
+        nlp.remove_pipe("ner")
+    if entities == "ner_then_rules":
+        _add_entity_rules(nlp, patterns_dir=patterns_dir, after="ner")
+    if entities in {"rules", "rules_then_ner", "rules_then_ner_names"}:
+        _add_entity_rules(nlp, patterns_dir=patterns_dir, after=BASE_NER)
+    if entities in GAP_WAYS:
+        # base_ner (and the rules) come before the trained NER: their entities wait aside
+        # while it predicts, then take its entities where they found none.
+        held_after = BASE_NER if entities == "ner_gaps_then_rules" else "conflict_entities"
+        nlp.add_pipe(HOLD_ENTITIES, after=held_after)
+        nlp.add_pipe(
+            FILL_ENTITIES,
+            after="ner",
+            config={"names_only": entities == "rules_then_ner_names"},
+        )
+    if entities == "ner_gaps_then_rules":
+        _add_entity_rules(nlp, patterns_dir=patterns_dir, after=FILL_ENTITIES)
+    events = combination.events
+    if events == "rules" and "spancat" in nlp.component_names:
+        nlp.remove_pipe("spancat")
+    if events in {"union", "rules_then_spancat"}:
+        sure = GAP_SCORE if events == "rules_then_spancat" else 0.0
+        nlp.add_pipe(HOLD_EVENTS, after="spancat", config={"min_score": sure})
+    if events != "spancat":
+        nlp.add_pipe("conflict_events", config={"patterns_dir": str(patterns_dir)})
+    if events in {"union", "rules_then_spancat"}:
+        nlp.add_pipe(MERGE_EVENTS, config={"mode": events})
+    if combination.categories == "derived" and textcat is not None:
+        nlp.remove_pipe(textcat)
+    if TRAINED_TOK2VEC in nlp.component_names and not {"ner", "spancat"} & set(nlp.pipe_names):
+        # Nothing listens to it any more.
+        nlp.remove_pipe(TRAINED_TOK2VEC)
+    if combination.categories == "union":
+        adder = nlp.add_pipe(ADD_CATEGORIES)
+        event_labels = frozenset(scheme.names("events"))
+
+        def derive(doc: Doc) -> tuple[str, ...]:
+            found = [span for span in spans_of(doc, EVENTS_KEY) if span.label in event_labels]
+            return categories_for(found, scheme=scheme, causes=spans_of(doc, CAUSES_KEY))
+
+        adder.derive = derive  # type: ignore[attr-defined]
 
 
 def patterns_hash(patterns_dir: Path) -> str:
@@ -263,9 +370,15 @@ def _writes_events(nlp: Language) -> bool:
 
 
 def _scheme_textcat(nlp: Language, categories: frozenset[str]) -> Any:
-    for _, pipe in nlp.pipeline:
+    name = _scheme_textcat_name(nlp, categories)
+    return None if name is None else nlp.get_pipe(name)
+
+
+def _scheme_textcat_name(nlp: Language, categories: frozenset[str]) -> str | None:
+    # The enabled text categorizer over the scheme's categories, if there is one.
+    for name, pipe in nlp.pipeline:
         labels = getattr(pipe, "labels", None)
         if type(pipe).__name__ == "MultiLabel_TextCategorizer" and labels:
             if set(labels) <= categories:
-                return pipe
+                return name
     return None
