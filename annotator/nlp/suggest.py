@@ -10,9 +10,11 @@ and casualties and displacement, which imply none, take the category of what cau
 troops, killed in fighting, in an air strike, by a mob), which ``conflict_events`` writes to
 ``doc.spans["event_causes"]``.
 
-A trained pipeline whose NER already uses the scheme's labels is used as it is; one with a
-component writing ``doc.spans["events"]`` (a ``spancat``) replaces the trigger rules, and one with
-a ``textcat_multilabel`` over the scheme's categories replaces categories derived from events.
+A model trained here keeps the rule layer and combines it with its trained components as its
+meta says (``annotator.nlp.combine``; the choice is measured in ``annotator.nlp.train``). Any other
+pipeline whose NER already uses the scheme's labels is used as it is; one with a component
+writing ``doc.spans["events"]`` (a ``spancat``) replaces the trigger rules, and one with a
+``textcat_multilabel`` over the scheme's categories replaces categories derived from events.
 """
 
 from __future__ import annotations

@@ -2,8 +2,11 @@
 ``spancat`` for event triggers (``doc.spans["events"]``), ``textcat_multilabel`` for categories.
 
 The config is generated offline with spaCy's ``init config`` machinery and adjusted for small
-gold sets on a CPU; ``train`` writes it next to the corpus, runs ``spacy.cli.train.train`` and
-scores ``model-best`` per label on the dev gold with :mod:`annotator.nlp.evaluate`.
+gold sets on a CPU; ``train`` writes it next to the corpus, runs ``spacy.cli.train.train``, puts
+the trained components beside the base pipeline the rules read (``add_base_pipeline``), records
+in the meta how they combine with the rules (``DEFAULT_COMBINATION``, :mod:`annotator.nlp.combine`)
+and scores ``model-best``, as the suggester loads it, per label on the dev gold with
+:mod:`annotator.nlp.evaluate`.
 """
 
 from __future__ import annotations
