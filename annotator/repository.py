@@ -644,9 +644,19 @@ _LATEST_SUGGESTION = (
 )
 
 
-def latest_suggestion(*, session: Session, sentence_id: int) -> Suggestion | None:
-    """The newest suggestion stored for a sentence."""
-    return session.exec(_LATEST_SUGGESTION, params={"p_sentence_id": sentence_id}).first()
+def latest_suggestion(
+    *, session: Session, sentence_id: int, except_model: str | None = None
+) -> Suggestion | None:
+    """The newest suggestion stored for a sentence, or the newest not by ``except_model``."""
+    if except_model is None:
+        return session.exec(_LATEST_SUGGESTION, params={"p_sentence_id": sentence_id}).first()
+    query = (
+        select(Suggestion)
+        .where(Suggestion.sentence_id == sentence_id, Suggestion.model_name != except_model)
+        .order_by(col(Suggestion.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
 
 
 def unsuggested_sentences(

@@ -295,3 +295,46 @@ def test_a_layer_is_worse_by_any_drop_and_only_where_the_gold_has_it() -> None:
     rows = {(row.layer, row.label): row for row in with_args.label_rows()}
     assert rows[("entities", "GPE")].support == 10
     assert rows[("arguments", "overall")].figures["candidate"] == fair
+
+
+def test_going_back_to_the_default_serves_the_defaults_suggestions_again(engine, tmp_path):
+    # A sentence suggested by the default at import, then re-suggested by version 1 while it
+    # was active: after `activate default` the annotate page serves the default's again.
+    from annotator import repository
+    from annotator.models import Report, Sentence, Suggestion
+    from annotator.workflow import annotating
+    from annotator.workflow.training import MODEL_NAME
+
+    text = "Troops shelled Moebye."
+    trained = f"en_{MODEL_NAME}"
+    with session_scope(engine) as session:
+        report = Report(content_hash="h" * 64, source="r.txt", text=text, n_sentences=1)
+        session.add(report)
+        session.flush()
+        sentence = Sentence(
+            report_id=report.id,
+            position=0,
+            start_char=0,
+            end_char=len(text),
+            text=text,
+            content_hash="s" * 64,
+        )
+        session.add(sentence)
+        session.flush()
+        sentence_id = sentence.id
+        troops = [{"start": 0, "end": 6, "label": "ARMED_GROUP"}]
+        session.add(
+            Suggestion(
+                sentence_id=sentence_id, model_name="default", model_version="1", entities=troops
+            )
+        )
+        session.add(Suggestion(sentence_id=sentence_id, model_name=trained, model_version="1.0.0"))
+        version = ModelVersion(number=1, path=str(tmp_path), status="ready", active=True)
+        session.add(version)
+    with session_scope(engine) as session:
+        served = annotating.latest_suggestion(session=session, sentence_id=sentence_id)
+        assert served is not None and served.model_name == trained
+        repository.clear_active_model(session=session)
+    with session_scope(engine) as session:
+        served = annotating.latest_suggestion(session=session, sentence_id=sentence_id)
+        assert served is not None and (served.model_name, served.entities) == ("default", troops)
