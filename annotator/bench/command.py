@@ -44,7 +44,8 @@ def bench(
         list[str] | None,
         typer.Option(
             "--only",
-            help="Run only this group (repeatable): suggest, import, annotate, agreement, export.",
+            help="Run only this group (repeatable): suggest, import, annotate, agreement, export; "
+            "routing (trains two models, run only when named).",
         ),
     ] = None,
     scale: Annotated[

@@ -27,7 +27,7 @@ Group = Callable[[BenchContext], list[Row]]
 
 def groups() -> dict[str, Group]:
     """The groups of rows, by the name ``--only`` takes, in the order they run."""
-    from annotator.bench import agreement, annotate, export, importing, suggest
+    from annotator.bench import agreement, annotate, export, importing, routing, suggest
 
     return {
         "suggest": suggest.rows,
@@ -35,7 +35,12 @@ def groups() -> dict[str, Group]:
         "annotate": annotate.rows,
         "agreement": agreement.rows,
         "export": export.rows,
+        "routing": routing.rows,
     }
+
+
+# Groups that train models (minutes each): run only when ``--only`` names them.
+OPTIONAL = frozenset({"routing"})
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ def run(
     unknown = sorted(set(only) - set(available))
     if unknown:
         raise BenchError(f"unknown group {unknown[0]!r}; choose from {', '.join(available)}")
-    chosen = [name for name in available if not only or name in only]
+    chosen = [name for name in available if name in only or (not only and name not in OPTIONAL)]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="annotator-bench-") as temporary:
         workdir = Path(temporary)
