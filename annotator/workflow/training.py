@@ -39,6 +39,7 @@ from annotator.workflow.exporting import export_records, export_report_keys
 from annotator.workflow.suggesting import Progress, count_pending, suggest_pending
 
 if TYPE_CHECKING:
+    from annotator.nlp.evaluate import EvaluationReport
     from annotator.nlp.suggest import Suggester
 
 logger = logging.getLogger(__name__)
@@ -465,6 +466,43 @@ class CurvePoint:
     per_label: dict[str, float]
 
 
+@dataclass(frozen=True)
+class CurveBaseline:
+    """The default suggester's dev scores, the line a learning curve is drawn against."""
+
+    model: str
+    entities_f: float
+    events_f: float
+    categories_f: float
+    per_label: dict[str, float]
+
+
+@dataclass(frozen=True)
+class LearningCurve:
+    """A model trained on each share of the training gold, and the default suggester, scored
+    on the same dev gold."""
+
+    points: list[CurvePoint]
+    default: CurveBaseline
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{points: [...], default: {...}}``, as ``annotator learning-curve --json`` prints."""
+        return {"points": [asdict(p) for p in self.points], "default": asdict(self.default)}
+
+
+def _layer_figures(report: EvaluationReport) -> dict[str, Any]:
+    return {
+        "entities_f": report.entities.overall.fscore,
+        "events_f": report.events.overall.fscore,
+        "categories_f": report.categories.overall.fscore,
+        "per_label": {
+            label: prf.fscore
+            for layer in (report.entities, report.events, report.categories)
+            for label, prf in layer.per_label.items()
+        },
+    }
+
+
 def learning_curve(
     *,
     engine: Engine,
@@ -473,12 +511,14 @@ def learning_curve(
     train_settings: nlp_train.TrainSettings | None = None,
     progress: nlp_train.TrainProgress | None = None,
     number: int | None = None,
-) -> list[CurvePoint]:
-    """Dev F1 after training on each share of the training gold (the dev gold stays whole).
+) -> LearningCurve:
+    """Dev F1 per layer after training on each share of the training gold (the dev gold stays
+    whole; each share is a real training), and the default suggester's on the same dev gold.
 
     ``progress`` gets the steps of all the trainings as one count. With ``number`` the curve
-    is also stored in that version's metrics (``learning_curve``, ``learning_curve_at``).
-    Raises TrainingBusy while a training runs and TrainingError when the gold cannot be split.
+    is also stored in that version's metrics (``learning_curve``, ``learning_curve_default``,
+    ``learning_curve_at``). Raises TrainingBusy while a training runs and TrainingError when
+    the gold cannot be split.
     """
     if not shares or any(not 0.0 < share <= 1.0 for share in shares):
         raise ValueError(f"shares must lie in (0, 1]; got {list(shares)}")
@@ -491,7 +531,7 @@ def learning_curve(
             with session_scope(engine) as session:
                 if repository.model_version(session=session, number=number) is None:
                     raise ModelNotReady(f"there is no model version {number}")
-        points = _curve(
+        curve = _curve(
             engine=engine,
             settings=settings,
             shares=shares,
@@ -504,13 +544,15 @@ def learning_curve(
         with session_scope(engine) as session:
             version = repository.model_version(session=session, number=number)
             if version is not None:
+                drawn = curve.to_dict()
                 version.metrics = {
                     **version.metrics,
-                    "learning_curve": [asdict(point) for point in points],
+                    "learning_curve": drawn["points"],
+                    "learning_curve_default": drawn["default"],
                     "learning_curve_at": utc_now().isoformat(timespec="seconds"),
                 }
                 session.add(version)
-    return points
+    return curve
 
 
 def _refuse_while_training(*, engine: Engine) -> None:
@@ -528,7 +570,10 @@ def _curve(
     shares: Sequence[float],
     train_settings: nlp_train.TrainSettings,
     progress: nlp_train.TrainProgress | None,
-) -> list[CurvePoint]:
+) -> LearningCurve:
+    from annotator.nlp.evaluate import evaluate
+    from annotator.nlp.suggest import load_suggester
+
     scheme = load_scheme(settings.labels_path)
     with session_scope(engine) as session:
         records = list(export_records(session=session))
@@ -545,6 +590,7 @@ def _curve(
     steps = train_settings.max_steps
     total = steps * len(shares)
     points: list[CurvePoint] = []
+    baseline: CurveBaseline | None = None
     for index, share in enumerate(shares):
         before = index * steps
 
@@ -565,24 +611,25 @@ def _curve(
                 progress=advance,
                 patterns_dir=settings.patterns_dir,
             )
-        report = result.report
+            if baseline is None:
+                # The same dev gold, read back as the trained models are scored on it.
+                default = load_suggester(
+                    settings.model, scheme=scheme, patterns_dir=settings.patterns_dir
+                )
+                report = evaluate(
+                    nlp_train.gold_records_of(corpus / spacy_docbin.DEV), suggester=default
+                )
+                baseline = CurveBaseline(
+                    model=f"{default.model_name} {default.model_version}",
+                    **_layer_figures(report),
+                )
         points.append(
-            CurvePoint(
-                share=share,
-                train_count=result.train_count,
-                entities_f=report.entities.overall.fscore,
-                events_f=report.events.overall.fscore,
-                categories_f=report.categories.overall.fscore,
-                per_label={
-                    label: prf.fscore
-                    for layer in (report.entities, report.events)
-                    for label, prf in layer.per_label.items()
-                },
-            )
+            CurvePoint(share=share, train_count=result.train_count, **_layer_figures(result.report))
         )
     if progress is not None:
         progress(total, total, None)
-    return points
+    assert baseline is not None  # shares is not empty
+    return LearningCurve(points=points, default=baseline)
 
 
 def _share_of(records: Sequence[Record], share: float) -> list[Record]:
