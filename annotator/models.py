@@ -102,7 +102,7 @@ class Sentence(SQLModel, table=True):
             "sentence_uncertain_routing",
             "closed",
             "n_annotations",
-            sa.text("uncertainty DESC"),
+            sa.desc(sa.column("uncertainty")),
             "id",
         ),
         sa.CheckConstraint("0 <= start_char AND start_char < end_char", name="sentence_offsets"),
