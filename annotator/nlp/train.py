@@ -441,6 +441,7 @@ class Comparison:
     trained: EvaluationReport
     train_count: int
     seconds: float
+    combination: Combination = DEFAULT_COMBINATION
 
 
 def compare_with_default(
@@ -486,18 +487,20 @@ def compare_with_default(
         trained=evaluate_pipeline(result.best, gold, scheme=scheme, patterns_dir=patterns_dir),
         train_count=result.train_count,
         seconds=result.seconds,
+        combination=settings.combination,
     )
 
 
 def format_comparison(comparison: Comparison) -> str:
-    """A plain-text table: default vs trained P/R/F per entity and event label."""
+    """A plain-text table: default vs trained P/R/F per entity, event and category label."""
     lines = [
         f"Held-out sentences {comparison.default.records}; trained on "
-        f"{comparison.train_count} sentences in {comparison.seconds:.0f} s",
+        f"{comparison.train_count} sentences in {comparison.seconds:.0f} s; with the rules: "
+        f"{comparison.combination}",
         "",
     ]
     header = f"{'':<28}{'default P':>10}{'R':>7}{'F':>7}{'trained P':>11}{'R':>7}{'F':>7}"
-    for title in ("entities", "events"):
+    for title in ("entities", "events", "categories"):
         default, trained = getattr(comparison.default, title), getattr(comparison.trained, title)
         lines.append(header.replace(" " * 28, f"{title.capitalize():<28}", 1))
         labels = sorted(set(default.per_label) | set(trained.per_label))
