@@ -152,6 +152,7 @@ def run_suggestions(settings: Settings, engine: Engine, scheme: LabelScheme) -> 
             batch_size=settings.batch_size,
             progress=advance,
             on_failure=lambda sentence_id, reason: failures.append((sentence_id, reason)),
+            uncertainty=settings.routing == "uncertain",
         )
     if failures:
         sentence_id, reason = failures[0]

@@ -172,6 +172,7 @@ def _suggest() -> None:
         batch_size=resources.settings().batch_size,
         progress=advance,
         on_failure=lambda sentence_id, reason: failures.append((sentence_id, reason)),
+        uncertainty=resources.settings().routing == "uncertain",
     )
     bar.progress(1.0, text="Suggestions stored.")
     if failures:

@@ -61,7 +61,7 @@ def suggest_pending(
     processes: int = 1,
     on_failure: Failure | None = None,
     gold_lexicon: bool = True,
-    uncertainty: bool | None = None,
+    uncertainty: bool = False,
 ) -> int:
     """Suggest for every sentence that lacks this model version's suggestion; return how many
     got one.
@@ -80,12 +80,10 @@ def suggest_pending(
     ``processes``), each with the loaded pipeline and a connection of its own; where processes
     cannot fork, or the database lives in memory, one process does it all.
 
-    With ``uncertainty`` (by default: when ``ANNOTATOR_ROUTING=uncertain``) each suggestion
+    With ``uncertainty`` (the callers pass it when ``ANNOTATOR_ROUTING=uncertain``) each suggestion
     stores how unsure the suggester was (``annotator.nlp.uncertainty``), and so does its
     sentence, for routing; it runs the NER's beam too, about doubling the time.
     """
-    if uncertainty is None:
-        uncertainty = config.Settings.from_env().routing == "uncertain"
     with session_scope(engine) as session:
         total = repository.count_unsuggested(
             session=session,

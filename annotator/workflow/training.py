@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MODEL_NAME = "conflict_suggester"
+MODEL_NAME = config.TRAINED_MODEL_NAME
 # A training older than this that never finished died with its process (one on another host,
 # whose process cannot be asked).
 STALE_AFTER = timedelta(hours=6)
@@ -451,6 +451,7 @@ def resuggest(
         batch_size=settings.batch_size,
         progress=progress,
         unannotated_only=True,
+        uncertainty=settings.routing == "uncertain",
     )
 
 
