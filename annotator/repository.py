@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -879,26 +879,46 @@ def count_decided(*, session: Session, reviewer_id: int) -> int:
     return int(session.exec(_COUNT_DECIDED, params={"p_reviewer_id": reviewer_id}).one())
 
 
+_PerSentence = TypeVar("_PerSentence", Gold, Suggestion)
+
+
+def _with_sentence_and_report(entity: type[_PerSentence]) -> Any:
+    """``entity`` rows joined to their sentence and its report."""
+    return (
+        select(entity, Sentence, Report)
+        .join(Sentence, col(Sentence.id) == entity.sentence_id)
+        .join(Report, col(Report.id) == Sentence.report_id)
+    )
+
+
+def _iter_by_sentence(
+    *, session: Session, entity: type[_PerSentence], conditions: list[Any], batch_size: int
+) -> Iterator[tuple[_PerSentence, Sentence, Report]]:
+    """The ``entity`` rows meeting ``conditions`` (at most one a sentence) with their sentence
+    and report, in sentence order, streamed in batches keyed on the sentence id."""
+    last_id = 0
+    while True:
+        query = (
+            _with_sentence_and_report(entity)
+            .where(col(Sentence.id) > last_id, *conditions)
+            .order_by(col(Sentence.id))
+            .limit(batch_size)
+        )
+        rows: list[tuple[_PerSentence, Sentence, Report]] = list(session.exec(query))
+        if not rows:
+            return
+        yield from rows
+        last_id = int(rows[-1][1].id or 0)
+
+
 def iter_gold(
     *, session: Session, batch_size: int = 1000
 ) -> Iterator[tuple[Gold, Sentence, Report]]:
     """Every accepted gold row (a rejected sentence is not gold to use) with its sentence and
     report, in report order, streamed in batches."""
-    last_id = 0
-    while True:
-        query = (
-            select(Gold, Sentence, Report)
-            .join(Sentence, col(Sentence.id) == Gold.sentence_id)
-            .join(Report, col(Report.id) == Sentence.report_id)
-            .where(col(Sentence.id) > last_id, Gold.status == "accept")
-            .order_by(col(Sentence.id))
-            .limit(batch_size)
-        )
-        rows = list(session.exec(query))
-        if not rows:
-            return
-        yield from rows
-        last_id = int(rows[-1][1].id or 0)
+    return _iter_by_sentence(
+        session=session, entity=Gold, conditions=[Gold.status == "accept"], batch_size=batch_size
+    )
 
 
 def iter_annotations(
@@ -954,11 +974,8 @@ def gold_of_report_keys(
     keys = sorted(set(report_keys))
     found: list[tuple[Gold, Sentence, Report]] = []
     for start in range(0, len(keys), 500):
-        query = (
-            select(Gold, Sentence, Report)
-            .join(Sentence, col(Sentence.id) == Gold.sentence_id)
-            .join(Report, col(Report.id) == Sentence.report_id)
-            .where(Gold.status == "accept", col(Report.content_hash).in_(keys[start : start + 500]))
+        query = _with_sentence_and_report(Gold).where(
+            Gold.status == "accept", col(Report.content_hash).in_(keys[start : start + 500])
         )
         found.extend(session.exec(query))
     return sorted(found, key=lambda row: row[1].id or 0)
@@ -982,27 +999,13 @@ def iter_latest_suggestions(
     """The newest suggestion of every sentence that has one, with its sentence and report, in
     sentence order, streamed in batches (the event table of the suggestions)."""
     newer = aliased(Suggestion)
-    last_id = 0
-    while True:
-        query = (
-            select(Suggestion, Sentence, Report)
-            .join(Sentence, col(Sentence.id) == Suggestion.sentence_id)
-            .join(Report, col(Report.id) == Sentence.report_id)
-            .where(
-                col(Sentence.id) > last_id,
-                ~sa.exists().where(
-                    col(newer.sentence_id) == col(Suggestion.sentence_id),
-                    col(newer.id) > col(Suggestion.id),
-                ),
-            )
-            .order_by(col(Sentence.id))
-            .limit(batch_size)
-        )
-        rows = list(session.exec(query))
-        if not rows:
-            return
-        yield from rows
-        last_id = int(rows[-1][1].id or 0)
+    newest = ~sa.exists().where(
+        col(newer.sentence_id) == col(Suggestion.sentence_id),
+        col(newer.id) > col(Suggestion.id),
+    )
+    return _iter_by_sentence(
+        session=session, entity=Suggestion, conditions=[newest], batch_size=batch_size
+    )
 
 
 def count_suggested_sentences(*, session: Session) -> int:
@@ -1659,22 +1662,29 @@ class LexiconVoteRow(NamedTuple):
 
 
 def _standing_vote() -> Any:
-    """The condition on a vote whose decision still stands: the annotation still at the
-    vote's version and accepted, or the sentence's gold still the adjudication at it."""
-    annotation = select(Annotation.id).where(
-        col(Annotation.id) == LexiconVote.annotation_id,
-        Annotation.version == LexiconVote.version,
-        Annotation.status == "accept",
-    )
+    """The condition on a vote whose decision still stands: a reviewer's, as its ``standing``
+    says; an adjudication's, while the sentence's gold is still that adjudication (an import
+    may have replaced it)."""
     gold = select(Gold.id).where(
         Gold.sentence_id == LexiconVote.sentence_id,
         Gold.version == LexiconVote.version,
         Gold.source == "adjudicated",
         Gold.status == "accept",
     )
-    return sa.or_(
-        sa.and_(col(LexiconVote.adjudicated).is_(False), annotation.exists()),
-        sa.and_(col(LexiconVote.adjudicated).is_(True), gold.exists()),
+    return sa.and_(
+        col(LexiconVote.standing).is_(True),
+        sa.or_(col(LexiconVote.adjudicated).is_(False), gold.exists()),
+    )
+
+
+def stand_annotation_votes(*, session: Session, annotation_id: int, version: int | None) -> None:
+    """Let the votes of an annotation's ``version`` stand, and no others (None: none)."""
+    standing = sa.false() if version is None else col(LexiconVote.version) == version
+    session.execute(
+        sa.update(LexiconVote)
+        .where(col(LexiconVote.annotation_id) == annotation_id)
+        .values(standing=standing)
+        .execution_options(synchronize_session=False)
     )
 
 
