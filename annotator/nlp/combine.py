@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, SpanGroup
 from spacy.tokens import Span as SpacySpan
 from spacy.util import filter_spans
 
@@ -58,9 +58,10 @@ GAP_WAYS = frozenset({"rules_then_ner", "rules_then_ner_names", "ner_gaps_then_r
 # own tok2vec (the base pipeline's keeps its name, "tok2vec").
 BASE_NER = "base_ner"
 TRAINED_TOK2VEC = "trained_tok2vec"
-# Where the held spans wait for the component that merges them.
+# Where the held entities wait for the component that merges them; the span categorizer's
+# proposals stay, with their scores, where an uncertainty figure can read them.
 HELD_ENTITIES = "annotator_held_entities"
-HELD_EVENTS = "annotator_held_events"
+HELD_EVENTS = "spancat_events"
 
 HOLD_ENTITIES = "annotator_hold_entities"
 FILL_ENTITIES = "annotator_fill_entities"
@@ -164,42 +165,50 @@ def make_fill_entities(nlp: Language, name: str, names_only: bool) -> Callable[[
     return fill
 
 
-@Language.factory(HOLD_EVENTS, default_config={"min_score": 0.0})
-def make_hold_events(nlp: Language, name: str, min_score: float) -> Callable[[Doc], Doc]:
-    """Moves the trained span categorizer's ``doc.spans["events"]`` aside for the rules,
-    keeping the spans it scored ``min_score`` or more."""
+@Language.factory(HOLD_EVENTS)
+def make_hold_events(nlp: Language, name: str) -> Callable[[Doc], Doc]:
+    """Moves the trained span categorizer's ``doc.spans["events"]`` (and its scores) to
+    ``doc.spans["spancat_events"]``, so that the rules write theirs."""
 
     def hold(doc: Doc) -> Doc:
-        found = doc.spans[EVENTS_KEY] if EVENTS_KEY in doc.spans else None
-        held = []
-        if found is not None:
-            scores = found.attrs.get("scores")
-            scores = [1.0] * len(found) if scores is None else [float(x) for x in scores]
-            held = [span for span, score in zip(found, scores, strict=True) if score >= min_score]
+        if EVENTS_KEY in doc.spans:
+            found = doc.spans[EVENTS_KEY]
+            held = found.copy()
             del doc.spans[EVENTS_KEY]
+        else:
+            held = SpanGroup(doc, name=HELD_EVENTS)
         doc.spans[HELD_EVENTS] = held
         return doc
 
     return hold
 
 
-@Language.factory(MERGE_EVENTS, default_config={"mode": "union"})
-def make_merge_events(nlp: Language, name: str, mode: str) -> Callable[[Doc], Doc]:
-    """The rules' triggers with the held ones: all of them (``union``) or those that overlap
-    no rule trigger (``rules_then_spancat``)."""
+def _scored(group: SpanGroup, *, min_score: float) -> list[SpacySpan]:
+    scores = group.attrs.get("scores")
+    if scores is None:
+        return list(group)
+    return [span for span, score in zip(group, scores, strict=True) if score >= min_score]
+
+
+@Language.factory(MERGE_EVENTS, default_config={"mode": "union", "min_score": 0.0})
+def make_merge_events(
+    nlp: Language, name: str, mode: str, min_score: float
+) -> Callable[[Doc], Doc]:
+    """The rules' triggers with the held ones scored ``min_score`` or more: all of them
+    (``union``) or those that overlap no rule trigger (``rules_then_spancat``)."""
     if mode not in {"union", "rules_then_spancat"}:
         raise CombinationError(f"{MERGE_EVENTS}: unknown mode {mode!r}")
 
     def merge(doc: Doc) -> Doc:
         rules = list(doc.spans[EVENTS_KEY]) if EVENTS_KEY in doc.spans else []
-        held = list(doc.spans[HELD_EVENTS]) if HELD_EVENTS in doc.spans else []
+        held = []
+        if HELD_EVENTS in doc.spans:
+            held = _scored(doc.spans[HELD_EVENTS], min_score=min_score)
         if mode == "rules_then_spancat":
             held = [span for span in held if not _overlaps(span, rules)]
         seen = {(span.start, span.end, span.label_) for span in rules}
         extra = [span for span in held if (span.start, span.end, span.label_) not in seen]
         doc.spans[EVENTS_KEY] = [*rules, *extra]
-        if HELD_EVENTS in doc.spans:
-            del doc.spans[HELD_EVENTS]
         return doc
 
     return merge

@@ -270,12 +270,12 @@ def _combine(
     if events == "rules" and "spancat" in nlp.component_names:
         nlp.remove_pipe("spancat")
     if events in {"union", "rules_then_spancat"}:
-        sure = GAP_SCORE if events == "rules_then_spancat" else 0.0
-        nlp.add_pipe(HOLD_EVENTS, after="spancat", config={"min_score": sure})
+        nlp.add_pipe(HOLD_EVENTS, after="spancat")
     if events != "spancat":
         nlp.add_pipe("conflict_events", config={"patterns_dir": str(patterns_dir)})
     if events in {"union", "rules_then_spancat"}:
-        nlp.add_pipe(MERGE_EVENTS, config={"mode": events})
+        sure = GAP_SCORE if events == "rules_then_spancat" else 0.0
+        nlp.add_pipe(MERGE_EVENTS, config={"mode": events, "min_score": sure})
     if combination.categories == "derived" and textcat is not None:
         nlp.remove_pipe(textcat)
     if TRAINED_TOK2VEC in nlp.component_names and not {"ner", "spancat"} & set(nlp.pipe_names):
