@@ -28,6 +28,8 @@ from annotator.formats.records import (
     InvalidRecord,
     ReadOptions,
     Record,
+    RecordAnnotation,
+    decode_file,
     decode_line,
     describe_decode_error,
     document_name,
@@ -77,20 +79,12 @@ def _read_document(
     except OSError as error:
         return InvalidRecord(source, 0, f"its text {txt.name} cannot be read ({error.strerror})")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = error.object.count(b"\n", 0, error.start) + 1
-        return InvalidRecord(str(txt), line, describe_decode_error(error))
+        text = decode_file(data, source=str(txt))
+    except InvalidRecord as error:
+        return error
     if not text.strip():
         # A blank text is a Record too: the import skips and counts it.
-        return Record(
-            text=text,
-            source=source,
-            line=1,
-            meta={"document": ann.stem},
-            split=False,
-            annotation=None,
-        )
+        return _document(ann, text=text, annotation=None)
     try:
         return _parse(ann, text=text, annotator=annotator, scheme=scheme, options=options)
     except InvalidRecord as error:
@@ -196,9 +190,14 @@ def _parse(
                 ),
             ),
         )
+    return _document(ann, text=text, annotation=annotation)
+
+
+def _document(ann: Path, *, text: str, annotation: RecordAnnotation | None) -> Record:
+    """The record of one brat document: its whole text, unsplit, named by its file's stem."""
     return Record(
         text=text,
-        source=source,
+        source=str(ann),
         line=1,
         meta={"document": ann.stem},
         split=False,

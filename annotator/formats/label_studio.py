@@ -38,7 +38,7 @@ from annotator.formats.records import (
     Record,
     RecordAnnotation,
     RecordSuggestion,
-    describe_decode_error,
+    decode_file,
 )
 from annotator.labels import LabelScheme
 from annotator.spans import Argument, Span, Status
@@ -146,10 +146,9 @@ def tasks_in(path: Path, source: str) -> Iterator[tuple[int, int, Any] | Invalid
     stops the reading; one object is a list of one, and a JSONL file is read line by line."""
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        yield InvalidRecord(source, line, describe_decode_error(error))
+        text = decode_file(raw, source=source)
+    except InvalidRecord as error:
+        yield error
         return
     start = _skip_space(text, 0)
     if start == len(text):
@@ -401,8 +400,6 @@ def _annotation_of(
     scheme: LabelScheme,
     options: ReadOptions,
 ) -> RecordAnnotation:
-    if not isinstance(item, dict):
-        raise place.problem(f"{where}: ", f"must be an object, got {prodigy.json_type(item)}")
     results = _results_of(item, text=text, where=where, place=place)
     try:
         annotator = _annotator_of(item.get("completed_by"))
@@ -433,8 +430,6 @@ def _suggestion_of(
     scheme: LabelScheme,
     options: ReadOptions,
 ) -> RecordSuggestion:
-    if not isinstance(item, dict):
-        raise place.problem(f"{where}: ", f"must be an object, got {prodigy.json_type(item)}")
     results = _results_of(item, text=text, where=where, place=place)
     version = item.get("model_version")
     if version is not None and not isinstance(version, str | int | float):
@@ -474,7 +469,10 @@ def _arguments_of(results: _Results) -> list[FileArgument]:
     ]
 
 
-def _results_of(item: dict[str, Any], *, text: str, where: str, place: _Place) -> _Results:
+def _results_of(item: Any, *, text: str, where: str, place: _Place) -> _Results:
+    """The results of an annotation or a prediction, which must be an object."""
+    if not isinstance(item, dict):
+        raise place.problem(f"{where}: ", f"must be an object, got {prodigy.json_type(item)}")
     raw = item.get("result", [])
     if raw is None:
         raw = []

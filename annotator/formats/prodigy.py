@@ -274,36 +274,39 @@ def _args_of(
     line (its label may be left out)."""
     found: list[FileArgument] = []
     for index, (item, event) in enumerate(zip(data.get("events", []), events, strict=True)):
-        raw = item.get(ARGS_KEY, [])
-        where = f"events[{index}].{ARGS_KEY}"
-        if not isinstance(raw, list):
-            raise AnnotationProblem(f'"{where}" must be a list, got {json_type(raw)}')
-        for number, arg in enumerate(raw):
-            at = f"{where}[{number}]"
-            if not isinstance(arg, dict):
-                raise AnnotationProblem(f"{at} must be an object, got {json_type(arg)}")
-            role = arg.get("role")
-            if not isinstance(role, str) or not role:
-                raise AnnotationProblem(f'{at}: "role" must be a role name, got {role!r}')
+        for at, arg in _objects_in(item.get(ARGS_KEY, []), where=f"events[{index}].{ARGS_KEY}"):
+            role = _name_in(arg, "role", at=at, what="a role name")
             entity = _span_at(arg, among=entities, where=at)
             found.append(FileArgument(event, role, entity))
     return found
 
 
+def _objects_in(raw: Any, *, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each item of the list ``raw`` found at ``where``, with its own place: every one must be
+    an object."""
+    if not isinstance(raw, list):
+        raise AnnotationProblem(f'"{where}" must be a list, got {json_type(raw)}')
+    for number, item in enumerate(raw):
+        at = f"{where}[{number}]"
+        if not isinstance(item, dict):
+            raise AnnotationProblem(f"{at} must be an object, got {json_type(item)}")
+        yield at, item
+
+
+def _name_in(item: dict[str, Any], key: str, *, at: str, what: str) -> str:
+    """The non-empty string ``item[key]`` (``what`` it names, for the problem)."""
+    value = item.get(key)
+    if not isinstance(value, str) or not value:
+        raise AnnotationProblem(f'{at}: "{key}" must be {what}, got {value!r}')
+    return value
+
+
 def _relations_of(data: dict[str, Any], *, spans: list[FileSpan]) -> list[FileArgument]:
     """rel.manual's ``relations`` as arguments: the head is the event's trigger, the child the
     entity playing the relation's label in it; a side is found by its span, else its token."""
-    raw = data.get(RELATIONS_KEY, [])
-    if not isinstance(raw, list):
-        raise AnnotationProblem(f'"{RELATIONS_KEY}" must be a list, got {json_type(raw)}')
     found: list[FileArgument] = []
-    for index, item in enumerate(raw):
-        where = f"{RELATIONS_KEY}[{index}]"
-        if not isinstance(item, dict):
-            raise AnnotationProblem(f"{where} must be an object, got {json_type(item)}")
-        label = item.get("label")
-        if not isinstance(label, str) or not label:
-            raise AnnotationProblem(f'{where}: "label" must be a relation name, got {label!r}')
+    for where, item in _objects_in(data.get(RELATIONS_KEY, []), where=RELATIONS_KEY):
+        label = _name_in(item, "label", at=where, what="a relation name")
         head, child = (
             _relation_side(data, item, side, among=spans, where=where) for side in ("head", "child")
         )

@@ -187,6 +187,16 @@ def decode_line(raw: bytes, *, first: bool) -> str:
     return raw.decode("utf-8-sig" if first else "utf-8")
 
 
+def decode_file(data: bytes, *, source: str) -> str:
+    """A whole file as UTF-8, without the byte order mark some editors put first; an
+    InvalidRecord at the line of the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InvalidRecord(source, line, describe_decode_error(error)) from None
+
+
 def describe_decode_error(error: UnicodeDecodeError) -> str:
     """Say which byte is not UTF-8 and at which column of its line, counting from 1."""
     data, position = error.object, error.start

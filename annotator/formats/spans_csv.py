@@ -26,6 +26,7 @@ from annotator.formats.records import (
     InvalidRecord,
     ReadOptions,
     Record,
+    RecordAnnotation,
     decode_line,
     document_name,
 )
@@ -228,30 +229,22 @@ def _finish(
 ) -> Iterator[Record | InvalidRecord]:
     if sentence.bad:
         return  # its rows' problems were reported already
-    if not sentence.text.strip():
-        # A blank text is a Record too, without its spans: the import skips and counts it.
-        yield Record(
-            text=sentence.text,
-            source=source,
-            line=sentence.line,
-            meta={"sentence": sentence.key},
-            split=False,
-            annotation=None,
-        )
-        return
-    try:
-        annotation = build_annotation(
-            sentence.text,
-            spans=sentence.spans,
-            categories=sentence.categories,
-            annotator=sentence.annotator,
-            status=sentence.status,
-            scheme=scheme,
-            options=options,
-        )
-    except AnnotationProblem as problem:
-        yield InvalidRecord(source, problem.line or sentence.line, str(problem))
-        return
+    # A blank text is a Record too, without its spans: the import skips and counts it.
+    annotation: RecordAnnotation | None = None
+    if sentence.text.strip():
+        try:
+            annotation = build_annotation(
+                sentence.text,
+                spans=sentence.spans,
+                categories=sentence.categories,
+                annotator=sentence.annotator,
+                status=sentence.status,
+                scheme=scheme,
+                options=options,
+            )
+        except AnnotationProblem as problem:
+            yield InvalidRecord(source, problem.line or sentence.line, str(problem))
+            return
     yield Record(
         text=sentence.text,
         source=source,

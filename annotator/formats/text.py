@@ -10,7 +10,7 @@ from annotator.formats.records import (
     InvalidRecord,
     ReadOptions,
     Record,
-    describe_decode_error,
+    decode_file,
 )
 from annotator.labels import LabelScheme
 
@@ -22,10 +22,9 @@ def read_txt(
     # One report per file, so reading it whole is fine.
     data = path.read_bytes()
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = error.object.count(b"\n", 0, error.start) + 1
-        yield InvalidRecord(source, line, describe_decode_error(error))
+        text = decode_file(data, source=source)
+    except InvalidRecord as error:
+        yield error
         return
     # A blank file is a Record too: the import skips and counts it.
     yield Record(
