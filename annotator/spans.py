@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from annotator.errors import AnnotatorError
-from annotator.labels import LabelScheme
+from annotator.labels import Label, LabelScheme
 from annotator.tokens import token_bounds
 
 # The span layers of a decision: entities may not overlap each other, event triggers may.
@@ -249,6 +249,33 @@ def check_categories(categories: Sequence[str], *, scheme: LabelScheme) -> None:
         )
 
 
+class UnknownRole(SpanError):
+    """A role the scheme does not have."""
+
+
+class RoleRefused(SpanError):
+    """An entity label a role does not take; ``accepts`` are the labels it takes."""
+
+    def __init__(self, message: str, *, accepts: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.accepts = accepts
+
+
+def role_for(scheme: LabelScheme, role: str, *, entity_label: str) -> Label:
+    """The scheme's role ``role`` if it takes an entity labelled ``entity_label``; raise
+    UnknownRole or RoleRefused."""
+    spec = scheme.role(role)
+    if spec is None:
+        known = ", ".join(scheme.names("roles")) or "none"
+        raise UnknownRole(f"unknown role {role!r} (the scheme's roles: {known})")
+    if spec.accepts and entity_label not in spec.accepts:
+        raise RoleRefused(
+            f"a {entity_label} cannot be {role} (it takes " + ", ".join(spec.accepts) + ")",
+            accepts=tuple(spec.accepts),
+        )
+    return spec
+
+
 def check_arguments(draft: Draft, *, scheme: LabelScheme) -> None:
     """Raise SpanError for the first argument that does not fit: its trigger or entity not in
     the draft, an unknown role, an entity label the role does not accept, a role given twice
@@ -266,16 +293,10 @@ def check_arguments(draft: Draft, *, scheme: LabelScheme) -> None:
                 f"{where}: the draft has no {entity.label} span {entity.start_char}-"
                 f"{entity.end_char}; an argument points at an entity of its sentence"
             )
-        spec = scheme.role(role)
-        if spec is None:
-            known = ", ".join(scheme.names("roles")) or "none"
-            raise SpanError(f"{where}: unknown role {role!r} (the scheme's roles: {known})")
-        if spec.accepts and entity.label not in spec.accepts:
-            raise SpanError(
-                f"{where}: a {entity.label} cannot be {role} (it takes "
-                + ", ".join(spec.accepts)
-                + ")"
-            )
+        try:
+            spec = role_for(scheme, role, entity_label=entity.label)
+        except SpanError as error:
+            raise SpanError(f"{where}: {error}") from None
         other = played.get((event, entity))
         if other is not None and other != role:
             raise SpanError(f"{where}: that {entity.label} is already its {other}")

@@ -19,11 +19,14 @@ from annotator.spans import (
     Argument,
     Draft,
     Layer,
+    RoleRefused,
     Span,
     SpanError,
+    UnknownRole,
     check_arguments,
     check_layer,
     layer_of,
+    role_for,
 )
 from annotator.ui.span_editor.units import code_point_offset, utf16_offsets
 
@@ -335,15 +338,15 @@ def edit_argument(
         raise EditError(
             f"{words} is not an entity of the draft: an argument is an entity span (mark it first)"
         )
-    spec = scheme.role(role)
-    if spec is None:
-        known = ", ".join(scheme.names("roles")) or "none"
-        raise EditError(f"unknown role {role!r} (the scheme's roles: {known})")
-    if spec.accepts and entity.label not in spec.accepts:
+    try:
+        spec = role_for(scheme, role, entity_label=entity.label)
+    except RoleRefused as refused:
         raise EditError(
             f"{words} is a {entity.label} and cannot be {role} of {trigger}: {role} takes "
-            + _or(spec.accepts)
-        )
+            + _or(refused.accepts)
+        ) from None
+    except UnknownRole as unknown:
+        raise EditError(str(unknown)) from None
     if found is not None:
         if not found.get("suggested"):
             return _sorted(new, arguments), f"{words} is already {role} of {trigger}."
