@@ -226,6 +226,8 @@ def test_training_leaves_model_best_and_model_last_that_suggest_uses(
             str(output),
             "--model",
             str(work / "model-best"),
+            # The trained model alone, whatever gold lexicon a database here holds.
+            "--no-lexicon",
         ],
     )
     assert result.exit_code == 0, result.output
