@@ -304,10 +304,13 @@ class LexiconVote(SQLModel, table=True):
     # Written like a name (a capital letter, or a script without case), or plain.
     name: bool
     decided_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    # Its decision stands: the annotation is at this version and accepted (kept so by every
+    # save and undo); an adjudication's vote stands while the gold is still at its version.
+    standing: bool = Field(default=True)
 
     __table_args__ = (
-        # The annotate page looks up the phrases of one sentence.
-        sa.Index("lexicon_vote_phrase", "phrase", "layer"),
+        # An adjudication's votes on a sentence's phrases; reviewers' are read from the tallies.
+        sa.Index("lexicon_vote_phrase", "phrase", "adjudicated", "standing"),
         sa.Index("lexicon_vote_annotation", "annotation_id", "version"),
         sa.Index("lexicon_vote_sentence", "sentence_id", "adjudicated", "version"),
         sa.CheckConstraint("layer IN ('entities', 'events')", name="lexicon_vote_layer"),
@@ -316,4 +319,26 @@ class LexiconVote(SQLModel, table=True):
             "(NOT adjudicated AND annotation_id IS NOT NULL)",
             name="lexicon_vote_decision",
         ),
+    )
+
+
+class LexiconTally(SQLModel, table=True):
+    """How many standing votes of reviewers' decisions say one thing of a phrase (its label,
+    kept or removed, written like a name or plain), counted as votes stand and fall: the
+    annotate page reads a frequent word's count in one row, not its thousands of votes."""
+
+    __tablename__ = "lexicon_tally"
+
+    id: int | None = Field(default=None, primary_key=True)
+    layer: str = Field(max_length=10)
+    phrase: str = Field(max_length=200)
+    label: str = Field(max_length=100)
+    kept: bool
+    name: bool
+    votes: int = Field(default=0)
+    # When the latest of them was decided.
+    latest: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        sa.UniqueConstraint("phrase", "layer", "label", "kept", "name", name="lexicon_tally_key"),
     )

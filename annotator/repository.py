@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
@@ -17,6 +20,7 @@ from annotator.models import (
     AnnotationVersion,
     Claim,
     Gold,
+    LexiconTally,
     LexiconVote,
     LoginSession,
     ModelVersion,
@@ -1649,7 +1653,8 @@ def whole_sentence_reports(*, session: Session, report_ids: Collection[int]) -> 
 
 
 class LexiconVoteRow(NamedTuple):
-    """Standing votes on a phrase with a label, counted by what they say."""
+    """Standing votes on a phrase with a label, counted by what they say (a negative count
+    takes votes away)."""
 
     layer: str
     phrase: str
@@ -1661,20 +1666,184 @@ class LexiconVoteRow(NamedTuple):
     latest: datetime
 
 
-def _standing_vote() -> Any:
-    """The condition on a vote whose decision still stands: a reviewer's, as its ``standing``
-    says; an adjudication's, while the sentence's gold is still that adjudication (an import
-    may have replaced it)."""
+class TallyChange(NamedTuple):
+    """Votes that began or ceased to stand: what a tally gains (or loses, when negative)."""
+
+    layer: str
+    phrase: str
+    label: str
+    kept: bool
+    name: bool
+    votes: int
+    latest: datetime
+
+
+_VOTE_KEY = (
+    LexiconVote.layer,
+    LexiconVote.phrase,
+    LexiconVote.label,
+    LexiconVote.kept,
+    LexiconVote.name,
+)
+
+
+def _phrases_in(session: Session, column: Any, phrases: Collection[str], *, name: str) -> list[Any]:
+    """Conditions that ``column`` is one of ``phrases``, a query for each: on PostgreSQL one
+    array parameter, so that the statement is the same whatever the sentence and is planned
+    once per connection; elsewhere a list, 400 at a time (within every database's limit on
+    bound parameters)."""
+    wanted = sorted(set(phrases))
+    if session.get_bind().dialect.name == "postgresql":
+        array = sa.bindparam(name, wanted, type_=postgresql.ARRAY(sa.String()))
+        return [column == sa.any_(array)]
+    return [column.in_(wanted[start : start + 400]) for start in range(0, len(wanted), 400)]
+
+
+def lexicon_vote_counts(
+    *,
+    session: Session,
+    phrases: Collection[str] | None = None,
+    except_sentence_id: int | None = None,
+    reviewed: bool = True,
+) -> list[LexiconVoteRow]:
+    """The standing votes on these phrases (None: on every phrase), but those of decisions on
+    ``except_sentence_id`` (``reviewed`` False: no reviewer decided it, only an adjudicator may
+    have), counted by layer, phrase, label, verdict, way of writing and kind of decision:
+    reviewers' from their tallies, adjudicators' from their votes, in one statement."""
+    tallies = sa.select(
+        col(LexiconTally.layer),
+        col(LexiconTally.phrase),
+        col(LexiconTally.label),
+        col(LexiconTally.kept),
+        col(LexiconTally.name),
+        sa.literal(False, sa.Boolean()).label("adjudicated"),
+        col(LexiconTally.votes),
+        col(LexiconTally.latest),
+    ).where(col(LexiconTally.votes) > 0)
+    key = [col(column) for column in _VOTE_KEY]
     gold = select(Gold.id).where(
         Gold.sentence_id == LexiconVote.sentence_id,
         Gold.version == LexiconVote.version,
         Gold.source == "adjudicated",
         Gold.status == "accept",
     )
-    return sa.and_(
-        col(LexiconVote.standing).is_(True),
-        sa.or_(col(LexiconVote.adjudicated).is_(False), gold.exists()),
+    adjudicated = (
+        sa.select(
+            *key,
+            sa.literal(True, sa.Boolean()).label("adjudicated"),
+            func.count(),
+            func.max(col(LexiconVote.decided_at)),
+        )
+        .where(
+            col(LexiconVote.adjudicated).is_(True),
+            col(LexiconVote.standing).is_(True),
+            # An import may have replaced the adjudicated gold since.
+            gold.exists(),
+        )
+        .group_by(*key)
     )
+    if except_sentence_id is not None:
+        adjudicated = adjudicated.where(col(LexiconVote.sentence_id) != except_sentence_id)
+    if phrases is None:
+        queries: list[Any] = [sa.union_all(tallies, adjudicated)]
+    else:
+        queries = [
+            sa.union_all(tallies.where(in_tallies), adjudicated.where(in_votes))
+            for in_tallies, in_votes in zip(
+                _phrases_in(session, col(LexiconTally.phrase), phrases, name="tally_phrases"),
+                _phrases_in(session, col(LexiconVote.phrase), phrases, name="vote_phrases"),
+                strict=True,
+            )
+        ]
+    found = [LexiconVoteRow(*row) for query in queries for row in session.execute(query)]
+    if except_sentence_id is not None and reviewed:
+        found += [
+            LexiconVoteRow(
+                change.layer,
+                change.phrase,
+                change.label,
+                change.kept,
+                change.name,
+                False,
+                -change.votes,
+                change.latest,
+            )
+            for change in standing_reviewer_votes(session=session, sentence_id=except_sentence_id)
+        ]
+    return found
+
+
+def standing_reviewer_votes(
+    *,
+    session: Session,
+    annotation_id: int | None = None,
+    sentence_id: int | None = None,
+    report_ids: Collection[int] | None = None,
+) -> list[TallyChange]:
+    """The standing votes of one annotation, or of every reviewer's decision on a sentence or
+    on the sentences of some reports, counted by what they say."""
+    key = [col(column) for column in _VOTE_KEY]
+    query = sa.select(*key, func.count(), func.max(col(LexiconVote.decided_at))).where(
+        col(LexiconVote.adjudicated).is_(False), col(LexiconVote.standing).is_(True)
+    )
+    if annotation_id is not None:
+        query = query.where(col(LexiconVote.annotation_id) == annotation_id)
+    if sentence_id is not None:
+        query = query.where(col(LexiconVote.sentence_id) == sentence_id)
+    if report_ids is not None:
+        query = query.join(Sentence, col(Sentence.id) == LexiconVote.sentence_id).where(
+            col(Sentence.report_id).in_(sorted(set(report_ids)))
+        )
+    return [TallyChange(*row) for row in session.execute(query.group_by(*key))]
+
+
+def add_to_tallies(*, session: Session, changes: Sequence[TallyChange]) -> None:
+    """Add votes to (or take them from) the tallies, one statement; the rows in one order in
+    every transaction, so that two saves never wait for each other in a circle."""
+    merged: dict[tuple[str, str, str, bool, bool], list[Any]] = {}
+    for change in changes:
+        key = (change.phrase, change.layer, change.label, bool(change.kept), bool(change.name))
+        votes, latest = merged.get(key, [0, change.latest])
+        merged[key] = [votes + change.votes, max(latest, change.latest, key=_comparable)]
+    rows = [
+        {
+            "phrase": phrase,
+            "layer": layer,
+            "label": label,
+            "kept": kept,
+            "name": name,
+            "votes": votes,
+            "latest": latest,
+        }
+        for (phrase, layer, label, kept, name), (votes, latest) in sorted(merged.items())
+        if votes
+    ]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(LexiconTally).values(rows)
+    table = LexiconTally.__table__.c  # type: ignore[attr-defined]
+    statement = statement.on_conflict_do_update(
+        index_elements=["phrase", "layer", "label", "kept", "name"],
+        set_={
+            "votes": table.votes + statement.excluded.votes,
+            # A vote taken away leaves the latest time as it was.
+            "latest": sa.case(
+                (
+                    sa.and_(statement.excluded.votes > 0, statement.excluded.latest > table.latest),
+                    statement.excluded.latest,
+                ),
+                else_=table.latest,
+            ),
+        },
+    )
+    session.execute(statement)
+
+
+def _comparable(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without their zone; they were stored in UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def stand_annotation_votes(*, session: Session, annotation_id: int, version: int | None) -> None:
@@ -1686,43 +1855,6 @@ def stand_annotation_votes(*, session: Session, annotation_id: int, version: int
         .values(standing=standing)
         .execution_options(synchronize_session=False)
     )
-
-
-def lexicon_vote_counts(
-    *,
-    session: Session,
-    phrases: Collection[str] | None = None,
-    except_sentence_id: int | None = None,
-) -> list[LexiconVoteRow]:
-    """The standing votes on these phrases (None: on every phrase), but those of decisions on
-    ``except_sentence_id``, counted by layer, phrase, label, verdict, way of writing and kind of
-    decision."""
-    columns = (
-        LexiconVote.layer,
-        LexiconVote.phrase,
-        LexiconVote.label,
-        LexiconVote.kept,
-        LexiconVote.name,
-        LexiconVote.adjudicated,
-    )
-    grouped = [col(column) for column in columns]
-    base = (
-        sa.select(*grouped, func.count(), func.max(col(LexiconVote.decided_at)))
-        .where(_standing_vote())
-        .group_by(*grouped)
-    )
-    if except_sentence_id is not None:
-        base = base.where(col(LexiconVote.sentence_id) != except_sentence_id)
-    if phrases is None:
-        chunks: list[Any] = [base]
-    else:
-        # Within every database's limit on bound parameters.
-        wanted = sorted(set(phrases))
-        chunks = [
-            base.where(col(LexiconVote.phrase).in_(wanted[start : start + 500]))
-            for start in range(0, len(wanted), 500)
-        ]
-    return [LexiconVoteRow(*row) for query in chunks for row in session.execute(query)]
 
 
 def sentences_with_votes(*, session: Session, sentence_ids: Collection[int]) -> set[int]:

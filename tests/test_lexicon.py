@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from annotator import repository, workflow
@@ -17,9 +19,10 @@ from annotator.config import Settings
 from annotator.db import session_scope
 from annotator.formats import read_records
 from annotator.labels import LabelScheme
+from annotator.models import LexiconTally, LexiconVote
 from annotator.nlp.suggest import Suggester
 from annotator.spans import Draft, Span
-from annotator.workflow import GoldPolicy, adjudicating, annotating, lexicon
+from annotator.workflow import GoldPolicy, adjudicating, annotating, lexicon, reports
 
 # A report that repeats a name; the stored suggestions (a suggester that does not know it)
 # never mark it, and mark "Arakan" alone in the fourth sentence.
@@ -208,6 +211,64 @@ def test_undoing_the_fix_takes_back_what_was_learned(engine, scheme, arakan):
     assert ARMY in entities(engine, scheme, arakan[1])
 
 
+def tallies(engine: Engine) -> dict[tuple[str, str, str, bool, bool], int]:
+    """The stored tallies, and what counting the standing reviewers' votes again gives."""
+    with session_scope(engine) as session:
+        stored = {
+            (t.layer, t.phrase, t.label, t.kept, t.name): t.votes
+            for t in session.exec(select(LexiconTally))
+            if t.votes
+        }
+        key = (LexiconVote.layer, LexiconVote.phrase, LexiconVote.label, LexiconVote.kept)
+        recount = session.exec(
+            select(*key, LexiconVote.name, sa.func.count())
+            .where(LexiconVote.standing, ~LexiconVote.adjudicated)
+            .group_by(*key, LexiconVote.name)
+        ).all()
+    assert stored == {tuple(row[:5]): row[5] for row in recount}
+    return stored
+
+
+def test_the_tallies_count_the_standing_votes_through_saves_undos_and_deletions(
+    engine, scheme, arakan, tmp_path
+):
+    ana, ben = reviewer(engine, "ana"), reviewer(engine, "ben")
+    policy = GoldPolicy.of(Settings.from_env())
+    fix = {"Arakan": None, "Arakan Army": "ARMED_GROUP"}
+    serve_and_decide(engine, scheme, ana, change=dict(fix))
+    serve_and_decide(engine, scheme, ben, change=dict(fix))
+    serve_and_decide(engine, scheme, ana, change={"Arakan Army": "ORG"})
+    assert tallies(engine)[("entities", "arakan army", "ARMED_GROUP", True, True)] == 2
+    for _ in range(2):  # the second undo takes back ana's first save: her annotation goes
+        with session_scope(engine) as session:
+            workflow.undo_last(session=session, reviewer_id=ana, policy=policy)
+        tallies(engine)
+    assert tallies(engine)[("entities", "arakan army", "ARMED_GROUP", True, True)] == 1
+    serve_and_decide(engine, scheme, ana, change=dict(fix), status="reject")
+    assert tallies(engine)[("entities", "arakan army", "ARMED_GROUP", True, True)] == 1
+    other = import_text(engine, scheme, tmp_path, "The Kachin Independence Army withdrew.")
+    store_suggestions(engine, {other[0]: Draft()})
+    with session_scope(engine) as session:
+        workflow.save_decision(
+            session=session,
+            sentence_id=other[0],
+            reviewer_id=ben,
+            status="accept",
+            draft=Draft(
+                entities=words(engine, other[0], ("Kachin Independence Army", "ARMED_GROUP"))
+            ),
+            scheme=scheme,
+            policy=policy,
+        )
+    assert ("entities", "kachin independence army", "ARMED_GROUP", True, True) in tallies(engine)
+    with session_scope(engine) as session:
+        report_id = repository.get_sentence(session=session, sentence_id=arakan[0]).report_id
+        reports.delete_reports(session=session, report_ids=[report_id], force=True)
+    assert set(tallies(engine)) == {
+        ("entities", "kachin independence army", "ARMED_GROUP", True, True)
+    }
+
+
 def test_a_rejected_or_skipped_sentence_teaches_nothing(engine, scheme, arakan):
     ana = reviewer(engine, "ana")
     serve_and_decide(engine, scheme, ana, change={"Arakan Army": "ARMED_GROUP"}, status="skip")
@@ -243,6 +304,15 @@ def test_the_latest_adjudication_wins_over_the_reviewers(engine, scheme, arakan)
     # A reviewer who marks it otherwise later does not overturn the adjudicator.
     serve_and_decide(engine, scheme, cem, change={"Arakan Army": "ARMED_GROUP"})
     assert ("Arakan Army", "ORG") in entities(engine, scheme, arakan[4])
+    # Gold imported over the adjudication (--force) takes the adjudicator's say away.
+    with session_scope(engine) as session:
+        workflow.gold.import_gold(
+            session=session,
+            sentence_id=arakan[0],
+            draft=Draft(entities=words(engine, arakan[0], ("Maungdaw", "GPE"))),
+            force=True,
+        )
+    assert ARMY in entities(engine, scheme, arakan[4])
 
 
 def test_a_sentence_is_never_suggested_what_its_own_reviewers_decided(

@@ -300,7 +300,8 @@ def clear_decisions(engine: Engine) -> None:
     """Remove every annotation, its history, claim and gold, and reset the routing counts, so
     that a cached database starts each run as it was built."""
     with engine.begin() as connection:
-        for name in ("annotation_version", "annotation", "claim", "gold"):
+        # The lexicon's votes go with the annotations; their tallies are cleared with them.
+        for name in ("annotation_version", "annotation", "claim", "gold", "lexicon_tally"):
             connection.execute(sa.delete(_table(name)))
         sentence = _table("sentence")
         connection.execute(

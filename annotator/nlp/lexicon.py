@@ -81,15 +81,20 @@ def phrase_of(span: Span, text: str) -> str | None:
 
 
 def phrases_in(text: str, *, max_tokens: int = MAX_TOKENS) -> set[str]:
-    """Every key a span of ``text`` can have: what to look up in a stored lexicon."""
+    """Every key a span of ``text`` can have that begins and ends with a word (a name never
+    begins or ends with a comma or a bracket): what to look up in a stored lexicon."""
     words = [text[start:end] for start, end in token_bounds(text)]
+    wordlike = [any(c.isalnum() for c in word) for word in words]
     found: set[str] = set()
     for first in range(len(words)):
+        if not wordlike[first]:
+            continue
         for last in range(first + 1, min(first + max_tokens, len(words)) + 1):
             phrase = normalize(words[first:last])
             if len(phrase) > MAX_PHRASE_CHARS:
                 break
-            found.add(phrase)
+            if wordlike[last - 1]:
+                found.add(phrase)
     return found
 
 

@@ -236,12 +236,14 @@ def undo_last(*, session: Session, reviewer_id: int, policy: GoldPolicy) -> Undo
             gold.remove_gold_of(
                 session=session, sentence_id=last.sentence_id, annotation_id=annotation.id
             )
+            lexicon.forget_annotation(session=session, annotation=annotation)
             session.delete(annotation)
             session.flush()
         else:
             _restore(annotation, previous)
             session.add(annotation)
             session.flush()
+            lexicon.stand_votes_of(session=session, annotation=annotation)
         # With an overlap above 1 the gold may rest on the agreement this decision was part of.
         gold.settle_gold(
             session=session, sentence_id=last.sentence_id, saved_id=annotation.id, policy=policy

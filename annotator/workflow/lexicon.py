@@ -4,10 +4,11 @@ served, so that a name fixed once is suggested in the next sentence without a tr
 Every reviewer's save (``learn_decision``, called by ``annotating.save_decision``) and every
 adjudication (``learn_adjudication``) stores the decision's votes (``annotator.nlp.lexicon``) in
 ``lexicon_vote``, with the version of the annotation or gold they are of. Only the votes of
-decisions that still stand count: an undo, a reject or a later save leaves a decision's older
-votes aside without touching them (and an undo's earlier version counts again), a deleted
-annotation or report takes its votes along. Imported gold does not vote (training learns from
-it); imported reviewer annotations do, as kept spans.
+decisions that still stand count: a later save or a reject sets a decision's older votes
+aside (``standing``), an undo lets the earlier version's count again, a deleted annotation or
+report takes its votes along, an import that replaces adjudicated gold sets its votes aside.
+Imported gold does not vote (training learns from it); imported reviewer annotations do, as kept
+spans.
 
 The annotate page applies the lexicon when it serves a sentence (``served_suggestion``): one
 indexed look-up of the phrases of that sentence, a few milliseconds whatever the number of
@@ -21,7 +22,7 @@ an overlap above 1 the next reviewer of it would see the first one's decision as
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,11 +41,14 @@ __all__ = [
     "GoldLexicon",
     "ServedSuggestion",
     "gold_lexicon",
+    "forget_annotation",
+    "forget_reports",
     "learn_adjudication",
     "learn_decision",
     "learned_drafts",
     "lexicon_for",
     "served_suggestion",
+    "stand_votes_of",
     "stored_lexicon",
 ]
 
@@ -52,19 +56,22 @@ __all__ = [
 def learn_decision(*, session: Session, annotation: Annotation, shown: Draft | None) -> None:
     """Store the votes of a reviewer's decision as just saved: an accepted annotation keeps
     what it marks and removes what it was ``shown`` as suggestions and did not keep (None:
-    nothing was shown, as in an import); a reject or a skip votes on nothing."""
+    nothing was shown, as in an import); a reject or a skip votes on nothing. Its earlier
+    versions' votes no longer stand."""
     assert annotation.id is not None
+    before = repository.standing_reviewer_votes(session=session, annotation_id=annotation.id)
+    repository.stand_annotation_votes(session=session, annotation_id=annotation.id, version=None)
     repository.delete_annotation_votes(
         session=session, annotation_id=annotation.id, from_version=annotation.version
     )
-    if annotation.status != "accept":
-        return
-    rows = _rows(
-        session=session,
-        sentence_id=annotation.sentence_id,
-        decided=Draft.of(annotation),
-        shown=[] if shown is None else [shown],
-    )
+    rows: list[dict[str, Any]] = []
+    if annotation.status == "accept":
+        rows = _rows(
+            session=session,
+            sentence_id=annotation.sentence_id,
+            decided=Draft.of(annotation),
+            shown=[] if shown is None else [shown],
+        )
     repository.insert_lexicon_votes(
         session=session,
         rows=[
@@ -74,10 +81,63 @@ def learn_decision(*, session: Session, annotation: Annotation, shown: Draft | N
                 "adjudicated": False,
                 "version": annotation.version,
                 "decided_at": annotation.updated_at,
+                "standing": True,
             }
             for row in rows
         ],
     )
+    gained = [
+        repository.TallyChange(
+            row["layer"],
+            row["phrase"],
+            row["label"],
+            row["kept"],
+            row["name"],
+            1,
+            annotation.updated_at,
+        )
+        for row in rows
+    ]
+    repository.add_to_tallies(session=session, changes=[*gained, *_taken(before)])
+
+
+def stand_votes_of(*, session: Session, annotation: Annotation) -> None:
+    """Let the votes of the annotation's current version stand, if it is an accept, and no
+    others: after an undo brought an earlier version back, what it taught counts again."""
+    assert annotation.id is not None
+    _restand(
+        session=session,
+        annotation_id=annotation.id,
+        version=annotation.version if annotation.status == "accept" else None,
+    )
+
+
+def forget_annotation(*, session: Session, annotation: Annotation) -> None:
+    """Let none of an annotation's votes stand: it is being deleted (its first save undone)."""
+    assert annotation.id is not None
+    _restand(session=session, annotation_id=annotation.id, version=None)
+
+
+def forget_reports(*, session: Session, report_ids: Collection[int]) -> None:
+    """Take the votes of decisions on these reports' sentences out of the tallies: the reports
+    are being deleted, and their votes with them."""
+    changes = repository.standing_reviewer_votes(session=session, report_ids=report_ids)
+    repository.add_to_tallies(session=session, changes=_taken(changes))
+
+
+def _restand(*, session: Session, annotation_id: int, version: int | None) -> None:
+    before = repository.standing_reviewer_votes(session=session, annotation_id=annotation_id)
+    repository.stand_annotation_votes(session=session, annotation_id=annotation_id, version=version)
+    after = (
+        []
+        if version is None
+        else repository.standing_reviewer_votes(session=session, annotation_id=annotation_id)
+    )
+    repository.add_to_tallies(session=session, changes=[*after, *_taken(before)])
+
+
+def _taken(changes: Iterable[repository.TallyChange]) -> list[repository.TallyChange]:
+    return [change._replace(votes=-change.votes) for change in changes]
 
 
 def learn_adjudication(*, session: Session, gold: Gold, from_annotations: Iterable[int]) -> None:
@@ -108,6 +168,7 @@ def learn_adjudication(*, session: Session, gold: Gold, from_annotations: Iterab
                 "adjudicated": True,
                 "version": gold.version,
                 "decided_at": gold.updated_at,
+                "standing": True,
             }
             for row in rows
         ],
@@ -149,13 +210,18 @@ def _lexicon(rows: Iterable[repository.LexiconVoteRow]) -> GoldLexicon:
     )
 
 
-def lexicon_for(*, session: Session, text: str, sentence_id: int | None = None) -> GoldLexicon:
+def lexicon_for(
+    *, session: Session, text: str, sentence_id: int | None = None, reviewed: bool = True
+) -> GoldLexicon:
     """The part of the gold lexicon that a text's phrases can meet, without what decisions on
-    sentence ``sentence_id`` taught it: another reviewer of a sentence never sees its
-    reviewers' decisions in what is suggested."""
+    sentence ``sentence_id`` taught it (``reviewed`` False: no reviewer has decided it): another
+    reviewer of a sentence never sees its reviewers' decisions in what is suggested."""
     return _lexicon(
         repository.lexicon_vote_counts(
-            session=session, phrases=phrases_in(text), except_sentence_id=sentence_id
+            session=session,
+            phrases=phrases_in(text),
+            except_sentence_id=sentence_id,
+            reviewed=reviewed,
         )
     )
 
@@ -233,7 +299,13 @@ def served_suggestion(
     sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
     draft = stored
     if sentence is not None:
-        lexicon = lexicon_for(session=session, text=sentence.text, sentence_id=sentence_id)
+        lexicon = lexicon_for(
+            session=session,
+            text=sentence.text,
+            sentence_id=sentence_id,
+            # Only an accepting reviewer's decision votes, and it counts as one.
+            reviewed=sentence.n_annotations > 0,
+        )
         draft = lexicon.apply(stored, text=sentence.text, scheme=scheme)
     learned = draft != stored
     model = None if suggestion is None else f"{suggestion.model_name} {suggestion.model_version}"

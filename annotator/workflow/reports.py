@@ -13,6 +13,7 @@ from annotator import repository
 from annotator.errors import AnnotatorError
 from annotator.repository import ReportProgress
 from annotator.workflow.gold import discard_gold_of_reports
+from annotator.workflow.lexicon import forget_reports
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ def remove_reports(*, session: Session, report_ids: Collection[int]) -> DeletedR
     found = repository.report_progress(session=session, report_ids=set(report_ids))
     ids = [report.id for report in found]
     gold = discard_gold_of_reports(session=session, report_ids=ids)
+    forget_reports(session=session, report_ids=ids)
     repository.delete_reports(session=session, report_ids=ids)
     log.info("deleted report(s) %s", ids)
     return DeletedReports(

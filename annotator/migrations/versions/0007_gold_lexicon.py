@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("kept", sa.Boolean(), nullable=False),
         sa.Column("name", sa.Boolean(), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("standing", sa.Boolean(), nullable=False),
         sa.CheckConstraint("layer IN ('entities', 'events')", name="lexicon_vote_layer"),
         sa.CheckConstraint(
             "(adjudicated AND annotation_id IS NULL) OR "
@@ -42,14 +43,30 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("lexicon_vote", schema=None) as batch_op:
-        batch_op.create_index("lexicon_vote_phrase", ["phrase", "layer"], unique=False)
+        batch_op.create_index(
+            "lexicon_vote_phrase", ["phrase", "adjudicated", "standing"], unique=False
+        )
         batch_op.create_index("lexicon_vote_annotation", ["annotation_id", "version"], unique=False)
         batch_op.create_index(
             "lexicon_vote_sentence", ["sentence_id", "adjudicated", "version"], unique=False
         )
+    op.create_table(
+        "lexicon_tally",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("layer", sa.String(length=10), nullable=False),
+        sa.Column("phrase", sa.String(length=200), nullable=False),
+        sa.Column("label", sa.String(length=100), nullable=False),
+        sa.Column("kept", sa.Boolean(), nullable=False),
+        sa.Column("name", sa.Boolean(), nullable=False),
+        sa.Column("votes", sa.Integer(), nullable=False),
+        sa.Column("latest", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("phrase", "layer", "label", "kept", "name", name="lexicon_tally_key"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("lexicon_tally")
     with op.batch_alter_table("lexicon_vote", schema=None) as batch_op:
         batch_op.drop_index("lexicon_vote_sentence")
         batch_op.drop_index("lexicon_vote_annotation")
