@@ -1687,29 +1687,20 @@ _VOTE_KEY = (
 )
 
 
-def _phrases_in(session: Session, column: Any, phrases: Collection[str], *, name: str) -> list[Any]:
-    """Conditions that ``column`` is one of ``phrases``, a query for each: on PostgreSQL one
-    array parameter, so that the statement is the same whatever the sentence and is planned
-    once per connection; elsewhere a list, 400 at a time (within every database's limit on
-    bound parameters)."""
-    wanted = sorted(set(phrases))
-    if session.get_bind().dialect.name == "postgresql":
-        array = sa.bindparam(name, wanted, type_=postgresql.ARRAY(sa.String()))
-        return [column == sa.any_(array)]
-    return [column.in_(wanted[start : start + 400]) for start in range(0, len(wanted), 400)]
+def _phrase_is(column: Any, name: str, postgres: bool) -> Any:
+    """``column`` is one of the phrases of parameter ``name``."""
+    if postgres:
+        return col(column) == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(sa.String())))
+    return col(column).in_(sa.bindparam(name, expanding=True))
 
 
-def lexicon_vote_counts(
-    *,
-    session: Session,
-    phrases: Collection[str] | None = None,
-    except_sentence_id: int | None = None,
-    reviewed: bool = True,
-) -> list[LexiconVoteRow]:
-    """The standing votes on these phrases (None: on every phrase), but those of decisions on
-    ``except_sentence_id`` (``reviewed`` False: no reviewer decided it, only an adjudicator may
-    have), counted by layer, phrase, label, verdict, way of writing and kind of decision:
-    reviewers' from their tallies, adjudicators' from their votes, in one statement."""
+@lru_cache(maxsize=8)
+def _vote_counts_statement(*, postgres: bool, limited: bool, excepting: bool) -> Any:
+    """The statement of ``lexicon_vote_counts``, built once per shape (the annotate page runs
+    it on every sentence it serves): the tallies and the adjudications' votes in one, on the
+    phrases ``tally_phrases`` and ``vote_phrases`` (on PostgreSQL one array parameter, so that
+    it is planned once per connection; elsewhere an expanding list) and, ``excepting``, not
+    of sentence ``except_sentence_id``."""
     tallies = sa.select(
         col(LexiconTally.layer),
         col(LexiconTally.phrase),
@@ -1742,20 +1733,46 @@ def lexicon_vote_counts(
         )
         .group_by(*key)
     )
+    if excepting:
+        adjudicated = adjudicated.where(
+            col(LexiconVote.sentence_id) != sa.bindparam("except_sentence_id")
+        )
+    if limited:
+        tallies = tallies.where(_phrase_is(LexiconTally.phrase, "tally_phrases", postgres))
+        adjudicated = adjudicated.where(_phrase_is(LexiconVote.phrase, "vote_phrases", postgres))
+    return sa.union_all(tallies, adjudicated)
+
+
+def lexicon_vote_counts(
+    *,
+    session: Session,
+    phrases: Collection[str] | None = None,
+    except_sentence_id: int | None = None,
+    reviewed: bool = True,
+) -> list[LexiconVoteRow]:
+    """The standing votes on these phrases (None: on every phrase), but those of decisions on
+    ``except_sentence_id`` (``reviewed`` False: no reviewer decided it, only an adjudicator may
+    have), counted by layer, phrase, label, verdict, way of writing and kind of decision:
+    reviewers' from their tallies, adjudicators' from their votes."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    statement = _vote_counts_statement(
+        postgres=postgres, limited=phrases is not None, excepting=except_sentence_id is not None
+    )
+    base: dict[str, Any] = {}
     if except_sentence_id is not None:
-        adjudicated = adjudicated.where(col(LexiconVote.sentence_id) != except_sentence_id)
-    if phrases is None:
-        queries: list[Any] = [sa.union_all(tallies, adjudicated)]
-    else:
-        queries = [
-            sa.union_all(tallies.where(in_tallies), adjudicated.where(in_votes))
-            for in_tallies, in_votes in zip(
-                _phrases_in(session, col(LexiconTally.phrase), phrases, name="tally_phrases"),
-                _phrases_in(session, col(LexiconVote.phrase), phrases, name="vote_phrases"),
-                strict=True,
-            )
-        ]
-    found = [LexiconVoteRow(*row) for query in queries for row in session.execute(query)]
+        base["except_sentence_id"] = except_sentence_id
+    wanted = sorted(set(phrases or ()))
+    # One array on PostgreSQL; elsewhere within every database's limit on bound parameters.
+    size = max(len(wanted), 1) if postgres else 400
+    chunks = [wanted[start : start + size] for start in range(0, len(wanted), size)]
+    parameters = (
+        [base]
+        if phrases is None
+        else [{**base, "tally_phrases": chunk, "vote_phrases": chunk} for chunk in chunks]
+    )
+    found = [
+        LexiconVoteRow(*row) for values in parameters for row in session.execute(statement, values)
+    ]
     if except_sentence_id is not None and reviewed:
         found += [
             LexiconVoteRow(
@@ -1822,7 +1839,8 @@ def add_to_tallies(*, session: Session, changes: Sequence[TallyChange]) -> None:
         return
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(LexiconTally).values(rows)
+    # Rows as parameters, not values: the statement is compiled once and cached.
+    statement = insert(LexiconTally)
     table = LexiconTally.__table__.c  # type: ignore[attr-defined]
     statement = statement.on_conflict_do_update(
         index_elements=["phrase", "layer", "label", "kept", "name"],
@@ -1838,7 +1856,7 @@ def add_to_tallies(*, session: Session, changes: Sequence[TallyChange]) -> None:
             ),
         },
     )
-    session.execute(statement)
+    session.execute(statement, rows)
 
 
 def _comparable(moment: datetime) -> datetime:

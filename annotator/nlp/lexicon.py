@@ -43,7 +43,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from annotator.labels import LabelScheme
 from annotator.spans import LAYERS, Argument, Draft, Layer, Span
@@ -83,17 +83,18 @@ def phrase_of(span: Span, text: str) -> str | None:
 def phrases_in(text: str, *, max_tokens: int = MAX_TOKENS) -> set[str]:
     """Every key a span of ``text`` can have that begins and ends with a word (a name never
     begins or ends with a comma or a bracket): what to look up in a stored lexicon."""
-    words = [text[start:end] for start, end in token_bounds(text)]
+    words = [normalize([text[start:end]]) for start, end in token_bounds(text)]
     wordlike = [any(c.isalnum() for c in word) for word in words]
     found: set[str] = set()
     for first in range(len(words)):
         if not wordlike[first]:
             continue
-        for last in range(first + 1, min(first + max_tokens, len(words)) + 1):
-            phrase = normalize(words[first:last])
+        phrase = ""
+        for last in range(first, min(first + max_tokens, len(words))):
+            phrase = f"{phrase} {words[last]}" if phrase else words[last]
             if len(phrase) > MAX_PHRASE_CHARS:
                 break
-            if wordlike[last - 1]:
+            if wordlike[last]:
                 found.add(phrase)
     return found
 
@@ -499,13 +500,3 @@ def learned_suggester(suggester: Suggester, lexicon: GoldLexicon) -> Suggester:
             )
 
     return LearnedSuggester()
-
-
-def describe(lexicon: GoldLexicon) -> dict[str, Any]:
-    """How many phrases the lexicon holds: names it adds, and phrases with a blocked label."""
-    entries = lexicon.entries.values()
-    return {
-        "phrases": len(lexicon),
-        "names": sum(entry.added for entry in entries),
-        "blocked": sum(bool(entry.name_blocked or entry.plain_blocked) for entry in entries),
-    }

@@ -59,11 +59,17 @@ def learn_decision(*, session: Session, annotation: Annotation, shown: Draft | N
     nothing was shown, as in an import); a reject or a skip votes on nothing. Its earlier
     versions' votes no longer stand."""
     assert annotation.id is not None
-    before = repository.standing_reviewer_votes(session=session, annotation_id=annotation.id)
-    repository.stand_annotation_votes(session=session, annotation_id=annotation.id, version=None)
-    repository.delete_annotation_votes(
-        session=session, annotation_id=annotation.id, from_version=annotation.version
-    )
+    before: list[repository.TallyChange] = []
+    # A first version is a new annotation (undoing one's first save deletes it, and its votes):
+    # it has no votes to set aside.
+    if annotation.version > 1:
+        before = repository.standing_reviewer_votes(session=session, annotation_id=annotation.id)
+        repository.stand_annotation_votes(
+            session=session, annotation_id=annotation.id, version=None
+        )
+        repository.delete_annotation_votes(
+            session=session, annotation_id=annotation.id, from_version=annotation.version
+        )
     rows: list[dict[str, Any]] = []
     if annotation.status == "accept":
         rows = _rows(
