@@ -195,6 +195,9 @@ def test_space_after_clicking_a_toggle_without_the_editor_skips_and_leaves_it_as
     log_in(page, app.url)
     shown(page, "Junta troops")
     page.get_by_text("Span list, word picker and decisions (without the editor)").click()
+    # Opening the panel reruns the page to mount its widgets; a click before that run ends can
+    # land on a toggle the run then draws again.
+    settle(page)
     toggle = page.locator('[data-testid="stCheckbox"]', has_text="PROTESTS")
     toggle.click()
     expect(toggle.locator("input")).to_be_checked()
