@@ -1,29 +1,34 @@
 """Use cases of the training loop: train on the gold as a numbered model version, activate a
 version, draw a learning curve, re-suggest the unannotated sentences with a version.
 
-One training runs at a time: a process-level lock (shared by trainings and learning curves),
-and in the database a version that is still ``training`` and recent refuses a second start
-(another process, another app server). A version records the process training it (pid and
-host): one whose process is gone (``kill -9``, a crash) is marked failed at the next start or
-look at the models, instead of blocking training until it is ``STALE_AFTER`` old. A failed
-training is recorded on its version with the error; the active version stays as it was.
+One training runs at a time across every process on a database (app servers, the CLI):
+trainings and learning curves share one lock of the database (:func:`training_lock`, a
+PostgreSQL advisory lock or, for a SQLite file, a file lock beside it), and a version that is
+still ``training`` and recent refuses a second start too. A version records the process
+training it (pid and host): one whose process is gone (``kill -9``, a crash) is marked failed
+at the next start or look at the models, instead of blocking training until it is
+``STALE_AFTER`` old. A failed training is recorded on its version with the error; the active
+version stays as it was.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import socket
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from annotator import config, repository
@@ -35,6 +40,7 @@ from annotator.formats.records import Record, report_of
 from annotator.labels import LabelScheme, load_scheme
 from annotator.models import ModelVersion, utc_now
 from annotator.nlp import train as nlp_train
+from annotator.workflow.engines import EngineChoice, SuggesterSource
 from annotator.workflow.exporting import export_records, export_report_keys
 from annotator.workflow.suggesting import Progress, count_pending, suggest_pending
 
@@ -53,11 +59,90 @@ CURVE_SHARES = (0.25, 0.5, 0.75, 1.0)
 # The metrics key of the reports (content hashes) a version held out as its dev gold.
 DEV_REPORTS = "dev_reports"
 
+# The threads of this process; the database lock below keeps other processes out.
 _lock = threading.Lock()
+# The PostgreSQL advisory lock key of the training slot (advisory locks are per database).
+TRAINING_LOCK_KEY = 0x616E6E6F_74726169  # "annotrai"
+# Beside a SQLite database file: the file whose lock is the training slot.
+LOCK_SUFFIX = ".training-lock"
+IN_THIS_PROCESS = "a training is running in this process"
+ELSEWHERE = "a training or a learning curve is running in another process"
 
 
 class TrainingBusy(AnnotatorError, RuntimeError):
     """Another training is running."""
+
+
+@contextmanager
+def training_lock(engine: Engine) -> Iterator[None]:
+    """Hold the database's one training slot while the block runs, or raise TrainingBusy at
+    once: a training or a learning curve holds it in this process or in another one (an app
+    server, the CLI) on the same database.
+
+    PostgreSQL: ``pg_try_advisory_lock`` on a connection of its own, kept for the block;
+    a process that dies loses its connection and with it the lock. SQLite (one machine): an
+    exclusive ``flock`` of a file beside the database, which the kernel drops with the process.
+    Both are released when the block ends, whether it returned or raised.
+    """
+    if not _lock.acquire(blocking=False):
+        raise TrainingBusy(IN_THIS_PROCESS)
+    try:
+        if engine.dialect.name == "postgresql":
+            with _advisory_lock(engine):
+                yield
+        else:
+            with _file_lock(engine):
+                yield
+    finally:
+        _lock.release()
+
+
+def _busy_elsewhere(engine: Engine) -> TrainingBusy:
+    """What a refused start says: the version in training when one is, as the page and the CLI
+    said before the lock, else that something holds the slot."""
+    with session_scope(engine) as session:
+        running = repository.trainings_started_since(session=session, since=utc_now() - STALE_AFTER)
+        if running:
+            return TrainingBusy(f"model version {running[0].number} is still training")
+    return TrainingBusy(ELSEWHERE)
+
+
+@contextmanager
+def _advisory_lock(engine: Engine) -> Iterator[None]:
+    # Autocommit: a training lasts minutes, and no transaction stays open that long for it.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        taken = connection.execute(sa.select(sa.func.pg_try_advisory_lock(TRAINING_LOCK_KEY)))
+        if not taken.scalar_one():
+            raise _busy_elsewhere(engine)
+        try:
+            yield
+        finally:
+            try:
+                connection.execute(sa.select(sa.func.pg_advisory_unlock(TRAINING_LOCK_KEY)))
+            except DBAPIError:
+                # A broken connection must not go back to the pool holding the lock: closing
+                # it for good ends its server session, and the lock with it.
+                logger.exception("could not release the training lock; closing its connection")
+                connection.invalidate()
+
+
+@contextmanager
+def _file_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database
+    if not database or database == ":memory:":  # one process's database: the thread lock does
+        yield
+        return
+    path = Path(database).with_name(Path(database).name + LOCK_SUFFIX)
+    # The file stays: removing it would let a process lock a file another has just replaced.
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _busy_elsewhere(engine) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 class TrainingFailed(AnnotatorError, RuntimeError):
@@ -226,9 +311,7 @@ def train_from_gold(
     (its version is then marked failed with the error; the active version is not touched).
     """
     train_settings = train_settings or nlp_train.TrainSettings()
-    if not _lock.acquire(blocking=False):
-        raise TrainingBusy("a training is running in this process")
-    try:
+    with training_lock(engine):
         version = _claim(
             engine=engine,
             base=train_settings.base,
@@ -270,13 +353,11 @@ def train_from_gold(
             metrics={**metrics_of(result), DEV_REPORTS: sorted(dev_reports)},
             gold_count=gold_count,
         )
-    finally:
-        _lock.release()
 
 
 def _check_idle(state: TrainingState) -> None:
     if state.running or _lock.locked():
-        raise TrainingBusy("a training is running in this process")
+        raise TrainingBusy(IN_THIS_PROCESS)
 
 
 def _reset(state: TrainingState, *, kind: str, number: int | None) -> None:
@@ -355,22 +436,33 @@ def start_learning_curve(
 ) -> TrainingState:
     """Draw the learning curve in a background thread and store it on version ``number``.
 
-    Raises TrainingBusy at once when a training or a curve is running in this process.
+    Raises TrainingBusy at once when a training or a curve is running (here or in another
+    process on the database).
     """
     _check_idle(state)
     _reset(state, kind=CURVE, number=number)
+    started = threading.Event()
+    refused: list[TrainingBusy] = []
 
     def job() -> None:
         state.phase = "training"
-        learning_curve(
-            engine=engine,
-            settings=settings,
-            train_settings=train_settings,
-            progress=_follow(state),
-            number=number,
-        )
+        try:
+            learning_curve(
+                engine=engine,
+                settings=settings,
+                train_settings=train_settings,
+                progress=_follow(state),
+                number=number,
+                on_start=started.set,
+            )
+        except TrainingBusy as error:
+            refused.append(error)
+            raise
 
-    _in_background(state, job, done=threading.Event())
+    _in_background(state, job, done=started)
+    started.wait(timeout=30)
+    if refused:
+        raise TrainingBusy(str(refused[0]))
     return state
 
 
@@ -452,6 +544,9 @@ def resuggest(
         progress=progress,
         unannotated_only=True,
         uncertainty=settings.routing == "uncertain",
+        # ANNOTATOR_ENGINE (or --engine): the version's folder must be at this path on the workers.
+        on=EngineChoice.of(settings),
+        source=SuggesterSource.of(settings, model=version.path, suggester=suggester),
     )
 
 
@@ -512,26 +607,27 @@ def learning_curve(
     train_settings: nlp_train.TrainSettings | None = None,
     progress: nlp_train.TrainProgress | None = None,
     number: int | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> LearningCurve:
     """Dev F1 per layer after training on each share of the training gold (the dev gold stays
     whole; each share is a real training), and the default suggester's on the same dev gold.
 
     ``progress`` gets the steps of all the trainings as one count. With ``number`` the curve
     is also stored in that version's metrics (``learning_curve``, ``learning_curve_default``,
-    ``learning_curve_at``). Raises TrainingBusy while a training runs and TrainingError when
-    the gold cannot be split.
+    ``learning_curve_at``); ``on_start`` is called once the curve holds the training lock.
+    Raises TrainingBusy while a training runs and TrainingError when the gold cannot be split.
     """
     if not shares or any(not 0.0 < share <= 1.0 for share in shares):
         raise ValueError(f"shares must lie in (0, 1]; got {list(shares)}")
     train_settings = train_settings or nlp_train.TrainSettings()
-    if not _lock.acquire(blocking=False):
-        raise TrainingBusy("a training is running in this process")
-    try:
+    with training_lock(engine):
         _refuse_while_training(engine=engine)
         if number is not None:
             with session_scope(engine) as session:
                 if repository.model_version(session=session, number=number) is None:
                     raise ModelNotReady(f"there is no model version {number}")
+        if on_start is not None:
+            on_start()
         curve = _curve(
             engine=engine,
             settings=settings,
@@ -539,8 +635,6 @@ def learning_curve(
             train_settings=train_settings,
             progress=progress,
         )
-    finally:
-        _lock.release()
     if number is not None:
         with session_scope(engine) as session:
             version = repository.model_version(session=session, number=number)
