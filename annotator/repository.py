@@ -621,11 +621,20 @@ _RELEASE_CLAIMS = (
     .execution_options(synchronize_session=False)
 )
 _RELEASE_CLAIM = _RELEASE_CLAIMS.where(col(Claim.sentence_id) == sa.bindparam("p_sentence_id"))
+_RELEASE_OTHER_CLAIMS = _RELEASE_CLAIMS.where(col(Claim.sentence_id) != sa.bindparam("p_kept_id"))
 
 
-def release_claims(*, session: Session, reviewer_id: int, sentence_id: int | None = None) -> None:
-    """Drop a reviewer's claims (on one sentence, or all of them)."""
-    if sentence_id is None:
+def release_claims(
+    *,
+    session: Session,
+    reviewer_id: int,
+    sentence_id: int | None = None,
+    keep: int | None = None,
+) -> None:
+    """Drop a reviewer's claims (on one sentence, or all of them but the one on ``keep``)."""
+    if sentence_id is None and keep is not None:
+        session.execute(_RELEASE_OTHER_CLAIMS, {"p_reviewer_id": reviewer_id, "p_kept_id": keep})
+    elif sentence_id is None:
         session.execute(_RELEASE_CLAIMS, {"p_reviewer_id": reviewer_id})
     else:
         session.execute(

@@ -13,10 +13,14 @@ from annotator.workflow import annotating
 reviewer = auth.require_page("annotate").id
 scheme = resources.scheme()
 state = view.ensure_current(reviewer=reviewer)
+claimed = view.ahead()
 
 with resources.session() as session:
     screen = annotating.annotate_screen(
-        session=session, reviewer_id=reviewer, sentence_id=state.get("sentence_id")
+        session=session,
+        reviewer_id=reviewer,
+        sentence_id=state.get("sentence_id"),
+        following_id=claimed.get("sentence_id") if claimed else None,
     )
 done, total, passage = screen.done, screen.total, screen.passage
 
@@ -36,7 +40,8 @@ with main:
         + render.source_html(report.source, position=sentence.position, total=report.n_sentences)
         + render.before_html([n.text for n in passage.before])
     )
-    view.editor(state, sentence.text, scheme)
+    # The sentence claimed ahead goes with it: the editor shows it the moment one decides.
+    view.editor(state, sentence.text, scheme, following=screen.following and screen.following.text)
     view.flash_messages()  # below the editor: a message never pushes it down
     st.html(render.STYLE + "".join(render.context_html(n.text) for n in passage.after))
     st.caption(

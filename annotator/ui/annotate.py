@@ -7,6 +7,12 @@ A decision names the sentence the reviewer saw, and is ignored for any other: St
 press late, after the page moved on (and, when a rerun overtakes a running one, in a thread of
 its own beside it). One decision at a time is made per browser session (:func:`_decision_lock`),
 and the page waits for one in flight before it shows the sentence that follows.
+
+The sentence that follows is claimed ahead (``annotate_ahead``) and sent to the editor with the
+one on screen, so the editor shows it the moment a decision is pressed. The server stays the
+truth: a decision serves the sentence claimed ahead only while it is still the reviewer's (and
+with its suggestion as the lexicon stands after the decision), else the routing's next one, and
+the editor redraws what the page then sends.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ ERROR = "annotate_error"
 EDITOR = "annotate_editor"
 SERVINGS = "annotate_servings"
 LOCK = "annotate_decision_lock"
+AHEAD = "annotate_ahead"
+ANSWERED = "annotate_answered"
 
 # The editor's first row; the keys are among annotator.labels.RESERVED_KEYS, which no label takes.
 DECISIONS = (
@@ -64,14 +72,22 @@ def _decision_lock() -> threading.Lock:
         return lock
 
 
-def next_id(*, reviewer: int, after_id: int = 0) -> int | None:
-    """Route the reviewer to their next sentence (claimed for them), in a session of its own."""
+def ahead() -> dict[str, Any] | None:
+    """The draft of the sentence claimed to follow the one on screen, or None."""
+    value = st.session_state.get(AHEAD)
+    return value if isinstance(value, dict) else None
+
+
+def route(*, reviewer: int, after_id: int = 0, ahead_id: int | None = None) -> annotating.Serving:
+    """Route the reviewer to their next sentence and the one after it (both claimed for them),
+    the one claimed ahead first if it is still theirs, in a session of its own."""
     settings = resources.settings()
     with resources.session() as session:
-        return workflow.next_sentence_id(
+        return annotating.serve_reviewer(
             session=session,
             reviewer_id=reviewer,
             after_id=after_id,
+            ahead=ahead_id,
             overlap=settings.overlap,
             claim_minutes=settings.claim_minutes,
             routing=settings.routing,
@@ -79,20 +95,45 @@ def next_id(*, reviewer: int, after_id: int = 0) -> int | None:
 
 
 def serve(
-    *, reviewer: int, sentence_id: int | None, restored: annotating.Undone | None = None
+    *,
+    reviewer: int,
+    sentence_id: int | None,
+    restored: annotating.Undone | None = None,
+    serving: int | None = None,
 ) -> None:
     """Put a sentence on screen: its stored suggestion as the gold lexicon changes it (spans
-    and event arguments to confirm), or an undone decision's draft.
+    and event arguments to confirm), or an undone decision's draft. ``serving`` is the number
+    the editor already drew it under (a sentence claimed ahead); else it gets a new one.
 
     An undone skip's draft is what was suggested, not a decision: it comes back unconfirmed.
     What is suggested is kept aside too (``shown``): the lexicon learns what the reviewer
     removes of it.
     """
-    servings = int(st.session_state.get(SERVINGS, 0)) + 1
-    st.session_state[SERVINGS] = servings
+    st.session_state[DRAFT] = _served(
+        reviewer=reviewer, sentence_id=sentence_id, restored=restored, serving=serving
+    )
+
+
+def serve_ahead(*, reviewer: int, sentence_id: int | None) -> None:
+    """Keep the draft of the sentence claimed to follow the one on screen (None: there is
+    none), as it would be served now."""
+    st.session_state[AHEAD] = (
+        None if sentence_id is None else _served(reviewer=reviewer, sentence_id=sentence_id)
+    )
+
+
+def _served(
+    *,
+    reviewer: int,
+    sentence_id: int | None,
+    restored: annotating.Undone | None = None,
+    serving: int | None = None,
+) -> dict[str, Any]:
+    if serving is None:
+        serving = int(st.session_state.get(SERVINGS, 0)) + 1
+        st.session_state[SERVINGS] = serving
     if sentence_id is None:
-        st.session_state[DRAFT] = {"sentence_id": None, "reviewer": reviewer}
-        return
+        return {"sentence_id": None, "reviewer": reviewer, "serving": serving}
     with resources.session() as session:
         served = lexicon.served_suggestion(
             session=session, sentence_id=sentence_id, scheme=resources.scheme()
@@ -103,7 +144,7 @@ def serve(
         "suggestion_id": served.suggestion_id,
         "model": served.model,
         "shown_at": time.monotonic(),
-        "serving": servings,
+        "serving": serving,
         "nonce": 0,
         "revision": 0,
     }
@@ -134,7 +175,7 @@ def serve(
         ]
         for layer in LAYERS
     }
-    st.session_state[DRAFT] = state
+    return state
 
 
 def ensure_current(*, reviewer: int) -> dict[str, Any]:
@@ -146,7 +187,9 @@ def ensure_current(*, reviewer: int) -> dict[str, Any]:
     current = draft()
     # With nothing on screen, look again: reports may have been imported since.
     if current is None or current.get("reviewer") != reviewer or current["sentence_id"] is None:
-        serve(reviewer=reviewer, sentence_id=next_id(reviewer=reviewer))
+        served = route(reviewer=reviewer)
+        serve(reviewer=reviewer, sentence_id=served.current)
+        serve_ahead(reviewer=reviewer, sentence_id=served.following)
         current = draft()
     assert current is not None
     return current
@@ -352,10 +395,25 @@ def _decide(status: str, sentence_id: int) -> None:
         state["editor_message"] = st.session_state[ERROR] = f"Not saved: {error}"
         return
     # The decision is committed before routing: a failure to serve never loses it.
-    following = next_id(reviewer=reviewer, after_id=sentence_id)
+    claimed = ahead()
+    st.session_state[AHEAD] = None
+    ahead_id = claimed.get("sentence_id") if claimed else None
+    served = route(reviewer=reviewer, after_id=sentence_id, ahead_id=ahead_id)
     st.session_state[LAST_SERVED] = sentence_id
-    st.session_state[NOTICE] = f"Saved: {status}."
-    serve(reviewer=reviewer, sentence_id=following)
+    notice = f"Saved: {status}."
+    if served.kept and claimed is not None:
+        # Served again, not copied: the decision just stored may change what the lexicon
+        # suggests for it; the editor keeps it as the serving it already drew.
+        serve(reviewer=reviewer, sentence_id=served.current, serving=int(claimed["serving"]))
+    else:
+        if ahead_id is not None:
+            notice += (
+                " The sentence shown next was taken meanwhile (by another reviewer, or your"
+                " claim on it lapsed): here is the one the server serves instead."
+            )
+        serve(reviewer=reviewer, sentence_id=served.current)
+    serve_ahead(reviewer=reviewer, sentence_id=served.following)
+    st.session_state[NOTICE] = notice
 
 
 @guarded
@@ -380,21 +438,33 @@ def _undo(sentence_id: int | None) -> None:
     reviewer = int(state["reviewer"]) if state else st.session_state.get(auth.ACCOUNT)
     if not isinstance(reviewer, int):
         return
+    settings = resources.settings()
+    following: int | None = None
     with resources.session() as session:
         undone = workflow.undo_last(
-            session=session, reviewer_id=reviewer, policy=GoldPolicy.of(resources.settings())
+            session=session, reviewer_id=reviewer, policy=GoldPolicy.of(settings)
         )
         if undone is not None:
             workflow.hold_sentence(
                 session=session,
                 sentence_id=undone.sentence_id,
                 reviewer_id=reviewer,
-                claim_minutes=resources.settings().claim_minutes,
+                claim_minutes=settings.claim_minutes,
+            )
+            following = workflow.next_sentence_id(
+                session=session,
+                reviewer_id=reviewer,
+                after_id=undone.sentence_id,
+                overlap=settings.overlap,
+                claim_minutes=settings.claim_minutes,
+                routing=settings.routing,
+                holding=undone.sentence_id,
             )
     if undone is None:
         st.session_state[NOTICE] = "Nothing to undo."
         return
     serve(reviewer=reviewer, sentence_id=undone.sentence_id, restored=undone)
+    serve_ahead(reviewer=reviewer, sentence_id=following)
     st.session_state[NOTICE] = (
         "Undid your skip; the suggestions are back, unconfirmed."
         if undone.status == "skip"
@@ -406,8 +476,14 @@ def _undo(sentence_id: int | None) -> None:
 def on_editor_command() -> None:
     """A decision, an undo or "Confirm all", pressed in the editor."""
     command = _command("decide", actions=[button.action for button in DECISIONS])
-    if command is not None:
-        press(command.action, command.sentence_id)
+    raw = span_editor.last_event(EDITOR, "decide")
+    request = raw.get("request") if isinstance(raw, dict) else None
+    try:
+        if command is not None:
+            press(command.action, command.sentence_id)
+    finally:
+        # Whatever came of it, the editor learns that this request was answered.
+        st.session_state[ANSWERED] = request if isinstance(request, str) else None
 
 
 def press(action: str, sentence_id: int) -> None:
@@ -444,9 +520,25 @@ def set_active_label(label: str) -> None:
     st.session_state["annotate_active_label"] = label
 
 
-def editor(state: dict[str, Any], text: str, scheme: LabelScheme) -> None:
+def editor(
+    state: dict[str, Any], text: str, scheme: LabelScheme, *, following: str | None = None
+) -> None:
     """The span editor on the sentence, with the decisions and the categories: drag or use the
-    keyboard to add, relabel and remove spans; every key is shown on what it presses."""
+    keyboard to add, relabel and remove spans; every key is shown on what it presses.
+
+    ``following`` is the text of the sentence claimed ahead: the editor is given it with its
+    draft, to show the moment Accept, Reject or Skip is pressed."""
+    claimed = ahead()
+    sent_ahead = None
+    if claimed is not None and following is not None and claimed.get("sentence_id"):
+        sent_ahead = span_editor.ahead_data(
+            sentence_id=int(claimed["sentence_id"]),
+            text=following,
+            token_bounds=token_bounds(following),
+            rows=_rows(claimed),
+            serving=int(claimed["serving"]),
+            categories=claimed["categories"],
+        )
     span_editor.span_editor(
         span_editor.editor_data(
             sentence_id=int(state["sentence_id"]),
@@ -460,6 +552,8 @@ def editor(state: dict[str, Any], text: str, scheme: LabelScheme) -> None:
             serving=int(state.get("serving", 0)),
             buttons=DECISIONS,
             categories=state["categories"],
+            ahead=sent_ahead,
+            answered=st.session_state.get(ANSWERED),
         ),
         key=EDITOR,
         on_edit=apply_editor_edit,

@@ -41,21 +41,24 @@ def next_sentence_id(
     claim_minutes: float = config.DEFAULT_CLAIM_MINUTES,
     now: datetime | None = None,
     routing: str = config.DEFAULT_ROUTING,
+    holding: int | None = None,
 ) -> int | None:
     """Serve and claim the next sentence in report order that this reviewer has not decided
     and that still needs annotations (fewer than ``overlap``, counting others' live claims).
     With ``routing="uncertain"`` the order is the suggester's uncertainty, least sure first
     (report order among equals and for sentences never scored).
 
-    The reviewer's earlier claims are released: one sentence is worked on at a time. A claim
-    lapses after ``claim_minutes``, so a sentence left by an idle reviewer is served again.
-    Sentences passed over (before ``after_id``) are offered again once the end is reached.
+    The reviewer's earlier claims are released: one sentence is worked on at a time, and one
+    more claimed ahead of it (``holding``: the sentence on screen, whose claim stays and which
+    is not served again). A claim lapses after ``claim_minutes``, so a sentence left by an idle
+    reviewer is served again. Sentences passed over (before ``after_id``) are offered again once
+    the end is reached.
     """
     now = now or utc_now()
     expires_at = now + timedelta(minutes=claim_minutes)
     # On SQLite this first write takes the database's write lock, so the search and the claim
     # below see no other reviewer's claim arrive in between.
-    repository.release_claims(session=session, reviewer_id=reviewer_id)
+    repository.release_claims(session=session, reviewer_id=reviewer_id, keep=holding)
     cursor, wrapped = after_id, after_id <= 0
     if routing not in config.ROUTINGS:
         choices = ", ".join(config.ROUTINGS)
@@ -70,6 +73,9 @@ def next_sentence_id(
                 return None
             cursor, wrapped = 0, True
             continue
+        if found == holding:
+            cursor = found  # the reviewer has it on screen already
+            continue
         if repository.claim_sentence(
             session=session,
             sentence_id=found,
@@ -80,6 +86,98 @@ def next_sentence_id(
         ):
             return found
         cursor = found  # claimed by others in the meantime: look further on
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What a reviewer is served: the sentence to decide now, the one claimed for them to
+    follow it (both None when nothing is left), and whether the one claimed ahead before was
+    still theirs to take (``kept``)."""
+
+    current: int | None
+    following: int | None
+    kept: bool = False
+
+
+def serve_reviewer(
+    *,
+    session: Session,
+    reviewer_id: int,
+    after_id: int = 0,
+    ahead: int | None = None,
+    overlap: int = config.DEFAULT_OVERLAP,
+    claim_minutes: float = config.DEFAULT_CLAIM_MINUTES,
+    now: datetime | None = None,
+    routing: str = config.DEFAULT_ROUTING,
+) -> Serving:
+    """Serve the sentence after ``after_id`` and claim the one after it too, so that a screen
+    can show it the moment the reviewer decides this one.
+
+    ``ahead`` is the sentence claimed ahead at the last serving: it is served when it is still
+    the reviewer's to take (as :func:`take_ahead` checks), else the routing serves another.
+    """
+    now = now or utc_now()
+    kept = (
+        ahead is not None
+        and ahead != after_id
+        and take_ahead(
+            session=session,
+            sentence_id=ahead,
+            reviewer_id=reviewer_id,
+            overlap=overlap,
+            claim_minutes=claim_minutes,
+            now=now,
+        )
+    )
+
+    def routed(after: int, holding: int | None) -> int | None:
+        return next_sentence_id(
+            session=session,
+            reviewer_id=reviewer_id,
+            after_id=after,
+            overlap=overlap,
+            claim_minutes=claim_minutes,
+            now=now,
+            routing=routing,
+            holding=holding,
+        )
+
+    current = ahead if kept else routed(after_id, None)
+    if current is None:
+        return Serving(current=None, following=None)
+    following = routed(current, current)
+    return Serving(current=current, following=following, kept=kept)
+
+
+def take_ahead(
+    *,
+    session: Session,
+    sentence_id: int,
+    reviewer_id: int,
+    overlap: int = config.DEFAULT_OVERLAP,
+    claim_minutes: float = config.DEFAULT_CLAIM_MINUTES,
+    now: datetime | None = None,
+) -> bool:
+    """Whether a sentence claimed ahead for the reviewer is still theirs to decide, its claim
+    renewed when it is: it still needs annotations with their claim lapsed or not (others' live
+    claims counted, as routing counts them), it is not closed, and they have not decided it."""
+    now = now or utc_now()
+    if not repository.claim_sentence(
+        session=session,
+        sentence_id=sentence_id,
+        reviewer_id=reviewer_id,
+        now=now,
+        expires_at=now + timedelta(minutes=claim_minutes),
+        overlap=overlap,
+    ):
+        return False
+    sentence = repository.get_sentence(session=session, sentence_id=sentence_id)
+    if sentence is None or sentence.closed:
+        return False
+    decided = repository.annotation_of(
+        session=session, sentence_id=sentence_id, reviewer_id=reviewer_id
+    )
+    return decided is None
 
 
 def hold_sentence(
@@ -353,21 +451,32 @@ def passage_of(*, session: Session, sentence_id: int) -> Passage | None:
 
 @dataclass(frozen=True)
 class AnnotateScreen:
-    """What the annotate page shows on one run: the reviewer's progress, and the sentence on
-    screen (None when there is none)."""
+    """What the annotate page shows on one run: the reviewer's progress, the sentence on
+    screen (None when there is none) and the one claimed to follow it (sent ahead)."""
 
     done: int
     total: int
     passage: Passage | None
+    following: Sentence | None = None
 
 
 def annotate_screen(
-    *, session: Session, reviewer_id: int, sentence_id: int | None
+    *,
+    session: Session,
+    reviewer_id: int,
+    sentence_id: int | None,
+    following_id: int | None = None,
 ) -> AnnotateScreen:
-    """The reviewer's progress and the sentence they were served, read for one page run."""
+    """The reviewer's progress, the sentence they were served and the one claimed to follow
+    it, read for one page run."""
     done, total = progress_of(session=session, reviewer_id=reviewer_id)
     passage = passage_of(session=session, sentence_id=sentence_id) if sentence_id else None
-    return AnnotateScreen(done=done, total=total, passage=passage)
+    following = (
+        repository.get_sentence(session=session, sentence_id=following_id)
+        if passage is not None and following_id
+        else None
+    )
+    return AnnotateScreen(done=done, total=total, passage=passage, following=following)
 
 
 def latest_suggestion(*, session: Session, sentence_id: int) -> Suggestion | None:

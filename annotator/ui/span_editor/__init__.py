@@ -56,6 +56,7 @@ __all__ = [
     "Command",
     "Edit",
     "EditError",
+    "ahead_data",
     "apply_edit",
     "draft_of_rows",
     "edit_argument",
@@ -104,34 +105,17 @@ def editor_data(
     serving: int | None = None,
     buttons: Sequence[Button] = (),
     categories: Sequence[str] | None = None,
+    ahead: Mapping[str, Any] | None = None,
+    answered: str | None = None,
 ) -> dict[str, Any]:
     """What the editor is given: plain JSON, report text included only as a string, offsets
-    in the browser's UTF-16 units."""
-    units = utf16_offsets(text)
+    in the browser's UTF-16 units.
 
-    def unit(offset: int) -> int:
-        # An offset outside the text (never in a checked draft) is left for the editor to skip.
-        return units[offset] if 0 <= offset < len(units) else offset
-
-    def span(row: Mapping[str, Any]) -> dict[str, Any]:
-        return {"start": unit(row["start"]), "end": unit(row["end"]), "label": row["label"]}
-
+    ``ahead`` is the sentence to show the moment a decision is pressed (:func:`ahead_data`);
+    ``answered`` names the last decision request the server has handled.
+    """
     return {
-        "sentence_id": sentence_id,
-        "text": text,
-        "tokens": [[unit(start), unit(end)] for start, end in token_bounds],
-        **{
-            layer: [
-                {
-                    "start": unit(row["start"]),
-                    "end": unit(row["end"]),
-                    "label": row["label"],
-                    "suggested": bool(row.get("suggested")),
-                }
-                for row in rows.get(layer, ())
-            ]
-            for layer in LAYERS
-        },
+        **_sentence_data(sentence_id=sentence_id, text=text, token_bounds=token_bounds, rows=rows),
         "labels": [
             {
                 "name": label.name,
@@ -142,15 +126,6 @@ def editor_data(
             }
             for layer in LAYERS
             for label in scheme.layer("entities" if layer == "entities" else "events")
-        ],
-        "arguments": [
-            {
-                "event": span(row["event"]),
-                "role": row["role"],
-                **span(row),
-                "suggested": bool(row.get("suggested")),
-            }
-            for row in rows.get("arguments", ())
         ],
         "roles": [
             {
@@ -186,6 +161,71 @@ def editor_data(
             ],
             "chosen": list(categories),
         },
+        "ahead": None if ahead is None else dict(ahead),
+        "answered": answered,
+    }
+
+
+def ahead_data(
+    *,
+    sentence_id: int,
+    text: str,
+    token_bounds: Sequence[tuple[int, int]],
+    rows: Mapping[str, Sequence[Mapping[str, Any]]],
+    serving: int,
+    categories: Sequence[str],
+) -> dict[str, Any]:
+    """The sentence sent ahead of a decision: what the editor draws of it, in the same shape
+    as :func:`editor_data` (its chosen categories as ``chosen``)."""
+    return {
+        **_sentence_data(sentence_id=sentence_id, text=text, token_bounds=token_bounds, rows=rows),
+        "serving": serving,
+        "chosen": list(categories),
+    }
+
+
+def _sentence_data(
+    *,
+    sentence_id: int,
+    text: str,
+    token_bounds: Sequence[tuple[int, int]],
+    rows: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> dict[str, Any]:
+    """One sentence's text, tokens, spans and arguments, offsets in UTF-16 units."""
+    units = utf16_offsets(text)
+
+    def unit(offset: int) -> int:
+        # An offset outside the text (never in a checked draft) is left for the editor to skip.
+        return units[offset] if 0 <= offset < len(units) else offset
+
+    def span(row: Mapping[str, Any]) -> dict[str, Any]:
+        return {"start": unit(row["start"]), "end": unit(row["end"]), "label": row["label"]}
+
+    return {
+        "sentence_id": sentence_id,
+        "text": text,
+        "tokens": [[unit(start), unit(end)] for start, end in token_bounds],
+        **{
+            layer: [
+                {
+                    "start": unit(row["start"]),
+                    "end": unit(row["end"]),
+                    "label": row["label"],
+                    "suggested": bool(row.get("suggested")),
+                }
+                for row in rows.get(layer, ())
+            ]
+            for layer in LAYERS
+        },
+        "arguments": [
+            {
+                "event": span(row["event"]),
+                "role": row["role"],
+                **span(row),
+                "suggested": bool(row.get("suggested")),
+            }
+            for row in rows.get("arguments", ())
+        ],
     }
 
 

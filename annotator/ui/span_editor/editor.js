@@ -12,6 +12,14 @@
 // nothing more is, until the next sentence is drawn. Given decisions (the annotate page), the
 // editor owns the page's keyboard: its keys work wherever the focus is, unless someone types.
 //
+// Given the sentence claimed ahead (data.ahead), Accept, Reject and Skip draw it at once, in the
+// same event, while the decision (naming the sentence it was made on) goes to the server. Until
+// the server answers that request (data.answered), what is done on the sentence drawn ahead is
+// queued, not lost, and sent once the server confirms it serves that sentence (the same
+// serving); a draw from an older run is not shown. When the server serves another sentence (the
+// one drawn ahead was taken, the claim lapsed, the decision failed), the editor draws that one,
+// drops what was queued for the other and says so.
+//
 // Event arguments: with a trigger selected, a role key (or chip) starts picking the entity that
 // plays that role; ←/→ move between the entities the role accepts, Enter or a click adds it,
 // Delete takes the entity's argument away, Esc stops. The trigger's arguments are ringed in
@@ -22,6 +30,13 @@ const EDITORS = new WeakMap();
 const KEY_OWNERS = new Set();
 // After this long without an answer the editor takes requests again (the page stays usable).
 const REQUEST_TIMEOUT_MS = 8000;
+// The decisions that end a sentence: with a sentence claimed ahead, it is drawn at once.
+const ENDING = new Set(["accept", "reject", "skip"]);
+const QUEUE_DROPPED =
+  "What you did on the sentence shown meanwhile was not kept: the server serves another one.";
+const LOOK_AGAIN =
+  "Your decision on this sentence was not sent: its suggestions changed as the one before was " +
+  "stored. Look again, then decide.";
 
 const HINT_IDLE =
   "Drag across words (or ← → and Shift+← →), then press a label key or click a label. " +
@@ -73,6 +88,17 @@ function routeKey(e) {
 }
 window.addEventListener("keydown", routeKey, true);
 
+// A serving of a sentence: Python names each one (a sentence served again after an undo is new).
+function servingOf(d) {
+  return d.serving ?? d.sentence_id;
+}
+
+function sameDraft(ahead, data) {
+  const rows = (d) => JSON.stringify([d.entities, d.events, d.arguments]);
+  const chosen = (d) => JSON.stringify(d.chosen ?? (d.categories ? d.categories.chosen : null));
+  return rows(ahead) === rows(data) && chosen(ahead) === chosen(data);
+}
+
 function sameSpan(a, b) {
   return a && b && a.layer === b.layer && a.start === b.start && a.end === b.end && a.label === b.label;
 }
@@ -88,9 +114,13 @@ class Editor {
     this.drag = null;
     this.counter = 0;
     this.send = () => {};
-    this.busy = null; // the request in flight: {kind, serving, revision, at}
+    this.busy = null; // the request in flight: {kind, serving, revision, at, request}
     this.queue = []; // edits made while it is
     this.notice = null;
+    // The sentence drawn ahead of the server's answer to a decision:
+    // {request, serving, sentence_id, drawn, at, latest}.
+    this.ahead = null;
+    this.name = Math.random().toString(36).slice(2, 10); // names this editor's requests
 
     this.root = el("div", "ca-editor");
     this.root.tabIndex = 0;
@@ -126,11 +156,32 @@ class Editor {
   // --- data -----------------------------------------------------------------------------
 
   update(data) {
-    // A sentence served again (after an undo) is fresh too: Python names each serving.
-    const serving = (d) => d.serving ?? d.sentence_id;
-    const fresh = !this.data || serving(this.data) !== serving(data);
-    const answered = this.busy &&
-      (serving(data) !== this.busy.serving || data.revision !== this.busy.revision);
+    const ahead = this.ahead;
+    let notice = null;
+    if (ahead) {
+      // A run that began before the decision was sent: the sentence drawn ahead stays.
+      if (data.answered !== ahead.request) {
+        ahead.latest = data;
+        return;
+      }
+      this.ahead = null;
+      const confirmed = servingOf(data) === ahead.serving && data.sentence_id === ahead.sentence_id;
+      const deciding = (entry) => entry.kind === "decide";
+      if (confirmed && !sameDraft(ahead.drawn, data) && this.queue.some(deciding)) {
+        this.queue = this.queue.filter((entry) => !deciding(entry));
+        notice = LOOK_AGAIN;
+      } else if (!confirmed && this.queue.length) {
+        notice = QUEUE_DROPPED;
+      }
+    }
+    this.draw(data, { notice });
+  }
+
+  // Draw what the server sent; ``local``: the sentence drawn ahead, before the server answers.
+  draw(data, { local = false, notice = null } = {}) {
+    const fresh = !this.data || servingOf(this.data) !== servingOf(data);
+    const answered = !local && this.busy &&
+      (servingOf(data) !== this.busy.serving || data.revision !== this.busy.revision);
     this.data = data;
     this.tokens = data.tokens || [];
     this.labels = data.labels || [];
@@ -149,7 +200,7 @@ class Editor {
     );
     if (this.decisionList.length) KEY_OWNERS.add(this);
     else KEY_OWNERS.delete(this);
-    this.notice = data.notice || null;
+    this.notice = [data.notice, notice].filter(Boolean).join(" ") || null;
     this.spans = [];
     for (const layer of ["entities", "events"]) {
       (data[layer] || []).forEach((row, index) => {
@@ -173,8 +224,8 @@ class Editor {
     if (this.pick && !sameSpan({ ...this.pick.event, layer: "events" }, this.findSpan(this.sel))) {
       this.pick = null;
     }
-    if (answered || fresh) this.busy = null;
-    if (fresh) this.queue = [];
+    if (!local && (answered || fresh)) this.busy = null;
+    if (!local && fresh) this.queue = [];
     this.render();
     if (!this.busy && this.queue.length) this.dispatch(this.queue.shift());
     // A new sentence takes the keyboard (unless someone is typing elsewhere), so a whole
@@ -350,7 +401,8 @@ class Editor {
   renderDecisions() {
     this.decisions.replaceChildren();
     this.decisions.hidden = !this.decisionList.length;
-    const waiting = Boolean(this.busy && this.busy.kind === "decide");
+    // Waiting on a decision, unless the sentence after it is drawn already (presses queue).
+    const waiting = Boolean(this.busy && this.busy.kind === "decide" && !this.ahead);
     for (const decision of this.decisionList) {
       const button = el("button", `ca-decision ca-decision-${decision.action}`);
       button.type = "button";
@@ -655,26 +707,83 @@ class Editor {
 
   request(item) {
     const deciding = (entry) => entry && entry.kind === "decide";
-    if (deciding(this.busy) && Date.now() - this.busy.at < REQUEST_TIMEOUT_MS) return;
+    const live = this.busy && Date.now() - this.busy.at < REQUEST_TIMEOUT_MS;
+    // On the sentence drawn ahead, presses queue until the server confirms it.
+    if (deciding(this.busy) && live && !this.ahead) return;
     if (this.queue.some(deciding)) return; // after a decision, nothing more for this sentence
-    if (this.busy && Date.now() - this.busy.at < REQUEST_TIMEOUT_MS) {
-      this.queue.push(item);
+    // Each names the sentence it was made on, whenever it is sent.
+    const named = { ...item, sentence_id: this.data.sentence_id };
+    if (live) {
+      this.queue.push(named);
       return;
     }
-    this.dispatch(item);
+    this.dispatch(named);
   }
 
   dispatch(item) {
     this.notice = null;
     this.counter += 1;
+    const request = `${this.name}-${this.counter}`;
     this.busy = {
       kind: item.kind,
-      serving: this.data.serving ?? this.data.sentence_id,
+      serving: servingOf(this.data),
       revision: this.data.revision,
       at: Date.now(),
+      request,
     };
-    this.send(item.event, { ...item.payload, sentence_id: this.data.sentence_id, seq: this.counter });
-    if (item.kind === "decide") this.renderDecisions();
+    const sentence = item.sentence_id ?? this.data.sentence_id;
+    this.send(item.event, { ...item.payload, sentence_id: sentence, seq: this.counter, request });
+    const next = this.data.ahead;
+    if (item.kind === "decide" && ENDING.has(item.payload.action) && next &&
+        sentence === this.data.sentence_id) {
+      this.showAhead(next, request);
+    } else if (item.kind === "decide") {
+      this.renderDecisions();
+    }
+  }
+
+  // Draw the sentence claimed ahead at once, as the server will serve it unless it says otherwise.
+  showAhead(next, request) {
+    const data = this.data;
+    this.ahead = {
+      request,
+      serving: next.serving,
+      sentence_id: next.sentence_id,
+      drawn: next,
+      at: Date.now(),
+      latest: null,
+    };
+    this.draw({
+      ...data,
+      sentence_id: next.sentence_id,
+      text: next.text,
+      tokens: next.tokens,
+      entities: next.entities,
+      events: next.events,
+      arguments: next.arguments,
+      serving: next.serving,
+      revision: 0,
+      message: null,
+      notice: null,
+      ahead: null,
+      categories: data.categories ? { labels: data.categories.labels, chosen: next.chosen } : null,
+    }, { local: true });
+    setTimeout(() => this.aheadTimedOut(request), REQUEST_TIMEOUT_MS);
+  }
+
+  // No answer to the decision in time: draw what the server last sent, if anything.
+  aheadTimedOut(request) {
+    const ahead = this.ahead;
+    if (!ahead || ahead.request !== request || !this.root.isConnected) return;
+    this.ahead = null;
+    this.busy = null;
+    if (ahead.latest) {
+      this.queue = [];
+      this.draw(ahead.latest, { notice: QUEUE_DROPPED });
+    } else {
+      this.render();
+      if (this.queue.length) this.dispatch(this.queue.shift());
+    }
   }
 
   applyLabel(label) {
