@@ -24,7 +24,8 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import chain, combinations
+from operator import itemgetter
 from typing import Any, TypeVar
 
 import numpy as np
@@ -745,6 +746,13 @@ def boundary_confusion(
                     counts[x, y] += 1
                     if x != y:
                         counts[y, x] += 1
+    return _confusion_matrix(counts, labels=labels)
+
+
+def _confusion_matrix(
+    counts: Mapping[tuple[str, str], int], *, labels: Sequence[str]
+) -> pd.DataFrame:
+    """The counts of label pairs as a matrix: the scheme's labels first, then any other."""
     seen = {label for pair in counts for label in pair}
     order = [*labels, *sorted(seen - set(labels))]
     matrix = pd.DataFrame(0, index=pd.Index(order), columns=pd.Index(order), dtype="int64")
@@ -769,6 +777,378 @@ def _pair_labels(ours: Sequence[str], theirs: Sequence[str]) -> list[tuple[str, 
         strict=False,
     )
     return [(label, label) for label in common] + list(rest)
+
+
+# --- the span report over columns ---------------------------------------------------------
+#
+# The report holds a hundred thousand sentences and more: it reads every span once into arrays
+# (item, reviewer, bounds, label) and computes its figures from them. The per-item functions
+# above (span_agreement, token_ratings, boundary_confusion) define what it computes; the
+# columns give the same figures. Only what is rare goes back to Python, item by item: a label's
+# spans where one span overlaps two of the other reviewer's (a maximum matching), bounds one
+# reviewer gave several labels, a token under two spans of one reviewer.
+
+
+@dataclass(frozen=True)
+class _SpanColumns:
+    """The spans of the items two or more reviewers rated, one array a field, each (item,
+    reviewer, start, end, label) once, sorted; who rated which item; the label codes."""
+
+    annotators: tuple[str, ...]
+    labels: tuple[str, ...]
+    label_code: Mapping[str, int]
+    keys: list[Any]
+    item: Codes
+    column: Codes
+    start: Codes
+    end: Codes
+    label: Codes
+    rated: npt.NDArray[np.bool_]  # (items, annotators)
+
+    @property
+    def n_labels(self) -> int:
+        """How many label codes there are (at least one, so that codes can be combined)."""
+        return max(len(self.labels), 1)
+
+    def rows_of(self, column: int) -> Codes:
+        """The rows of one reviewer's spans, in item order."""
+        return np.flatnonzero(self.column == column)
+
+
+def _span_columns(spans_by_item: SpansByItem[Item], *, labels: Sequence[str]) -> _SpanColumns:
+    annotators = tuple(sorted({name for by in spans_by_item.values() for name in by}))
+    column_of = {name: index for index, name in enumerate(annotators)}
+    keys: list[Any] = []
+    flat: list[LabelledSpan] = []
+    lengths: list[int] = []
+    rated_items: list[int] = []
+    rated_columns: list[int] = []
+    seen: set[str] = set()
+    for key, by_annotator in spans_by_item.items():
+        if len(by_annotator) < 2:
+            for spans in by_annotator.values():
+                seen.update(label for *_, label in spans)
+            continue
+        index = len(keys)
+        keys.append(key)
+        for name, spans in by_annotator.items():
+            rated_items.append(index)
+            rated_columns.append(column_of[name])
+            before = len(flat)
+            flat.extend(spans)
+            lengths.append(len(flat) - before)
+    # itemgetter, not zip(*flat): unpacking a million arguments costs seconds.
+    names = list(map(itemgetter(2), flat))
+    seen.update(names)
+    all_labels = (*labels, *sorted(seen - set(labels)))
+    label_code = {label: index for index, label in enumerate(all_labels)}
+    count = len(flat)
+    run = np.array(lengths, dtype=np.int64)
+    item = np.repeat(np.array(rated_items, dtype=np.int64), run)
+    column = np.repeat(np.array(rated_columns, dtype=np.int64), run)
+    start = np.fromiter(map(itemgetter(0), flat), dtype=np.int64, count=count)
+    end = np.fromiter(map(itemgetter(1), flat), dtype=np.int64, count=count)
+    label = np.fromiter(map(label_code.__getitem__, names), dtype=np.int64, count=count)
+    order = np.lexsort((label, end, start, column, item))
+    fields = [part[order] for part in (item, column, start, end, label)]
+    if count:
+        differs = np.ones(count, dtype=bool)
+        differs[1:] = np.logical_or.reduce([part[1:] != part[:-1] for part in fields])
+        fields = [part[differs] for part in fields]
+    rated = np.zeros((len(keys), len(annotators)), dtype=bool)
+    rated[rated_items, rated_columns] = True
+    item, column, start, end, label = fields
+    return _SpanColumns(
+        annotators=annotators,
+        labels=all_labels,
+        label_code=label_code,
+        keys=keys,
+        item=item,
+        column=column,
+        start=start,
+        end=end,
+        label=label,
+        rated=rated,
+    )
+
+
+def _group_ids(*parts: Codes) -> tuple[Codes, int]:
+    """A number for each distinct combination of the parts (rows with equal parts share it),
+    and how many there are."""
+    if not len(parts[0]):
+        return np.zeros(0, dtype=np.int64), 0
+    order = np.lexsort(parts[::-1])
+    changes = np.ones(len(order), dtype=bool)
+    changes[1:] = np.logical_or.reduce([part[order][1:] != part[order][:-1] for part in parts])
+    ids = np.empty(len(order), dtype=np.int64)
+    ids[order] = np.cumsum(changes) - 1
+    return ids, int(changes.sum())
+
+
+def _distinct(keys: Codes) -> Codes:
+    """The distinct keys, sorted (np.unique without counts hashes, and is slower here)."""
+    ordered = np.sort(keys)
+    keep = np.ones(len(ordered), dtype=bool)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    return ordered[keep]
+
+
+def _within_groups(first: Codes, second: Codes) -> tuple[Codes, Codes]:
+    """Every pair (i, j) of positions with first[i] == second[j]; both arrays sorted."""
+    low = np.searchsorted(second, first, side="left")
+    high = np.searchsorted(second, first, side="right")
+    counts = high - low
+    i = np.repeat(np.arange(len(first)), counts)
+    runs = np.cumsum(counts) - counts
+    j = np.repeat(low, counts) + (np.arange(int(counts.sum())) - np.repeat(runs, counts))
+    return i, j
+
+
+@dataclass
+class _PairCounts:
+    """What the report counts for every pair of reviewers: per label [tp, fp, fn] strict and
+    with overlap, the items they share, and the labels on equal bounds."""
+
+    strict: dict[tuple[str, str], dict[str, SpanCounts]] = field(default_factory=dict)
+    loose: dict[tuple[str, str], dict[str, SpanCounts]] = field(default_factory=dict)
+    items: dict[tuple[str, str], int] = field(default_factory=dict)
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+
+def _pair_counts(columns: _SpanColumns) -> _PairCounts:
+    found = _PairCounts()
+    n_labels, names = columns.n_labels, columns.labels
+    bounds, n_bounds = _group_ids(columns.item, columns.start, columns.end)
+    exact = bounds * n_labels + columns.label
+    group = columns.item * n_labels + columns.label
+    confusion = np.zeros((n_labels, n_labels), dtype=np.int64)
+    rows = [columns.rows_of(index) for index in range(len(columns.annotators))]
+    for a, b in combinations(range(len(columns.annotators)), 2):
+        both = columns.rated[:, a] & columns.rated[:, b]
+        shared = int(both.sum())
+        if not shared:
+            continue
+        pair = (columns.annotators[a], columns.annotators[b])
+        found.items[pair] = shared
+        ours, theirs = rows[a][both[columns.item[rows[a]]]], rows[b][both[columns.item[rows[b]]]]
+        marked_ours = np.bincount(columns.label[ours], minlength=n_labels)
+        marked_theirs = np.bincount(columns.label[theirs], minlength=n_labels)
+        common = np.intersect1d(exact[ours], exact[theirs], assume_unique=True)
+        tp = np.bincount(common % n_labels, minlength=n_labels)
+        loose = _overlap_matches(columns, group, ours, theirs)
+        found.strict[pair] = _by_label_name(names, tp, marked_ours, marked_theirs)
+        found.loose[pair] = _by_label_name(names, loose, marked_ours, marked_theirs)
+        _equal_bounds(columns, bounds[ours], bounds[theirs], ours, theirs, n_bounds, confusion)
+    for x, y in zip(*np.nonzero(confusion), strict=True):
+        found.confusion[names[x], names[y]] += int(confusion[x, y])
+    return found
+
+
+def _by_label_name(
+    names: Sequence[str], tp: Codes, marked_ours: Codes, marked_theirs: Codes
+) -> dict[str, SpanCounts]:
+    """Counts by label name (sorted) of the labels either reviewer marked."""
+    present = sorted(np.flatnonzero(marked_ours + marked_theirs).tolist(), key=names.__getitem__)
+    return {
+        names[code]: SpanCounts(
+            int(tp[code]), int(marked_theirs[code] - tp[code]), int(marked_ours[code] - tp[code])
+        )
+        for code in present
+    }
+
+
+def _overlap_matches(columns: _SpanColumns, group: Codes, ours: Codes, theirs: Codes) -> Codes:
+    """Per label code, how many spans of two reviewers a maximum matching of overlapping spans
+    of one label and item pairs up, summed over the items."""
+    n_labels = columns.n_labels
+    ours = ours[np.argsort(group[ours], kind="stable")]
+    theirs = theirs[np.argsort(group[theirs], kind="stable")]
+    i, j = _within_groups(group[ours], group[theirs])
+    start, end = columns.start, columns.end
+    meets = (start[ours[i]] < end[theirs[j]]) & (start[theirs[j]] < end[ours[i]])
+    i, j = i[meets], j[meets]
+    # Where every span meets at most one of the other reviewer's, each meeting is a match.
+    tangled = np.union1d(
+        group[ours][np.bincount(i, minlength=len(ours)) > 1],
+        group[theirs][np.bincount(j, minlength=len(theirs)) > 1],
+    )
+    plain = ~np.isin(group[ours[i]], tangled)
+    matched = np.bincount(columns.label[ours[i[plain]]], minlength=n_labels)
+    for value in tangled:
+        first, second = (_bounds_in(columns, rows, group[rows], value) for rows in (ours, theirs))
+        matched[int(value) % n_labels] += _maximum_matching(first, second)
+    return matched
+
+
+def _bounds_in(
+    columns: _SpanColumns, rows: Codes, groups: Codes, value: int
+) -> list[tuple[int, int]]:
+    """The sorted bounds of the ``rows`` (sorted by ``groups``) whose group is ``value``."""
+    begin, stop = np.searchsorted(groups, [value, value + 1])
+    chosen = rows[begin:stop]
+    return sorted(zip(columns.start[chosen].tolist(), columns.end[chosen].tolist(), strict=True))
+
+
+def _equal_bounds(
+    columns: _SpanColumns,
+    our_bounds: Codes,
+    their_bounds: Codes,
+    ours: Codes,
+    theirs: Codes,
+    n_bounds: int,
+    confusion: Codes,
+) -> None:
+    """Add to ``confusion`` the labels two reviewers gave spans with the same bounds."""
+    our_count = np.bincount(our_bounds, minlength=n_bounds)
+    their_count = np.bincount(their_bounds, minlength=n_bounds)
+    shared = (our_count > 0) & (their_count > 0)
+    single = shared & (our_count == 1) & (their_count == 1)
+    our_label = np.full(n_bounds, -1, dtype=np.int64)
+    their_label = np.full(n_bounds, -1, dtype=np.int64)
+    our_label[our_bounds] = columns.label[ours]
+    their_label[their_bounds] = columns.label[theirs]
+    x, y = our_label[single], their_label[single]
+    np.add.at(confusion, (x, y), 1)
+    differ = x != y
+    np.add.at(confusion, (y[differ], x[differ]), 1)
+    code = columns.label_code
+    several = np.flatnonzero(shared & ~single)
+    if not len(several):
+        return
+    ours_by_bounds = _sorted_by(ours, our_bounds)
+    theirs_by_bounds = _sorted_by(theirs, their_bounds)
+    for bound in several.tolist():
+        first = _names_at(columns, *ours_by_bounds, bound)
+        second = _names_at(columns, *theirs_by_bounds, bound)
+        for one, other in _pair_labels(first, second):
+            confusion[code[one], code[other]] += 1
+            if one != other:
+                confusion[code[other], code[one]] += 1
+
+
+def _sorted_by(rows: Codes, keys: Codes) -> tuple[Codes, Codes]:
+    order = np.argsort(keys, kind="stable")
+    return rows[order], keys[order]
+
+
+def _names_at(columns: _SpanColumns, rows: Codes, keys: Codes, key: int) -> list[str]:
+    """The sorted label names of the ``rows`` (sorted by ``keys``) whose key is ``key``."""
+    begin, stop = np.searchsorted(keys, [key, key + 1])
+    return sorted({columns.labels[code] for code in columns.label[rows[begin:stop]].tolist()})
+
+
+@dataclass(frozen=True)
+class _TokenAlphas:
+    """Krippendorff's alpha over tokens: of the token labels, and of each label as a binary
+    decision."""
+
+    overall: Figure
+    per_label: Mapping[str, Figure]
+
+
+def _token_alphas(columns: _SpanColumns, bounds_by_item: BoundsByItem[Any]) -> _TokenAlphas:
+    """The figures ``krippendorff_alpha`` gives on ``token_ratings`` and its ``binary`` ones,
+    from the tokens the spans cover: a token no span covers adds what it always adds."""
+    token_bounds = [bounds_by_item[key] for key in columns.keys]
+    n_tokens = np.fromiter(map(len, token_bounds), dtype=np.int64, count=len(token_bounds))
+    flat = np.fromiter(
+        chain.from_iterable(chain.from_iterable(token_bounds)),
+        dtype=np.int64,
+        count=2 * int(n_tokens.sum()),
+    )
+    token_start, token_end = flat[0::2], flat[1::2]
+    token_item = np.repeat(np.arange(len(token_bounds), dtype=np.int64), n_tokens)
+    raters = columns.rated.sum(axis=1)
+    m = raters[token_item]
+    n_rows = len(m)
+    by_tokens = columns.rated[n_tokens > 0]
+    n_annotators = int(by_tokens.any(axis=0).sum())
+    undefined = Figure.undefined(n_items=n_rows, n_annotators=n_annotators)
+    if n_rows == 0:
+        return _TokenAlphas(undefined, dict.fromkeys(columns.labels, undefined))
+
+    # Each span's tokens: those that end after it starts and start before it ends, found in
+    # one sorted key per token (item, then offset), as bisect finds them item by item.
+    span_bounds = [part for part in (columns.start, columns.end) if len(part)]
+    low = min([0, int(token_start.min()), *(int(part.min()) for part in span_bounds)])
+    high = max([int(token_end.max()), *(int(part.max()) for part in span_bounds)])
+    width = high - low + 1
+    span_item = columns.item * width - low
+    first = np.searchsorted(
+        token_item * width + token_end - low, span_item + columns.start, "right"
+    )
+    stop = np.searchsorted(token_item * width + token_start - low, span_item + columns.end, "left")
+    covered = np.maximum(stop - first, 0)
+    runs = np.cumsum(covered) - covered
+    row = np.repeat(first, covered) + (np.arange(int(covered.sum())) - np.repeat(runs, covered))
+    n_columns, n_labels = max(len(columns.annotators), 1), columns.n_labels
+    cover = _distinct(
+        (row * n_columns + np.repeat(columns.column, covered)) * n_labels
+        + np.repeat(columns.label, covered)
+    )
+    cell, cover_label = cover // n_labels, cover % n_labels
+    cover_row = cell // n_columns
+
+    # The overall figure: a token's value is its reviewer's label, or labels joined by "+".
+    cells, cell_first, labels_in_cell = np.unique(cell, return_index=True, return_counts=True)
+    value = cover_label[cell_first] + 1
+    values = [OUTSIDE, *columns.labels]
+    value_code = {name: index for index, name in enumerate(values)}
+    for position in np.flatnonzero(labels_in_cell > 1):
+        begin = int(cell_first[position])
+        codes = sorted(cover_label[begin : begin + int(labels_in_cell[position])].tolist())
+        joined = "+".join(columns.labels[code] for code in codes)
+        if joined not in value_code:
+            value_code[joined] = len(values)
+            values.append(joined)
+        value[position] = value_code[joined]
+    rows_of_cells = cells // n_columns
+    n = int(m.sum())
+    pairs, pair_counts = np.unique(rows_of_cells * len(values) + value, return_counts=True)
+    margins = np.bincount(pairs % len(values), weights=pair_counts, minlength=len(values))
+    margins = margins.astype(np.int64)
+    margins[0] = n - len(cells)
+    squares = np.bincount(pairs // len(values), weights=pair_counts**2, minlength=n_rows)
+    marked = np.bincount(rows_of_cells, minlength=n_rows)
+    touched = np.flatnonzero(marked)
+    overall = _alpha_from(
+        m, touched, squares[touched].astype(np.int64) + (m - marked)[touched] ** 2, margins
+    )
+
+    # Each label as a binary decision: c of a token's m reviewers cover it with the label.
+    by_label = cover_label * n_rows + cover_row
+    found, c = np.unique(by_label, return_counts=True)
+    bounds = np.searchsorted(found, np.arange(n_labels + 1) * n_rows)
+    per_label: dict[str, Figure] = {}
+    for code, name in enumerate(columns.labels):
+        rows = found[bounds[code] : bounds[code + 1]] - code * n_rows
+        counts = c[bounds[code] : bounds[code + 1]]
+        total = int(counts.sum())
+        per_label[name] = _alpha_from(
+            m, rows, (m[rows] - counts) ** 2 + counts**2, np.array([n - total, total])
+        )
+    return _TokenAlphas(
+        _with_counts(overall, n_rows, n_annotators),
+        {name: _with_counts(figure, n_rows, n_annotators) for name, figure in per_label.items()},
+    )
+
+
+def _alpha_from(m: Codes, rows: Codes, squares: Codes, margins: Codes) -> Figure:
+    """Nominal alpha as ``krippendorff_alpha`` computes it, from each token's number of
+    ratings ``m``, the summed squared value counts of the ``rows`` some span covers (every
+    other token has one value: m squared) and the value margins."""
+    n = int(margins.sum())
+    expected = n * n - int(margins @ margins)
+    if n < 2 or expected == 0:
+        return Figure.undefined()
+    agreeing_rows = m.astype(np.float64)  # (m * m - m) / (m - 1), a row with one value
+    agreeing_rows[rows] = (squares - m[rows]) / (m[rows] - 1)
+    agreeing = float(agreeing_rows.sum())
+    return Figure(1 - (n - 1) * (n - agreeing) / expected, 0, 0)
+
+
+def _with_counts(figure: Figure, n_items: int, n_annotators: int) -> Figure:
+    return Figure(figure.value, n_items, n_annotators, figure.note)
 
 
 # --- reports ------------------------------------------------------------------------------
@@ -861,23 +1241,32 @@ def span_report(
 ) -> dict[str, Any]:
     """Span agreement as JSON-ready figures: pairwise F1 (strict and overlap), alpha over
     tokens, each overall and per label, and the confusion matrix of labels on equal bounds."""
-    strict = span_agreement(spans_by_item, overlap=False)
-    loose = span_agreement(spans_by_item, overlap=True)
-    tokens = token_ratings(spans_by_item, bounds_by_item, labels=labels)
-    confusion = boundary_confusion(spans_by_item, labels=labels)
-    all_labels = (*labels, *[label for label in tokens.labels if label not in labels])
-    rated = (tokens.codes != MISSING).sum(axis=1) >= 2
+    columns = _span_columns(spans_by_item, labels=labels)
+    pairs = _pair_counts(columns)
+    n_items = len(columns.keys)
+    strict, loose = (
+        SpanAgreement(
+            counts=counts,
+            items=pairs.items,
+            n_items=n_items,
+            labels=tuple(sorted({label for by_label in counts.values() for label in by_label})),
+        )
+        for counts in (pairs.strict, pairs.loose)
+    )
+    tokens = _token_alphas(columns, bounds_by_item)
+    confusion = _confusion_matrix(pairs.confusion, labels=labels)
+    all_labels = (*labels, *[label for label in columns.labels if label not in labels])
     return {
         "pairwise_f1": strict.pairwise().to_dict(),
         "pairwise_f1_overlap": loose.pairwise().to_dict(),
-        "token_krippendorff_alpha": krippendorff_alpha(tokens.codes, len(tokens.values)).to_dict(),
-        "n_items": strict.n_items,
-        "n_annotators": _rated_by(tokens.codes, rated),
+        "token_krippendorff_alpha": tokens.overall.to_dict(),
+        "n_items": n_items,
+        "n_annotators": tokens.overall.n_annotators,
         "per_label": {
             label: {
                 "pairwise_f1": strict.pairwise(label).to_dict(),
                 "pairwise_f1_overlap": loose.pairwise(label).to_dict(),
-                "token_krippendorff_alpha": krippendorff_alpha(tokens.binary(label), 2).to_dict(),
+                "token_krippendorff_alpha": tokens.per_label[label].to_dict(),
             }
             for label in all_labels
         },
