@@ -17,10 +17,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from annotator.labels import LabelScheme
-from annotator.spans import Span
+from annotator.spans import Argument, Span
 
-# Part of the benchmark cache key: change it whenever the generated text changes.
-GENERATOR_VERSION = 1
+# Part of the benchmark cache key: change it whenever the generated text or gold changes.
+# 2: the events' arguments (actors, targets, places, dates, counts).
+GENERATOR_VERSION = 2
 
 # --- word lists -----------------------------------------------------------------------------
 
@@ -205,12 +206,14 @@ _SLOT = re.compile(r"\{([a-z_]+?)2?\}")
 
 @dataclass(frozen=True)
 class GoldSentence:
-    """A generated sentence and its gold: entity and event spans, categories."""
+    """A generated sentence and its gold: entity and event spans, the events' arguments,
+    categories."""
 
     text: str
     entities: tuple[Span, ...]
     events: tuple[Span, ...]
     categories: tuple[str, ...]
+    arguments: tuple[Argument, ...] = ()
 
     def rows(self) -> dict[str, Any]:
         """The JSON columns of a suggestion, annotation or gold row."""
@@ -218,6 +221,7 @@ class GoldSentence:
             "entities": [span.to_dict() for span in self.entities],
             "events": [span.to_dict() for span in self.events],
             "categories": list(self.categories),
+            "arguments": [argument.to_dict() for argument in self.arguments],
         }
 
 
@@ -378,6 +382,39 @@ def _parse(template: str) -> list[str | tuple[str]]:
 _PARSED = tuple(_parse(template) for template in TEMPLATES)
 
 
+# Who takes part in an event, by the slot that named them: armed groups act; a person is met
+# (a meeting's ACTOR) or arrested, killed, abducted (its TARGET); an organisation meets.
+_ACTOR_SLOTS = frozenset({"group", "unit"})
+_PERSON_SLOTS = frozenset({"person", "officer"})
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+# The events whose COUNT says how many were hit, arrested, displaced or crossed over.
+_COUNTED = frozenset({"CASUALTIES", "ARREST", "DISPLACEMENT", "DEFECTION", "ATTACK_ON_CIVILIANS"})
+
+
+def _arguments(trigger: Span, slot_of: Mapping[Span, str]) -> list[Argument]:
+    """The trigger's arguments among its sentence's entities (``slot_of``: each entity's slot,
+    in text order): its actors and targets, every place, the first date and, for an event
+    that counts people, the first count."""
+    meeting = trigger.label == "MEETING"
+    found: list[Argument] = []
+    dated = counted = False
+    for entity, slot in slot_of.items():
+        role: str | None = None
+        if slot in _ACTOR_SLOTS or (meeting and (slot == "org" or slot in _PERSON_SLOTS)):
+            role = "ACTOR"
+        elif slot in _PERSON_SLOTS:
+            role = "TARGET"
+        elif entity.label in _PLACE_LABELS:
+            role = "LOCATION"
+        elif entity.label == "DATE" and not dated:
+            role, dated = "TIME", True
+        elif entity.label == "CARDINAL" and trigger.label in _COUNTED and not counted:
+            role, counted = "COUNT", True
+        if role is not None:
+            found.append(Argument(trigger, role, entity))
+    return found
+
+
 def event_categories(scheme: LabelScheme) -> dict[str, str]:
     """The sentence category each event label implies, from the scheme."""
     return {label.name: label.category for label in scheme.events if label.category is not None}
@@ -401,6 +438,7 @@ def sentences(
         pieces: list[str] = []
         entities: list[Span] = []
         events: list[Span] = []
+        slot_of: dict[Span, str] = {}
         offset = 0
         for part in rng.choice(_PARSED):
             if isinstance(part, str):
@@ -418,14 +456,20 @@ def sentences(
             if label is not None:
                 span = Span(offset, offset + len(core), label)
                 (entities if layer == "entities" else events).append(span)
+                if layer == "entities":
+                    slot_of[span] = name.removeprefix("a_")
             pieces.append(core)
             offset += len(core)
         text = "".join(pieces)
         text = text[0].upper() + text[1:]
+        triggers = tuple(sorted(set(events)))
         yield GoldSentence(
             text=text,
             entities=tuple(entities),
-            events=tuple(sorted(set(events))),
+            events=triggers,
+            arguments=tuple(
+                argument for trigger in triggers for argument in _arguments(trigger, slot_of)
+            ),
             # Sorted by name, as annotator.workflow.Draft stores them.
             categories=tuple(sorted({implied[s.label] for s in events if s.label in implied})),
         )
@@ -525,9 +569,18 @@ def second_reviewer(
                 chosen.append(span)
         return chosen
 
+    entities = tuple(vary(sentence.entities, entity_labels, disjoint=True))
+    events = tuple(vary(sentence.events, event_labels, disjoint=False))
+    kept_entities, kept_events = set(entities), set(events)
     return GoldSentence(
         text=text,
-        entities=tuple(vary(sentence.entities, entity_labels, disjoint=True)),
-        events=tuple(vary(sentence.events, event_labels, disjoint=False)),
+        entities=entities,
+        events=events,
         categories=sentence.categories,
+        # The arguments whose trigger and entity the second reviewer kept as they were.
+        arguments=tuple(
+            argument
+            for argument in sentence.arguments
+            if argument.event in kept_events and argument.entity in kept_entities
+        ),
     )

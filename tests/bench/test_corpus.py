@@ -9,7 +9,7 @@ from itertools import islice
 import pytest
 
 from annotator.bench import corpus
-from annotator.spans import LAYERS, check_layer
+from annotator.spans import LAYERS, Draft, check_draft, check_layer
 from annotator.tokens import split_sentences
 
 
@@ -63,8 +63,25 @@ def test_gold_spans_are_on_token_boundaries_with_labels_of_the_scheme(sample, sc
         implied = {scheme.category_for_event(span.label) for span in sentence.events} - {None}
         assert sentence.categories == tuple(sorted(implied))
     rows = sample[0].rows()
-    assert set(rows) == {"entities", "events", "categories"}
+    assert set(rows) == {"entities", "events", "categories", "arguments"}
     assert rows["entities"][0] == sample[0].entities[0].to_dict()
+
+
+def test_events_have_arguments_the_scheme_accepts(sample, scheme):
+    roles: Counter[str] = Counter()
+    for sentence in sample:
+        draft = Draft(
+            entities=sentence.entities,
+            events=sentence.events,
+            categories=sentence.categories,
+            arguments=sentence.arguments,
+        )
+        check_draft(draft, text=sentence.text, scheme=scheme)
+        roles.update(argument.role for argument in sentence.arguments)
+    # The event table has actors, targets, places, dates and counts to resolve.
+    assert set(roles) == set(scheme.names("roles"))
+    assert sum(bool(sentence.arguments) for sentence in sample) > 0.8 * len(sample)
+    assert sample[0].rows()["arguments"] == [a.to_dict() for a in sample[0].arguments]
 
 
 def test_the_corpus_is_varied(sample, scheme):
@@ -101,6 +118,8 @@ def test_a_second_reviewer_mostly_agrees_and_stays_valid(sample, scheme):
     for sentence, other in zip(sample, others, strict=True):
         for layer in LAYERS:
             check_layer(getattr(other, layer), layer=layer, text=other.text, scheme=scheme)
+        kept = Draft(entities=other.entities, events=other.events, arguments=other.arguments)
+        check_draft(kept, text=other.text, scheme=scheme)
         shared += len(set(sentence.entities) & set(other.entities))
         total += len(sentence.entities)
     assert 0.7 < shared / total < 0.97
