@@ -228,6 +228,7 @@ class Editor {
     if (!local && fresh) this.queue = [];
     this.render();
     if (!this.busy && this.queue.length) this.dispatch(this.queue.shift());
+    this.markState();
     // A new sentence takes the keyboard (unless someone is typing elsewhere), so a whole
     // sentence can be done without the mouse; otherwise only take focus nobody holds.
     const active = document.activeElement;
@@ -740,6 +741,13 @@ class Editor {
     } else if (item.kind === "decide") {
       this.renderDecisions();
     }
+    this.markState();
+  }
+
+  // What the editor waits for, for whoever watches the page (a benchmark, a load test):
+  // "idle", "busy" (a request in flight) or "ahead" (the next sentence drawn, unconfirmed).
+  markState() {
+    this.root.dataset.state = this.ahead ? "ahead" : this.busy || this.queue.length ? "busy" : "idle";
   }
 
   // Draw the sentence claimed ahead at once, as the server will serve it unless it says otherwise.
@@ -784,6 +792,7 @@ class Editor {
       this.render();
       if (this.queue.length) this.dispatch(this.queue.shift());
     }
+    this.markState();
   }
 
   applyLabel(label) {
