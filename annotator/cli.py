@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -34,6 +35,7 @@ from annotator.formats.records import ALIGNS, ReadOptions
 from annotator.formats.registry import FORMATS
 from annotator.labels import LabelScheme, load_scheme
 from annotator.workflow import GoldPolicy, accounts, importing, suggesting
+from annotator.workflow.engines import EngineChoice, SuggesterSource, check_engine
 
 if TYPE_CHECKING:
     from annotator.nlp.suggest import Suggester
@@ -95,6 +97,37 @@ ModelOption = Annotated[
 ]
 
 
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="Where to suggest: local (this machine), ray or dask (the cluster at --address, or "
+        "a local one of one worker per core started for the run; default: ANNOTATOR_ENGINE or "
+        "local).",
+    ),
+]
+AddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--address",
+        help="An existing cluster for --engine: Ray auto or ray://host:port, a Dask scheduler's "
+        "tcp://host:port (default: ANNOTATOR_ENGINE_ADDRESS).",
+    ),
+]
+
+
+def engine_settings(settings: Settings, engine: str | None, address: str | None) -> Settings:
+    """The settings with --engine and --address, checked; an engine other than the configured
+    one leaves the configured address out."""
+    if engine is not None and engine != settings.engine and address is None:
+        settings = dataclasses.replace(settings, engine_address=None)
+    settings = settings.with_overrides(engine=engine, engine_address=address)
+    # A wrong engine, a missing package or a cluster that does not answer fails before anything
+    # is imported or loaded.
+    check_engine(EngineChoice.of(settings))
+    return settings
+
+
 def settings_for(db: str | None, labels: Path | None = None, model: str | None = None) -> Settings:
     """The settings with the command line's overrides."""
     return Settings.from_env().with_overrides(database_url=db, labels_path=labels, model=model)
@@ -138,8 +171,10 @@ def run_suggestions(settings: Settings, engine: Engine, scheme: LabelScheme) -> 
     pending = suggesting.count_pending(engine=engine, suggester=suggester)
     if not pending:
         return 0
+    on = EngineChoice.of(settings)
     failures: list[tuple[int, str]] = []
-    with progress_bar(f"Suggesting with {suggester.model_name}", pending) as bar:
+    where = f" on {on.describe()}" if on.distributed else ""
+    with progress_bar(f"Suggesting with {suggester.model_name}{where}", pending) as bar:
         state = {"shown": 0}
 
         def advance(done: int, _total: int) -> None:
@@ -153,6 +188,8 @@ def run_suggestions(settings: Settings, engine: Engine, scheme: LabelScheme) -> 
             progress=advance,
             on_failure=lambda sentence_id, reason: failures.append((sentence_id, reason)),
             uncertainty=settings.routing == "uncertain",
+            on=on,
+            source=SuggesterSource.of(settings, suggester=suggester),
         )
     if failures:
         sentence_id, reason = failures[0]
@@ -275,11 +312,13 @@ def import_(
             help="The CSV column or JSONL key that holds the text (default: text), e.g. notes.",
         ),
     ] = None,
+    engine_name: EngineOption = None,
+    address: AddressOption = None,
 ) -> None:
     """Import reports; all or nothing: any bad record aborts with its line and reason."""
     if align not in ALIGNS:
         raise fail(f"--align must be one of {', '.join(ALIGNS)}, not {align!r}")
-    settings = settings_for(db, labels, model)
+    settings = engine_settings(settings_for(db, labels, model), engine_name, address)
     scheme = load_scheme(settings.labels_path)
     options = ReadOptions(
         label_map=read_label_map(label_map, scheme=scheme) if label_map is not None else {},
@@ -334,14 +373,18 @@ def suggest(
             "suggested, the suggestions they removed are not.",
         ),
     ] = True,
+    engine_name: EngineOption = None,
+    address: AddressOption = None,
 ) -> None:
     """Add suggested spans, events (each with its args) and accept to every record of a JSONL
     file, with the gold lexicon of --db (or of the default database, when it exists)."""
     from annotator.nlp.lexicon import learned_suggester
     from annotator.nlp.suggest_file import SuggestFileError, check_input, suggest_file
+    from annotator.workflow.engines import suggest_on, suggestion_pool
     from annotator.workflow.lexicon import stored_lexicon
 
-    settings = settings_for(db, labels, model)
+    settings = engine_settings(settings_for(db, labels, model), engine_name, address)
+    on = EngineChoice.of(settings)
     scheme = load_scheme(settings.labels_path)
     try:
         check_input(input)  # before the pipeline loads, which takes seconds
@@ -350,11 +393,23 @@ def suggest(
             if use_lexicon
             else None
         )
-        suggester = open_suggester(settings, scheme)
         if lexicon is not None:
-            suggester = learned_suggester(suggester, lexicon)
             typer.echo(f"with the database's gold lexicon ({len(lexicon)} phrase(s))", err=True)
-        count = suggest_file(input, output, suggester=suggester, batch_size=settings.batch_size)
+        if on.distributed:
+            # The workers load the pipeline (and apply the lexicon); this process only writes.
+            source = SuggesterSource.of(settings, lexicon=lexicon)
+            with suggestion_pool(on, source) as pool:
+                count = suggest_file(
+                    input,
+                    output,
+                    batch_size=settings.batch_size,
+                    suggest=suggest_on(pool, batch_size=settings.batch_size),
+                )
+        else:
+            suggester = open_suggester(settings, scheme)
+            if lexicon is not None:
+                suggester = learned_suggester(suggester, lexicon)
+            count = suggest_file(input, output, suggester=suggester, batch_size=settings.batch_size)
     except SuggestFileError as error:
         raise fail_listing(
             error.problems,
@@ -479,13 +534,14 @@ def events(
                 bar.update(done - state["shown"])
                 state["shown"] = done
 
-            rows = event_table.event_table(
+            # Streamed: each report's rows are written as they are made.
+            rows = event_table.iter_event_table(
                 session=session, scheme=scheme, source=from_source, progress=advance
             )
-    try:
-        count = event_table.write_events(rows, output, format=chosen)
-    except event_table.EventsFailed as error:
-        raise fail(f"{error}; {output} was not written") from None
+            try:
+                count = event_table.write_events(rows, output, format=chosen)
+            except event_table.EventsFailed as error:
+                raise fail(f"{error}; {output} was not written") from None
     typer.echo(f"wrote {count} event(s) from the {from_source} to {output} ({chosen})", err=True)
 
 
@@ -1057,11 +1113,13 @@ def resuggest(
     number: Annotated[int, typer.Argument(help="The model version to suggest with.")],
     db: DbOption = None,
     labels: LabelsOption = None,
+    engine_name: EngineOption = None,
+    address: AddressOption = None,
 ) -> None:
     """Suggest with a model version for every sentence not yet annotated; resumable."""
     from annotator.workflow import training
 
-    settings = settings_for(db, labels)
+    settings = engine_settings(settings_for(db, labels), engine_name, address)
     engine = open_database(settings)
     with progress_bar(f"Suggesting with model version {number}", 1) as bar:
         state = {"shown": 0}

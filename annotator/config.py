@@ -27,6 +27,10 @@ DEFAULT_CLAIM_MINUTES = 5.0
 # suggester is least sure of first, by annotator.nlp.uncertainty; report order among equals).
 ROUTINGS = ("order", "uncertain")
 DEFAULT_ROUTING = "order"
+# Where suggestions are made: ``local`` (this machine's processes), or a Ray or Dask cluster
+# (annotator.workflow.engines), at ANNOTATOR_ENGINE_ADDRESS or a local one started for the run.
+ENGINES = ("local", "ray", "dask")
+DEFAULT_ENGINE = "local"
 # How long a login lasts (a reload, a second tab or a restart keeps it): a working day.
 DEFAULT_SESSION_HOURS = 12.0
 # Sentences whose reviewers all agree become gold without an adjudicator.
@@ -72,6 +76,13 @@ def _routing(value: str | None) -> str:
     return routing
 
 
+def _engine(value: str | None) -> str:
+    engine = (value or "").strip().lower() or DEFAULT_ENGINE
+    if engine not in ENGINES:
+        raise SettingError(f"ANNOTATOR_ENGINE={value!r}: use one of {', '.join(ENGINES)}")
+    return engine
+
+
 def _length(env: Mapping[str, str], name: str, *, default: int) -> int:
     value = (env.get(name) or "").strip().replace("_", "").replace(",", "")
     if not value:
@@ -93,7 +104,8 @@ class Settings:
     annotations each sentence needs), ANNOTATOR_CLAIM_MINUTES (how long a served sentence stays
     reserved for its reviewer), ANNOTATOR_SESSION_HOURS (how long a login lasts),
     ANNOTATOR_ADMIN_PASSWORD (the first admin's password), ANNOTATOR_ROUTING (order or
-    uncertain: which sentences are served first),
+    uncertain: which sentences are served first), ANNOTATOR_ENGINE (local, ray or dask: where
+    suggestions are made) and ANNOTATOR_ENGINE_ADDRESS (an existing Ray or Dask cluster's address),
     ANNOTATOR_AUTO_GOLD (agreeing reviewers make gold without an adjudicator; 0/false/no/off
     turn it off), ANNOTATOR_MODELS_DIR (where trained model versions are written),
     ANNOTATOR_MAX_SENTENCE_CHARS and ANNOTATOR_MAX_RECORD_CHARS (the longest sentence an import
@@ -116,6 +128,8 @@ class Settings:
     max_sentence_chars: int = DEFAULT_MAX_SENTENCE_CHARS
     max_record_chars: int = DEFAULT_MAX_RECORD_CHARS
     routing: str = DEFAULT_ROUTING
+    engine: str = DEFAULT_ENGINE
+    engine_address: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -132,6 +146,8 @@ class Settings:
             session_hours=float(env.get("ANNOTATOR_SESSION_HOURS") or DEFAULT_SESSION_HOURS),
             admin_password=env.get("ANNOTATOR_ADMIN_PASSWORD") or None,
             routing=_routing(env.get("ANNOTATOR_ROUTING")),
+            engine=_engine(env.get("ANNOTATOR_ENGINE")),
+            engine_address=(env.get("ANNOTATOR_ENGINE_ADDRESS") or "").strip() or None,
             auto_gold=_flag(env.get("ANNOTATOR_AUTO_GOLD"), default=DEFAULT_AUTO_GOLD),
             models_dir=Path(env.get("ANNOTATOR_MODELS_DIR") or DEFAULT_MODELS_DIR),
             max_sentence_chars=_length(
@@ -148,6 +164,8 @@ class Settings:
         database_url: str | None = None,
         model: str | None = None,
         labels_path: Path | None = None,
+        engine: str | None = None,
+        engine_address: str | None = None,
     ) -> Settings:
         """A copy with the given values replaced (None keeps the current one)."""
         return replace(
@@ -155,4 +173,6 @@ class Settings:
             database_url=database_url or self.database_url,
             model=model or self.model,
             labels_path=labels_path or self.labels_path,
+            engine=engine or self.engine,
+            engine_address=engine_address or self.engine_address,
         )

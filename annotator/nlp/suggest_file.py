@@ -3,6 +3,11 @@
 Every record gets ``spans`` (``{start, end, label, text}``), ``events`` (the same, with ``args``:
 ``[{role, start, end, label, text}]``, the entity spans that play a role in the event) and
 ``accept`` (the categories).
+
+The texts go through the suggester in batches of ``batch_size * 8``; on a Ray or Dask cluster
+(``annotator.workflow.engines``) the caller passes ``suggest``, which hands each batch to a worker
+(``suggest_texts`` is the worker's job) and gives the suggestions back in order, so the output is
+the same line for line.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +24,10 @@ from annotator.errors import AnnotatorError
 from annotator.spans import Argument, Span
 
 if TYPE_CHECKING:
-    from annotator.nlp.suggest import Suggester
+    from annotator.nlp.suggest import Suggester, Suggestion
+
+# Batches of texts in, each batch's suggestions out, in order.
+BatchSuggest = Callable[[Iterable[list[str]]], Iterator[list["Suggestion"]]]
 
 
 class SuggestFileError(AnnotatorError, ValueError):
@@ -84,12 +92,22 @@ def check_input(source: Path) -> None:
 
 
 def suggest_file(
-    source: Path, target: Path, *, suggester: Suggester, batch_size: int = DEFAULT_BATCH_SIZE
+    source: Path,
+    target: Path,
+    *,
+    suggester: Suggester | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    suggest: BatchSuggest | None = None,
 ) -> int:
-    """Write every record of ``source`` to ``target`` with ``spans``, ``events`` and ``accept``.
+    """Write every record of ``source`` to ``target`` with ``spans``, ``events`` and ``accept``,
+    suggested by ``suggester`` (or by ``suggest``, a cluster's workers).
 
     The input is checked first; on any bad record nothing is written. Returns the record count.
     """
+    if suggest is None:
+        if suggester is None:
+            raise ValueError("suggest_file needs a suggester or a suggest function")
+        suggest = _suggest_here(suggester, batch_size)
     check_input(source)
     records = (record for _, record, _ in _records(source) if record is not None)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -100,7 +118,7 @@ def suggest_file(
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             pairs = ((record["text"], record) for record in records)
-            for record, suggestion in _suggest_pairs(pairs, suggester, batch_size):
+            for record, suggestion in _suggest_pairs(pairs, suggest, batch_size):
                 text = record["text"]
                 record["spans"] = [_span_record(span, text) for span in suggestion.entities]
                 record["events"] = [
@@ -117,23 +135,47 @@ def suggest_file(
 
 
 def _suggest_pairs(
-    pairs: Iterator[tuple[str, dict[str, Any]]], suggester: Suggester, batch_size: int
-) -> Iterator[tuple[dict[str, Any], Any]]:
+    pairs: Iterator[tuple[str, dict[str, Any]]], suggest: BatchSuggest, batch_size: int
+) -> Iterator[tuple[dict[str, Any], Suggestion]]:
+    """Each record with its suggestion, in order, suggested ``batch_size * 8`` at a time."""
+    batches: Iterator[list[tuple[str, dict[str, Any]]]] = _batches(pairs, batch_size * 8)
+    held: list[list[dict[str, Any]]] = []
+
+    def texts() -> Iterator[list[str]]:
+        # The records wait here for their suggestions, which come back in the same order.
+        for batch in batches:
+            held.append([record for _, record in batch])
+            yield [text for text, _ in batch]
+
+    for suggestions in suggest(texts()):
+        records = held.pop(0)
+        yield from zip(records, suggestions, strict=True)
+
+
+def _batches(
+    pairs: Iterator[tuple[str, dict[str, Any]]], size: int
+) -> Iterator[list[tuple[str, dict[str, Any]]]]:
     batch: list[tuple[str, dict[str, Any]]] = []
     for pair in pairs:
         batch.append(pair)
-        if len(batch) >= batch_size * 8:
-            yield from _run(batch, suggester, batch_size)
+        if len(batch) >= size:
+            yield batch
             batch = []
     if batch:
-        yield from _run(batch, suggester, batch_size)
+        yield batch
 
 
-def _run(
-    batch: list[tuple[str, dict[str, Any]]], suggester: Suggester, batch_size: int
-) -> Iterator[tuple[dict[str, Any], Any]]:
-    texts = [text for text, _ in batch]
-    for (_, record), suggestion in zip(
-        batch, suggester.suggest(texts, batch_size=batch_size), strict=True
-    ):
-        yield record, suggestion
+def _suggest_here(suggester: Suggester, batch_size: int) -> BatchSuggest:
+    """Batches suggested by the suggester in this process."""
+
+    def suggest(batches: Iterable[list[str]]) -> Iterator[list[Suggestion]]:
+        for texts in batches:
+            yield list(suggester.suggest(texts, batch_size=batch_size))
+
+    return suggest
+
+
+def suggest_texts(suggester: Suggester, payload: tuple[list[str], int]) -> list[Suggestion]:
+    """A cluster worker's job: the suggestions of a batch of texts, in order."""
+    texts, batch_size = payload
+    return list(suggester.suggest(texts, batch_size=batch_size))

@@ -5,6 +5,11 @@ runs outside any transaction, so reviewers saving meanwhile never wait on it. A 
 pipeline fails on is tried again sentence by sentence: a sentence that fails alone gets an empty
 suggestion of that model version (so that no later run, of ``init``, ``serve`` or an import,
 stumbles on it again; a new model version tries it afresh) and is reported, and the run goes on.
+
+On a Ray or Dask cluster (``annotator.workflow.engines``) the workers only suggest: this process
+reads each batch, sends its texts to a worker that holds the pipeline, and applies the gold
+lexicon to and stores what comes back, batch by batch, as it does alone. Workers so need neither
+the database nor a route to it, and a SQLite file serves a cluster as well as PostgreSQL does.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from annotator.db import make_engine, session_scope
 from annotator.errors import AnnotatorError
 from annotator.spans import Draft
 from annotator.workflow import lexicon
+from annotator.workflow.engines import EngineChoice, SuggesterSource, suggestion_pool
 
 if TYPE_CHECKING:
     from annotator.nlp.lexicon import GoldLexicon
@@ -62,6 +68,8 @@ def suggest_pending(
     on_failure: Failure | None = None,
     gold_lexicon: bool = True,
     uncertainty: bool = False,
+    on: EngineChoice | None = None,
+    source: SuggesterSource | None = None,
 ) -> int:
     """Suggest for every sentence that lacks this model version's suggestion; return how many
     got one.
@@ -83,6 +91,10 @@ def suggest_pending(
     With ``uncertainty`` (the callers pass it when ``ANNOTATOR_ROUTING=uncertain``) each suggestion
     stores how unsure the suggester was (``annotator.nlp.uncertainty``), and so does its
     sentence, for routing; it runs the NER's beam too, about doubling the time.
+
+    ``on`` a Ray or Dask cluster, the cluster's workers suggest, each loading the pipeline that
+    ``source`` names once (it must load as ``suggester``'s model version), and this process stores
+    batch by batch as above (``processes`` is then the cluster's business).
     """
     with session_scope(engine) as session:
         total = repository.count_unsuggested(
@@ -97,6 +109,22 @@ def suggest_pending(
     if gold_lexicon and total > 0:
         with session_scope(engine) as session:
             learned = lexicon.gold_lexicon(session=session)
+    if on is not None and on.distributed and total > 0:
+        if source is None:
+            raise ValueError("suggesting on a cluster needs the suggester's source")
+        return _suggest_on_cluster(
+            engine=engine,
+            suggester=suggester,
+            on=on,
+            source=source,
+            batch_size=batch_size,
+            progress=progress,
+            unannotated_only=unannotated_only,
+            total=total,
+            on_failure=on_failure,
+            learned=learned,
+            uncertainty=uncertainty,
+        )
     if processes > 1 and total > 0 and _can_fork_workers(engine):
         return _suggest_in_workers(
             engine=engine,
@@ -146,6 +174,38 @@ def _suggest_batches(
     """Suggest and store batch after batch (of one stripe of the ids), changed by the
     ``learned`` lexicon; yield each batch's size and the sentences of it that the pipeline
     failed on."""
+    for batch in _pending_batches(
+        engine=engine,
+        suggester=suggester,
+        batch_size=batch_size,
+        unannotated_only=unannotated_only,
+        stripe=stripe,
+    ):
+        # The pipeline runs outside any transaction: no read snapshot goes stale while it
+        # works, and no lock is held.
+        suggested = _suggestions_for(
+            batch, suggester=suggester, batch_size=batch_size, uncertainty=uncertainty
+        )
+        yield _store_batch(
+            engine=engine, suggester=suggester, batch=batch, suggested=suggested, learned=learned
+        )
+
+
+Batch = list[tuple[int, str]]
+# A batch's suggestions in order, the sentences the pipeline failed on, the uncertainty figures.
+Suggested = tuple[list[Draft], Failures, list[float | None]]
+
+
+def _pending_batches(
+    *,
+    engine: Engine,
+    suggester: Suggester,
+    batch_size: int,
+    unannotated_only: bool,
+    stripe: tuple[int, int] | None = None,
+) -> Iterator[Batch]:
+    """The sentences (id, text) lacking the suggester's suggestion, batch after batch in id
+    order, each read in its own short transaction."""
     after_id = 0
     while True:
         with session_scope(engine) as session:
@@ -160,47 +220,103 @@ def _suggest_batches(
             )
         if not batch:
             return
-        # The pipeline runs outside any transaction: no read snapshot goes stale while it
-        # works, and no lock is held.
-        drafts, failures, figures = _suggestions_for(
-            batch, suggester=suggester, batch_size=batch_size, uncertainty=uncertainty
-        )
-        if learned:
-            with session_scope(engine) as session:
-                drafts = lexicon.learned_drafts(
-                    session=session,
-                    lexicon=learned,
-                    batch=batch,
-                    drafts=drafts,
-                    scheme=suggester.scheme,
-                )
-        rows = [
-            {
-                "sentence_id": sentence_id,
-                "model_name": suggester.model_name,
-                "model_version": suggester.model_version,
-                **draft.rows(),
-                "uncertainty": figure,
-            }
-            for (sentence_id, _), draft, figure in zip(batch, drafts, figures, strict=True)
-        ]
-        with session_scope(engine) as session:
-            repository.insert_suggestions(session=session, rows=rows)
-            repository.set_uncertainties(
-                session=session,
-                figures=[
-                    (sentence_id, figure)
-                    for (sentence_id, _), figure in zip(batch, figures, strict=True)
-                    if figure is not None
-                ],
-            )
         after_id = batch[-1][0]
-        yield len(batch), failures
+        yield batch
+
+
+def _store_batch(
+    *,
+    engine: Engine,
+    suggester: Suggester,
+    batch: Batch,
+    suggested: Suggested,
+    learned: GoldLexicon | None,
+) -> tuple[int, Failures]:
+    """Change a batch's suggestions by the ``learned`` lexicon and store them in one
+    transaction; the batch's size and the sentences the pipeline failed on."""
+    drafts, failures, figures = suggested
+    if learned:
+        with session_scope(engine) as session:
+            drafts = lexicon.learned_drafts(
+                session=session,
+                lexicon=learned,
+                batch=batch,
+                drafts=drafts,
+                scheme=suggester.scheme,
+            )
+    rows = [
+        {
+            "sentence_id": sentence_id,
+            "model_name": suggester.model_name,
+            "model_version": suggester.model_version,
+            **draft.rows(),
+            "uncertainty": figure,
+        }
+        for (sentence_id, _), draft, figure in zip(batch, drafts, figures, strict=True)
+    ]
+    with session_scope(engine) as session:
+        repository.insert_suggestions(session=session, rows=rows)
+        repository.set_uncertainties(
+            session=session,
+            figures=[
+                (sentence_id, figure)
+                for (sentence_id, _), figure in zip(batch, figures, strict=True)
+                if figure is not None
+            ],
+        )
+    return len(batch), failures
+
+
+def _suggest_on_cluster(
+    *,
+    engine: Engine,
+    suggester: Suggester,
+    on: EngineChoice,
+    source: SuggesterSource,
+    batch_size: int,
+    progress: Progress | None,
+    unannotated_only: bool,
+    total: int,
+    on_failure: Failure | None,
+    learned: GoldLexicon | None,
+    uncertainty: bool,
+) -> int:
+    """Workers of a Ray or Dask cluster suggest, this process stores each batch as it comes."""
+    done = failed = 0
+    batches = _pending_batches(
+        engine=engine,
+        suggester=suggester,
+        batch_size=batch_size,
+        unannotated_only=unannotated_only,
+    )
+    payloads = ((batch, batch_size, uncertainty) for batch in batches)
+    with suggestion_pool(on, source) as pool:
+        for (batch, _, _), suggested in pool.map(suggest_batch, payloads):
+            stored, failures = _store_batch(
+                engine=engine,
+                suggester=suggester,
+                batch=batch,
+                suggested=suggested,
+                learned=learned,
+            )
+            done += stored
+            failed += _report(failures, on_failure)
+            if progress is not None:
+                progress(done, max(total, done))
+    return done - failed
+
+
+def suggest_batch(suggester: Suggester, payload: tuple[Batch, int, bool]) -> Suggested:
+    """A cluster worker's job: one batch's suggestions (``_suggestions_for``)."""
+    batch, batch_size, uncertainty = payload
+    return _suggestions_for(
+        batch, suggester=suggester, batch_size=batch_size, uncertainty=uncertainty
+    )
 
 
 def _suggestions_for(
-    batch: list[tuple[int, str]], *, suggester: Suggester, batch_size: int, uncertainty: bool
-) -> tuple[list[Draft], Failures, list[float | None]]:
+    batch: Batch, *, suggester: Suggester, batch_size: int, uncertainty: bool
+) -> Suggested:
     """The suggestion of every sentence of a batch, in order (an empty one where the pipeline
     fails), the sentences it failed on, and (with ``uncertainty``) each one's figure."""
     drafts: list[Draft] = []
