@@ -27,10 +27,11 @@ EXPECTED_ROWS = (
     "span agreement, strict F1, 500 sentences",
     "span agreement report",
     "spaCy export of 300 gold sentences vs building the DocBins directly",
-    "accept -> next sentence drawn in Chromium (keydown to .ca-text), median, 100 sentences",
-    "accept -> next sentence drawn in Chromium (keydown to .ca-text), p95, 100 sentences",
+    "accept -> next sentence drawn in Chromium (keydown to .ca-text), median, 100 sentences vs",
+    "accept -> next sentence drawn in Chromium (keydown to .ca-text), p95, 100 sentences vs",
     "accept -> next sentence drawn in Chromium (keydown to .ca-text), median, 1k vs 100",
     "accept -> next sentence drawn in Chromium (keydown to .ca-text), p95, 1k vs 100",
+    "accept -> two animation frames after the next sentence drawn (painted by then), median,",
 )
 
 
