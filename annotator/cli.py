@@ -534,13 +534,14 @@ def events(
                 bar.update(done - state["shown"])
                 state["shown"] = done
 
-            rows = event_table.event_table(
+            # Streamed: each report's rows are written as they are made.
+            rows = event_table.iter_event_table(
                 session=session, scheme=scheme, source=from_source, progress=advance
             )
-    try:
-        count = event_table.write_events(rows, output, format=chosen)
-    except event_table.EventsFailed as error:
-        raise fail(f"{error}; {output} was not written") from None
+            try:
+                count = event_table.write_events(rows, output, format=chosen)
+            except event_table.EventsFailed as error:
+                raise fail(f"{error}; {output} was not written") from None
     typer.echo(f"wrote {count} event(s) from the {from_source} to {output} ({chosen})", err=True)
 
 

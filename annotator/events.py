@@ -128,6 +128,8 @@ class _Mention:
     time: str | None
     fatalities: int | None = None
     lower_bound: bool = False
+    # Its places ranked (see _ranked): merging and placing the event both need them.
+    ranked: list[tuple[int, Span]] | None = None
 
     @property
     def label(self) -> str:
@@ -280,6 +282,18 @@ def _ranked_places(
     return sorted(ranked, key=lambda item: (item[0], item[1].start_char))
 
 
+def _ranked(
+    mention: _Mention, *, places: Places | None, country: str | None
+) -> list[tuple[int, Span]]:
+    """The mention's places ranked, worked out once per mention (its places are settled by
+    then, and the report's country is the same for every call)."""
+    if mention.ranked is None:
+        mention.ranked = _ranked_places(
+            mention.places, text=mention.sentence.text, places=places, country=country
+        )
+    return mention.ranked
+
+
 def _event_day(mention: _Mention, *, context: ReportContext) -> tuple[date | None, str | None]:
     """The mention's date: its TIME, else a date of its sentence, else the report's."""
     sentence = mention.sentence
@@ -301,12 +315,7 @@ def _add(
 ) -> _Event:
     """Merge a mention into the event it is a mention of, or start a new one; return it."""
     day, written = _event_day(mention, context=context)
-    ranked = _ranked_places(
-        mention.places,
-        text=mention.sentence.text,
-        places=places,
-        country=context.country_code,
-    )
+    ranked = _ranked(mention, places=places, country=context.country_code)
     location = ranked[0][1].text_in(mention.sentence.text) if ranked else None
     key = place_key(bare_name(location)[0]) if location else None
 
@@ -417,9 +426,7 @@ def _where(event: _Event, *, context: ReportContext, places: Places | None) -> d
     country: str | None = None
     code = context.country_code
     for mention in event.mentions:
-        ranked = _ranked_places(
-            mention.places, text=mention.sentence.text, places=places, country=code
-        )
+        ranked = _ranked(mention, places=places, country=code)
         for rank, span in ranked[1:] if ranked else ():
             name = bare_name(span.text_in(mention.sentence.text))[0]
             if rank == _RANK["admin2"]:

@@ -1008,16 +1008,89 @@ def annotated_report_keys(*, session: Session, reviewer_id: int) -> list[str]:
 
 def iter_latest_suggestions(
     *, session: Session, batch_size: int = 1000
-) -> Iterator[tuple[Suggestion, Sentence, Report]]:
-    """The newest suggestion of every sentence that has one, with its sentence and report, in
-    sentence order, streamed in batches (the event table of the suggestions)."""
+) -> Iterator[DecisionInReport]:
+    """The newest suggestion of every sentence that has one, with its sentence and report,
+    report by report and each in sentence order, streamed in batches (the event table of the
+    suggestions, which merges a report's events)."""
+    return _iter_by_report(
+        session=session, entity=Suggestion, conditions=[_newest_suggestion()], batch_size=batch_size
+    )
+
+
+def _newest_suggestion() -> Any:
+    """The condition that a suggestion is its sentence's newest."""
     newer = aliased(Suggestion)
-    newest = ~sa.exists().where(
+    return ~sa.exists().where(
         col(newer.sentence_id) == col(Suggestion.sentence_id),
         col(newer.id) > col(Suggestion.id),
     )
-    return _iter_by_sentence(
-        session=session, entity=Suggestion, conditions=[newest], batch_size=batch_size
+
+
+class DecisionInReport(NamedTuple):
+    """A sentence's decision (gold or a suggestion: its JSON columns) with where it stands:
+    its report (id, name, source, meta), its id, position and text."""
+
+    report_id: int
+    report_name: str | None
+    report_source: str
+    report_meta: dict[str, Any]
+    sentence_id: int
+    position: int
+    text: str
+    entities: list[Any]
+    events: list[Any]
+    categories: list[str]
+    arguments: list[Any]
+
+
+def _iter_by_report(
+    *, session: Session, entity: type[_PerSentence], conditions: list[Any], batch_size: int
+) -> Iterator[DecisionInReport]:
+    """The ``entity`` rows meeting ``conditions`` (at most one a sentence) as DecisionInReport
+    rows, report by report (by id) and each report's in sentence order, streamed in batches
+    keyed on (report id, position); plain columns, no ORM objects, no report text."""
+    last_report, last_position = 0, -1
+    columns = (
+        col(Report.id),
+        col(Report.name),
+        col(Report.source),
+        col(Report.meta),
+        col(Sentence.id),
+        col(Sentence.position),
+        col(Sentence.text),
+        col(entity.entities),
+        col(entity.events),
+        col(entity.categories),
+        col(entity.arguments),
+    )
+    while True:
+        query = (
+            sa.select(*columns)
+            .join(Sentence, col(Sentence.id) == entity.sentence_id)
+            .join(Report, col(Report.id) == Sentence.report_id)
+            .where(
+                # The range first, so that both engines walk the (report_id, position) index.
+                col(Sentence.report_id) >= last_report,
+                sa.or_(
+                    col(Sentence.report_id) > last_report, col(Sentence.position) > last_position
+                ),
+                *conditions,
+            )
+            .order_by(col(Sentence.report_id), col(Sentence.position))
+            .limit(batch_size)
+        )
+        rows = [DecisionInReport(*row) for row in session.execute(query)]
+        if not rows:
+            return
+        yield from rows
+        last_report, last_position = rows[-1].report_id, rows[-1].position
+
+
+def iter_gold_by_report(*, session: Session, batch_size: int = 1000) -> Iterator[DecisionInReport]:
+    """Every accepted gold row with where its sentence stands, report by report and each in
+    sentence order, streamed in batches (the event table, which merges a report's events)."""
+    return _iter_by_report(
+        session=session, entity=Gold, conditions=[Gold.status == "accept"], batch_size=batch_size
     )
 
 

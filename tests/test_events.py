@@ -20,10 +20,12 @@ from annotator.db import session_scope
 from annotator.events import DecidedReport, DecidedSentence, event_rows, report_context
 from annotator.formats import read_records
 from annotator.labels import LabelScheme
-from annotator.models import Sentence
+from annotator.models import Report, Sentence
 from annotator.nlp.places import load_places
 from annotator.spans import Argument, Draft, Span
 from annotator.workflow import GoldPolicy
+from annotator.workflow import events as workflow_events
+from annotator.workflow.events import iter_event_table
 
 runner = CliRunner()
 # One reviewer's accept is the gold.
@@ -531,3 +533,82 @@ def test_the_dead_of_a_sentence_are_its_attacks_and_a_restated_toll_counts_once(
     [row] = event_rows(one_report(decided(text, draft)), scheme=scheme)
     assert (row.sub_event, row.location) == ("REMOTE_VIOLENCE", "Nat Yay camp")
     assert (row.fatalities, row.fatalities_lower_bound) == (6, False)
+
+
+# --- streamed, report by report -----------------------------------------------------------
+
+
+def test_a_reports_events_merge_whatever_order_its_sentences_were_stored_in(engine, scheme):
+    # Two imports at once can interleave sentence ids: report 1 holds sentences 10 and 30,
+    # report 2 sentence 20. The table reads report by report, so the attack of report 1 and
+    # its burning stay one event.
+    attack, burning = REPORT.split(". ")[0] + ".", "The soldiers also burned houses in Shwebo."
+    clash = "On 5 May, PDF fighters clashed with the military near Monywa."
+    stored = {1: (attack, burning), 2: (clash,)}
+    with session_scope(engine) as session:
+        for report_id, texts in stored.items():
+            session.add(
+                Report(
+                    id=report_id,
+                    content_hash=f"report-{report_id}",
+                    source=f"report-{report_id}.txt",
+                    text=" ".join(texts),
+                    meta={"country": "Myanmar"},
+                    n_sentences=len(texts),
+                )
+            )
+        session.flush()
+        for sentence_id, report_id, position, text in (
+            (10, 1, 0, attack),
+            (20, 2, 0, clash),
+            (30, 1, 1, burning),
+        ):
+            session.add(
+                Sentence(
+                    id=sentence_id,
+                    report_id=report_id,
+                    position=position,
+                    start_char=0,
+                    end_char=len(text),
+                    text=text,
+                    content_hash=f"sentence-{sentence_id}",
+                )
+            )
+        reviewer_id = repository.ensure_reviewer(session=session, name="ana").id
+    for sentence_id, text in ((10, attack), (20, clash), (30, burning)):
+        with session_scope(engine) as session:
+            workflow.save_decision(
+                session=session,
+                sentence_id=sentence_id,
+                reviewer_id=reviewer_id,
+                status="accept",
+                draft=draft_for(text),
+                scheme=scheme,
+                policy=POLICY,
+            )
+    with session_scope(engine) as session:
+        rows = list(iter_event_table(session=session, scheme=scheme, places=load_places()))
+    assert [(row.report_id, row.sentence_ids) for row in rows] == [(1, (10, 30)), (2, (20,))]
+    assert rows[0].fatalities == 12
+
+
+def test_a_parquet_table_of_many_row_groups_holds_the_rows_of_the_jsonl(
+    engine, gold_events, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(workflow_events, "PARQUET_ROWS", 2)  # three rows: two row groups
+    jsonl, parquet = tmp_path / "events.jsonl", tmp_path / "events.parquet"
+    for out in (jsonl, parquet):
+        result = run("events", "--output", str(out), "--db", url_of(engine))
+        assert result.exit_code == 0, result.output
+        assert "wrote 3 event(s)" in result.stderr
+    assert pq.ParquetFile(parquet).num_row_groups == 2
+    lines = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    assert pq.read_table(parquet).to_pylist() == lines
+
+
+def test_an_empty_table_is_a_parquet_file_with_the_columns(engine, tmp_path):
+    out = tmp_path / "events.parquet"
+    result = run("events", "--output", str(out), "--db", url_of(engine))
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out).num_rows == 0
+    assert tuple(pq.read_schema(out).names) == workflow_events.COLUMNS

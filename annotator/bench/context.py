@@ -44,6 +44,7 @@ class Sizes:
     alpha_items: int = 100_000
     span_items: int = 100_000
     export: int = 100_000
+    events: int = 100_000
     repeats: int = 3
     # An export of 100k sentences takes a minute or two; once is enough to average out noise.
     export_repeats: int = 1
@@ -72,6 +73,7 @@ QUICK = Sizes(
     alpha_items=2_000,
     span_items=500,
     export=300,
+    events=300,
     repeats=1,
 )
 

@@ -27,7 +27,16 @@ Group = Callable[[BenchContext], list[Row]]
 
 def groups() -> dict[str, Group]:
     """The groups of rows, by the name ``--only`` takes, in the order they run."""
-    from annotator.bench import agreement, annotate, browser, export, importing, routing, suggest
+    from annotator.bench import (
+        agreement,
+        annotate,
+        browser,
+        events,
+        export,
+        importing,
+        routing,
+        suggest,
+    )
 
     return {
         "suggest": suggest.rows,
@@ -35,6 +44,7 @@ def groups() -> dict[str, Group]:
         "annotate": annotate.rows,
         "agreement": agreement.rows,
         "export": export.rows,
+        "events": events.rows,
         # Needs Chromium (as the browser tests do); without it, a note and no rows.
         "browser": browser.rows,
         "routing": routing.rows,

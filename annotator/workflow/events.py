@@ -13,9 +13,10 @@ import csv
 import json
 import logging
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -34,9 +35,9 @@ from annotator.events import (
 from annotator.formats.files import replacing_file
 from annotator.formats.spreadsheet import escape_cell
 from annotator.labels import LabelScheme
-from annotator.models import Report, Sentence
 from annotator.nlp.places import Places, load_places
 from annotator.nlp.rules import SuggesterError
+from annotator.repository import DecisionInReport
 from annotator.spans import Draft
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "event_options",
     "event_table",
     "events_csv",
+    "iter_event_table",
     "filter_events",
     "format_for",
     "table_state",
@@ -123,13 +125,71 @@ def table_state(*, session: Session, source: EventSource) -> str:
     return f"suggestions:{count}:{highest}"
 
 
-def _decided(*, session: Session, source: EventSource) -> Iterator[tuple[Report, Sentence, Draft]]:
+def _decided(*, session: Session, source: EventSource) -> Iterator[DecisionInReport]:
+    """Every decided sentence, report by report (by id) and each report's in order."""
     if source == "gold":
-        for gold, sentence, report in repository.iter_gold(session=session):
-            yield report, sentence, Draft.of(gold)
-    else:
-        for suggestion, sentence, report in repository.iter_latest_suggestions(session=session):
-            yield report, sentence, Draft.of(suggestion)
+        return repository.iter_gold_by_report(session=session)
+    return repository.iter_latest_suggestions(session=session)
+
+
+# How many reports wait for their first sentence's text, read in one query for them all.
+REPORTS_PER_BATCH = 500
+
+
+def iter_decided_reports(
+    *,
+    session: Session,
+    source: EventSource,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[DecidedReport]:
+    """Every report with a decided sentence that has an event trigger, its sentences in
+    order, report by report (by id), streamed: a few hundred reports in memory at most;
+    ``progress`` hears how many sentences have been read."""
+    waiting: list[tuple[DecisionInReport, list[DecidedSentence]]] = []
+    report: DecisionInReport | None = None
+    found: list[DecidedSentence] = []
+    done = 0
+    for row in _decided(session=session, source=source):
+        done += 1
+        if progress is not None and done % 200 == 0:
+            progress(done)
+        if report is None or row.report_id != report.report_id:
+            if report is not None and found:
+                waiting.append((report, found))
+            if len(waiting) >= REPORTS_PER_BATCH:
+                yield from _with_first_sentences(waiting, session=session)
+                waiting = []
+            report, found = row, []
+        if not row.events:
+            continue  # no trigger: nothing of the sentence is read
+        draft = Draft.from_rows(row.entities, row.events, row.categories, row.arguments or ())
+        found.append(
+            DecidedSentence(
+                sentence_id=row.sentence_id, position=row.position, text=row.text, draft=draft
+            )
+        )
+    if report is not None and found:
+        waiting.append((report, found))
+    yield from _with_first_sentences(waiting, session=session)
+    if progress is not None:
+        progress(done)
+
+
+def _with_first_sentences(
+    waiting: Sequence[tuple[DecisionInReport, list[DecidedSentence]]], *, session: Session
+) -> Iterator[DecidedReport]:
+    first = repository.first_sentence_texts(
+        session=session, report_ids=[report.report_id for report, _ in waiting]
+    )
+    for report, sentences in waiting:
+        yield DecidedReport(
+            report_id=report.report_id,
+            # The report's display name, as the reports page shows it (reports.display_name).
+            name=report.report_name or report.report_source,
+            meta=report.report_meta,
+            first_sentence=first.get(report.report_id),
+            sentences=sentences,
+        )
 
 
 def decided_reports(
@@ -140,38 +200,28 @@ def decided_reports(
 ) -> list[DecidedReport]:
     """Every report with a decided sentence that has an event trigger, its sentences in
     order; ``progress`` hears how many sentences have been read."""
-    reports: dict[int, Report] = {}
-    sentences: dict[int, list[DecidedSentence]] = {}
-    done = 0
-    for report, sentence, draft in _decided(session=session, source=source):
-        done += 1
-        if progress is not None and done % 200 == 0:
-            progress(done)
-        if not draft.events or report.id is None or sentence.id is None:
-            continue
-        reports.setdefault(report.id, report)
-        sentences.setdefault(report.id, []).append(
-            DecidedSentence(
-                sentence_id=sentence.id,
-                position=sentence.position,
-                text=sentence.text,
-                draft=draft,
-            )
-        )
-    if progress is not None:
-        progress(done)
-    first = repository.first_sentence_texts(session=session, report_ids=list(reports))
-    return [
-        DecidedReport(
-            report_id=report_id,
-            # The report's display name, as the reports page shows it (reports.display_name).
-            name=report.name or report.source,
-            meta=report.meta,
-            first_sentence=first.get(report_id),
-            sentences=sorted(sentences[report_id], key=lambda s: s.position),
-        )
-        for report_id, report in sorted(reports.items())
-    ]
+    return list(iter_decided_reports(session=session, source=source, progress=progress))
+
+
+def iter_event_table(
+    *,
+    session: Session,
+    scheme: LabelScheme,
+    source: EventSource = "gold",
+    progress: Callable[[int], None] | None = None,
+    places: Places | None = None,
+) -> Iterator[EventRow]:
+    """The events of the gold (or of the latest suggestions), one row per event, report by
+    report, streamed: what ``annotator events`` writes. ``places`` defaults to the installed
+    gazetteer (read once per process, when the first report comes)."""
+    check_source(source)
+    for report in iter_decided_reports(session=session, source=source, progress=progress):
+        if places is None:
+            try:
+                places = load_places()
+            except SuggesterError as error:
+                raise EventsFailed(str(error)) from error
+        yield from event_rows(report, scheme=scheme, places=places)
 
 
 def event_table(
@@ -183,15 +233,13 @@ def event_table(
     places: Places | None = None,
 ) -> list[EventRow]:
     """The events of the gold (or of the latest suggestions), one row per event, report by
-    report. ``places`` defaults to the installed gazetteer (read once per process)."""
-    check_source(source)
-    reports = decided_reports(session=session, source=source, progress=progress)
-    if places is None and reports:
-        try:
-            places = load_places()
-        except SuggesterError as error:
-            raise EventsFailed(str(error)) from error
-    return [row for report in reports for row in event_rows(report, scheme=scheme, places=places)]
+    report (what the Events page shows and filters). ``places`` defaults to the installed
+    gazetteer (read once per process)."""
+    return list(
+        iter_event_table(
+            session=session, scheme=scheme, source=source, progress=progress, places=places
+        )
+    )
 
 
 # --- what the Events page shows ----------------------------------------------------------
@@ -296,33 +344,42 @@ def check_output(output: Path) -> None:
         raise EventsFailed(f"{output.parent} is not a folder; create it first")
 
 
-def write_events(rows: Sequence[EventRow], output: Path, *, format: str = "csv") -> int:
-    """Write the table to ``output`` atomically in ``format``; return how many rows."""
+def write_events(rows: Iterable[EventRow], output: Path, *, format: str = "csv") -> int:
+    """Write the table to ``output`` atomically in ``format``, row by row as they come (a
+    Parquet row group per ``PARQUET_ROWS``); return how many rows."""
     if format not in FORMATS:
         raise EventsFailed(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
     check_output(output)
     # Before the file is opened: a missing pyarrow leaves the old table as it was.
     parquet = _parquet_writer() if format == "parquet" else None
+    count = 0
     try:
         with replacing_file(output) as temporary:
             if format == "csv":
                 with temporary.open("w", encoding="utf-8", newline="") as handle:
                     table = csv.DictWriter(handle, fieldnames=COLUMNS)
                     table.writeheader()
-                    table.writerows(csv_cells(row) for row in rows)
+                    for row in rows:
+                        table.writerow(csv_cells(row))
+                        count += 1
             elif format == "jsonl":
                 with temporary.open("w", encoding="utf-8") as handle:
                     for row in rows:
                         handle.write(json.dumps(row.to_dict(), ensure_ascii=False) + "\n")
+                        count += 1
             elif parquet is not None:
-                parquet(rows, temporary)
+                count = parquet(rows, temporary)
     except OSError as error:
         raise EventsFailed(f"cannot write {output} ({error.strerror or error})") from error
-    log.info("wrote %d event(s) to %s", len(rows), output)
-    return len(rows)
+    log.info("wrote %d event(s) to %s", count, output)
+    return count
 
 
-def _parquet_writer() -> Callable[[Sequence[EventRow], Path], None]:
+# Rows per Parquet row group: the file is written a group at a time.
+PARQUET_ROWS = 50_000
+
+
+def _parquet_writer() -> Callable[[Iterable[EventRow], Path], int]:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -344,9 +401,15 @@ def _parquet_writer() -> Callable[[Sequence[EventRow], Path], None]:
     )
     schema = pa.schema([(name, types[name]) for name in COLUMNS])
 
-    def write(rows: Sequence[EventRow], path: Path) -> None:
-        records = [row.to_dict() for row in rows]
-        table = pa.Table.from_pylist(records, schema=schema)
-        pq.write_table(table, path)
+    def write(rows: Iterable[EventRow], path: Path) -> int:
+        count = 0
+        with pq.ParquetWriter(path, schema) as writer:
+            chunks = iter(rows)
+            while records := [row.to_dict() for row in islice(chunks, PARQUET_ROWS)]:
+                writer.write_table(pa.Table.from_pylist(records, schema=schema))
+                count += len(records)
+            if not count:
+                writer.write_table(pa.Table.from_pylist([], schema=schema))
+        return count
 
     return write
