@@ -37,7 +37,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -66,10 +66,10 @@ CHROMIUM_ARGS = [
     "--disable-backgrounding-occluded-windows",
 ]
 START_TIMEOUT = 180.0
-# How long a press may take to bring the next sentence before it is pressed again (a press the
-# page ignored: it was not ready for it), and how often.
-STEP_TIMEOUT_MS = 20_000
-PRESSES = 3
+# How long a press may take to bring the next sentence: longer is a reviewer left waiting.
+STEP_TIMEOUT_MS = 120_000
+# After the time is up, how long a page may take to store what it was still sending.
+SETTLE_SECONDS = 120.0
 # Messages that would mean a reviewer saw something break (annotator/ui/errors.py), and what
 # a traceback leaves on a page.
 ERROR_TEXTS = (
@@ -95,10 +95,16 @@ FIND_TEXT = """
         }
         return null;
     };
+    // The sentence's own text: not the label badges the editor draws inside it.
+    const plain = (node) => {
+        if (node.nodeType === Node.TEXT_NODE) return node.textContent;
+        if (node.classList && [...node.classList].some((c) => c.startsWith('ca-badge'))) return '';
+        return [...node.childNodes].map(plain).join('');
+    };
     window.__caText = () => {
         let text = window.__caTextElement;
         if (!text || !text.isConnected) text = window.__caTextElement = find(document);
-        if (text) return text.textContent;
+        if (text) return plain(text).replace(/\s+/g, ' ').trim();
         return document.body.innerText.includes('Nothing left to annotate') ? null : '';
     };
     window.__caKeys = [];
@@ -125,6 +131,7 @@ class Settings:
     overlap: int
     sentences: int
     core_workers: int
+    think: float
     database_url: str | None
 
 
@@ -139,7 +146,7 @@ class Reviewer:
     decisions: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    repressed: int = 0
+    pressed: list[str] = field(default_factory=list)  # the texts accepted (browser)
     route: str = ""  # the browser's annotator_route cookie
 
 
@@ -317,9 +324,13 @@ async def browse(
     go: asyncio.Event,
     start: list[float],
     seconds: float,
+    think: float,
+    stored: Callable[[int], int],
 ) -> None:
-    """One reviewer in a browser context of their own: log in through the proxy, then press
-    ``a`` (accept) and wait for the next sentence's text, until the time is up."""
+    """One reviewer in a browser context of their own: log in through the proxy, then, until
+    the time is up, read each sentence for ``think`` seconds, press ``a`` (accept) once and
+    wait for the next sentence's text; then wait until what the page was still sending is
+    stored (``stored``: the reviewer's decisions in the database)."""
     from playwright.async_api import Error as PlaywrightError
 
     context = await browser.new_context(viewport={"width": 1440, "height": 1000})
@@ -362,28 +373,24 @@ async def browse(
             old = await page.evaluate("() => window.__caText()")
             if old is None:
                 break  # nothing left to annotate
+            await asyncio.sleep(think)
             keys = await page.evaluate("() => window.__caKeys.length")
-            for press in range(PRESSES):
-                await page.keyboard.press("a")
-                try:
-                    await page.wait_for_function(
-                        CHANGED, arg=old, polling=15, timeout=STEP_TIMEOUT_MS
-                    )
-                    break
-                except PlaywrightError:
-                    if press == PRESSES - 1:
-                        raise
-                    result.repressed += 1
+            # Pressed once: a second press would be a second decision, and it would be counted.
+            await page.keyboard.press("a")
+            result.pressed.append(old)
+            await page.wait_for_function(CHANGED, arg=old, polling=15, timeout=STEP_TIMEOUT_MS)
             taken = await page.evaluate("(keys) => window.__caDrawn - window.__caKeys[keys]", keys)
             result.latencies_ms.append(float(taken))
             result.decisions += 1
-        # The last decision may still be on its way (a page that stores in the background).
-        await page.wait_for_timeout(500)
-        await page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-            timeout=60_000,
-        )
-        await page.wait_for_timeout(1500)
+        # The last decisions may still be on their way (the page stores in the background).
+        settled = time.monotonic() + SETTLE_SECONDS
+        last, steady = -1, 0
+        while time.monotonic() < settled and steady < 3:
+            await page.wait_for_timeout(1000)
+            quiet = not await page.locator('[data-testid="stStatusWidget"]').count()
+            now = await asyncio.to_thread(stored, result.reviewer_id)
+            steady = steady + 1 if quiet and now == last else 0
+            last = now
         shown = await page.locator(".stMain").inner_text()
         result.problems.extend(f"the page says {text!r}" for text in ERROR_TEXTS if text in shown)
         if await page.locator('[data-testid="stException"]').count():
@@ -400,6 +407,8 @@ async def run_browsers(
     *,
     url: str,
     seconds: float,
+    think: float,
+    stored: Callable[[int], int],
     logged_in: threading.Event,
     go: threading.Event,
     start: list[float],
@@ -414,7 +423,17 @@ async def run_browsers(
         started = asyncio.Event()
         tasks = [
             asyncio.create_task(
-                browse(browser, r, url=url, ready=e, go=started, start=start, seconds=seconds)
+                browse(
+                    browser,
+                    r,
+                    url=url,
+                    ready=e,
+                    go=started,
+                    start=start,
+                    seconds=seconds,
+                    think=think,
+                    stored=stored,
+                )
             )
             for r, e in zip(reviewers, ready, strict=True)
         ]
@@ -538,12 +557,13 @@ def database_checks(url: str, reviewers: list[Reviewer], *, overlap: int) -> dic
                     )
                 ).all()
             )
-            doubled = connection.execute(
+            twice = connection.execute(
                 sa.text(
-                    "SELECT count(*) FROM (SELECT sentence_id, reviewer_id FROM annotation_version "
-                    "GROUP BY sentence_id, reviewer_id HAVING count(*) > 1) AS twice"
+                    "SELECT r.name, v.sentence_id, count(*), min(v.saved_at), max(v.saved_at) "
+                    "FROM annotation_version AS v JOIN reviewer AS r ON r.id = v.reviewer_id "
+                    "GROUP BY r.name, v.sentence_id HAVING count(*) > 1 ORDER BY r.name"
                 )
-            ).scalar_one()
+            ).all()
             beyond = connection.execute(
                 sa.text(
                     "SELECT count(*) FROM (SELECT sentence_id FROM annotation WHERE status IN "
@@ -559,7 +579,10 @@ def database_checks(url: str, reviewers: list[Reviewer], *, overlap: int) -> dic
                 )
             ).scalar_one()
             rows = connection.execute(
-                sa.text("SELECT reviewer_id, sentence_id FROM annotation")
+                sa.text(
+                    "SELECT a.reviewer_id, a.sentence_id, s.text FROM annotation AS a "
+                    "JOIN sentence AS s ON s.id = a.sentence_id"
+                )
             ).all()
             full = connection.execute(
                 sa.text("SELECT count(*) FROM sentence WHERE n_annotations >= :overlap"),
@@ -568,22 +591,48 @@ def database_checks(url: str, reviewers: list[Reviewer], *, overlap: int) -> dic
     finally:
         engine.dispose()
     by_reviewer: dict[int, list[int]] = defaultdict(list)
-    for reviewer_id, sentence_id in rows:
+    texts: dict[int, list[str]] = defaultdict(list)
+    for reviewer_id, sentence_id, text in rows:
         by_reviewer[reviewer_id].append(sentence_id)
+        texts[reviewer_id].append(" ".join(text.split()))
+    # A core reviewer's very sentences; a browser reviewer's by their texts (no two alike).
     mismatched = [
-        f"{r.name} did {r.decisions}, the database holds {stored.get(r.reviewer_id, 0)}"
+        f"{r.name} decided {r.decisions}, the database holds {stored.get(r.reviewer_id, 0)}"
+        + (
+            f" (pressed on, not stored: {sorted(set(r.pressed) - set(texts[r.reviewer_id]))[:3]};"
+            f" stored, not pressed on: {sorted(set(texts[r.reviewer_id]) - set(r.pressed))[:3]})"
+            if r.kind == "browser"
+            else ""
+        )
         for r in reviewers
         if stored.get(r.reviewer_id, 0) != r.decisions
-        or (r.kind == "core" and sorted(by_reviewer[r.reviewer_id]) != sorted(r.decided))
+        or sorted(by_reviewer[r.reviewer_id] if r.kind == "core" else texts[r.reviewer_id])
+        != sorted(r.decided if r.kind == "core" else r.pressed)
     ]
     return {
         "stored_decisions": sum(stored.values()),
-        "decided_twice": doubled,
+        "decided_twice": len(twice),
+        "decided_twice_examples": [
+            f"{name} decided sentence {sentence} {times} times, from {first} to {last}"
+            for name, sentence, times, first, last in twice[:5]
+        ],
         "sentences_beyond_overlap": beyond,
         "sentences_miscounted": miscounted,
         "sentences_at_overlap": full,
         "reviewers_mismatched": mismatched,
     }
+
+
+def decisions_counter(url: str) -> Callable[[int], int]:
+    """How many decisions a reviewer has in the database (one engine, for every thread)."""
+    engine = sa.create_engine(url, pool_size=2, max_overflow=2)
+
+    def count(reviewer_id: int) -> int:
+        with engine.connect() as connection:
+            query = sa.text("SELECT count(*) FROM annotation WHERE reviewer_id = :r")
+            return int(connection.execute(query, {"r": reviewer_id}).scalar_one())
+
+    return count
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -619,6 +668,7 @@ def run(settings: Settings) -> dict[str, Any]:
         browser_ids, core_ids = seed(url, settings)
         run_dir = Path(work)
         browsers = [Reviewer(name=n, kind="browser", reviewer_id=i) for n, i in browser_ids.items()]
+        counter = decisions_counter(url)
         with deployment(
             url, processes=settings.processes, overlap=settings.overlap, run_dir=run_dir
         ) as address:
@@ -630,6 +680,8 @@ def run(settings: Settings) -> dict[str, Any]:
                         browsers,
                         url=address,
                         seconds=settings.seconds,
+                        think=settings.think,
+                        stored=counter,
                         logged_in=logged_in,
                         go=go,
                         start=start,
@@ -665,7 +717,7 @@ def run(settings: Settings) -> dict[str, Any]:
         }
         | {"total": round(sum(decisions.values()) / settings.seconds, 1)},
         "accept": {"browser": latency(browsers), "core": latency(core)},
-        "browser_repressed": sum(r.repressed for r in browsers),
+        "browser_think_seconds": settings.think,
         "database": checks,
         "proxy": proxy,
         "problems": problems,
@@ -759,9 +811,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--core", type=int, default=100, help="reviewers through the core")
     parser.add_argument("--processes", type=int, default=2, help="app processes behind nginx")
     parser.add_argument("--overlap", type=int, default=2, help="ANNOTATOR_OVERLAP")
-    parser.add_argument("--sentences", type=int, default=5000, help="sentences in the corpus")
+    parser.add_argument("--sentences", type=int, default=20000, help="sentences in the corpus")
     parser.add_argument(
         "--core-workers", type=int, default=2, help="processes the core reviewers' threads share"
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="seconds a browser reviewer reads a sentence before accepting it",
     )
     parser.add_argument(
         "--database-url", help="an empty PostgreSQL database to use (default: a new one)"
@@ -771,7 +829,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("seconds", "processes", "overlap", "sentences", "core_workers"):
         if getattr(args, name) <= 0:
             parser.error(f"--{name.replace('_', '-')} must be above 0")
-    for name in ("browsers", "core"):
+    for name in ("browsers", "core", "think"):
         if getattr(args, name) < 0:
             parser.error(f"--{name} must be 0 or more")
     settings = Settings(
@@ -782,6 +840,7 @@ def main(argv: list[str] | None = None) -> int:
         overlap=args.overlap,
         sentences=args.sentences,
         core_workers=args.core_workers,
+        think=args.think,
         database_url=args.database_url,
     )
     figures = run(settings)

@@ -1,6 +1,6 @@
 """The team deployment (deploy/): two app processes behind Debian's nginx over one PostgreSQL
 database, under the load test at a small size (4 browser reviewers in Chromium, 20 reviewers
-through the core, 20 s): every decision stored exactly once, no sentence beyond its overlap,
+through the core, 15 s): every decision stored exactly once, no sentence beyond its overlap,
 no error in any browser; the proxy spreads the browser sessions over both processes, keeps each
 on one, and passes their websockets. And deploy/start's mistakes are said plainly."""
 
@@ -55,7 +55,7 @@ def load_run(postgres_template: str, chromium: str, nginx: str) -> Iterator[Load
                 sys.executable,
                 str(ROOT / "deploy" / "loadtest.py"),
                 "--seconds",
-                "20",
+                "15",
                 "--browsers",
                 str(BROWSERS),
                 "--core",
