@@ -40,6 +40,8 @@ def groups() -> dict[str, Group]:
 
     return {
         "suggest": suggest.rows,
+        # A local Ray and a local Dask cluster against the two local processes.
+        "cluster": suggest.cluster_rows,
         "import": importing.rows,
         "annotate": annotate.rows,
         "agreement": agreement.rows,

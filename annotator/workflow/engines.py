@@ -324,7 +324,8 @@ def _ray_pool(
             if choice.address is not None:
                 ray.init(address=choice.address, **options)
             else:
-                ray.init(num_cpus=workers, include_dashboard=False, **options)
+                # "local": a new cluster, even where `ray start` left one this could join.
+                ray.init(address="local", num_cpus=workers, include_dashboard=False, **options)
         except (ConnectionError, ValueError, RuntimeError) as error:
             raise EngineError(
                 f"cannot start Ray on {choice.describe()}: {_reason(error)}"
