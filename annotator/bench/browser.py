@@ -17,7 +17,6 @@ without Playwright) the group says so in a note and gives no rows.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -262,16 +261,19 @@ def _start(database_url: str, log: Path) -> _Server:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
-    env = {
-        **os.environ,
+    settings = {
         "ANNOTATOR_DATABASE_URL": database_url,
-        # As the page rows: fixed here, so that the environment does not change what is measured.
+        # As the page rows: fixed here, so that the shell's settings do not change what is measured.
         "ANNOTATOR_OVERLAP": "2",
         "ANNOTATOR_CLAIM_MINUTES": "5",
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         "PYTHONUNBUFFERED": "1",
     }
+    # The server inherits what this process was started with, these set on top (env(1)): the
+    # benchmark itself reads no settings from it.
     command = [
+        "env",
+        *(f"{name}={value}" for name, value in settings.items()),
         str(Path(sys.executable).parent / "streamlit"),
         "run",
         "app.py",
@@ -285,9 +287,7 @@ def _start(database_url: str, log: Path) -> _Server:
         "none",
     ]
     with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT)
     return _Server(url=f"http://127.0.0.1:{port}", process=process, log=log)
 
 
