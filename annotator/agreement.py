@@ -849,12 +849,10 @@ def _span_columns(spans_by_item: SpansByItem[Item], *, labels: Sequence[str]) ->
     start = np.fromiter(map(itemgetter(0), flat), dtype=np.int64, count=count)
     end = np.fromiter(map(itemgetter(1), flat), dtype=np.int64, count=count)
     label = np.fromiter(map(label_code.__getitem__, names), dtype=np.int64, count=count)
-    order = np.lexsort((label, end, start, column, item))
-    fields = [part[order] for part in (item, column, start, end, label)]
+    fields = [item, column, start, end, label]
     if count:
-        differs = np.ones(count, dtype=bool)
-        differs[1:] = np.logical_or.reduce([part[1:] != part[:-1] for part in fields])
-        fields = [part[differs] for part in fields]
+        order, differs = _sorted_distinct(fields)
+        fields = [part[order][differs] for part in fields]
     rated = np.zeros((len(keys), len(annotators)), dtype=bool)
     rated[rated_items, rated_columns] = True
     item, column, start, end, label = fields
@@ -877,12 +875,41 @@ def _group_ids(*parts: Codes) -> tuple[Codes, int]:
     and how many there are."""
     if not len(parts[0]):
         return np.zeros(0, dtype=np.int64), 0
-    order = np.lexsort(parts[::-1])
-    changes = np.ones(len(order), dtype=bool)
-    changes[1:] = np.logical_or.reduce([part[order][1:] != part[order][:-1] for part in parts])
+    order, changes = _sorted_distinct(parts)
     ids = np.empty(len(order), dtype=np.int64)
     ids[order] = np.cumsum(changes) - 1
     return ids, int(changes.sum())
+
+
+def _sorted_distinct(parts: Sequence[Codes]) -> tuple[Codes, npt.NDArray[np.bool_]]:
+    """The order that sorts rows by the parts (the first the most significant), and in that
+    order whether each row differs from the one before (the first does). One int64 key when
+    the parts' ranges fit in it, else a sort on each part."""
+    key = _combined(parts)
+    changes = np.ones(len(parts[0]), dtype=bool)
+    if key is not None:
+        order = np.argsort(key, kind="stable")
+        ordered = key[order]
+        changes[1:] = ordered[1:] != ordered[:-1]
+        return order, changes
+    order = np.lexsort(parts[::-1])
+    changes[1:] = np.logical_or.reduce([part[order][1:] != part[order][:-1] for part in parts])
+    return order, changes
+
+
+def _combined(parts: Sequence[Codes]) -> Codes | None:
+    """The parts packed into one int64 that orders rows as they do, or None when their
+    ranges need more than 62 bits."""
+    key = np.zeros(len(parts[0]), dtype=np.int64)
+    bits = 0
+    for part in parts:
+        low = int(part.min())
+        width = (int(part.max()) - low).bit_length()
+        bits += width
+        if bits > 62:
+            return None
+        key = (key << width) | (part - low)
+    return key
 
 
 def _distinct(keys: Codes) -> Codes:

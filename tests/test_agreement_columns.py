@@ -255,3 +255,26 @@ def test_span_report_equals_the_per_item_functions_and_the_reference_on_random_s
         met["relabelled bounds"] += any(x != y for x, y in expected["confusion"])
     # The random sets reach every case the columns treat apart.
     assert min(met.values()) >= 100, met
+
+
+def test_offsets_too_wide_to_pack_into_one_key_give_the_same_report():
+    # Offsets from 0 to past 2**40 leave no room to pack item, reviewer, bounds and label into
+    # one int64: the columns sort on each part instead, with the same figures.
+    rng = random.Random(41)
+    for case in range(200):
+        spans, bounds = random_case(rng)
+        shift = {item: (item % 2) * 2**40 for item in spans}
+        moved = {
+            item: {
+                name: [(s + shift[item], e + shift[item], x) for s, e, x in found]
+                for name, found in by.items()
+            }
+            for item, by in spans.items()
+        }
+        moved_bounds = {
+            item: [(s + shift[item], e + shift[item]) for s, e in found]
+            for item, found in bounds.items()
+        }
+        report = span_report(moved, moved_bounds, labels=["B"])
+        assert report == span_report(spans, bounds, labels=["B"]), case
+        assert report == per_item_report(moved, moved_bounds, labels=["B"]), case
