@@ -77,6 +77,18 @@ def dask_address() -> Iterator[str]:
         yield str(cluster.scheduler_address)
 
 
+def ray_client_connects(address: str) -> bool:
+    """Whether a Ray client (a process of its own) connects to the cluster at ``address``."""
+    script = f"import ray; ray.init(address={address!r}); ray.shutdown()"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, timeout=120, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return done.returncode == 0
+
+
 @pytest.fixture(scope="module")
 def ray_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Ray head node of two CPUs (``ray start --head``) with its Ray Client port, for the
@@ -107,7 +119,14 @@ def ray_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             assert head.poll() is None, "ray start --head ended"
             assert time.monotonic() < deadline, "the Ray head never opened its client port"
             time.sleep(0.5)
-        yield f"ray://127.0.0.1:{client}"
+        address = f"ray://127.0.0.1:{client}"
+        # A head just up can refuse its first clients ("Initialization failure from server")
+        # while its agents still start, more so on a loaded machine: one client gets in first.
+        for attempt in range(4):
+            if ray_client_connects(address):
+                break
+            assert attempt < 3, f"no Ray client got into the head at {address}"
+        yield address
     finally:
         os.killpg(head.pid, signal.SIGTERM)
         try:
