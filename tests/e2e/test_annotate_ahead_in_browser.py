@@ -55,7 +55,11 @@ def report(database_url: str, tmp_path: Path, scheme) -> list[int]:  # type: ign
 
 def shown(page: Page, line: int) -> None:
     """Wait until the editor shows the sentence ``LINES[line]``."""
-    expect(page.locator(".ca-text")).to_have_text(re.compile(f"^{re.escape(LINES[line])}"))
+    # A shared machine may take a while to serve the first page; the lock test does not depend
+    # on how long: the server cannot answer while the database is held.
+    expect(page.locator(".ca-text")).to_have_text(
+        re.compile(f"^{re.escape(LINES[line])}"), timeout=20_000
+    )
 
 
 def settle(page: Page) -> None:
@@ -135,7 +139,7 @@ def test_accept_draws_the_next_sentence_before_the_server_stores_it_and_keeps_ed
         assert held.execute("SELECT count(*) FROM annotation").fetchone() == (0,)
         shown(page, 1)  # the second decision waits for the server to serve this sentence
     shown(page, 2)
-    expect(page.get_by_text("2 / 5 sentences done", exact=True)).to_be_visible()
+    expect(page.get_by_text("2 / 5 sentences done", exact=True)).to_be_visible(timeout=20_000)
     settle(page)
     assert stored(app.database_url) == {
         ("e2e", first): ("accept", [], 1),
@@ -227,7 +231,7 @@ def test_undo_after_a_decision_on_the_sentence_sent_ahead_brings_it_back(
         settle(page)
     page.keyboard.press("u")
     shown(page, 1)
-    expect(page.get_by_text("1 / 5 sentences done", exact=True)).to_be_visible()
+    expect(page.get_by_text("1 / 5 sentences done", exact=True)).to_be_visible(timeout=20_000)
     settle(page)
     page.keyboard.press(" ")  # and it is served again as it was: skipped now
     shown(page, 2)

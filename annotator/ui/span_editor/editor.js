@@ -218,7 +218,8 @@ class Editor {
     } else if (this.expect) {
       const found = this.spans.find((span) => sameSpan(span, this.expect));
       if (found) this.sel = this.spanSel(found);
-      this.expect = null;
+      // Unless the edit that makes it is still queued (made on the sentence drawn ahead).
+      if (found || !this.queue.length) this.expect = null;
     }
     if (this.sel && this.sel.kind === "span" && !this.findSpan(this.sel)) this.sel = null;
     if (this.pick && !sameSpan({ ...this.pick.event, layer: "events" }, this.findSpan(this.sel))) {
