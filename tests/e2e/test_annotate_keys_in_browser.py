@@ -73,6 +73,12 @@ def shown(page: Page, start: str) -> None:
     expect(page.locator(".ca-text")).to_have_text(re.compile(f"^{re.escape(start)}"))
 
 
+def answered(page: Page) -> None:
+    """Wait until the server has answered the editor (the next sentence is drawn at once, sent
+    ahead, before the decision on the last one is stored)."""
+    expect(page.locator(".ca-editor")).to_have_attribute("data-state", "idle")
+
+
 def progress(page: Page, done: int) -> None:
     expect(page.get_by_text(f"{done} / 4 sentences done", exact=True)).to_be_visible()
 
@@ -183,6 +189,7 @@ def test_space_after_clicking_a_category_skips_and_leaves_the_category_as_it_was
     settle(page)
     page.keyboard.press(" ")
     shown(page, "Police arrested")
+    answered(page)
     skipped = annotations(app.database_url)[first]
     assert (skipped.status, skipped.categories) == ("skip", ["RIOTS"])
 
@@ -204,6 +211,7 @@ def test_space_after_clicking_a_toggle_without_the_editor_skips_and_leaves_it_as
     settle(page)
     page.keyboard.press(" ")
     shown(page, "Police arrested")
+    answered(page)
     skipped = annotations(app.database_url)[first]
     assert (skipped.status, skipped.categories) == ("skip", ["PROTESTS"])
 
