@@ -591,8 +591,7 @@ def argument_report(arguments_by_item: ArgumentsByItem[Item]) -> dict[str, Any]:
     """Event-argument agreement as JSON-ready figures: pairwise F1, strict and overlap, over
     the items two or more reviewers rated, overall and per role (``per_label``, as the span
     sections name their labels)."""
-    strict = _pair_agreement(arguments_by_item, overlap=False)
-    loose = _pair_agreement(arguments_by_item, overlap=True)
+    strict, loose = _argument_agreements(arguments_by_item)
     reviewers = {name for by in arguments_by_item.values() if len(by) >= 2 for name in by}
     return {
         "pairwise_f1": strict.pairwise().to_dict(),
@@ -607,27 +606,6 @@ def argument_report(arguments_by_item: ArgumentsByItem[Item]) -> dict[str, Any]:
             for role in sorted({*strict.labels, *loose.labels})
         },
     }
-
-
-def _pair_agreement(arguments_by_item: ArgumentsByItem[Item], *, overlap: bool) -> SpanAgreement:
-    by_role: dict[tuple[str, str], dict[str, SpanCounts]] = defaultdict(dict)
-    items: Counter[tuple[str, str]] = Counter()
-    n_items = 0
-    for by_annotator in arguments_by_item.values():
-        if len(by_annotator) < 2:
-            continue
-        n_items += 1
-        for first, second in combinations(sorted(by_annotator), 2):
-            items[first, second] += 1
-            found = match_arguments(by_annotator[first], by_annotator[second], overlap=overlap)
-            pair = by_role[first, second]
-            for role, matched in found.items():
-                pair[role] = pair.get(role, SpanCounts()) + matched
-    counts = {names: dict(sorted(by_role[names].items())) for names in sorted(items)}
-    roles = {role for by in counts.values() for role in by}
-    return SpanAgreement(
-        counts=counts, items=dict(items), n_items=n_items, labels=tuple(sorted(roles))
-    )
 
 
 @dataclass(frozen=True)
@@ -1178,6 +1156,139 @@ def _with_counts(figure: Figure, n_items: int, n_annotators: int) -> Figure:
     return Figure(figure.value, n_items, n_annotators, figure.note)
 
 
+# --- argument agreement over columns -------------------------------------------------------
+
+
+def _argument_agreements(
+    arguments_by_item: ArgumentsByItem[Item],
+) -> tuple[SpanAgreement, SpanAgreement]:
+    """Strict and overlap argument agreement: ``match_arguments`` for every pair of reviewers on
+    every item both rated, summed; from every link read once into arrays (item, reviewer,
+    trigger bounds, argument bounds, role)."""
+    annotators = tuple(sorted({name for by in arguments_by_item.values() for name in by}))
+    column_of = {name: index for index, name in enumerate(annotators)}
+    keys: list[Any] = []
+    flat: list[ArgumentLink] = []
+    lengths: list[int] = []
+    rated_items: list[int] = []
+    rated_columns: list[int] = []
+    for key, by_annotator in arguments_by_item.items():
+        if len(by_annotator) < 2:
+            continue
+        index = len(keys)
+        keys.append(key)
+        for name, links in by_annotator.items():
+            rated_items.append(index)
+            rated_columns.append(column_of[name])
+            before = len(flat)
+            flat.extend(links)
+            lengths.append(len(flat) - before)
+    count = len(flat)
+    roles = sorted(set(map(itemgetter(4), flat)))
+    role_code = {role: index for index, role in enumerate(roles)}
+    run = np.array(lengths, dtype=np.int64)
+    fields = [
+        np.repeat(np.array(rated_items, dtype=np.int64), run),
+        np.repeat(np.array(rated_columns, dtype=np.int64), run),
+        *(np.fromiter(map(itemgetter(i), flat), dtype=np.int64, count=count) for i in range(4)),
+        np.fromiter(map(role_code.__getitem__, map(itemgetter(4), flat)), np.int64, count),
+    ]
+    if count:
+        order, differs = _sorted_distinct(fields)
+        fields = [part[order][differs] for part in fields]
+    item, column, t_start, t_end, start, end, role = fields
+    rated = np.zeros((len(keys), len(annotators)), dtype=bool)
+    rated[rated_items, rated_columns] = True
+    exact, n_exact = _group_ids(item, t_start, t_end, start, end, role)
+    # The links of an exact group are equal, their role too.
+    role_of_exact = np.zeros(n_exact, dtype=np.int64)
+    role_of_exact[exact] = role
+    n_roles = max(len(roles), 1)
+    group = item * n_roles + role
+    strict: dict[tuple[str, str], dict[str, SpanCounts]] = {}
+    loose: dict[tuple[str, str], dict[str, SpanCounts]] = {}
+    items: dict[tuple[str, str], int] = {}
+    rows = [np.flatnonzero(column == index) for index in range(len(annotators))]
+    for a, b in combinations(range(len(annotators)), 2):
+        both = rated[:, a] & rated[:, b]
+        if not both.any():
+            continue
+        pair = (annotators[a], annotators[b])
+        items[pair] = int(both.sum())
+        ours, theirs = rows[a][both[item[rows[a]]]], rows[b][both[item[rows[b]]]]
+        marked_ours = np.bincount(role[ours], minlength=n_roles)
+        marked_theirs = np.bincount(role[theirs], minlength=n_roles)
+        common = np.intersect1d(exact[ours], exact[theirs], assume_unique=True)
+        tp = np.bincount(role_of_exact[common], minlength=n_roles)
+        strict[pair] = _by_label_name(roles, tp, marked_ours, marked_theirs)
+        matched = _link_matches(fields, group, ours, theirs, n_roles)
+        loose[pair] = _by_label_name(roles, matched, marked_ours, marked_theirs)
+    return _agreement_of(strict, items, len(keys)), _agreement_of(loose, items, len(keys))
+
+
+def _agreement_of(
+    counts: dict[tuple[str, str], dict[str, SpanCounts]], items: dict[tuple[str, str], int], n: int
+) -> SpanAgreement:
+    """Counts per pair and label, with the labels any pair has."""
+    labels = tuple(sorted({label for by_label in counts.values() for label in by_label}))
+    return SpanAgreement(counts=counts, items=items, n_items=n, labels=labels)
+
+
+def _link_matches(
+    fields: Sequence[Codes], group: Codes, ours: Codes, theirs: Codes, n_roles: int
+) -> Codes:
+    """Per role code, how many links of two reviewers a maximum matching pairs up, links of one
+    role and item whose triggers share a character and whose arguments do."""
+    _, _, t_start, t_end, start, end, role = fields
+    ours = ours[np.argsort(group[ours], kind="stable")]
+    theirs = theirs[np.argsort(group[theirs], kind="stable")]
+    i, j = _within_groups(group[ours], group[theirs])
+    a, b = ours[i], theirs[j]
+    meets = (
+        (t_start[a] < t_end[b])
+        & (t_start[b] < t_end[a])
+        & (start[a] < end[b])
+        & (start[b] < end[a])
+    )
+    i, j = i[meets], j[meets]
+    tangled = np.union1d(
+        group[ours][np.bincount(i, minlength=len(ours)) > 1],
+        group[theirs][np.bincount(j, minlength=len(theirs)) > 1],
+    )
+    plain = ~np.isin(group[ours[i]], tangled)
+    matched = np.bincount(role[ours[i[plain]]], minlength=n_roles)
+    for value in tangled.tolist():
+        first, second = (_links_in(fields, rows, group[rows], value) for rows in (ours, theirs))
+        reachable = [
+            [
+                k
+                for k, (ts, te, s, e) in enumerate(second)
+                if ts < t_end_ and t_start_ < te and s < end_ and start_ < e
+            ]
+            for t_start_, t_end_, start_, end_ in first
+        ]
+        matched[value % n_roles] += _matching_size(reachable, len(second))
+    return matched
+
+
+def _links_in(
+    fields: Sequence[Codes], rows: Codes, groups: Codes, value: int
+) -> list[tuple[int, int, int, int]]:
+    """The sorted bounds of the links among ``rows`` (sorted by ``groups``) in group ``value``."""
+    begin, stop = np.searchsorted(groups, [value, value + 1])
+    chosen = rows[begin:stop]
+    _, _, t_start, t_end, start, end, _ = fields
+    return sorted(
+        zip(
+            t_start[chosen].tolist(),
+            t_end[chosen].tolist(),
+            start[chosen].tolist(),
+            end[chosen].tolist(),
+            strict=True,
+        )
+    )
+
+
 # --- reports ------------------------------------------------------------------------------
 
 
@@ -1271,15 +1382,8 @@ def span_report(
     columns = _span_columns(spans_by_item, labels=labels)
     pairs = _pair_counts(columns)
     n_items = len(columns.keys)
-    strict, loose = (
-        SpanAgreement(
-            counts=counts,
-            items=pairs.items,
-            n_items=n_items,
-            labels=tuple(sorted({label for by_label in counts.values() for label in by_label})),
-        )
-        for counts in (pairs.strict, pairs.loose)
-    )
+    strict = _agreement_of(pairs.strict, pairs.items, n_items)
+    loose = _agreement_of(pairs.loose, pairs.items, n_items)
     tokens = _token_alphas(columns, bounds_by_item)
     confusion = _confusion_matrix(pairs.confusion, labels=labels)
     all_labels = (*labels, *[label for label in columns.labels if label not in labels])

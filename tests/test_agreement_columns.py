@@ -1,6 +1,7 @@
 """The span report computes its figures over columns (annotator.agreement._span_columns): on
 thousands of random span sets it gives exactly what the per-item functions give, and what a
-straightforward reference computes here, figure by figure."""
+straightforward reference computes here, figure by figure. Argument agreement too: exactly what
+matching item by item (match_arguments) gives."""
 
 from __future__ import annotations
 
@@ -13,8 +14,12 @@ import pytest
 
 from annotator.agreement import (
     MISSING,
+    SpanAgreement,
+    SpanCounts,
+    argument_report,
     boundary_confusion,
     krippendorff_alpha,
+    match_arguments,
     span_agreement,
     span_report,
     token_ratings,
@@ -278,3 +283,71 @@ def test_offsets_too_wide_to_pack_into_one_key_give_the_same_report():
         report = span_report(moved, moved_bounds, labels=["B"])
         assert report == span_report(spans, bounds, labels=["B"]), case
         assert report == per_item_report(moved, moved_bounds, labels=["B"]), case
+
+
+# --- arguments ----------------------------------------------------------------------------
+
+
+def per_item_arguments(
+    arguments: dict[int, dict[str, list[Any]]], *, overlap: bool
+) -> SpanAgreement:
+    """match_arguments for every pair of reviewers on every item both rated, summed."""
+    counts: dict[tuple[str, str], dict[str, SpanCounts]] = {}
+    items: Counter[tuple[str, str]] = Counter()
+    for by in arguments.values():
+        if len(by) < 2:
+            continue
+        for one, other in combinations(sorted(by), 2):
+            items[one, other] += 1
+            pair = counts.setdefault((one, other), {})
+            for role, found in match_arguments(by[one], by[other], overlap=overlap).items():
+                pair[role] = pair.get(role, SpanCounts()) + found
+    ordered = {names: dict(sorted(counts[names].items())) for names in sorted(items)}
+    return SpanAgreement(
+        counts=ordered,
+        items=dict(items),
+        n_items=sum(len(by) >= 2 for by in arguments.values()),
+        labels=tuple(sorted({role for by in ordered.values() for role in by})),
+    )
+
+
+def test_argument_report_equals_matching_item_by_item_on_random_links():
+    rng = random.Random(12)
+    for case in range(1500):
+        arguments: dict[int, dict[str, list[Any]]] = {}
+        for item in range(rng.randint(0, 5)):
+            by: dict[str, list[Any]] = {}
+            for name in ["ann", "bob", "cat", "dan"][: rng.randint(1, 4)]:
+                if rng.random() < 0.2:
+                    continue
+                links = []
+                for _ in range(rng.choice([0, 1, 2, 4, 6])):
+                    trigger, start = rng.randint(0, 20), rng.randint(0, 20)
+                    links.append(
+                        (
+                            trigger,
+                            trigger + rng.randint(1, 6),
+                            start,
+                            start + rng.randint(1, 6),
+                            rng.choice(["ACTOR", "TIME", "LOCATION"]),
+                        )
+                    )
+                if links and rng.random() < 0.3:
+                    links.append(links[0])
+                by[name] = links
+            arguments[item] = by
+        strict = per_item_arguments(arguments, overlap=False)
+        loose = per_item_arguments(arguments, overlap=True)
+        assert argument_report(arguments) == {
+            "pairwise_f1": strict.pairwise().to_dict(),
+            "pairwise_f1_overlap": loose.pairwise().to_dict(),
+            "n_items": strict.n_items,
+            "n_annotators": len({n for by in arguments.values() if len(by) >= 2 for n in by}),
+            "per_label": {
+                role: {
+                    "pairwise_f1": strict.pairwise(role).to_dict(),
+                    "pairwise_f1_overlap": loose.pairwise(role).to_dict(),
+                }
+                for role in sorted({*strict.labels, *loose.labels})
+            },
+        }, case
