@@ -1069,8 +1069,10 @@ def _iter_by_report(
             .join(Sentence, col(Sentence.id) == entity.sentence_id)
             .join(Report, col(Report.id) == Sentence.report_id)
             .where(
-                # The range first, so that both engines walk the (report_id, position) index.
+                # The range first, so that both engines walk the (report_id, position) index;
+                # on the report too, or PostgreSQL's merge join reads the reports from the first.
                 col(Sentence.report_id) >= last_report,
+                col(Report.id) >= last_report,
                 sa.or_(
                     col(Sentence.report_id) > last_report, col(Sentence.position) > last_position
                 ),
