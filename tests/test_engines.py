@@ -2,7 +2,8 @@
 for the module) gives what suggesting here gives, record for record: the lines ``annotator
 suggest`` writes (with the gold lexicon too), and the suggestion stored for every sentence
 (SQLite and PostgreSQL), resuming where a run stopped. A wrong --engine or --address, or an engine
-that is not installed, ends the command with one line."""
+that is not installed, ends the command with one line. ``annotator resuggest`` on a cluster
+stores what it stores here."""
 
 from __future__ import annotations
 
@@ -27,15 +28,16 @@ from typer.testing import CliRunner
 
 from annotator import workflow
 from annotator.cli import app
-from annotator.config import Settings
-from annotator.db import session_scope
+from annotator.config import TRAINED_SUGGESTIONS, Settings
+from annotator.db import make_engine, session_scope
 from annotator.formats import Record
-from annotator.models import Sentence, Suggestion
+from annotator.models import ModelVersion, Sentence, Suggestion
 from annotator.nlp.lexicon import GoldLexicon, VoteCount, learned_suggester
 from annotator.nlp.suggest import Suggester
 from annotator.nlp.suggest_file import suggest_file
 from annotator.workflow import GoldPolicy
 from annotator.workflow.engines import EngineChoice, SuggesterSource, suggest_on, suggestion_pool
+from tests.conftest import TrainedVersion
 
 ROOT = Path(__file__).resolve().parent.parent
 RAY = Path(sys.executable).with_name("ray")
@@ -364,3 +366,49 @@ def test_annotator_engine_must_name_an_engine(records: Path, tmp_path: Path) -> 
 
     assert result.exit_code == 1, result.output
     assert "ANNOTATOR_ENGINE='spark': use one of local, ray, dask" in result.stderr
+
+
+@pytest.mark.slow
+def test_annotator_resuggest_on_a_cluster_stores_what_a_local_resuggest_stores(
+    dask_address: str,
+    migrated_sqlite_url: str,
+    trained_version: TrainedVersion,
+    scheme: Any,
+    settings: Settings,
+) -> None:
+    from annotator.workflow import training
+
+    url = migrated_sqlite_url
+    engine = make_engine(url)
+    record = Record(
+        text="\n".join(TEXTS[:20]), source="notes.txt", line=1, meta={}, split=True, annotation=None
+    )
+    with session_scope(engine) as session:
+        workflow.import_records(
+            session=session, records=[record], scheme=scheme, policy=GoldPolicy.of(settings)
+        )
+        session.add(
+            ModelVersion(
+                number=1,
+                path=trained_version.path,
+                status="ready",
+                metrics=trained_version.metrics,
+                gold_count=trained_version.gold_count,
+            )
+        )
+        sentences = len(session.execute(sa.select(Sentence.id)).all())
+    local = settings.with_overrides(database_url=url)
+    assert training.resuggest(engine=engine, settings=local, number=1) == sentences
+    expected = {text: row for text, row in stored(engine).items() if row[0] == TRAINED_SUGGESTIONS}
+    assert len(expected) == sentences
+    with session_scope(engine) as session:
+        session.execute(sa.delete(Suggestion).where(Suggestion.model_name == TRAINED_SUGGESTIONS))
+
+    result = CliRunner().invoke(
+        app, ["resuggest", "1", "--db", url, "--engine", "dask", "--address", dask_address]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert f"suggested {sentences} sentence(s) with model version 1" in result.stdout
+    assert {t: r for t, r in stored(engine).items() if r[0] == TRAINED_SUGGESTIONS} == expected
+    engine.dispose()
