@@ -76,7 +76,7 @@ def shown(page: Page, start: str) -> None:
 def answered(page: Page) -> None:
     """Wait until the server has answered the editor (the next sentence is drawn at once, sent
     ahead, before the decision on the last one is stored)."""
-    expect(page.locator(".ca-editor")).to_have_attribute("data-state", "idle")
+    expect(page.locator(".ca-editor")).to_have_attribute("data-state", "idle", timeout=20_000)
 
 
 def progress(page: Page, done: int) -> None:
@@ -133,6 +133,7 @@ def test_quick_presses_decide_only_sentences_that_were_drawn_and_each_once(
         page.keyboard.press("a")
         time.sleep(gap)
     settle(page)
+    answered(page)  # the next sentence is drawn before the server has stored the last decision
     no_traceback(page)
     seen = page.evaluate("() => window.__seen")
     # A sentence may be decided only by a press made while it was drawn, and only once.

@@ -167,18 +167,25 @@ class Editor {
       this.ahead = null;
       const confirmed = servingOf(data) === ahead.serving && data.sentence_id === ahead.sentence_id;
       const deciding = (entry) => entry.kind === "decide";
-      if (confirmed && !sameDraft(ahead.drawn, data) && this.queue.some(deciding)) {
+      const same = confirmed && sameDraft(ahead.drawn, data) && data.text === ahead.drawn.text;
+      if (confirmed && !same && this.queue.some(deciding)) {
         this.queue = this.queue.filter((entry) => !deciding(entry));
         notice = LOOK_AGAIN;
       } else if (!confirmed && this.queue.length) {
         notice = QUEUE_DROPPED;
       }
+      // The sentence as drawn ahead is the server's: its words stay as they are on the page.
+      this.draw(data, { notice, drawn: same });
+      return;
     }
-    this.draw(data, { notice });
+    this.draw(data);
   }
 
-  // Draw what the server sent; ``local``: the sentence drawn ahead, before the server answers.
-  draw(data, { local = false, notice = null } = {}) {
+  // Draw what the server sent; ``local``: the sentence drawn ahead, before the server answers;
+  // ``drawn``: the sentence's text and spans are on the page already.
+  draw(data, { local = false, notice = null, drawn = false } = {}) {
+    const selected = () => JSON.stringify([this.sel, this.pick]);
+    const shown = selected();
     const fresh = !this.data || servingOf(this.data) !== servingOf(data);
     const answered = !local && this.busy &&
       (servingOf(data) !== this.busy.serving || data.revision !== this.busy.revision);
@@ -227,7 +234,7 @@ class Editor {
     }
     if (!local && (answered || fresh)) this.busy = null;
     if (!local && fresh) this.queue = [];
-    this.render();
+    this.render({ text: !drawn || selected() !== shown });
     if (!this.busy && this.queue.length) this.dispatch(this.queue.shift());
     this.markState();
     // A new sentence takes the keyboard (unless someone is typing elsewhere), so a whole
@@ -315,10 +322,10 @@ class Editor {
 
   // --- drawing --------------------------------------------------------------------------
 
-  render() {
+  render({ text = true } = {}) {
     this.renderDecisions();
     this.renderPalette();
-    this.renderText();
+    if (text) this.renderText();
     this.renderArguments();
     this.renderBar();
   }
