@@ -12,11 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import sys
 import time
 from typing import Any
 
+from annotator.bench.results import peak_rss_mb
 from annotator.config import PROJECT_ROOT
 
 TRIVIAL_PAGE = """
@@ -25,12 +24,6 @@ import streamlit as st
 st.button("Next", key="trivial_next")
 """
 WARM_UP = 3
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size in MB (Linux reports KiB, macOS bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
 
 
 def rerun_times(step: Any, runs: int) -> list[float]:

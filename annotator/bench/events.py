@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from annotator.bench.context import BenchContext, BenchError
-from annotator.bench.results import Row, Target, short_count
+from annotator.bench.results import Row, Target, peak_rss_mb, short_count
 from annotator.config import PROJECT_ROOT
 from annotator.models import Gold, Report, Sentence
 
@@ -98,22 +97,6 @@ def write_event_table(url: str, output: Path) -> int:
             return write_events(rows, output, format="jsonl")
     finally:
         engine.dispose()
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size in MB since it started its program.
-
-    Linux's ``ru_maxrss`` survives ``exec``: a process started from a big benchmark process
-    reports that process's size. ``VmHWM`` belongs to the program's own memory map.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
 
 
 def measure(run: str, *, url: str, output: Path) -> dict[str, Any]:
