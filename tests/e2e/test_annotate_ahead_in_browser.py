@@ -148,6 +148,38 @@ def test_accept_draws_the_next_sentence_before_the_server_stores_it_and_keeps_ed
     del third
 
 
+def test_a_server_slower_than_the_editors_wait_keeps_the_sentence_drawn_and_what_was_done_on_it(
+    start_app, report, page, log_in
+):
+    first, second, *_ = report
+    app = start_app()
+    log_in(page, app.url)
+    shown(page, 0)
+    settle(page)
+    page.evaluate(WATCH)
+    with database_held(app.database_url) as held:
+        page.keyboard.press("a")
+        shown(page, 1)
+        # Past the editor's 8 s wait for an answer: it sends the decision again and says so,
+        # and keeps the sentence drawn ahead with what is done on it.
+        expect(page.locator(".ca-notice")).to_contain_text("Still storing", timeout=12_000)
+        for key in ("Home", "g", "a"):
+            page.keyboard.press(key)
+        page.wait_for_timeout(500)
+        shown(page, 1)
+        assert held.execute("SELECT count(*) FROM annotation").fetchone() == (0,)
+    shown(page, 2)
+    expect(page.get_by_text("2 / 5 sentences done", exact=True)).to_be_visible(timeout=30_000)
+    settle(page)
+    # Each decision stored once, on the sentence it was pressed on; no sentence drawn twice.
+    assert stored(app.database_url) == {
+        ("e2e", first): ("accept", [], 1),
+        ("e2e", second): ("accept", [{"start": 0, "end": 6, "label": "ARMED_GROUP"}], 1),
+    }
+    drawn = [words for kind, _, words in page.evaluate("() => window.__seen") if kind == "draw"]
+    assert drawn == [LINES[line][:12] for line in range(3)], drawn
+
+
 def test_quick_presses_decide_each_sentence_once_the_one_they_were_pressed_on(
     start_app, report, page, log_in
 ):

@@ -75,8 +75,11 @@ def shown(page: Page, start: str) -> None:
 
 def answered(page: Page) -> None:
     """Wait until the server has answered the editor (the next sentence is drawn at once, sent
-    ahead, before the decision on the last one is stored)."""
-    expect(page.locator(".ca-editor")).to_have_attribute("data-state", "idle", timeout=20_000)
+    ahead, before the decision on the last one is stored), or every sentence is done and the
+    page shows no editor."""
+    idle = page.locator('.ca-editor[data-state="idle"]')
+    done = page.get_by_text("4 / 4 sentences done", exact=True)
+    expect(idle.or_(done)).to_be_visible(timeout=20_000)
 
 
 def progress(page: Page, done: int) -> None:

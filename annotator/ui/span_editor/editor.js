@@ -16,9 +16,12 @@
 // same event, while the decision (naming the sentence it was made on) goes to the server. Until
 // the server answers that request (data.answered), what is done on the sentence drawn ahead is
 // queued, not lost, and sent once the server confirms it serves that sentence (the same
-// serving); a draw from an older run is not shown. When the server serves another sentence (the
-// one drawn ahead was taken, the claim lapsed, the decision failed), the editor draws that one,
-// drops what was queued for the other and says so.
+// serving); a draw from an older run is not shown. A server slower than REQUEST_TIMEOUT_MS is
+// waited for, not given up on: the sentence drawn ahead and the queue stay, and the decision is
+// not sent again (a second request would stop the page's run that is storing the first, at
+// whatever line it has got to). When the server
+// serves another sentence (the one drawn ahead was taken, the claim lapsed, the decision
+// failed), the editor draws that one, drops what was queued for the other and says so.
 //
 // Event arguments: with a trigger selected, a role key (or chip) starts picking the entity that
 // plays that role; ←/→ move between the entities the role accepts, Enter or a click adds it,
@@ -34,6 +37,9 @@ const REQUEST_TIMEOUT_MS = 8000;
 const ENDING = new Set(["accept", "reject", "skip"]);
 const QUEUE_DROPPED =
   "What you did on the sentence shown meanwhile was not kept: the server serves another one.";
+const STILL_STORING =
+  "Still storing your decision on the sentence before: the server is slow. What you do here " +
+  "is kept and sent once it has answered (if this stays for minutes, reload the page).";
 const LOOK_AGAIN =
   "Your decision on this sentence was not sent: its suggestions changed as the one before was " +
   "stored. Look again, then decide.";
@@ -118,7 +124,7 @@ class Editor {
     this.queue = []; // edits made while it is
     this.notice = null;
     // The sentence drawn ahead of the server's answer to a decision:
-    // {request, serving, sentence_id, drawn, at, latest}.
+    // {request, serving, sentence_id, drawn, at}.
     this.ahead = null;
     this.name = Math.random().toString(36).slice(2, 10); // names this editor's requests
 
@@ -160,10 +166,7 @@ class Editor {
     let notice = null;
     if (ahead) {
       // A run that began before the decision was sent: the sentence drawn ahead stays.
-      if (data.answered !== ahead.request) {
-        ahead.latest = data;
-        return;
-      }
+      if (data.answered !== ahead.request) return;
       this.ahead = null;
       const confirmed = servingOf(data) === ahead.serving && data.sentence_id === ahead.sentence_id;
       const deciding = (entry) => entry.kind === "decide";
@@ -716,8 +719,10 @@ class Editor {
 
   request(item) {
     const deciding = (entry) => entry && entry.kind === "decide";
-    const live = this.busy && Date.now() - this.busy.at < REQUEST_TIMEOUT_MS;
-    // On the sentence drawn ahead, presses queue until the server confirms it.
+    // On the sentence drawn ahead, presses queue until the server confirms it, however long
+    // that takes; otherwise after REQUEST_TIMEOUT_MS the editor takes requests again.
+    const live = Boolean(this.ahead) ||
+      Boolean(this.busy && Date.now() - this.busy.at < REQUEST_TIMEOUT_MS);
     if (deciding(this.busy) && live && !this.ahead) return;
     if (this.queue.some(deciding)) return; // after a decision, nothing more for this sentence
     // Each names the sentence it was made on, whenever it is sent.
@@ -767,7 +772,6 @@ class Editor {
       sentence_id: next.sentence_id,
       drawn: next,
       at: Date.now(),
-      latest: null,
     };
     this.draw({
       ...data,
@@ -787,20 +791,13 @@ class Editor {
     setTimeout(() => this.aheadTimedOut(request), REQUEST_TIMEOUT_MS);
   }
 
-  // No answer to the decision in time: draw what the server last sent, if anything.
+  // No answer to the decision in time: the server is slow. Say so and go on waiting; the
+  // sentence drawn ahead and what was queued on it stay.
   aheadTimedOut(request) {
     const ahead = this.ahead;
     if (!ahead || ahead.request !== request || !this.root.isConnected) return;
-    this.ahead = null;
-    this.busy = null;
-    if (ahead.latest) {
-      this.queue = [];
-      this.draw(ahead.latest, { notice: QUEUE_DROPPED });
-    } else {
-      this.render();
-      if (this.queue.length) this.dispatch(this.queue.shift());
-    }
-    this.markState();
+    this.notice = STILL_STORING;
+    this.renderBar();
   }
 
   applyLabel(label) {
