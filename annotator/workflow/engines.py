@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,9 @@ Job = Callable[["Suggester", P], R]
 IN_FLIGHT = 2
 # How long to wait for a cluster's port to answer before saying it cannot be reached.
 CONNECT_SECONDS = 5.0
+# A Ray client is let in again this many times, after a pause that grows by this many seconds.
+RAY_CLIENT_ATTEMPTS = 3
+RAY_CLIENT_PAUSE = 2.0
 # The pip extra that installs both engines.
 EXTRA = "conflict-annotator[cluster]"
 
@@ -320,16 +324,28 @@ def _ray_pool(
     started = False
     if not ray.is_initialized():
         options: dict[str, Any] = {"log_to_driver": False, "configure_logging": False}
-        try:
-            if choice.address is not None:
-                ray.init(address=choice.address, **options)
-            else:
-                # "local": a new cluster, even where `ray start` left one this could join.
-                ray.init(address="local", num_cpus=workers, include_dashboard=False, **options)
-        except (ConnectionError, ValueError, RuntimeError) as error:
-            raise EngineError(
-                f"cannot start Ray on {choice.describe()}: {_reason(error)}"
-            ) from None
+        for attempt in range(1, RAY_CLIENT_ATTEMPTS + 1):
+            try:
+                if choice.address is not None:
+                    ray.init(address=choice.address, **options)
+                else:
+                    # "local": a new cluster, even where `ray start` left one this could join.
+                    ray.init(address="local", num_cpus=workers, include_dashboard=False, **options)
+                break
+            except ConnectionAbortedError:
+                # A busy head can fail to start the server of a new client ("Initialization
+                # failure from server"); the next try usually gets in.
+                ray.shutdown()
+                if attempt == RAY_CLIENT_ATTEMPTS:
+                    raise EngineError(
+                        f"cannot start Ray on {choice.describe()}: the cluster refused "
+                        f"{RAY_CLIENT_ATTEMPTS} connections (Initialization failure from server)"
+                    ) from None
+                time.sleep(RAY_CLIENT_PAUSE * attempt)
+            except (ConnectionError, ValueError, RuntimeError) as error:
+                raise EngineError(
+                    f"cannot start Ray on {choice.describe()}: {_reason(error)}"
+                ) from None
         started = True
     try:
         cpus = int(ray.cluster_resources().get("CPU", 1)) if choice.address else workers
