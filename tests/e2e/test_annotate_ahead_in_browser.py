@@ -23,6 +23,7 @@ from annotator.db import make_engine, session_scope
 from annotator.formats import read_records
 from annotator.models import Annotation, AnnotationVersion, Sentence
 from annotator.workflow import GoldPolicy
+from tests.e2e.annotate_page import WATCH, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -62,15 +63,6 @@ def shown(page: Page, line: int) -> None:
     )
 
 
-def settle(page: Page) -> None:
-    """Let every request the page made come back and the page redraw."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=20_000
-    )
-    page.wait_for_timeout(300)
-
-
 def stored(database_url: str) -> dict[tuple[str, int], tuple[str, list[dict[str, object]], int]]:
     """Every stored annotation: (reviewer, sentence) -> (status, entities, saves in history)."""
     engine = make_engine(database_url)
@@ -101,24 +93,6 @@ def database_held(database_url: str) -> Iterator[sqlite3.Connection]:
         connection.execute("ROLLBACK")
     finally:
         connection.close()
-
-
-# Records, in the browser, each key pressed and each sentence the editor draws.
-WATCH = """() => {
-    window.__seen = [];
-    const host = [...document.querySelectorAll('.stBidiComponent *')]
-        .find(e => e.shadowRoot && e.shadowRoot.querySelector('.ca-text'));
-    const text = host.shadowRoot.querySelector('.ca-text');
-    const note = () => {
-        const words = text.textContent.slice(0, 12);
-        const last = window.__seen.filter(e => e[0] === 'draw').pop();
-        if (!last || last[2] !== words) window.__seen.push(['draw', performance.now(), words]);
-    };
-    note();
-    new MutationObserver(note).observe(text, {childList: true, subtree: true});
-    window.addEventListener('keydown', e => window.__seen.push(['key', performance.now(), e.key]),
-        true);
-}"""
 
 
 def test_accept_draws_the_next_sentence_before_the_server_stores_it_and_keeps_edits_made_on_it(

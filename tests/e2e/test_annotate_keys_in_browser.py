@@ -20,6 +20,7 @@ from annotator.db import make_engine, session_scope
 from annotator.formats import read_records
 from annotator.models import Annotation, Sentence
 from annotator.workflow import GoldPolicy
+from tests.e2e.annotate_page import WATCH, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -91,37 +92,10 @@ def category(page: Page, name: str) -> Locator:
     return page.get_by_text(name, exact=True).first
 
 
-def settle(page: Page) -> None:
-    """Let every request the page made come back and the page redraw."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=20_000
-    )
-    page.wait_for_timeout(300)
-
-
 def no_traceback(page: Page) -> None:
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     expect(page.locator(".stMain")).not_to_contain_text("IntegrityError")
     expect(page.locator(".stMain")).not_to_contain_text("Traceback")
-
-
-# Records, in the browser, each key pressed and each sentence the editor draws, with its time.
-WATCH = """() => {
-    window.__seen = [];
-    const host = [...document.querySelectorAll('.stBidiComponent *')]
-        .find(e => e.shadowRoot && e.shadowRoot.querySelector('.ca-text'));
-    const text = host.shadowRoot.querySelector('.ca-text');
-    const note = () => {
-        const words = text.textContent.slice(0, 12);
-        const last = window.__seen.filter(e => e[0] === 'draw').pop();
-        if (!last || last[2] !== words) window.__seen.push(['draw', performance.now(), words]);
-    };
-    note();
-    new MutationObserver(note).observe(text, {childList: true, subtree: true});
-    window.addEventListener('keydown', e => window.__seen.push(['key', performance.now(), e.key]),
-        true);
-}"""
 
 
 @pytest.mark.parametrize("gap", [0.0, 0.06, 0.15])
