@@ -44,8 +44,9 @@ def bench(
         list[str] | None,
         typer.Option(
             "--only",
-            help="Run only this group (repeatable): suggest, import, annotate, agreement, export; "
-            "routing (trains two models, run only when named).",
+            help="Run only this group (repeatable): suggest, cluster, import, annotate, "
+            "agreement, export, events, browser (needs Chromium); routing (trains two models, "
+            "run only when named).",
         ),
     ] = None,
     scale: Annotated[
