@@ -59,8 +59,10 @@ def direction(locator: Locator) -> str:
 def neighbour_direction(page: Page, text: str) -> str:
     """The direction of the one neighbouring sentence shown, once it is ``text``."""
     neighbours = page.locator(".ca-context")
-    expect(neighbours).to_have_count(1)  # the last sentence's neighbours go once the run ends
-    expect(neighbours).to_have_text(text)
+    # The editor draws the next sentence at once; its neighbours come with the server's answer
+    # (the last sentence's neighbours go once that run ends), which a loaded machine delays.
+    expect(neighbours).to_have_count(1, timeout=20_000)
+    expect(neighbours).to_have_text(text, timeout=20_000)
     return direction(neighbours)
 
 
