@@ -54,8 +54,9 @@ def drive_page(engine: Engine, *, accepts: int, trivial_runs: int) -> dict[str, 
     return result
 
 
-def rows(context: BenchContext) -> list[Row]:
-    """Median and p95 of accept-and-next at both sizes; peak memory at both sizes."""
+def annotate_databases(context: BenchContext, group: str) -> dict[str, Engine]:
+    """The small and the large database with suggestions stored (built once, then cached), by
+    label, each noted under ``group``."""
     sizes = context.sizes
     engines: dict[str, Engine] = {}
     for label, count in (("small", sizes.annotate_small), ("large", sizes.annotate_large)):
@@ -66,8 +67,15 @@ def rows(context: BenchContext) -> list[Row]:
             categories=context.categories,
             suggestions=True,
         )
-        context.note(f"annotate, {short_count(count)} sentences: {note}")
+        context.note(f"{group}, {short_count(count)} sentences: {note}")
         engines[label] = engine
+    return engines
+
+
+def rows(context: BenchContext) -> list[Row]:
+    """Median and p95 of accept-and-next at both sizes; peak memory at both sizes."""
+    sizes = context.sizes
+    engines = annotate_databases(context, "annotate")
     timings: dict[str, dict[str, list[float]]] = {
         label: {"trivial_ms": [], "accept_ms": []} for label in engines
     }

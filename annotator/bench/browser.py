@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
+from annotator.bench.annotate import annotate_databases
 from annotator.bench.context import BenchContext, BenchError
 from annotator.bench.database import clear_decisions
 from annotator.bench.results import Row, Target, median, percentile, short_count
@@ -102,17 +103,7 @@ def rows(context: BenchContext) -> list[Row]:
         context.note("browser: skipped, no Chromium (apt install chromium) or no Playwright")
         return []
     sizes = context.sizes
-    engines: dict[str, Engine] = {}
-    for label, count in (("small", sizes.annotate_small), ("large", sizes.annotate_large)):
-        engine, note = context.databases.filled(
-            "annotate",
-            count=count,
-            seed=context.seed,
-            categories=context.categories,
-            suggestions=True,
-        )
-        context.note(f"browser, {short_count(count)} sentences: {note}")
-        engines[label] = engine
+    engines = annotate_databases(context, "browser")
     timings: dict[str, list[_Press]] = {label: [] for label in engines}
     with _servers(engines, context.workdir) as servers, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)

@@ -2,7 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.sync_api import Page
+from sqlmodel import select
+
+from annotator import workflow
+from annotator.config import Settings
+from annotator.db import make_engine, session_scope
+from annotator.formats import read_records
+from annotator.labels import LabelScheme
+from annotator.models import Sentence
+from annotator.workflow import GoldPolicy
+
+
+def import_report(database_url: str, path: Path, text: str, scheme: LabelScheme) -> list[int]:
+    """Import ``text`` as one report (written to ``path``), no suggestions; its sentence ids."""
+    path.write_text(text, encoding="utf-8")
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        workflow.import_records(
+            session=session,
+            records=read_records([path], scheme=scheme),
+            scheme=scheme,
+            policy=GoldPolicy.of(Settings.from_env()),
+        )
+        ids = [s.id for s in session.exec(select(Sentence).order_by(Sentence.id))]
+    engine.dispose()
+    return [int(i) for i in ids if i is not None]
 
 
 def settle(page: Page) -> None:

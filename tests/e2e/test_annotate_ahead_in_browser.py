@@ -20,10 +20,9 @@ from sqlmodel import select
 from annotator import repository, workflow
 from annotator.config import Settings
 from annotator.db import make_engine, session_scope
-from annotator.formats import read_records
-from annotator.models import Annotation, AnnotationVersion, Sentence
+from annotator.models import Annotation, AnnotationVersion
 from annotator.workflow import GoldPolicy
-from tests.e2e.annotate_page import WATCH, settle
+from tests.e2e.annotate_page import WATCH, import_report, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -39,19 +38,7 @@ LINES = [
 @pytest.fixture
 def report(database_url: str, tmp_path: Path, scheme) -> list[int]:  # type: ignore[no-untyped-def]
     """One report of five sentences, no suggestions."""
-    path = tmp_path / "report.txt"
-    path.write_text("\n".join(LINES), encoding="utf-8")
-    engine = make_engine(database_url)
-    with session_scope(engine) as session:
-        workflow.import_records(
-            session=session,
-            records=read_records([path], scheme=scheme),
-            scheme=scheme,
-            policy=GoldPolicy.of(Settings.from_env()),
-        )
-        ids = [s.id for s in session.exec(select(Sentence).order_by(Sentence.id))]
-    engine.dispose()
-    return [int(i) for i in ids if i is not None]
+    return import_report(database_url, tmp_path / "report.txt", "\n".join(LINES), scheme)
 
 
 def shown(page: Page, line: int) -> None:

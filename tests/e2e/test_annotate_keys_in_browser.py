@@ -14,13 +14,10 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from sqlmodel import select
 
-from annotator import repository, workflow
-from annotator.config import Settings
+from annotator import repository
 from annotator.db import make_engine, session_scope
-from annotator.formats import read_records
-from annotator.models import Annotation, Sentence
-from annotator.workflow import GoldPolicy
-from tests.e2e.annotate_page import WATCH, settle
+from annotator.models import Annotation
+from tests.e2e.annotate_page import WATCH, import_report, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -37,19 +34,7 @@ REPORT = (
 @pytest.fixture
 def report(database_url: str, tmp_path: Path, scheme) -> list[int]:  # type: ignore[no-untyped-def]
     """One report of four sentences, no suggestions."""
-    path = tmp_path / "report.txt"
-    path.write_text(REPORT, encoding="utf-8")
-    engine = make_engine(database_url)
-    with session_scope(engine) as session:
-        workflow.import_records(
-            session=session,
-            records=read_records([path], scheme=scheme),
-            scheme=scheme,
-            policy=GoldPolicy.of(Settings.from_env()),
-        )
-        ids = [s.id for s in session.exec(select(Sentence).order_by(Sentence.id))]
-    engine.dispose()
-    return [int(i) for i in ids if i is not None]
+    return import_report(database_url, tmp_path / "report.txt", REPORT, scheme)
 
 
 @pytest.fixture
