@@ -59,10 +59,11 @@ def direction(locator: Locator) -> str:
 def neighbour_direction(page: Page, text: str) -> str:
     """The direction of the one neighbouring sentence shown, once it is ``text``."""
     neighbours = page.locator(".ca-context")
-    # The editor draws the next sentence at once; its neighbours come with the server's answer
-    # (the last sentence's neighbours go once that run ends), which a loaded machine delays.
+    # The editor draws the next sentence at once; its neighbours come with the server's answer,
+    # which a loaded machine delays, and the last sentence's neighbours go once that run ends.
+    expect(neighbours.filter(has_text=text)).to_have_count(1, timeout=20_000)
     expect(neighbours).to_have_count(1, timeout=20_000)
-    expect(neighbours).to_have_text(text, timeout=20_000)
+    expect(neighbours).to_have_text(text)
     return direction(neighbours)
 
 
